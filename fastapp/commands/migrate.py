@@ -1,0 +1,84 @@
+"""``fastapp migrate``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from fastapp.commands.common import AppsOption, DatabaseOption, console, state
+
+
+def migrate(
+    ctx: typer.Context,
+    apps: AppsOption = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--models",
+            "--model",
+            "-m",
+            metavar="[APP.]MODEL",
+            help="Limit to this model (repeatable).",
+        ),
+    ] = None,
+    database: DatabaseOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the SQL that would run; execute nothing.")
+    ] = False,
+    safe: Annotated[
+        bool,
+        typer.Option(
+            "--safe/--no-safe",
+            help="--safe creates only missing tables; --no-safe fails if a selected table exists.",
+        ),
+    ] = True,
+    guided: Annotated[
+        bool,
+        typer.Option("--guided/--no-guided", help="Show the statements and ask before executing."),
+    ] = False,
+) -> None:
+    """Create the tables the models need and the database lacks; never drop or alter.
+
+    Tables come with their indexes and many-to-many tables, in foreign-key order, on each
+    app's own connection. Running it again creates nothing.
+    """
+    from fastapp.db.creation import MigrateOptions
+    from fastapp.db.creation import migrate as run_migrate
+
+    out = console()
+    registry = state(ctx).registry(database)
+    options = MigrateOptions(apps=apps or (), models=models or (), safe=safe, dry_run=dry_run)
+
+    def confirm(plan) -> bool:
+        _print_sql(out, plan)
+        return typer.confirm(f"Create {plan.table_count} table(s)?", default=False)
+
+    def progress(alias: str, table) -> None:
+        out.print(f"  [green]+[/] {table.table} [dim]({table.label})[/]")
+
+    plan = asyncio.run(
+        run_migrate(registry, options, confirm=confirm if guided else None, progress=progress)
+    )
+    if dry_run:
+        _print_sql(out, plan)
+        return
+    for conn in plan.connections:
+        if conn.create:
+            out.print(
+                f"Created {len(conn.create)} table(s) on {conn.alias!r} ({conn.database.url()})."
+            )
+    if plan.is_empty:
+        out.print("No changes: every table of the selected models already exists.")
+
+
+def _print_sql(out, plan) -> None:
+    if plan.is_empty:
+        out.print("-- No changes: every table of the selected models already exists.")
+    for conn in plan.connections:
+        if not conn.create:
+            continue
+        out.print(f"-- {conn.alias}: {conn.database.url()}", markup=False)
+        for statement in conn.statements:
+            out.print(f"{statement};", markup=False)

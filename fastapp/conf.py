@@ -1,0 +1,184 @@
+"""Settings loading, Django style.
+
+Resolution order for the settings module: ``--settings dotted.path``, then the
+``FASTAPP_SETTINGS`` environment variable, then a module named ``settings`` importable from
+the current directory. ``DATABASE_URL`` (from the environment, else from a ``.env`` file in the
+current directory) overrides the ``default`` connection.
+
+Recognised keys: ``INSTALLED_APPS``, ``DATABASES``, ``APP_DATABASES`` (app label -> connection
+name, for apps that do not live on ``default``), ``FIXTURE_DIRS``, ``USE_TZ``, ``TIME_ZONE``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from fastapp.db.url import DatabaseConfig, database_from_dict, parse_database_url
+from fastapp.errors import DatabaseURLError, SettingsError
+
+SETTINGS_ENV = "FASTAPP_SETTINGS"
+DATABASE_URL_ENV = "DATABASE_URL"
+DEFAULT_SETTINGS_MODULE = "settings"
+DEFAULT_CONNECTION = "default"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated contents of a settings module."""
+
+    module: str | None
+    installed_apps: tuple[str, ...] = ()
+    databases: Mapping[str, DatabaseConfig] = field(default_factory=dict)
+    app_databases: Mapping[str, str] = field(default_factory=dict)
+    fixture_dirs: tuple[Path, ...] = ()
+    use_tz: bool = True
+    time_zone: str = "UTC"
+    base_dir: Path | None = None
+
+    def database(self, alias: str = DEFAULT_CONNECTION) -> DatabaseConfig:
+        """The connection named ``alias``; raises :class:`SettingsError` listing the known ones."""
+        try:
+            return self.databases[alias]
+        except KeyError:
+            known = ", ".join(sorted(self.databases)) or "none"
+            raise SettingsError(
+                f"no database connection named {alias!r} in settings {self.module or ''} "
+                f"(known: {known}); add it to DATABASES or pass a URL to --database"
+            ) from None
+
+
+def load_settings(
+    module_name: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    required: bool = True,
+) -> Settings | None:
+    """Find, import and validate the settings module.
+
+    When no settings module exists and ``required`` is false (commands that work from a
+    ``--database`` URL alone), returns settings holding only ``DATABASE_URL`` if that is set,
+    else ``None``. Raises :class:`SettingsError` otherwise.
+    """
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    explicit = module_name or environ.get(SETTINGS_ENV)
+    name = explicit or DEFAULT_SETTINGS_MODULE
+    if str(cwd) not in sys.path:
+        sys.path.insert(0, str(cwd))
+    try:
+        module = _import_settings(name, explicit is not None)
+    except SettingsError:
+        if required or explicit:
+            raise
+        return None
+    if module is None:
+        if required:
+            raise SettingsError(
+                "no settings module found: pass --settings dotted.path, set FASTAPP_SETTINGS, "
+                "or run from a directory containing settings.py"
+            )
+        bare = _with_env_database(Settings(module=None), environ, cwd)
+        return bare if bare.databases else None
+    return _with_env_database(settings_from_module(module), environ, cwd)
+
+
+def _import_settings(name: str, explicit: bool) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name) and not explicit:
+            return None
+        if exc.name and name.startswith(exc.name):
+            raise SettingsError(
+                f"settings module {name!r} not found: check --settings / {SETTINGS_ENV} "
+                "and that its folder is the current directory or on PYTHONPATH"
+            ) from None
+        raise SettingsError(f"settings module {name!r} failed to import: {exc}") from exc
+    except Exception as exc:  # a settings file with a bug in it
+        raise SettingsError(
+            f"settings module {name!r} failed to import: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def settings_from_module(module: ModuleType) -> Settings:
+    """Validate a settings module's values into :class:`Settings`."""
+    name = module.__name__
+    apps = getattr(module, "INSTALLED_APPS", ())
+    if isinstance(apps, str) or not all(isinstance(a, str) for a in apps):
+        raise SettingsError(f"{name}.INSTALLED_APPS must be a list of dotted package names")
+    raw_dbs = getattr(module, "DATABASES", {}) or {}
+    if not isinstance(raw_dbs, Mapping):
+        raise SettingsError(f"{name}.DATABASES must be a dict of connection name -> URL or dict")
+    databases = {alias: database_entry(alias, entry) for alias, entry in raw_dbs.items()}
+    app_databases = dict(getattr(module, "APP_DATABASES", {}) or {})
+    for label, alias in app_databases.items():
+        if alias not in databases:
+            raise SettingsError(
+                f"{name}.APP_DATABASES routes app {label!r} to {alias!r}, "
+                f"which is not in DATABASES (known: {', '.join(sorted(databases)) or 'none'})"
+            )
+    base_dir = Path(module.__file__).resolve().parent if getattr(module, "__file__", None) else None
+    fixture_dirs = tuple(
+        _resolve_dir(Path(d), base_dir) for d in getattr(module, "FIXTURE_DIRS", ()) or ()
+    )
+    return Settings(
+        module=name,
+        installed_apps=tuple(apps),
+        databases=databases,
+        app_databases=app_databases,
+        fixture_dirs=fixture_dirs,
+        use_tz=bool(getattr(module, "USE_TZ", True)),
+        time_zone=str(getattr(module, "TIME_ZONE", "UTC")),
+        base_dir=base_dir,
+    )
+
+
+def database_entry(alias: str, entry: Any) -> DatabaseConfig:
+    """One DATABASES value (URL string or dict) as a :class:`DatabaseConfig`."""
+    if isinstance(entry, str):
+        return parse_database_url(entry, alias)
+    if isinstance(entry, Mapping):
+        return database_from_dict(dict(entry), alias)
+    raise DatabaseURLError(
+        f"DATABASES[{alias!r}] must be a URL string or a dict, not {type(entry).__name__}"
+    )
+
+
+def _resolve_dir(path: Path, base_dir: Path | None) -> Path:
+    return path if path.is_absolute() or base_dir is None else base_dir / path
+
+
+def _with_env_database(settings: Settings, environ: Mapping[str, str], cwd: Path) -> Settings:
+    url = environ.get(DATABASE_URL_ENV) or read_dotenv(cwd / ".env").get(DATABASE_URL_ENV)
+    if not url:
+        return settings
+    databases = dict(settings.databases)
+    databases[DEFAULT_CONNECTION] = parse_database_url(url, DEFAULT_CONNECTION)
+    return Settings(**{**settings.__dict__, "databases": databases})
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: ``KEY=value`` lines, optional ``export``, quotes and comments."""
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key.strip()] = value
+    return values

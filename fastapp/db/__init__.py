@@ -1,0 +1,1 @@
+"""Database layer: dialects, generated DDL, the abstract Schema, diff, execution."""

@@ -1,0 +1,77 @@
+"""Scratch databases on real servers, for the test suite and the benchmarks.
+
+Servers come from ``FASTAPP_TEST_PG_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``)
+and ``FASTAPP_TEST_MYSQL_URL`` (default ``mysql://root:@127.0.0.1:3306/mysql``); SQLite needs
+none. Each scratch database gets a unique ``fastapp_test_*`` name and is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapp.db.dialects import dialect_names, get_dialect
+from fastapp.db.url import DatabaseConfig, parse_database_url
+
+REQUIRE_ENV = "FASTAPP_REQUIRE_BACKENDS"
+SERVER_URL_ENV = {"postgres": "FASTAPP_TEST_PG_URL", "mysql": "FASTAPP_TEST_MYSQL_URL"}
+DEFAULT_SERVER_URLS = {
+    "postgres": "postgres://postgres@127.0.0.1:5432/postgres",
+    "mysql": "mysql://root:@127.0.0.1:3306/mysql",
+}
+BACKENDS = dialect_names()
+
+
+def required_backends() -> set[str]:
+    """Backends named by ``FASTAPP_REQUIRE_BACKENDS``: their tests fail instead of skipping."""
+    return {b.strip() for b in os.environ.get(REQUIRE_ENV, "").split(",") if b.strip()}
+
+
+def server_config(backend: str) -> DatabaseConfig | None:
+    """The admin connection for ``backend`` (``None`` for SQLite, which needs no server)."""
+    if not get_dialect(backend).needs_server:
+        return None
+    url = os.environ.get(SERVER_URL_ENV[backend], DEFAULT_SERVER_URLS[backend])
+    return parse_database_url(url)
+
+
+def scratch_config(backend: str, directory: Path | None = None) -> DatabaseConfig:
+    """A fresh, not yet created database configuration on ``backend``."""
+    name = f"fastapp_test_{uuid.uuid4().hex[:12]}"
+    server = server_config(backend)
+    if server is None:
+        folder = directory or Path(tempfile.gettempdir())
+        return DatabaseConfig(dialect_name=backend, name=str(folder / f"{name}.sqlite3"))
+    return server.with_name(name)
+
+
+async def unavailable_reason(backend: str) -> str | None:
+    """Why ``backend``'s server cannot be used, or ``None`` when it can."""
+    server = server_config(backend)
+    if server is None:
+        return None
+    dialect = get_dialect(backend)
+    try:
+        conn = await dialect.connect(dialect.maintenance_config(server))
+    except Exception as exc:  # any failure means: no usable server here
+        return f"{backend} server at {server.url()} is unreachable ({type(exc).__name__}: {server.mask(str(exc))})"
+    await dialect.close(conn)
+    return None
+
+
+@asynccontextmanager
+async def scratch_database(
+    backend: str, directory: Path | None = None
+) -> AsyncIterator[DatabaseConfig]:
+    """Create an empty database on ``backend``, yield its config, drop it even on failure."""
+    cfg = scratch_config(backend, directory)
+    dialect = get_dialect(backend)
+    await dialect.create_database(cfg)
+    try:
+        yield cfg
+    finally:
+        await dialect.drop_database(cfg)
