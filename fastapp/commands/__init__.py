@@ -1,11 +1,35 @@
-"""One module per command; each registers a thin typer function that calls one core function."""
+"""One module per command; each exposes ``command``, a thin typer function that calls one core
+function. Modules are discovered, so adding a command is adding its file."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import typer
+
+#: Help lists commands in lifecycle order; commands not named here follow alphabetically.
+ORDER = (
+    "migrate",
+    "auto_migrate",
+    "export_schema",
+    "reverse_generation",
+    "loaddata",
+    "dumpdata",
+)
+_NOT_COMMANDS = {"common"}
+
+
+def command_modules() -> list[str]:
+    found = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
+    found -= _NOT_COMMANDS
+    return [n for n in ORDER if n in found] + sorted(found - set(ORDER))
 
 
 def register_commands(app: typer.Typer) -> None:
-    from fastapp.commands import migrate
-
-    app.command("migrate")(migrate.migrate)
+    """Register every command module under its underscore name and a dashed alias (hidden)."""
+    for name in command_modules():
+        module = importlib.import_module(f"{__name__}.{name}")
+        app.command(name)(module.command)
+        if "_" in name:
+            app.command(name.replace("_", "-"), hidden=True)(module.command)

@@ -10,7 +10,7 @@ import typer
 from fastapp.commands.common import AppsOption, DatabaseOption, console, state
 
 
-def migrate(
+def command(
     ctx: typer.Context,
     apps: AppsOption = None,
     models: Annotated[
