@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check fastapp tests bench examples
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache examples/blog/*.sqlite3
