@@ -58,7 +58,11 @@ async def unavailable_reason(backend: str) -> str | None:
     try:
         conn = await dialect.connect(dialect.maintenance_config(server))
     except Exception as exc:  # any failure means: no usable server here
-        return f"{backend} server at {server.url()} is unreachable ({type(exc).__name__}: {server.mask(str(exc))})"
+        return (
+            f"{backend} server at {server.url()} is unreachable "
+            f"({type(exc).__name__}: {server.mask(str(exc))}); start it, set "
+            f"{SERVER_URL_ENV[backend]}, or run `docker compose up -d`"
+        )
     await dialect.close(conn)
     return None
 
