@@ -1,0 +1,296 @@
+"""PostgreSQL: five pg_catalog queries for a whole schema (namespace), however many tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapp.db.dumpers.base import Dumper as BaseDumper
+from fastapp.db.normalize import (
+    TypeSpec,
+    index_shape,
+    normalize_comment,
+    normalize_expression,
+    normalize_fk_action,
+    normalize_index_method,
+)
+from fastapp.db.schema import (
+    CheckConstraint,
+    EnumType,
+    ForeignKey,
+    Index,
+    PrimaryKey,
+    Schema,
+    Table,
+    UniqueConstraint,
+)
+from fastapp.errors import SchemaError
+
+_NAMESPACE_SQL = """
+SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
+       ARRAY(SELECT extname::text FROM pg_catalog.pg_extension ORDER BY 1)
+"""
+
+# One row per column (a table without columns still gives one row with NULL attnum).
+_COLUMNS_SQL = """
+SELECT c.relname, a.attnum, a.attname,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_text,
+       a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expr,
+       a.attidentity::text AS attidentity, a.attgenerated::text AS attgenerated,
+       cd.description AS column_comment,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
+       t.oid AS type_oid, t.typtype::text AS typtype,
+       td.description AS table_comment,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+               JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+               WHERE dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
+                 AND dep.classid = 'pg_catalog.pg_class'::regclass
+                 AND dep.deptype = 'a') AS owns_sequence
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attribute a
+       ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_description cd
+       ON cd.objoid = c.oid AND cd.classoid = 'pg_catalog.pg_class'::regclass
+      AND cd.objsubid = a.attnum
+LEFT JOIN pg_catalog.pg_description td
+       ON td.objoid = c.oid AND td.classoid = 'pg_catalog.pg_class'::regclass
+      AND td.objsubid = 0
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname, a.attnum
+"""
+
+_CONSTRAINTS_SQL = """
+SELECT c.relname, con.conname, con.contype::text AS contype,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+             ORDER BY k.i) AS columns,
+       fc.relname AS ref_table, fn.nspname AS ref_schema,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+             ORDER BY k.i) AS ref_columns,
+       con.confdeltype::text AS confdeltype, con.confupdtype::text AS confupdtype,
+       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS check_expr
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND con.contype IN ('p', 'u', 'f', 'c')
+ORDER BY c.relname, con.conname
+"""
+
+# Indexes that do not back a primary key, unique or exclusion constraint.
+_INDEXES_SQL = """
+SELECT c.relname, ic.relname AS index_name, ix.indisunique, am.amname,
+       ARRAY(SELECT k.num <> 0 AND a.attname IS NOT NULL
+             FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, i)
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num
+             WHERE k.i <= ix.indnkeyatts ORDER BY k.i) AS plain,
+       ARRAY(SELECT COALESCE(a.attname::text,
+                             pg_catalog.pg_get_indexdef(ix.indexrelid, k.i::int, true))
+             FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, i)
+             LEFT JOIN pg_catalog.pg_attribute a
+                    ON a.attrelid = ix.indrelid AND a.attnum = k.num AND k.num <> 0
+             WHERE k.i <= ix.indnkeyatts ORDER BY k.i) AS columns,
+       ARRAY(SELECT (o.opt & 1) = 1 FROM unnest(ix.indoption::int2[]) WITH ORDINALITY o(opt, i)
+             WHERE o.i <= ix.indnkeyatts ORDER BY o.i) AS descending,
+       pg_catalog.pg_get_expr(ix.indpred, ix.indrelid) AS predicate
+FROM pg_catalog.pg_index ix
+JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
+                  WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid
+                    AND con.contype IN ('p', 'u', 'x'))
+ORDER BY c.relname, ic.relname
+"""
+
+_ENUMS_SQL = """
+SELECT t.oid, n.nspname, t.typname, e.enumlabel
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
+ORDER BY t.oid, e.enumsortorder
+"""
+
+
+@dataclass
+class Catalog:
+    table_names: list[str]
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    table_comments: dict[str, str | None] = field(default_factory=dict)
+    constraints: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    indexes: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    enums: dict[int, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+    extensions: tuple[str, ...] = ()
+
+
+class Dumper(BaseDumper):
+    """Reads one PostgreSQL schema (``namespace``, default ``public``) through asyncpg."""
+
+    dialect_name = "postgres"
+
+    async def _fetch(self, connection: Any, sql: str) -> list[Any]:
+        self.queries += 1
+        return await connection.fetch(sql, self.schema_name)
+
+    @property
+    def schema_name(self) -> str:
+        return self.namespace or "public"
+
+    async def fetch_catalog(self, connection: Any) -> Catalog:
+        (exists, extensions), *_ = await self._fetch(connection, _NAMESPACE_SQL)
+        if not exists:
+            raise SchemaError(
+                f"PostgreSQL schema {self.schema_name!r} does not exist in this database: "
+                "pass --schema with an existing schema (default: public)"
+            )
+        columns: dict[str, list[Any]] = {}
+        comments: dict[str, str | None] = {}
+        for row in await self._fetch(connection, _COLUMNS_SQL):
+            table = row["relname"]
+            columns.setdefault(table, [])
+            comments[table] = row["table_comment"]
+            if row["attnum"] is not None:
+                columns[table].append(row)
+        catalog = Catalog(
+            table_names=list(columns),
+            columns=columns,
+            table_comments=comments,
+            extensions=tuple(extensions),
+        )
+        for row in await self._fetch(connection, _CONSTRAINTS_SQL):
+            catalog.constraints[row["relname"]].append(row)
+        for row in await self._fetch(connection, _INDEXES_SQL):
+            catalog.indexes[row["relname"]].append(row)
+        enums: dict[int, tuple[str, str, list[str]]] = {}
+        for oid, schema, name, label in await self._fetch_enums(connection):
+            enums.setdefault(oid, (schema, name, []))[2].append(label)
+        catalog.enums = {oid: (s, n, tuple(v)) for oid, (s, n, v) in enums.items()}
+        return catalog
+
+    async def _fetch_enums(self, connection: Any) -> list[Any]:
+        self.queries += 1
+        return await connection.fetch(_ENUMS_SQL)
+
+    def build(self, catalog: Catalog, tables: list[str]) -> Schema:
+        used_enums: dict[str, tuple[str, ...]] = {}
+        built = []
+        for name in tables:
+            built.append(self._table(catalog, name, used_enums))
+        own = {
+            name: values
+            for schema, name, values in catalog.enums.values()
+            if schema == self.schema_name
+        }
+        own.update(used_enums)
+        return Schema(
+            dialect=self.dialect_name,
+            tables=tuple(built),
+            enums=tuple(EnumType(n, v) for n, v in own.items()),
+            extensions=catalog.extensions,
+        )
+
+    def _enum_name(self, schema: str, name: str) -> str:
+        return name if schema == self.schema_name else f"{schema}.{name}"
+
+    def _table(self, catalog: Catalog, name: str, used_enums: dict) -> Table:
+        columns = []
+        for row in catalog.columns[name]:
+            default = row["default_expr"]
+            autoincrement = row["attidentity"] in ("a", "d")
+            if row["owns_sequence"] and default and default.startswith("nextval("):
+                autoincrement, default = True, None
+            generated = None
+            if row["attgenerated"]:
+                generated, default = normalize_expression("postgres", default or ""), None
+            spec = None
+            enum_name = None
+            if row["typtype"] == "e" and row["type_oid"] in catalog.enums:
+                schema, type_name, labels = catalog.enums[row["type_oid"]]
+                enum_name = self._enum_name(schema, type_name)
+                used_enums[enum_name] = labels
+                spec = TypeSpec("enum", enum_values=labels)
+            columns.append(
+                self.column(
+                    name,
+                    row["attname"],
+                    row["type_text"],
+                    nullable=not row["attnotnull"],
+                    default=default,
+                    spec=spec,
+                    enum_name=enum_name,
+                    autoincrement=autoincrement,
+                    generated=generated,
+                    comment=row["column_comment"],
+                    collation=row["collation"],
+                )
+            )
+        primary_key = None
+        uniques, fks, checks = [], [], []
+        for row in catalog.constraints.get(name, ()):
+            kind, cols = row["contype"], tuple(row["columns"])
+            if kind == "p":
+                primary_key = PrimaryKey(cols, name=row["conname"])
+            elif kind == "u":
+                uniques.append(UniqueConstraint(cols, name=row["conname"]))
+            elif kind == "f":
+                ref = row["ref_table"]
+                if row["ref_schema"] != self.schema_name:
+                    ref = f"{row['ref_schema']}.{ref}"
+                fks.append(
+                    ForeignKey(
+                        cols,
+                        ref,
+                        tuple(row["ref_columns"]),
+                        on_delete=normalize_fk_action(row["confdeltype"]),
+                        on_update=normalize_fk_action(row["confupdtype"]),
+                        name=row["conname"],
+                    )
+                )
+            else:
+                checks.append(
+                    CheckConstraint(
+                        normalize_expression("postgres", row["check_expr"]), name=row["conname"]
+                    )
+                )
+        indexes = []
+        for row in catalog.indexes.get(name, ()):
+            plain = list(row["plain"])
+            cols = tuple(
+                c if is_plain else normalize_expression("postgres", c)
+                for c, is_plain in zip(row["columns"], plain, strict=True)
+            )
+            orders, expressions = index_shape(
+                ["DESC" if d else None for d in row["descending"]], [not p for p in plain]
+            )
+            indexes.append(
+                Index(
+                    cols,
+                    unique=row["indisunique"],
+                    method=normalize_index_method(row["amname"]),
+                    where=normalize_expression("postgres", row["predicate"])
+                    if row["predicate"]
+                    else None,
+                    orders=orders,
+                    expressions=expressions,
+                    name=row["index_name"],
+                )
+            )
+        return Table(
+            name=name,
+            columns=tuple(columns),
+            primary_key=primary_key,
+            uniques=tuple(uniques),
+            indexes=tuple(indexes),
+            foreign_keys=tuple(fks),
+            checks=tuple(checks),
+            comment=normalize_comment(catalog.table_comments.get(name)),
+        )

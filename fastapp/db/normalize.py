@@ -1,0 +1,398 @@
+"""The one place for normalization rules: what a database reports -> the abstract Schema's values.
+
+Every dumper (and anything else that builds a :class:`~fastapp.db.schema.Schema`, such as a DDL
+parser) calls these functions, so the same spelling always lands on the same value:
+
+* :func:`normalize_type` maps a dialect's type text (``character varying(50)``, ``int(11)
+  unsigned``, ``tinyint(1)``, ``VARCHAR(40)``) onto the canonical vocabulary of
+  :data:`~fastapp.db.schema.CANONICAL_TYPES`; what it does not know is kept verbatim with
+  ``known=False``.
+* :func:`normalize_expression` re-renders SQL expression text through sqlglot in the same
+  dialect (defaults, checks, index expressions and predicates, generated columns), so
+  spelling differences (case, redundant outer parentheses) vanish.
+* :func:`normalize_default`, :func:`normalize_fk_action`, :func:`normalize_index_method` and
+  :func:`index_shape` say what "no default", "the default action", "the default method" and
+  "all ascending" look like.
+
+The type tables below are data: one alias table per dialect, keyed by the lowercase words of
+the type name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from fastapp.db.schema import FK_ACTIONS
+
+#: Dialect type names (lowercase words joined by one space) -> canonical type.
+TYPE_ALIASES: dict[str, dict[str, str]] = {
+    "postgres": {
+        "smallint": "smallint",
+        "int2": "smallint",
+        "integer": "integer",
+        "int": "integer",
+        "int4": "integer",
+        "bigint": "bigint",
+        "int8": "bigint",
+        "boolean": "boolean",
+        "bool": "boolean",
+        "numeric": "decimal",
+        "decimal": "decimal",
+        "real": "real",
+        "float4": "real",
+        "double precision": "double",
+        "float8": "double",
+        "character varying": "varchar",
+        "varchar": "varchar",
+        "character": "char",
+        "char": "char",
+        "bpchar": "char",
+        "text": "text",
+        "bytea": "blob",
+        "date": "date",
+        "time": "time",
+        "time without time zone": "time",
+        "time with time zone": "timetz",
+        "timetz": "timetz",
+        "timestamp": "timestamp",
+        "timestamp without time zone": "timestamp",
+        "timestamp with time zone": "timestamptz",
+        "timestamptz": "timestamptz",
+        "interval": "interval",
+        "json": "json",
+        "jsonb": "jsonb",
+        "uuid": "uuid",
+        "inet": "inet",
+        "bit": "bit",
+        "vector": "vector",
+    },
+    "mysql": {
+        "tinyint": "tinyint",
+        "smallint": "smallint",
+        "mediumint": "mediumint",
+        "int": "integer",
+        "integer": "integer",
+        "bigint": "bigint",
+        "bool": "boolean",
+        "boolean": "boolean",
+        "decimal": "decimal",
+        "numeric": "decimal",
+        "float": "real",
+        "double": "double",
+        "double precision": "double",
+        "real": "double",
+        "char": "char",
+        "varchar": "varchar",
+        "binary": "binary",
+        "varbinary": "varbinary",
+        "tinytext": "tinytext",
+        "text": "text",
+        "mediumtext": "mediumtext",
+        "longtext": "longtext",
+        "tinyblob": "tinyblob",
+        "blob": "blob",
+        "mediumblob": "mediumblob",
+        "longblob": "longblob",
+        "date": "date",
+        "time": "time",
+        "datetime": "datetime",
+        "timestamp": "timestamp",
+        "year": "year",
+        "json": "json",
+        "enum": "enum",
+        "set": "set",
+        "bit": "bit",
+        "uuid": "uuid",
+    },
+    # SQLite keeps the declared name; these spellings share the canonical name's affinity.
+    "sqlite": {
+        "int": "integer",
+        "integer": "integer",
+        "tinyint": "tinyint",
+        "smallint": "smallint",
+        "mediumint": "mediumint",
+        "bigint": "bigint",
+        "int8": "bigint",
+        "bool": "boolean",
+        "boolean": "boolean",
+        "numeric": "decimal",
+        "decimal": "decimal",
+        "real": "real",
+        "float": "real",
+        "double": "double",
+        "double precision": "double",
+        "char": "char",
+        "character": "char",
+        "varchar": "varchar",
+        "character varying": "varchar",
+        "text": "text",
+        "clob": "text",
+        "blob": "blob",
+        "date": "date",
+        "time": "time",
+        "datetime": "datetime",
+        "timestamp": "timestamp",
+        "json": "json",
+        "jsonb": "jsonb",
+        "uuid": "uuid",
+    },
+}
+
+#: Canonical types whose single argument is a length; the others with arguments take
+#: precision (and scale). Integer display widths (``int(11)``) are dropped.
+_LENGTH_TYPES = frozenset({"char", "varchar", "binary", "varbinary", "bit", "vector"})
+_PRECISION_TYPES = frozenset(
+    {"decimal", "real", "double", "time", "timetz", "timestamp", "timestamptz", "datetime"}
+)
+_DISPLAY_WIDTH_TYPES = frozenset({"tinyint", "smallint", "mediumint", "integer", "bigint", "year"})
+_VALUE_LIST_TYPES = frozenset({"enum", "set"})
+#: Trailing words that are modifiers, not part of the type name.
+_MODIFIERS = frozenset({"unsigned", "signed"})
+#: ``tinyint(1)`` is how MySQL stores BOOL.
+_BOOLEAN_SPELLINGS = {("mysql", "tinyint", 1)}
+#: MariaDB stores JSON as LONGTEXT plus this check, named after the column.
+JSON_CHECK_FUNCTION = "json_valid"
+
+#: Actions a dialect treats as the same thing: InnoDB's RESTRICT is checked immediately,
+#: exactly like NO ACTION, and MariaDB reports RESTRICT when nothing was said.
+_FK_EQUIVALENTS = {"mysql": {"RESTRICT": "NO ACTION"}}
+_FK_CODES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+#: Index methods that are the backend default and therefore not worth distinguishing.
+_DEFAULT_INDEX_METHODS = frozenset({"btree"})
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """A normalized column type, ready to spread over :class:`~fastapp.db.schema.Column`."""
+
+    type: str
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    unsigned: bool = False
+    enum_values: tuple[str, ...] = ()
+    known: bool = True
+
+
+def _sqlglot_name(dialect: str) -> str:
+    from fastapp.db.dialects import get_dialect
+
+    return get_dialect(dialect).sqlglot_name
+
+
+@lru_cache(maxsize=8)
+def _tokenizer(dialect: str):
+    from sqlglot.dialects import Dialect
+
+    return Dialect.get_or_raise(_sqlglot_name(dialect)).tokenizer_class()
+
+
+def _split_type(text: str, dialect: str) -> tuple[list[str], list[str], list[str], bool]:
+    """(name words, argument texts, string arguments, ok) of a type's text.
+
+    Plain names and numeric arguments are split without a tokenizer (the common case, and
+    cheap); quoted arguments (enum labels) go through sqlglot's tokenizer.
+    """
+    head, paren, rest = text.partition("(")
+    if "'" not in text and '"' not in text and "`" not in text:
+        words = head.lower().split()
+        if not paren:
+            return words, [], [], True
+        inner, close, tail = rest.partition(")")
+        if not close or "(" in inner:
+            return words, [], [], False
+        args = [a.strip() for a in inner.split(",")]
+        return words + tail.lower().split(), args, [], True
+    from sqlglot.tokens import TokenType
+
+    words: list[str] = []
+    strings: list[str] = []
+    args: list[str] = []
+    depth = 0
+    try:
+        tokens = _tokenizer(dialect).tokenize(text)
+    except Exception:
+        return text.lower().split(), [], [], False
+    for token in tokens:
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0:
+            words.append(token.text.lower())
+        elif token.token_type == TokenType.STRING:
+            strings.append(token.text)
+        elif token.token_type != TokenType.COMMA:
+            args.append(token.text)
+    return words, args, strings, depth == 0
+
+
+def normalize_type(dialect: str, text: str) -> TypeSpec:
+    """Map a column type as ``dialect`` reports it onto the canonical vocabulary.
+
+    Never raises: a type it cannot place is returned verbatim (lowercase, arguments included)
+    with ``known=False``, so the caller can warn and keep the column.
+    """
+    return _normalize_type(dialect, " ".join(text.split()))
+
+
+@lru_cache(maxsize=4096)
+def _normalize_type(dialect: str, text: str) -> TypeSpec:
+    verbatim = TypeSpec(type=text.lower() if "'" not in text else text, known=False)
+    words, args, strings, ok = _split_type(text, dialect)
+    unsigned = "unsigned" in words
+    name_words = [w for w in words if w not in _MODIFIERS]
+    name = " ".join(name_words)
+    canonical = TYPE_ALIASES.get(dialect, {}).get(name)
+    if not ok or canonical is None:
+        return verbatim
+    if canonical in _VALUE_LIST_TYPES:
+        return TypeSpec(canonical, enum_values=tuple(strings), unsigned=unsigned)
+    if strings:
+        return verbatim
+    try:
+        numbers = [int(a) for a in args]
+    except ValueError:
+        return verbatim
+    if canonical in _DISPLAY_WIDTH_TYPES:
+        if numbers and (dialect, canonical, numbers[0]) in _BOOLEAN_SPELLINGS and not unsigned:
+            return TypeSpec("boolean")
+        return TypeSpec(canonical, unsigned=unsigned)
+    if not numbers:
+        return TypeSpec(canonical, unsigned=unsigned)
+    if canonical in _LENGTH_TYPES and len(numbers) == 1:
+        return TypeSpec(canonical, length=numbers[0], unsigned=unsigned)
+    if canonical in _PRECISION_TYPES and len(numbers) <= 2:
+        scale = numbers[1] if len(numbers) == 2 else None
+        return TypeSpec(canonical, precision=numbers[0], scale=scale, unsigned=unsigned)
+    return verbatim
+
+
+def _parse(dialect: str, text: str):
+    import sqlglot
+
+    return sqlglot.parse_one(text, read=_sqlglot_name(dialect))
+
+
+def _unwrap(node):
+    from sqlglot import exp
+
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+@lru_cache(maxsize=8192)
+def normalize_expression(dialect: str, text: str) -> str:
+    """An expression's canonical text in ``dialect``: parsed and re-rendered by sqlglot,
+    outer parentheses removed. Text sqlglot cannot parse is returned stripped."""
+    text = text.strip()
+    try:
+        node = _parse(dialect, text)
+    except Exception:
+        return text
+    if node is None:
+        return text
+    return _unwrap(node).sql(dialect=_sqlglot_name(dialect))
+
+
+def _is_plain_literal(text: str) -> bool:
+    """Numbers and simple string literals: already canonical, no parser needed."""
+    if not text:
+        return False
+    if text[0] == "'" and text[-1] == "'" and len(text) >= 2:
+        body = text[1:-1]
+        return "\\" not in body and body.replace("''", "").find("'") < 0
+    digits = text[1:] if text[0] == "-" else text
+    return digits.replace(".", "", 1).isdigit()
+
+
+@lru_cache(maxsize=8192)
+def normalize_default(dialect: str, text: str | None) -> str | None:
+    """A column default as normalized expression text; ``None`` for no default.
+
+    A cast of a literal (``'abc'::character varying``, ``'{}'::jsonb``) becomes the literal:
+    the column's type gives it that type anyway, and it is what was written.
+    """
+    if text is None:
+        return None
+    text = text.strip()
+    if not text or text.upper() == "NULL":
+        return None
+    if _is_plain_literal(text):
+        return text
+    try:
+        node = _parse(dialect, text)
+    except Exception:
+        return text
+    if node is None:
+        return text
+    from sqlglot import exp
+
+    node = _unwrap(node)
+    while isinstance(node, exp.Cast) and isinstance(
+        _unwrap(node.this), (exp.Literal, exp.Boolean, exp.Neg)
+    ):
+        node = _unwrap(node.this)
+    if isinstance(node, exp.Null):
+        return None
+    return node.sql(dialect=_sqlglot_name(dialect))
+
+
+def normalize_fk_action(action: str | None, dialect: str | None = None) -> str:
+    """``ON DELETE``/``ON UPDATE`` action in the spelling of :data:`FK_ACTIONS`.
+
+    Accepts words in any case and spacing (``set null``, ``SET_NULL``) and PostgreSQL's
+    one-letter codes; nothing means ``NO ACTION``; actions ``dialect`` treats as equivalent
+    collapse onto one spelling.
+    """
+    if not action:
+        return "NO ACTION"
+    if action in _FK_CODES:
+        words = _FK_CODES[action]
+    else:
+        words = " ".join(action.replace("_", " ").upper().split())
+    words = _FK_EQUIVALENTS.get(dialect or "", {}).get(words, words)
+    return words if words in FK_ACTIONS else "NO ACTION"
+
+
+def normalize_index_method(method: str | None) -> str | None:
+    """Index method, lowercase; the default (btree) is ``None`` so it compares equal to unsaid."""
+    if not method:
+        return None
+    method = method.lower()
+    return None if method in _DEFAULT_INDEX_METHODS else method
+
+
+def index_shape(
+    orders: list[str | None] | tuple[str | None, ...],
+    expressions: list[bool] | tuple[bool, ...],
+) -> tuple[tuple[str | None, ...], tuple[bool, ...]]:
+    """``Index.orders`` and ``Index.expressions``: empty when all ascending / all plain columns."""
+    normalized = tuple("DESC" if o and o.upper().startswith("DESC") else None for o in orders)
+    flags = tuple(bool(e) for e in expressions)
+    return (normalized if any(normalized) else (), flags if any(flags) else ())
+
+
+def is_json_check(expression: str, column: str) -> bool:
+    """True for MariaDB's implicit ``json_valid(col)`` check of a JSON column."""
+    try:
+        node = _unwrap(_parse("mysql", expression))
+    except Exception:
+        return False
+    from sqlglot import exp
+
+    name = node.name if isinstance(node, exp.Anonymous) else node.key
+    args = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
+    return (
+        str(name).lower() in (JSON_CHECK_FUNCTION, "jsonvalid", "is_json")
+        and len(args) == 1
+        and isinstance(args[0], exp.Column)
+        and args[0].name == column
+    )
+
+
+def normalize_comment(comment: str | None) -> str | None:
+    """Comments: empty means none (MySQL reports ``''`` for no comment)."""
+    return comment or None
