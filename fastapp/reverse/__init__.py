@@ -1,0 +1,115 @@
+"""Reverse generation: an existing database's tables -> one module of Tortoise models.
+
+The input is the abstract :class:`~fastapp.db.schema.Schema` (read by the SchemaExporter), so
+the three backends share one generator; dialect differences live as data in
+:mod:`fastapp.reverse.types`. :func:`generate_models` is pure; :func:`reverse_generation`
+reads the live schema first.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapp.errors import SchemaError
+
+if TYPE_CHECKING:
+    from fastapp.db.schema import Schema
+    from fastapp.db.url import DatabaseConfig
+
+DEFAULT_APP = "models"
+
+
+@dataclass(frozen=True)
+class GeneratedModels:
+    """The generated module and what the caller should tell the user about it."""
+
+    source: str
+    #: Tables rendered as model classes, in module order.
+    models: tuple[str, ...]
+    #: Join tables rendered as ManyToManyField instead of a class.
+    join_tables: tuple[str, ...]
+    #: Tables included only because a selected table references them.
+    added: tuple[str, ...]
+    #: Number of ``# TODO`` comments (things Tortoise cannot express).
+    todos: int
+
+
+def select_tables(schema: Schema, patterns: Sequence[str]) -> list[str]:
+    """Table names matching ``patterns`` (exact names or globs); all tables when empty.
+
+    Raises :class:`SchemaError` naming a pattern that matches nothing.
+    """
+    names = list(schema.table_names)
+    if not patterns:
+        return names
+    chosen: list[str] = []
+    for pattern in patterns:
+        matches = [n for n in names if n == pattern] or fnmatch.filter(names, pattern)
+        if not matches:
+            known = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "") or "none"
+            raise SchemaError(
+                f"no table {pattern!r} in the database (tables: {known}); "
+                "run `fastapp reverse_generation` without arguments to list them"
+            )
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
+
+
+def generate_models(
+    schema: Schema,
+    tables: Sequence[str] = (),
+    *,
+    app: str = DEFAULT_APP,
+    header: str | None = None,
+) -> GeneratedModels:
+    """Render model source for ``tables`` of ``schema`` (all tables when empty).
+
+    Tables the selection references are added, so the module always imports. ``app`` is the
+    label used in relation references (``"app.Model"``). Raises :class:`SchemaError` for an
+    unknown table or an app label that is not an identifier; never for an unusual type.
+    """
+    from fastapp.reverse.model import build_module, with_references
+    from fastapp.reverse.render import render_module
+
+    if not app.isidentifier():
+        raise SchemaError(f"--app {app!r} is not a valid app label: use a Python identifier")
+    names, added = with_references(schema, select_tables(schema, tables))
+    module = build_module(schema, names, app, added)
+    title = header or f"Tortoise models for the {schema.dialect} tables of app {app!r}."
+    return GeneratedModels(
+        source=render_module(module, title),
+        models=tuple(m.table.name for m in module.models),
+        join_tables=module.join_tables,
+        added=module.added,
+        todos=module.todos,
+    )
+
+
+async def list_tables(cfg: DatabaseConfig) -> list[str]:
+    """The tables of ``cfg``'s database, sorted (one catalog query)."""
+    from fastapp.db.context import raw_connection
+
+    async with raw_connection(cfg) as conn:
+        return sorted(await cfg.dialect.fetch_scalar_list(conn, cfg.dialect.list_tables_sql))
+
+
+async def reverse_generation(
+    cfg: DatabaseConfig, tables: Sequence[str] = (), *, app: str = DEFAULT_APP
+) -> GeneratedModels:
+    """Read ``cfg``'s schema and generate models for ``tables`` (all when empty).
+
+    Raises :class:`DatabaseUnavailableError` when the database cannot be reached and
+    :class:`SchemaError` for a table that does not exist.
+    """
+    from fastapp.db.exporter import read_schema
+
+    schema = await read_schema(cfg)
+    return generate_models(
+        schema,
+        tables,
+        app=app,
+        header=f"Tortoise models for {cfg.url()} (app {app!r}).",
+    )

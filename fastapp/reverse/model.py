@@ -1,0 +1,661 @@
+"""Schema -> model specifications: what each class, field and Meta option will say.
+
+This is the thinking half of reverse generation (names, relations, join tables, defaults);
+:mod:`fastapp.reverse.render` only spells the result as Python. Everything is derived from the
+Schema alone, in sorted order, so the same schema always gives the same module.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from fastapp.db.schema import Column, ForeignKey, Index, Schema, Table
+from fastapp.reverse import naming
+from fastapp.reverse.types import (
+    INTEGER_FIELDS,
+    NOT_INDEXABLE,
+    TEXT_FIELDS,
+    FieldType,
+    created_type,
+    field_type,
+)
+
+#: Dialects that index a foreign-key column by themselves when no index covers it, so such an
+#: index on a join table is not a sign of extra structure.
+AUTO_FK_INDEX = frozenset({"mysql"})
+#: ``ON DELETE`` action -> the ``fields`` constant Tortoise spells it with.
+ON_DELETE = {
+    "CASCADE": "fields.CASCADE",
+    "RESTRICT": "fields.RESTRICT",
+    "SET NULL": "fields.SET_NULL",
+    "SET DEFAULT": "fields.SET_DEFAULT",
+    "NO ACTION": "fields.NO_ACTION",
+}
+#: Non-default PostgreSQL index methods Tortoise has an index class for.
+INDEX_CLASSES = {
+    "gin": "GinIndex",
+    "gist": "GistIndex",
+    "hash": "HashIndex",
+    "brin": "BrinIndex",
+    "spgist": "SpGistIndex",
+    "bloom": "BloomIndex",
+}
+INDEX_MODULE = "tortoise.contrib.postgres.indexes"
+_NOW = re.compile(
+    r"(CURRENT_TIMESTAMP|NOW|LOCALTIMESTAMP|GETDATE)\s*(\(\s*\d*\s*\))?", re.IGNORECASE
+)
+_NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")
+_TRUE = frozenset({"TRUE", "1", "'1'", "'T'", "'TRUE'", "B'1'"})
+_FALSE = frozenset({"FALSE", "0", "'0'", "'F'", "'FALSE'", "B'0'"})
+JSON_CHECK = "json_valid"
+
+
+@dataclass
+class FieldSpec:
+    """One model attribute: ``name = fields.<call>(<args>)  # <comment>``."""
+
+    name: str
+    call: str
+    args: list[str] = field(default_factory=list)
+    kwargs: list[tuple[str, str]] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EnumSpec:
+    name: str
+    members: list[tuple[str, str]]
+
+
+@dataclass
+class ModelSpec:
+    name: str
+    table: Table
+    fields: list[FieldSpec] = field(default_factory=list)
+    meta: list[tuple[str, str]] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ModuleSpec:
+    """Everything the renderer needs, plus what the caller reports."""
+
+    dialect: str
+    models: list[ModelSpec]
+    enums: list[EnumSpec]
+    imports: set[tuple[str, str]]
+    #: Tables pulled in because a selected table references them.
+    added: tuple[str, ...] = ()
+    #: Join tables rendered as ``ManyToManyField`` instead of a model.
+    join_tables: tuple[str, ...] = ()
+    todos: int = 0
+
+
+@dataclass(frozen=True)
+class _Relation:
+    """A single-column foreign key that becomes a relation field."""
+
+    table: str
+    column: str
+    fk: ForeignKey
+    one_to_one: bool
+
+
+@dataclass(frozen=True)
+class _Join:
+    """A pure join table: column 0 points at ``source`` (backward key), column 1 at ``target``."""
+
+    table: Table
+    source: str
+    target: str
+    backward: str
+    forward: str
+    on_delete: str
+
+
+def with_references(schema: Schema, names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """``names`` plus every table they reference, transitively: (all sorted, added sorted)."""
+    by_name = {t.name: t for t in schema.tables}
+    wanted = set(names)
+    stack = list(wanted)
+    added: set[str] = set()
+    while stack:
+        table = by_name.get(stack.pop())
+        if table is None:
+            continue
+        for ref in table.references:
+            if ref not in wanted and ref in by_name:
+                wanted.add(ref)
+                added.add(ref)
+                stack.append(ref)
+    return sorted(wanted), sorted(added)
+
+
+def dependency_order(tables: list[Table]) -> list[Table]:
+    """Referenced tables first, ties by name; tables in a cycle follow in name order."""
+    by_name = {t.name: t for t in tables}
+    waiting = {t.name: set(t.references) & by_name.keys() for t in tables}
+    dependants: dict[str, list[str]] = {name: [] for name in by_name}
+    for name, refs in waiting.items():
+        for ref in refs:
+            dependants[ref].append(name)
+    ready = [name for name, refs in waiting.items() if not refs]
+    heapq.heapify(ready)
+    ordered: list[str] = []
+    done: set[str] = set()
+    while len(ordered) < len(by_name):
+        if not ready:  # a cycle: string references make any order importable
+            ready = [min(n for n in by_name if n not in done)]
+        name = heapq.heappop(ready)
+        if name in done:
+            continue
+        done.add(name)
+        ordered.append(name)
+        for dependant in dependants[name]:
+            waiting[dependant].discard(name)
+            if not waiting[dependant] and dependant not in done:
+                heapq.heappush(ready, dependant)
+    return [by_name[n] for n in ordered]
+
+
+def _single_pk(table: Table) -> str | None:
+    pk = table.primary_key
+    return pk.columns[0] if pk is not None and len(pk.columns) == 1 else None
+
+
+def _plain(index: Index) -> bool:
+    return not (index.method or index.where or any(index.orders) or any(index.expressions))
+
+
+def _unique_columns(table: Table) -> set[tuple[str, ...]]:
+    found = {u.columns for u in table.uniques}
+    found.update(i.columns for i in table.indexes if i.unique and _plain(i))
+    return found
+
+
+def _shape(column: Column) -> tuple:
+    return (column.type, column.length, column.precision, column.scale, column.unsigned)
+
+
+def _join(
+    dialect: str,
+    by_name: dict[str, Table],
+    table: Table,
+    selected: set[str],
+    referenced: set[str],
+) -> _Join | None:
+    """The join-table reading of ``table`` when it is exactly what ManyToManyField creates."""
+    if len(table.columns) != 2 or len(table.foreign_keys) != 2 or table.checks:
+        return None
+    if table.name in referenced:
+        return None
+    first, second = table.columns
+    if any(
+        c.nullable or c.default or c.comment or c.autoincrement or c.generated
+        for c in (first, second)
+    ):
+        return None
+    fks = {fk.columns: fk for fk in table.foreign_keys}
+    fk_a, fk_b = fks.get((first.name,)), fks.get((second.name,))
+    if fk_a is None or fk_b is None:
+        return None
+    if (
+        fk_a.on_delete != fk_b.on_delete
+        or "NO ACTION" != fk_a.on_update
+        or fk_b.on_update != "NO ACTION"
+    ):
+        return None
+    pair = (first.name, second.name)
+    pk = table.primary_key.columns if table.primary_key else None
+    if pk not in (None, pair) or (pair not in _unique_columns(table) and pk != pair):
+        return None
+    for index in table.indexes:
+        if index.columns == pair and index.unique:
+            continue
+        if not (
+            dialect in AUTO_FK_INDEX
+            and _plain(index)
+            and not index.unique
+            and len(index.columns) == 1
+            and index.columns[0] in pair
+        ):
+            return None
+    for column, fk in ((first, fk_a), (second, fk_b)):
+        target = by_name.get(fk.ref_table)
+        if target is None or fk.ref_table not in selected:
+            return None
+        ref_pk = _single_pk(target)
+        if ref_pk is None or fk.ref_columns != (ref_pk,):
+            return None
+        if _shape(target.column(ref_pk)) != _shape(column):
+            return None
+    return _Join(table, fk_a.ref_table, fk_b.ref_table, first.name, second.name, fk_a.on_delete)
+
+
+def _py(value: object) -> str:
+    """A Python literal for ``value``; strings double-quoted (json.dumps is valid Python)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def _string_literal(text: str) -> str | None:
+    if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
+        body = text[1:-1]
+        if body.replace("''", "").find("'") < 0:
+            return body.replace("''", "'")
+    return None
+
+
+class _Builder:
+    def __init__(self, schema: Schema, names: list[str], app: str) -> None:
+        self.schema = schema
+        self.by_name = {t.name: t for t in schema.tables}
+        self.dialect = schema.dialect
+        self.app = app
+        self.imports: set[tuple[str, str]] = {("tortoise", "fields"), ("tortoise.models", "Model")}
+        self.todos = 0
+        self.selected = set(names)
+        referenced = {
+            fk.ref_table
+            for name in names
+            for fk in self.by_name[name].foreign_keys
+            if fk.ref_table != name
+        }
+        self.joins: dict[str, _Join] = {}
+        for name in names:
+            join = _join(self.dialect, self.by_name, self.by_name[name], self.selected, referenced)
+            if join is not None:
+                self.joins[name] = join
+        self.tables = dependency_order([self.by_name[n] for n in names if n not in self.joins])
+        self.enum_classes: dict[object, str] = {}
+        self.enums: list[EnumSpec] = []
+        self.classes = naming.NameSpace(naming.MODULE_NAMES)
+        self.class_of = {t.name: self.classes.claim(naming.class_name(t.name)) for t in self.tables}
+        self.relations = {
+            (rel.table, rel.column): rel for t in self.tables for rel in self._relations(t)
+        }
+        self.attrs: dict[str, dict[str, str]] = {}
+        self.spaces: dict[str, naming.NameSpace] = {}
+        for table in self.tables:
+            self._name_columns(table)
+        self.related = self._related_names()
+
+    # -- names ---------------------------------------------------------------------------
+
+    def _relations(self, table: Table) -> list[_Relation]:
+        uniques = _unique_columns(table)
+        pk = table.primary_key.columns if table.primary_key else ()
+        by_column: dict[str, list[ForeignKey]] = {}
+        for fk in table.foreign_keys:
+            if len(fk.columns) == 1 and fk.ref_table in self.class_of:
+                by_column.setdefault(fk.columns[0], []).append(fk)
+        relations = []
+        for column, fks in sorted(by_column.items()):
+            fk = fks[0]
+            target = self.by_name[fk.ref_table]
+            ref = fk.ref_columns[0]
+            if not self._referable(target, ref):
+                continue
+            one_to_one = (column,) in uniques or pk == (column,)
+            relations.append(_Relation(table.name, column, fk, one_to_one))
+        return relations
+
+    def _referable(self, target: Table, column: str) -> bool:
+        return _single_pk(target) == column or (column,) in _unique_columns(target)
+
+    def _name_columns(self, table: Table) -> None:
+        space = naming.NameSpace()
+        attrs: dict[str, str] = {}
+        for column in table.columns:
+            if (table.name, column.name) not in self.relations:
+                attrs[column.name] = space.claim(naming.attribute(column.name))
+        for column in table.columns:
+            if (table.name, column.name) in self.relations:
+                base = naming.attribute(naming.strip_id(column.name))
+                attrs[column.name] = space.claim(base, also=("_id",))
+        self.attrs[table.name] = attrs
+        self.spaces[table.name] = space
+
+    def _related_names(self) -> dict[tuple[str, str], str]:
+        """(table, column or join table) -> reverse name on the target model, all distinct."""
+        pair_count: dict[tuple[str, str], int] = {}
+        for rel in self.relations.values():
+            key = (rel.table, rel.fk.ref_table)
+            pair_count[key] = pair_count.get(key, 0) + 1
+        names: dict[tuple[str, str], str] = {}
+        # Many-to-many forward fields are attributes of the declaring model: name them first.
+        for join_name in sorted(self.joins):
+            join = self.joins[join_name]
+            forward = naming.plural(naming.attribute(naming.strip_id(join.forward)))
+            names[(join_name, "forward")] = self.spaces[join.source].claim(forward)
+        for rel in sorted(self.relations.values(), key=lambda r: (r.table, r.column)):
+            source = naming.snake(self.class_of[rel.table])
+            attr = self.attrs[rel.table][rel.column]
+            if pair_count[(rel.table, rel.fk.ref_table)] == 1 and rel.table != rel.fk.ref_table:
+                base = source if rel.one_to_one else naming.plural(source)
+            else:
+                base = f"{attr}_{source}" if rel.one_to_one else f"{attr}_{naming.plural(source)}"
+            names[(rel.table, rel.column)] = self.spaces[rel.fk.ref_table].claim(base)
+        for join_name in sorted(self.joins):
+            join = self.joins[join_name]
+            backward = naming.plural(naming.attribute(naming.strip_id(join.backward)))
+            names[(join_name, "backward")] = self.spaces[join.target].claim(backward)
+        return names
+
+    # -- models --------------------------------------------------------------------------
+
+    def build(self) -> list[ModelSpec]:
+        return [self._model(t) for t in self.tables]
+
+    def _model(self, table: Table) -> ModelSpec:
+        spec = ModelSpec(self.class_of[table.name], table)
+        json_columns = {
+            c.name
+            for c in table.columns
+            if c.type in ("longtext", "text")
+            and any(self._is_json_check(ch.expression, c.name) for ch in table.checks)
+        }
+        pk = table.primary_key.columns if table.primary_key else ()
+        uniques = _unique_columns(table)
+        single_index = {
+            i.columns[0]
+            for i in table.indexes
+            if _plain(i) and not i.unique and len(i.columns) == 1
+        }
+        meta_unique: list[tuple[str, ...]] = []
+        meta_indexes: list[str] = []
+        kinds: dict[str, str] = {}
+        for column in table.columns:
+            indexed = (column.name,) in uniques or column.name in single_index
+            fspec, kind = self._field(
+                table, column, pk, uniques, single_index, indexed, column.name in json_columns
+            )
+            kinds[column.name] = kind
+            spec.fields.append(fspec)
+        for join_name in sorted(self.joins):
+            join = self.joins[join_name]
+            if join.source == table.name:
+                spec.fields.append(self._many_to_many(join))
+        attr = self._column_attr(table)
+        for columns in sorted(uniques):
+            if len(columns) > 1 or kinds.get(columns[0]) in NOT_INDEXABLE:
+                if columns != pk:
+                    meta_unique.append(tuple(attr(c) for c in columns))
+        if len(pk) > 1:
+            meta_unique.append(tuple(attr(c) for c in pk))
+            spec.comments.append(
+                f"TODO: composite primary key ({', '.join(pk)}): Tortoise models need one "
+                "primary-key field; kept as unique_together, add an id column or pick one"
+            )
+            self.todos += 1
+        elif not pk:
+            spec.comments.append(
+                "TODO: the table has no primary key; Tortoise will expect an 'id' column "
+                "unless one field is marked primary_key=True"
+            )
+            self.todos += 1
+        for index in table.indexes:
+            if index.unique and _plain(index):
+                continue
+            rendered = self._index(table, index, kinds, attr)
+            if rendered is None:
+                what = ", ".join(index.columns)
+                spec.comments.append(
+                    f"TODO: index not expressible in Tortoise: ({what})"
+                    + (f" USING {index.method}" if index.method else "")
+                    + (f" WHERE {index.where}" if index.where else "")
+                    + (" with DESC columns" if any(index.orders) else "")
+                )
+                self.todos += 1
+            elif rendered:
+                meta_indexes.append(rendered)
+        for check in table.checks:
+            if any(self._is_json_check(check.expression, c) for c in json_columns):
+                continue
+            spec.comments.append(
+                f"TODO: check constraint not expressible: CHECK ({check.expression})"
+            )
+            self.todos += 1
+        for fk in table.foreign_keys:
+            if (
+                len(fk.columns) > 1
+                or (table.name, fk.columns[0]) not in self.relations
+                or self.relations[(table.name, fk.columns[0])].fk != fk
+            ):
+                spec.comments.append(
+                    f"TODO: foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
+                    f"({', '.join(fk.ref_columns)}) not expressible as a Tortoise relation"
+                )
+                self.todos += 1
+        spec.meta.append(("table", _py(table.name)))
+        if table.comment:
+            spec.meta.append(("table_description", _py(table.comment)))
+        if meta_unique:
+            spec.meta.append(("unique_together", _tuple_of_tuples(meta_unique)))
+        if meta_indexes:
+            spec.meta.append(("indexes", "(" + ", ".join(meta_indexes) + ",)"))
+        return spec
+
+    def _column_attr(self, table: Table):
+        attrs = self.attrs[table.name]
+
+        def attr(column: str) -> str:
+            if (table.name, column) in self.relations:
+                return attrs[column] + "_id"
+            return attrs[column]
+
+        return attr
+
+    def _index(self, table: Table, index: Index, kinds: dict[str, str], attr) -> str | None:
+        if index.where or any(index.orders) or any(index.expressions):
+            return None
+        names = tuple(attr(c) for c in index.columns)
+        if index.method:
+            cls = INDEX_CLASSES.get(index.method)
+            if cls is None:
+                return None
+            self.imports.add((INDEX_MODULE, cls))
+            return f"{cls}(fields={_tuple(names)})"
+        if len(index.columns) == 1 and kinds.get(index.columns[0]) not in NOT_INDEXABLE:
+            return ""  # said by db_index=True on the field
+        return _tuple(names)
+
+    def _is_json_check(self, expression: str, column: str) -> bool:
+        if JSON_CHECK not in expression.lower():
+            return False
+        from fastapp.db.normalize import is_json_check
+
+        return is_json_check(expression, column)
+
+    # -- fields --------------------------------------------------------------------------
+
+    def _field(
+        self, table, column, pk, uniques, single_index, indexed, is_json
+    ) -> tuple[FieldSpec, str]:
+        attrs = self.attrs[table.name]
+        name = attrs[column.name]
+        relation = self.relations.get((table.name, column.name))
+        if relation is not None:
+            return self._relation_field(table, column, relation, pk, single_index), "relation"
+        if column.type == "enum" and column.enum_values:
+            ftype = FieldType("CharEnumField")
+        elif is_json:
+            ftype = FieldType("JSONField")
+        else:
+            ftype = field_type(self.dialect, column, indexed=indexed)
+        spec = FieldSpec(name, f"fields.{ftype.field}")
+        enum = None
+        if ftype.field == "CharEnumField":
+            enum = self._enum(table, column)
+            spec.args.append(enum)
+            kind = f"enum type {column.enum_name}" if column.enum_name else "enum"
+            spec.comments.append(f"database type: {kind}; Tortoise stores it as varchar")
+        if ftype.note:
+            spec.comments.append(ftype.note)
+            self.todos += ftype.todo
+        is_pk = pk == (column.name,)
+        if is_pk:
+            spec.kwargs.append(("primary_key", "True"))
+            if ftype.field in INTEGER_FIELDS and not column.autoincrement:
+                spec.kwargs.append(("generated", "False"))
+        elif column.autoincrement:
+            spec.comments.append("TODO: auto-increment on a column that is not the primary key")
+            self.todos += 1
+        spec.kwargs.extend((k, _py(v)) for k, v in ftype.args)
+        if column.nullable and not is_pk:
+            spec.kwargs.append(("null", "True"))
+        spec.kwargs.extend(self._default(column, ftype.field, enum))
+        if not is_pk and (column.name,) in uniques and ftype.field not in NOT_INDEXABLE:
+            spec.kwargs.append(("unique", "True"))
+        elif not is_pk and column.name in single_index and ftype.field not in NOT_INDEXABLE:
+            spec.kwargs.append(("db_index", "True"))
+        if name != column.name:
+            spec.kwargs.append(("source_field", _py(column.name)))
+        if column.comment:
+            spec.kwargs.append(("description", _py(column.comment)))
+        elif ftype.field == "CharEnumField":
+            spec.kwargs.append(
+                ("description", '""')
+            )  # else Tortoise writes the labels as a comment
+        if column.generated:
+            spec.comments.append(f"TODO: generated column AS ({column.generated}) not expressible")
+            self.todos += 1
+        return spec, ftype.field
+
+    def _relation_field(self, table, column, rel: _Relation, pk, single_index) -> FieldSpec:
+        target = self.by_name[rel.fk.ref_table]
+        name = self.attrs[table.name][column.name]
+        call = "fields.OneToOneField" if rel.one_to_one else "fields.ForeignKeyField"
+        spec = FieldSpec(name, call, [_py(f"{self.app}.{self.class_of[target.name]}")])
+        spec.kwargs.append(("related_name", _py(self.related[(table.name, column.name)])))
+        spec.kwargs.append(("on_delete", ON_DELETE[rel.fk.on_delete]))
+        ref = rel.fk.ref_columns[0]
+        if ref != _single_pk(target):
+            spec.kwargs.append(("to_field", _py(self.attrs[target.name][ref])))
+        if pk == (column.name,):
+            spec.kwargs.append(("primary_key", "True"))
+        if column.nullable and pk != (column.name,):
+            spec.kwargs.append(("null", "True"))
+        spec.kwargs.extend(self._default(column, "ForeignKeyField"))
+        if not rel.one_to_one and column.name in single_index:
+            spec.kwargs.append(("db_index", "True"))
+        if column.name != f"{name}_id":
+            spec.kwargs.append(("source_field", _py(column.name)))
+        if column.comment:
+            spec.kwargs.append(("description", _py(column.comment)))
+        ref_column = target.column(ref)
+        if ref_column is not None and _shape(ref_column)[:4] != _shape(column)[:4]:
+            spec.comments.append(
+                f"database type: {column.type_text} (the referenced key is {ref_column.type_text})"
+            )
+        if rel.fk.on_update != "NO ACTION":
+            spec.comments.append(f"TODO: ON UPDATE {rel.fk.on_update} not expressible in Tortoise")
+            self.todos += 1
+        return spec
+
+    def _many_to_many(self, join: _Join) -> FieldSpec:
+        spec = FieldSpec(
+            self.related[(join.table.name, "forward")],
+            "fields.ManyToManyField",
+            [_py(f"{self.app}.{self.class_of[join.target]}")],
+        )
+        spec.kwargs.append(("through", _py(join.table.name)))
+        spec.kwargs.append(("forward_key", _py(join.forward)))
+        spec.kwargs.append(("backward_key", _py(join.backward)))
+        spec.kwargs.append(("related_name", _py(self.related[(join.table.name, "backward")])))
+        spec.kwargs.append(("on_delete", ON_DELETE[join.on_delete]))
+        if join.table.comment:
+            spec.kwargs.append(("description", _py(join.table.comment)))
+        return spec
+
+    def _enum(self, table: Table, column: Column) -> str:
+        key: object = column.enum_name or (table.name, column.name)
+        if key not in self.enum_classes:
+            base = (
+                naming.class_name(column.enum_name)
+                if column.enum_name
+                else (self.class_of[table.name] + naming.class_name(column.name))
+            )
+            cls = self.classes.claim(base)
+            members = naming.NameSpace()
+            self.enums.append(
+                EnumSpec(
+                    cls, [(members.claim(naming.enum_member(v)), v) for v in column.enum_values]
+                )
+            )
+            self.enum_classes[key] = cls
+            self.imports.add(("enum", "StrEnum"))
+        return self.enum_classes[key]
+
+    def _default(
+        self, column: Column, field: str, enum: str | None = None
+    ) -> list[tuple[str, str]]:
+        text = column.default
+        if text is None:
+            return []
+        if field == "DatetimeField" and _NOW.fullmatch(text.strip()):
+            self.imports.add(("tortoise.fields", "Now"))
+            return [("auto_now_add", "True"), ("db_default", "Now()")]
+        value = self._literal(text, field, column, enum)
+        if value is not None:
+            return [("default", value), ("db_default", value)]
+        self.imports.add(("tortoise.fields", "SqlDefault"))
+        return [("db_default", f"SqlDefault({_py(text)})")]
+
+    def _literal(self, text: str, field: str, column: Column, enum: str | None) -> str | None:
+        """The Python literal for a literal default, or None when it is an expression."""
+        text = text.strip()
+        string = _string_literal(text)
+        if field == "BooleanField":
+            upper = text.upper()
+            return "True" if upper in _TRUE else "False" if upper in _FALSE else None
+        if field in INTEGER_FIELDS or field == "ForeignKeyField":
+            number = string if string is not None else text
+            return str(int(number)) if re.fullmatch(r"-?\d+", number) else None
+        if field == "FloatField":
+            number = string if string is not None else text
+            return repr(float(number)) if _NUMBER.fullmatch(number) else None
+        if field == "DecimalField":
+            number = string if string is not None else text
+            if _NUMBER.fullmatch(number):
+                self.imports.add(("decimal", "Decimal"))
+                return f"Decimal({_py(number)})"
+            return None
+        if field in TEXT_FIELDS and string is not None:
+            return _py(string)
+        if enum is not None and string is not None and string in column.enum_values:
+            members = next(e for e in self.enums if e.name == enum).members
+            return f"{enum}.{next(m for m, v in members if v == string)}"
+        return None
+
+
+def _tuple(items: tuple[str, ...]) -> str:
+    inner = ", ".join(_py(i) for i in items)
+    return f"({inner},)" if len(items) == 1 else f"({inner})"
+
+
+def _tuple_of_tuples(groups: list[tuple[str, ...]]) -> str:
+    return "(" + ", ".join(_tuple(g) for g in groups) + ",)"
+
+
+def build_module(schema: Schema, names: list[str], app: str, added: list[str]) -> ModuleSpec:
+    """Model specifications for tables ``names`` of ``schema`` (references already included)."""
+    builder = _Builder(schema, names, app)
+    models = builder.build()
+    return ModuleSpec(
+        dialect=schema.dialect,
+        models=models,
+        enums=builder.enums,
+        imports=builder.imports,
+        added=tuple(added),
+        join_tables=tuple(sorted(builder.joins)),
+        todos=builder.todos,
+    )
+
+
+__all__ = ["ModuleSpec", "build_module", "created_type", "with_references"]

@@ -1,0 +1,199 @@
+"""Column type -> Tortoise field class, per dialect, as data.
+
+Two tables say everything: :data:`FIELD_FOR_TYPE` picks the field class for a canonical type
+(the same on every backend, with per-dialect overrides), and :data:`TORTOISE_CREATES` says what
+column type that field class makes on each backend, in the Schema's canonical spelling. Where
+the two disagree the generated field carries a ``# database type: ...`` note, so the difference
+is visible in the code and not a silent guess; the documentation lists these pairs as the
+round-trip exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapp.db.schema import Column
+
+#: Canonical type -> Tortoise field class name (without ``fields.``).
+FIELD_FOR_TYPE: dict[str, str] = {
+    "smallint": "SmallIntField",
+    "integer": "IntField",
+    "bigint": "BigIntField",
+    "tinyint": "SmallIntField",
+    "mediumint": "IntField",
+    "boolean": "BooleanField",
+    "decimal": "DecimalField",
+    "real": "FloatField",
+    "double": "FloatField",
+    "char": "CharField",
+    "varchar": "CharField",
+    "text": "TextField",
+    "tinytext": "TextField",
+    "mediumtext": "TextField",
+    "longtext": "TextField",
+    "binary": "BinaryField",
+    "varbinary": "BinaryField",
+    "blob": "BinaryField",
+    "tinyblob": "BinaryField",
+    "mediumblob": "BinaryField",
+    "longblob": "BinaryField",
+    "bytea": "BinaryField",
+    "date": "DateField",
+    "time": "TimeField",
+    "timetz": "TimeField",
+    "timestamp": "DatetimeField",
+    "timestamptz": "DatetimeField",
+    "datetime": "DatetimeField",
+    "json": "JSONField",
+    "jsonb": "JSONField",
+    "uuid": "UUIDField",
+    "enum": "CharEnumField",
+}
+
+#: Per-dialect exceptions to :data:`FIELD_FOR_TYPE` (none needed today; kept as the hook).
+FIELD_OVERRIDES: dict[str, dict[str, str]] = {"postgres": {}, "mysql": {}, "sqlite": {}}
+
+#: What each field class creates on each backend: (type, length, precision, scale), canonical.
+#: ``"*"`` means "taken from the field's arguments" (CharField's max_length, DecimalField's).
+TORTOISE_CREATES: dict[str, dict[str, tuple]] = {
+    "postgres": {
+        "SmallIntField": ("smallint", None, None, None),
+        "IntField": ("integer", None, None, None),
+        "BigIntField": ("bigint", None, None, None),
+        "BooleanField": ("boolean", None, None, None),
+        "DecimalField": ("decimal", None, "*", "*"),
+        "FloatField": ("double", None, None, None),
+        "CharField": ("varchar", "*", None, None),
+        "CharEnumField": ("varchar", "*", None, None),
+        "TextField": ("text", None, None, None),
+        "BinaryField": ("blob", None, None, None),
+        "DateField": ("date", None, None, None),
+        "TimeField": ("timetz", None, None, None),
+        "DatetimeField": ("timestamptz", None, None, None),
+        "JSONField": ("jsonb", None, None, None),
+        "UUIDField": ("uuid", None, None, None),
+    },
+    "mysql": {
+        "SmallIntField": ("smallint", None, None, None),
+        "IntField": ("integer", None, None, None),
+        "BigIntField": ("bigint", None, None, None),
+        "BooleanField": ("boolean", None, None, None),
+        "DecimalField": ("decimal", None, "*", "*"),
+        "FloatField": ("double", None, None, None),
+        "CharField": ("varchar", "*", None, None),
+        "CharEnumField": ("varchar", "*", None, None),
+        "TextField": ("longtext", None, None, None),
+        "BinaryField": ("longblob", None, None, None),
+        "DateField": ("date", None, None, None),
+        "TimeField": ("time", None, 6, None),
+        "DatetimeField": ("datetime", None, 6, None),
+        "JSONField": ("json", None, None, None),
+        "UUIDField": ("char", 36, None, None),
+    },
+    "sqlite": {
+        "SmallIntField": ("smallint", None, None, None),
+        "IntField": ("integer", None, None, None),
+        "BigIntField": ("bigint", None, None, None),
+        "BooleanField": ("boolean", None, None, None),
+        "DecimalField": ("varchar", 40, None, None),
+        "FloatField": ("real", None, None, None),
+        "CharField": ("varchar", "*", None, None),
+        "CharEnumField": ("varchar", "*", None, None),
+        "TextField": ("text", None, None, None),
+        "BinaryField": ("blob", None, None, None),
+        "DateField": ("date", None, None, None),
+        "TimeField": ("time", None, None, None),
+        "DatetimeField": ("timestamp", None, None, None),
+        "JSONField": ("json", None, None, None),
+        "UUIDField": ("char", 36, None, None),
+    },
+}
+
+#: Integer field classes, for primary keys, auto-increment and literal defaults.
+INTEGER_FIELDS = frozenset({"SmallIntField", "IntField", "BigIntField"})
+#: Field classes Tortoise refuses to index or make unique (their indexes go to ``Meta``).
+NOT_INDEXABLE = frozenset({"TextField", "JSONField", "BinaryField"})
+#: Field classes whose column holds text (defaults are Python strings).
+TEXT_FIELDS = frozenset({"CharField", "TextField"})
+#: Fallback for a type with no field: text if it can be, else a bounded string to index.
+UNKNOWN_FIELD = "TextField"
+UNKNOWN_INDEXABLE_FIELD = "CharField"
+UNKNOWN_INDEXABLE_LENGTH = 255
+#: A fixed-precision placeholder for an unbounded numeric (Tortoise needs both numbers).
+UNBOUNDED_DECIMAL = (38, 10)
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """The field class chosen for a column, its type arguments and what the reader must know."""
+
+    field: str
+    args: tuple[tuple[str, object], ...] = ()
+    #: ``# TODO: ...`` when the type has no field; ``# database type: ...`` when inexact.
+    note: str | None = None
+    todo: bool = False
+
+
+def field_type(dialect: str, column: Column, *, indexed: bool = False) -> FieldType:
+    """The field class for ``column`` on ``dialect``; never raises.
+
+    ``indexed`` says the column is unique or indexed, which a placeholder for an unknown type
+    must allow (Tortoise refuses indexes on text fields).
+    """
+    name = FIELD_OVERRIDES.get(dialect, {}).get(column.type) or FIELD_FOR_TYPE.get(column.type)
+    if name is None or not column.known_type:
+        return _unknown(column, indexed)
+    args: tuple[tuple[str, object], ...] = ()
+    todo = None
+    if name == "CharField":
+        if column.length is None and column.type == "varchar":
+            name = "TextField"
+        else:
+            args = (("max_length", column.length or 1),)
+    elif name == "DecimalField":
+        if column.precision is None:
+            args = tuple(zip(("max_digits", "decimal_places"), UNBOUNDED_DECIMAL, strict=True))
+            todo = f"{column.type_text} has no precision; choose max_digits/decimal_places"
+        else:
+            args = (("max_digits", column.precision), ("decimal_places", column.scale or 0))
+    result = FieldType(name, args)
+    if todo:
+        return FieldType(name, args, f"TODO: {todo}", todo=True)
+    created = created_type(dialect, result)
+    if created is not None and created != _shape(column):
+        return FieldType(name, args, f"database type: {column.type_text}{_unsigned(column)}")
+    if column.unsigned:
+        return FieldType(name, args, f"database type: {column.type_text} unsigned")
+    return result
+
+
+def created_type(dialect: str, field: FieldType) -> tuple | None:
+    """(type, length, precision, scale) that ``field`` creates on ``dialect``."""
+    shape = TORTOISE_CREATES.get(dialect, {}).get(field.field)
+    if shape is None:
+        return None
+    args = dict(field.args)
+    length = args.get("max_length") if shape[1] == "*" else shape[1]
+    precision = args.get("max_digits") if shape[2] == "*" else shape[2]
+    scale = args.get("decimal_places") if shape[3] == "*" else shape[3]
+    return (shape[0], length, precision, scale)
+
+
+def _shape(column: Column) -> tuple:
+    return (column.type, column.length, column.precision, column.scale)
+
+
+def _unsigned(column: Column) -> str:
+    return " unsigned" if column.unsigned else ""
+
+
+def _unknown(column: Column, indexed: bool) -> FieldType:
+    note = f"TODO: unknown type {column.type_text}"
+    if indexed:
+        return FieldType(
+            UNKNOWN_INDEXABLE_FIELD,
+            (("max_length", UNKNOWN_INDEXABLE_LENGTH),),
+            note,
+            todo=True,
+        )
+    return FieldType(UNKNOWN_FIELD, (), note, todo=True)
