@@ -1,0 +1,35 @@
+"""DDL renderers: Schema -> SQL text, one module per dialect, found through a registry.
+
+``get_ddl("postgres").schema_script(schema)`` renders a whole schema (deterministic, in
+foreign-key order, cycles broken with ``ALTER TABLE ... ADD CONSTRAINT``); the per-object
+methods (``column_definition``, ``create_table``, ``create_index``, ``add_foreign_key``,
+``drop_*``) return one statement each, without the trailing semicolon.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from fastapp.errors import DatabaseURLError
+
+if TYPE_CHECKING:
+    from fastapp.db.ddl.base import DDL
+
+_MODULES = {
+    "postgres": "fastapp.db.ddl.postgres",
+    "mysql": "fastapp.db.ddl.mysql",
+    "sqlite": "fastapp.db.ddl.sqlite",
+}
+_cache: dict[str, DDL] = {}
+
+
+def get_ddl(dialect_name: str) -> DDL:
+    """The DDL renderer of ``dialect_name`` (``postgres``, ``mysql``, ``sqlite``)."""
+    if dialect_name not in _cache:
+        if dialect_name not in _MODULES:
+            raise DatabaseURLError(
+                f"no DDL renderer for backend {dialect_name!r}: use one of {', '.join(_MODULES)}"
+            )
+        _cache[dialect_name] = importlib.import_module(_MODULES[dialect_name]).ddl
+    return _cache[dialect_name]
