@@ -94,7 +94,7 @@ TORTOISE_CREATES: dict[str, dict[str, tuple]] = {
         "SmallIntField": ("smallint", None, None, None),
         "IntField": ("integer", None, None, None),
         "BigIntField": ("bigint", None, None, None),
-        "BooleanField": ("boolean", None, None, None),
+        "BooleanField": ("integer", None, None, None),
         "DecimalField": ("varchar", 40, None, None),
         "FloatField": ("real", None, None, None),
         "CharField": ("varchar", "*", None, None),
