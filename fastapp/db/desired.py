@@ -1,0 +1,331 @@
+"""The desired side: DDL (from the models or a file) applied in a scratch space and read back
+with the same dumper as the live database, so both sides are normalized by the same code.
+
+Scratch spaces, one strategy per backend (found by dialect name, like every dialect difference):
+
+* PostgreSQL: a temporary schema inside a transaction on the target server, rolled back;
+* MySQL/MariaDB: a scratch database with the target's charset and collation, always dropped;
+* SQLite: an in-memory database.
+
+A statement the scratch space rejects is reported with the file (or model source), the line
+it starts on and the database's message; nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from fastapp.db.sqltext import split_statements
+from fastapp.errors import FastappError, SchemaError
+
+if TYPE_CHECKING:
+    from fastapp.db.schema import Schema
+    from fastapp.db.url import DatabaseConfig
+
+
+class DesiredSchemaError(SchemaError):
+    """The desired DDL cannot be read or applied in the scratch space."""
+
+
+@dataclass(frozen=True)
+class DesiredDDL:
+    """DDL text and where it came from (for messages): a file path or ``models``."""
+
+    text: str
+    source: str
+    dialect: str
+
+    def statements(self) -> list[tuple[int, str]]:
+        """``(line, statement)`` pairs; a script the tokenizer rejects raises with its line."""
+        try:
+            parts = split_statements(self.text, _sqlglot_name(self.dialect))
+        except Exception as exc:
+            raise DesiredSchemaError(
+                f"{self.source}: cannot read the SQL: {_first_line(exc)}"
+            ) from exc
+        found, position = [], 0
+        for part in parts:
+            start = self.text.find(part, position)
+            start = position if start < 0 else start
+            found.append((self.text.count("\n", 0, start) + 1, part))
+            position = start + len(part)
+        return found
+
+    def error(self, line: int, statement: str, exc: BaseException) -> DesiredSchemaError:
+        head = " ".join(statement.split())[:60]
+        return DesiredSchemaError(
+            f"{self.source}:{line}: {_first_line(exc)} (in: {head}...); fix the statement"
+        )
+
+
+def read_ddl_file(path: str | Path, dialect: str) -> DesiredDDL:
+    """A desired DDL file; missing or unreadable files raise one clear line."""
+    target = Path(path)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FastappError(
+            f"cannot read --desired-sql {str(target)!r}: {exc.strerror or exc}"
+        ) from exc
+    return DesiredDDL(text, str(target), dialect)
+
+
+async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
+    """Apply ``ddl`` in a scratch space next to ``cfg`` and read it back as a Schema."""
+    strategy = SCRATCH[cfg.dialect_name]()
+    return await strategy.read(cfg, ddl)
+
+
+def _sqlglot_name(dialect: str) -> str:
+    from fastapp.db.dialects import get_dialect
+
+    return get_dialect(dialect).sqlglot_name
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _dumper(dialect: str, namespace: str | None = None):
+    from fastapp.db.dumpers import get_dumper
+
+    return get_dumper(dialect, namespace=namespace)
+
+
+class Scratch:
+    """Applies DDL somewhere disposable and reads it back."""
+
+    dialect_name: ClassVar[str]
+
+    async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
+        raise NotImplementedError
+
+    async def apply_each(self, dialect: Any, conn: Any, ddl: DesiredDDL) -> None:
+        for line, statement in ddl.statements():
+            try:
+                await dialect.execute_raw(conn, statement)
+            except Exception as exc:
+                raise ddl.error(line, statement, exc) from exc
+
+
+class PostgresScratch(Scratch):
+    """A temporary schema in a transaction that is always rolled back."""
+
+    dialect_name = "postgres"
+
+    async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
+        from fastapp.db.context import raw_connection
+
+        namespace = f"fastapp_scratch_{uuid.uuid4().hex[:12]}"
+        statements = ddl.statements()
+        async with raw_connection(cfg) as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                await conn.execute(f'CREATE SCHEMA "{namespace}"')
+                await conn.execute(f'SET LOCAL search_path TO "{namespace}", public')
+                script = ";\n".join(s for _, s in statements)
+                if script:
+                    await conn.execute("SAVEPOINT whole_script")
+                    try:
+                        await conn.execute(script)  # one round trip for the whole script
+                    except Exception:
+                        await conn.execute("ROLLBACK TO SAVEPOINT whole_script")
+                        await self._locate(conn, ddl, statements)
+                        raise
+                return await _dumper("postgres", namespace).dump(conn)
+            finally:
+                await transaction.rollback()
+
+    async def _locate(self, conn: Any, ddl: DesiredDDL, statements: Sequence) -> None:
+        for line, statement in statements:
+            try:
+                await conn.execute(statement)
+            except Exception as exc:
+                raise ddl.error(line, statement, exc) from exc
+
+
+class MySQLScratch(Scratch):
+    """A scratch database with the target database's defaults, dropped afterwards."""
+
+    dialect_name = "mysql"
+
+    async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
+        from fastapp.db.context import raw_connection
+
+        dialect = cfg.dialect
+        scratch = cfg.with_name(f"fastapp_scratch_{uuid.uuid4().hex[:12]}")
+        statements = ddl.statements()
+        async with raw_connection(cfg) as conn:
+            rows = await _fetch_rows(
+                conn,
+                "SELECT default_character_set_name, default_collation_name "
+                "FROM information_schema.schemata WHERE schema_name = DATABASE()",
+            )
+            charset, collation = rows[0] if rows else ("utf8mb4", "utf8mb4_unicode_ci")
+            await dialect.execute_raw(
+                conn,
+                f"CREATE DATABASE {dialect.quote(scratch.name)} "
+                f"CHARACTER SET {charset} COLLATE {collation}",
+            )
+            try:
+                async with raw_connection(scratch) as work:
+                    for line, statement in statements:
+                        try:
+                            await dialect.execute_raw(work, statement)
+                        except Exception as exc:
+                            raise ddl.error(line, statement, exc) from exc
+                    return await _dumper("mysql").dump(work)
+            finally:
+                await dialect.execute_raw(
+                    conn, f"DROP DATABASE IF EXISTS {dialect.quote(scratch.name)}"
+                )
+
+
+class SQLiteScratch(Scratch):
+    """An in-memory database."""
+
+    dialect_name = "sqlite"
+
+    async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
+        from fastapp.db.context import raw_connection
+
+        memory = type(cfg)(dialect_name="sqlite", name=":memory:")
+        async with raw_connection(memory) as conn:
+            await self.apply_each(cfg.dialect, conn, ddl)
+            return await _dumper("sqlite").dump(conn)
+
+
+async def _fetch_rows(conn: Any, sql: str) -> list[tuple]:
+    async with conn.cursor() as cur:
+        await cur.execute(sql)
+        return [tuple(r) for r in await cur.fetchall()]
+
+
+SCRATCH: dict[str, type[Scratch]] = {
+    s.dialect_name: s for s in (PostgresScratch, MySQLScratch, SQLiteScratch)
+}
+
+
+# --- declared renames inside a desired DDL file --------------------------------------------
+
+RENAMED_MARK = "@renamed"
+
+
+def declared_renames(ddl: DesiredDDL) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """``-- @renamed from=old`` comments: (table renames, column renames) of ``ddl``.
+
+    On the line of a ``CREATE TABLE`` header it renames the table; on a column's line it
+    renames that column. Read with sqlglot's tokenizer, which keeps comments and lines.
+    """
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = _tokenize(ddl)
+    except Exception as exc:
+        raise DesiredSchemaError(f"{ddl.source}: cannot read the SQL: {_first_line(exc)}") from exc
+    tables: list[tuple[str, str]] = []
+    columns: list[tuple[str, str, str]] = []
+    statements = _split_tokens(tokens, TokenType.SEMICOLON)
+    for stmt in statements:
+        marks = [(t.line, c) for t in stmt for c in t.comments if RENAMED_MARK in c]
+        if not marks:
+            continue
+        header, body_lines, table = _create_table_shape(stmt)
+        for line, comment in marks:
+            old = _renamed_from(comment, ddl, line)
+            if table is None:
+                raise DesiredSchemaError(
+                    f"{ddl.source}:{line}: '-- {RENAMED_MARK}' belongs on a CREATE TABLE line "
+                    "or a column line"
+                )
+            if line in header:
+                tables.append((old, table))
+            elif line in body_lines:
+                columns.append((table, old, body_lines[line]))
+            else:
+                raise DesiredSchemaError(
+                    f"{ddl.source}:{line}: '-- {RENAMED_MARK}' is not on a column line of "
+                    f"table {table!r}"
+                )
+    return tables, columns
+
+
+def _tokenize(ddl: DesiredDDL):
+    from sqlglot.dialects import Dialect
+
+    tokenizer = Dialect.get_or_raise(_sqlglot_name(ddl.dialect)).tokenizer_class()
+    return tokenizer.tokenize(ddl.text)
+
+
+def _split_tokens(tokens, separator) -> list[list]:
+    parts: list[list] = [[]]
+    for token in tokens:
+        if token.token_type == separator:
+            # A trailing comment of the last line rides on the semicolon.
+            if token.comments and parts[-1]:
+                parts[-1][-1].comments.extend(token.comments)
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [p for p in parts if p]
+
+
+def _create_table_shape(stmt: list) -> tuple[set[int], dict[int, str], str | None]:
+    """Lines of the header, ``{line: column}`` of column definitions, and the table name."""
+    from sqlglot.tokens import TokenType
+
+    words = [t.text.upper() for t in stmt[:6]]
+    if len(words) < 3 or words[0] != "CREATE" or "TABLE" not in words:
+        return set(), {}, None
+    header: set[int] = set()
+    body: dict[int, str] = {}
+    table = None
+    depth = 0
+    expect_column = False
+    after_table = False
+    for token in stmt:
+        kind = token.token_type
+        if depth == 0:
+            header.add(token.line)
+            if token.text.upper() == "TABLE":
+                after_table = True
+            elif (
+                after_table
+                and kind in (TokenType.VAR, TokenType.IDENTIFIER)
+                and token.text.upper() not in ("IF", "NOT", "EXISTS")
+            ):
+                table = token.text  # the last name part wins (schema.table)
+            if kind == TokenType.L_PAREN:
+                depth, expect_column = 1, True
+            continue
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 1 and kind == TokenType.COMMA:
+            expect_column = True
+        elif depth == 1 and expect_column:
+            expect_column = False
+            if token.text.upper() not in _CONSTRAINT_WORDS:
+                body.setdefault(token.line, token.text)
+    return header, body, table
+
+
+_CONSTRAINT_WORDS = {"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "KEY", "INDEX"}
+
+
+def _renamed_from(comment: str, ddl: DesiredDDL, line: int) -> str:
+    _, _, rest = comment.partition(RENAMED_MARK)
+    key, eq, value = rest.strip().partition("=")
+    value = value.split()[0].strip("\"`'") if value.split() else ""
+    if key.strip() != "from" or not eq or not value:
+        raise DesiredSchemaError(
+            f"{ddl.source}:{line}: cannot read {comment.strip()!r}: write '-- @renamed from=OLD_NAME'"
+        )
+    return value
