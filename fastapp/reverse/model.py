@@ -52,6 +52,13 @@ _NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")
 _TRUE = frozenset({"TRUE", "1", "'1'", "'T'", "'TRUE'", "B'1'"})
 _FALSE = frozenset({"FALSE", "0", "'0'", "'F'", "'FALSE'", "B'0'"})
 JSON_CHECK = "json_valid"
+#: Tortoise takes an index "field" holding one of these for an expression and leaves it
+#: unquoted, which breaks the DDL: indexes on such columns are left as TODO comments.
+UNQUOTED_INDEX_CHARS = (" ", "(", ")", '"', ".", ":")
+
+
+def _index_safe(columns: tuple[str, ...]) -> bool:
+    return not any(ch in c for c in columns for ch in UNQUOTED_INDEX_CHARS)
 
 
 @dataclass
@@ -365,7 +372,7 @@ class _Builder:
         single_index = {
             i.columns[0]
             for i in table.indexes
-            if _plain(i) and not i.unique and len(i.columns) == 1
+            if _plain(i) and not i.unique and len(i.columns) == 1 and _index_safe(i.columns)
         }
         meta_unique: list[tuple[str, ...]] = []
         meta_indexes: list[str] = []
@@ -410,6 +417,11 @@ class _Builder:
                     + (f" USING {index.method}" if index.method else "")
                     + (f" WHERE {index.where}" if index.where else "")
                     + (" with DESC columns" if any(index.orders) else "")
+                    + (
+                        ""
+                        if _index_safe(index.columns)
+                        else " (Tortoise leaves names with spaces or punctuation unquoted)"
+                    )
                 )
                 self.todos += 1
             elif rendered:
@@ -453,6 +465,8 @@ class _Builder:
 
     def _index(self, table: Table, index: Index, kinds: dict[str, str], attr) -> str | None:
         if index.where or any(index.orders) or any(index.expressions):
+            return None
+        if not _index_safe(index.columns):
             return None
         names = tuple(attr(c) for c in index.columns)
         if index.method:
@@ -602,6 +616,10 @@ class _Builder:
             self.imports.add(("tortoise.fields", "Now"))
             return [("auto_now_add", "True"), ("db_default", "Now()")]
         value = self._literal(text, field, column, enum)
+        if value is not None and field == "FloatField" and value != text.strip():
+            # Keep the database's spelling (1.50): a float would come back as 1.5.
+            self.imports.add(("tortoise.fields", "SqlDefault"))
+            return [("default", value), ("db_default", f"SqlDefault({_py(text.strip())})")]
         if value is not None:
             return [("default", value), ("db_default", value)]
         self.imports.add(("tortoise.fields", "SqlDefault"))
