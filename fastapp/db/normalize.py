@@ -283,10 +283,65 @@ def _unwrap(node):
     return node
 
 
+def _is_constant(node) -> bool:
+    from sqlglot import exp
+
+    node = _unwrap(node)
+    if isinstance(node, exp.Neg):
+        node = _unwrap(node.this)
+    return isinstance(node, (exp.Literal, exp.Boolean, exp.Null))
+
+
+def _simplify(node):
+    """Drop what databases add around constants: ``(0)``, ``'a'::text``, ``'-1'::integer``,
+    ``ARRAY['a'::varchar]::text[]``. The database re-adds them the same way on the next
+    apply, so removing them makes stored text idempotent and comparable to written text."""
+    from sqlglot import exp
+
+    def visit(n):
+        if isinstance(n, exp.Paren) and (
+            _is_constant(n.this) or isinstance(_unwrap(n.this), exp.Column)
+        ):
+            return _unwrap(n.this)
+        if not isinstance(n, exp.Cast):
+            return n
+        target = n.to
+        inner = _unwrap(n.this)
+        if _is_constant(inner) and target.is_type(*exp.DataType.TEXT_TYPES):
+            return inner
+        if _is_constant(inner) and target.is_type(*exp.DataType.NUMERIC_TYPES):
+            if isinstance(inner, exp.Literal) and inner.is_string:
+                try:
+                    float(inner.this)
+                except ValueError:
+                    return n
+                text = inner.this.lstrip("-")
+                number = exp.Literal.number(text)
+                return exp.Neg(this=number) if inner.this.startswith("-") else number
+            return inner
+        if (
+            isinstance(inner, exp.Array)
+            and target.is_type(exp.DataType.Type.ARRAY)
+            and target.expressions
+            and target.expressions[0].is_type(*exp.DataType.TEXT_TYPES)
+            and all(_is_constant(e) for e in inner.expressions)
+        ):
+            return inner
+        return n
+
+    for _ in range(8):
+        before = node.sql()
+        node = node.transform(visit)
+        if node.sql() == before:
+            break
+    return node
+
+
 @lru_cache(maxsize=8192)
 def normalize_expression(dialect: str, text: str) -> str:
     """An expression's canonical text in ``dialect``: parsed and re-rendered by sqlglot,
-    outer parentheses removed. Text sqlglot cannot parse is returned stripped."""
+    outer parentheses and casts the database adds around constants removed. Text sqlglot
+    cannot parse is returned stripped."""
     text = text.strip()
     try:
         node = _parse(dialect, text)
@@ -294,7 +349,7 @@ def normalize_expression(dialect: str, text: str) -> str:
         return text
     if node is None:
         return text
-    return _unwrap(node).sql(dialect=_sqlglot_name(dialect))
+    return _simplify(_unwrap(node)).sql(dialect=_sqlglot_name(dialect))
 
 
 def _is_plain_literal(text: str) -> bool:
@@ -331,9 +386,10 @@ def normalize_default(dialect: str, text: str | None) -> str | None:
     from sqlglot import exp
 
     node = _unwrap(node)
-    while isinstance(node, exp.Cast) and isinstance(
-        _unwrap(node.this), (exp.Literal, exp.Boolean, exp.Neg)
-    ):
+    # A cast of a constant (``'abc'::character varying``, ``'{}'::jsonb``, ``NULL::text``)
+    # is the constant: the column's type converts it anyway, and it is what was written.
+    node = _simplify(node)
+    while isinstance(node, exp.Cast) and _is_constant(node.this):
         node = _unwrap(node.this)
     if isinstance(node, exp.Null):
         return None
@@ -396,3 +452,30 @@ def is_json_check(expression: str, column: str) -> bool:
 def normalize_comment(comment: str | None) -> str | None:
     """Comments: empty means none (MySQL reports ``''`` for no comment)."""
     return comment or None
+
+
+@lru_cache(maxsize=4096)
+def is_simple_default(dialect: str, text: str) -> bool:
+    """A literal or a CURRENT_* keyword: what every backend accepts after DEFAULT without
+    parentheses (SQLite and MySQL need them around any other expression)."""
+    if _is_plain_literal(text):
+        return True
+    try:
+        node = _unwrap(_parse(dialect, text))
+    except Exception:
+        return False
+    from sqlglot import exp
+
+    if isinstance(node, exp.Neg):
+        node = node.this
+    return isinstance(
+        node,
+        (
+            exp.Literal,
+            exp.Boolean,
+            exp.Null,
+            exp.CurrentTimestamp,
+            exp.CurrentDate,
+            exp.CurrentTime,
+        ),
+    )

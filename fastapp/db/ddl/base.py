@@ -34,6 +34,8 @@ class DDL:
     #: Comments are written inline (``COMMENT '...'`` on columns, a table option).
     inline_comments: ClassVar[bool] = False
     generated_template: ClassVar[str] = "GENERATED ALWAYS AS ({}) STORED"
+    #: DEFAULT needs parentheses around expressions other than literals and CURRENT_*.
+    parenthesize_default_expressions: ClassVar[bool] = False
 
     # -- names and literals -------------------------------------------------------------
     def quote(self, identifier: str) -> str:
@@ -94,7 +96,12 @@ class DDL:
         return True
 
     def default_text(self, column: Column) -> str:
-        return column.default or ""
+        from fastapp.db.normalize import is_simple_default
+
+        text = column.default or ""
+        if self.parenthesize_default_expressions and not is_simple_default(self.dialect_name, text):
+            return f"({text})"
+        return text
 
     def column_suffix(self, table: Table, column: Column) -> list[str]:
         """Clauses after the default (AUTO_INCREMENT, inline comments, ...)."""

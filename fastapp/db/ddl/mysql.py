@@ -13,6 +13,7 @@ _OPTIONS = (("engine", "ENGINE={}"), ("charset", "DEFAULT CHARSET={}"), ("collat
 class MySQLDDL(DDL):
     dialect_name = "mysql"
     identifier_quote = "`"
+    parenthesize_default_expressions = True
     max_identifier = 64
     inline_comments = True
     type_names = {

@@ -11,6 +11,7 @@ _OPTIONS = (("strict", "STRICT"), ("without_rowid", "WITHOUT ROWID"))
 
 class SQLiteDDL(DDL):
     dialect_name = "sqlite"
+    parenthesize_default_expressions = True
     max_identifier = 128
     supports_add_foreign_key = False
 

@@ -169,7 +169,9 @@ class Dumper(BaseDumper):
                 )
             )
         fks = self._foreign_keys(catalog.foreign_keys.get(name, ()))
-        fk_names = {(fk.name, fk.columns) for fk in fks}
+        # InnoDB adds an index for a foreign key that has none, named after the constraint
+        # (or its first column when unnamed); the key recreates it, so it is not reported.
+        implicit = {(n, fk.columns) for fk in fks for n in (fk.name, fk.columns[0])}
         primary_key, uniques, indexes = None, [], []
         for index_name, rows in _group(catalog.indexes.get(name, ()), 1).items():
             cols = tuple(r[3] for r in rows)
@@ -181,8 +183,8 @@ class Dumper(BaseDumper):
                 primary_key = PrimaryKey(cols, name=None)
             elif unique and method is None:
                 uniques.append(UniqueConstraint(cols, name=index_name))
-            elif (index_name, cols) in fk_names and not unique:
-                continue  # created implicitly for the foreign key of the same name
+            elif (index_name, cols) in implicit and not unique:
+                continue
             else:
                 orders, expressions = index_shape([r[5] == "D" and "DESC" for r in rows], [])
                 indexes.append(
