@@ -125,12 +125,20 @@ class MySQLRenderer(Renderer):
         ]
 
     def op_drop_foreign_key(self, op: o.DropForeignKey) -> list[Any]:
-        # The index MySQL created for the key (same name, hidden from the Schema) goes too,
-        # so a later read does not find an index nobody asked for.
-        name = self.q(self.fk_name(op.table, op.foreign_key))
-        return [
-            f"ALTER TABLE {self.q(op.table)} DROP FOREIGN KEY {name}, DROP INDEX IF EXISTS {name}"
-        ]
+        # MySQL created an index for the key (named after the key or its first column) that
+        # the Schema does not show; it goes too, or a later read would find an index nobody
+        # asked for. An index of that name the Schema does show is left alone.
+        fk = op.foreign_key
+        table = self.plan.current.table(op.table)
+        visible = (
+            {ix.name for ix in table.indexes} | {u.name for u in table.uniques} if table else set()
+        )
+        name = self.fk_name(op.table, fk)
+        parts = [f"DROP FOREIGN KEY {self.q(name)}"]
+        for implicit in dict.fromkeys((name, fk.columns[0])):
+            if implicit not in visible:
+                parts.append(f"DROP INDEX IF EXISTS {self.q(implicit)}")
+        return [f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}"]
 
     def op_drop_check(self, op: o.DropCheck) -> list[Any]:
         return [
