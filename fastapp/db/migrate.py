@@ -245,9 +245,10 @@ def _apply_renames(
     tables = [_renamed_table(t, table_map) for t in current.tables]
     by_name = {t.name: t for t in tables}
 
+    declared = dict(options.table_renames)  # also when applied by an earlier run
     col_map: dict[str, dict[str, str]] = {}
     for table, old, new in options.column_renames:
-        name = table_map.get(table, table)
+        name = table_map.get(table, declared.get(table, table))
         target = by_name.get(name)
         wanted = desired.table(name)
         if target is None or wanted is None:

@@ -111,6 +111,20 @@ class MySQLRenderer(Renderer):
     def op_rename_table(self, op: o.RenameTable) -> list[Any]:
         return [f"RENAME TABLE {self.q(op.table)} TO {self.q(op.new_name)}"]
 
+    def op_rename_column(self, op: o.RenameColumn) -> list[Any]:
+        # The hidden index MySQL made for a foreign key is named after its first column;
+        # it follows the column so the Schema keeps not showing it.
+        parts = [f"RENAME COLUMN {self.q(op.old_name)} TO {self.q(op.new_name)}"]
+        table = self.plan.current.table(op.table)
+        if table is not None:
+            visible = {ix.name for ix in table.indexes} | {u.name for u in table.uniques}
+            fks = [fk for fk in table.foreign_keys if fk.columns[0] == op.old_name]
+            if fks and op.old_name not in visible and op.new_name not in visible:
+                parts.append(
+                    f"RENAME INDEX IF EXISTS {self.q(op.old_name)} TO {self.q(op.new_name)}"
+                )
+        return [f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}"]
+
     def op_alter_column(self, op: o.AlterColumn) -> list[Any]:
         return [
             f"ALTER TABLE {self.q(op.table)} MODIFY COLUMN {self.column_definition(None, op.new)}"
