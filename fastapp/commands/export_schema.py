@@ -50,23 +50,26 @@ def command(
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     st = state(ctx)
     cfg = st.database(database, st.settings(required=database is None or "://" not in database))
-    from rich.markup import escape
 
-    err = console(stderr=True)
+    def warn(message: str) -> None:
+        from rich.markup import escape
+
+        console(stderr=True).print(f"[yellow]Warning:[/] {escape(message)}")
+
     patterns = [p.strip() for p in (tables or "").split(",") if p.strip()] or None
     exporter = SchemaExporter(
         cfg,
         tables=patterns,
         format=format,
         pg_schema=schema,
-        on_warning=lambda message: err.print(f"[yellow]Warning:[/] {escape(message)}"),
+        on_warning=warn,
     )
     if output is None:
         text = asyncio.run(exporter.export())
         typer.echo(text, nl=False)
         return
     exported = asyncio.run(exporter.export_file(output))
-    err.print(
+    console(stderr=True).print(
         f"Wrote {len(exported.tables)} table(s) of {cfg.url()} to {output} "
         f"({exporter.queries} catalog queries).",
         markup=False,

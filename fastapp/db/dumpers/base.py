@@ -60,6 +60,9 @@ class Dumper:
         self.on_warning = on_warning
         self.queries = 0
         self.warnings: list[str] = []
+        # Columns are immutable values: identical definitions (common across tables) are
+        # normalized once and shared.
+        self._columns: dict[tuple, Column] = {}
 
     async def dump(self, connection: Any, tables: Sequence[str] | None = None) -> Schema:
         """Read the schema through an open raw driver ``connection``.
@@ -99,12 +102,29 @@ class Dumper:
     ) -> Column:
         """A Column from reported values: type and default normalized, unknown types kept
         verbatim with a warning. ``spec`` overrides type normalization (enum types)."""
-        spec = spec or normalize_type(self.dialect_name, type_text)
-        if not spec.known:
+        key = (name, type_text, nullable, default, spec, tuple(values.items()))
+        column = self._columns.get(key)
+        if column is None:
+            column = self._columns[key] = self._new_column(
+                name, type_text, nullable, default, spec, dict(values)
+            )
+        if not column.known_type:
             self.warn(
                 f"{table}.{name}: column type {type_text!r} is not in the shared vocabulary; "
                 "kept verbatim"
             )
+        return column
+
+    def _new_column(
+        self,
+        name: str,
+        type_text: str,
+        nullable: bool,
+        default: str | None,
+        spec: TypeSpec | None,
+        values: dict[str, Any],
+    ) -> Column:
+        spec = spec or normalize_type(self.dialect_name, type_text)
         values["comment"] = normalize_comment(values.get("comment"))
         unsigned = values.pop("unsigned", False)
         enum_values = values.pop("enum_values", ())

@@ -27,9 +27,17 @@ from fastapp.db.schema import (
 )
 from fastapp.errors import SchemaError
 
+# Also: the columns that own a sequence (serial), as table oid * 65536 + attnum; asking
+# per column in the columns query makes the planner's choice fragile and slow.
 _NAMESPACE_SQL = """
 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
-       ARRAY(SELECT extname::text FROM pg_catalog.pg_extension ORDER BY 1)
+       ARRAY(SELECT extname::text FROM pg_catalog.pg_extension ORDER BY 1),
+       ARRAY(SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid
+             FROM pg_catalog.pg_depend dep
+             WHERE dep.classid = 'pg_catalog.pg_class'::regclass
+               AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+               AND dep.deptype = 'a' AND dep.refobjsubid > 0
+               AND dep.objid IN (SELECT oid FROM pg_catalog.pg_class WHERE relkind = 'S'))
 """
 
 # One row per column (a table without columns still gives one row with NULL attnum).
@@ -42,11 +50,7 @@ SELECT c.relname, a.attnum, a.attname,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
        t.oid AS type_oid, t.typtype::text AS typtype,
        td.description AS table_comment,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
-               JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-               WHERE dep.refobjid = c.oid AND dep.refobjsubid = a.attnum
-                 AND dep.classid = 'pg_catalog.pg_class'::regclass
-                 AND dep.deptype = 'a') AS owns_sequence
+       c.oid::int8 AS rel_oid
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a
@@ -130,6 +134,7 @@ class Catalog:
     indexes: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     enums: dict[int, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
     extensions: tuple[str, ...] = ()
+    owned: frozenset[int] = frozenset()
 
 
 class Dumper(BaseDumper):
@@ -146,7 +151,7 @@ class Dumper(BaseDumper):
         return self.namespace or "public"
 
     async def fetch_catalog(self, connection: Any) -> Catalog:
-        (exists, extensions), *_ = await self._fetch(connection, _NAMESPACE_SQL)
+        (exists, extensions, owned), *_ = await self._fetch(connection, _NAMESPACE_SQL)
         if not exists:
             raise SchemaError(
                 f"PostgreSQL schema {self.schema_name!r} does not exist in this database: "
@@ -165,6 +170,7 @@ class Dumper(BaseDumper):
             columns=columns,
             table_comments=comments,
             extensions=tuple(extensions),
+            owned=frozenset(owned),
         )
         for row in await self._fetch(connection, _CONSTRAINTS_SQL):
             catalog.constraints[row["relname"]].append(row)
@@ -206,7 +212,8 @@ class Dumper(BaseDumper):
         for row in catalog.columns[name]:
             default = row["default_expr"]
             autoincrement = row["attidentity"] in ("a", "d")
-            if row["owns_sequence"] and default and default.startswith("nextval("):
+            owns_sequence = row["rel_oid"] * 65536 + row["attnum"] in catalog.owned
+            if owns_sequence and default and default.startswith("nextval("):
                 autoincrement, default = True, None
             generated = None
             if row["attgenerated"]:
