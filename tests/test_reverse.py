@@ -261,7 +261,8 @@ def test_literal_defaults_become_python_values_and_expressions_stay_sql():
     assert "n = fields.IntField(default=-1, db_default=-1)" in source
     assert "f = fields.FloatField(null=True, default=2.5, db_default=2.5)" in source
     assert 'default=Decimal("9.90"), db_default=Decimal("9.90")' in line_of(source, "price")
-    assert 'default="it\'s", db_default="it\'s"' in line_of(source, "name")
+    # Tortoise would escape the quote with a backslash: the database's spelling is kept.
+    assert "default=\"it's\", db_default=SqlDefault(\"'it''s'\")" in line_of(source, "name")
     assert "on = fields.BooleanField(null=True, default=False, db_default=False)" in source
     assert "created = fields.DatetimeField(auto_now_add=True, db_default=Now())" in source
     assert "auto_now_add=True, db_default=Now()" in line_of(source, "stamp")
@@ -269,6 +270,15 @@ def test_literal_defaults_become_python_values_and_expressions_stay_sql():
     assert 'db_default=SqlDefault("gen_random_uuid()")' in line_of(source, "token")
     assert "from decimal import Decimal" in source
     assert "from tortoise.fields import Now, SqlDefault" in source
+
+
+def test_expression_defaults_are_parenthesized_where_the_backend_needs_it():
+    column = Column("n", "integer", default="1 + 2")
+    for dialect, sql in (("sqlite", "(1 + 2)"), ("mysql", "(1 + 2)"), ("postgres", "1 + 2")):
+        line = line_of(generate(table("t", pk_id(), column), dialect=dialect), "n")
+        assert f'db_default=SqlDefault("{sql}")' in line
+    now = Column("d", "date", default="CURRENT_DATE")
+    assert 'SqlDefault("CURRENT_DATE")' in generate(table("t", pk_id(), now), dialect="sqlite")
 
 
 def test_unique_index_description_and_table_description():

@@ -52,6 +52,12 @@ _NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")
 _TRUE = frozenset({"TRUE", "1", "'1'", "'T'", "'TRUE'", "B'1'"})
 _FALSE = frozenset({"FALSE", "0", "'0'", "'F'", "'FALSE'", "B'0'"})
 JSON_CHECK = "json_valid"
+#: Backends that only accept an expression default in parentheses.
+PARENTHESIZED_DEFAULTS = frozenset({"sqlite", "mysql"})
+_SIMPLE_DEFAULT = re.compile(r"-?\d+(\.\d*)?|'(?:[^']|'')*'|[A-Za-z_]+")
+#: Quote characters Tortoise writes around names without escaping them inside.
+UNESCAPED_QUOTES = ('"', "`")
+QUOTE_TODO = "TODO: Tortoise does not escape quotes inside names: its DDL for this name fails"
 #: Tortoise takes an index "field" holding one of these for an expression and leaves it
 #: unquoted, which breaks the DDL: indexes on such columns are left as TODO comments.
 UNQUOTED_INDEX_CHARS = (" ", "(", ")", '"', ".", ":")
@@ -367,6 +373,9 @@ class _Builder:
             if c.type in ("longtext", "text")
             and any(self._is_json_check(ch.expression, c.name) for ch in table.checks)
         }
+        if any(q in table.name for q in UNESCAPED_QUOTES):
+            spec.comments.append(QUOTE_TODO)
+            self.todos += 1
         pk = table.primary_key.columns if table.primary_key else ()
         uniques = _unique_columns(table)
         single_index = {
@@ -383,6 +392,9 @@ class _Builder:
                 table, column, pk, uniques, single_index, indexed, column.name in json_columns
             )
             kinds[column.name] = kind
+            if any(q in column.name for q in UNESCAPED_QUOTES):
+                fspec.comments.append(QUOTE_TODO)
+                self.todos += 1
             spec.fields.append(fspec)
         for join_name in sorted(self.joins):
             join = self.joins[join_name]
@@ -616,14 +628,25 @@ class _Builder:
             self.imports.add(("tortoise.fields", "Now"))
             return [("auto_now_add", "True"), ("db_default", "Now()")]
         value = self._literal(text, field, column, enum)
-        if value is not None and field == "FloatField" and value != text.strip():
-            # Keep the database's spelling (1.50): a float would come back as 1.5.
-            self.imports.add(("tortoise.fields", "SqlDefault"))
-            return [("default", value), ("db_default", f"SqlDefault({_py(text.strip())})")]
-        if value is not None:
+        keep_sql = (field == "FloatField" and value != text.strip()) or (
+            # Tortoise escapes string defaults the MySQL way ('it\'s'), which other backends
+            # reject: keep the database's own spelling of such literals.
+            _string_literal(text.strip()) is not None
+            and ("'" in text.strip()[1:-1] or "\\" in text)
+        )
+        if value is not None and not keep_sql:
             return [("default", value), ("db_default", value)]
         self.imports.add(("tortoise.fields", "SqlDefault"))
-        return [("db_default", f"SqlDefault({_py(text)})")]
+        sql = _py(self._default_sql(text.strip()))
+        if value is not None:
+            return [("default", value), ("db_default", f"SqlDefault({sql})")]
+        return [("db_default", f"SqlDefault({sql})")]
+
+    def _default_sql(self, text: str) -> str:
+        """``text`` as Tortoise must write it after DEFAULT on this backend."""
+        if self.dialect in PARENTHESIZED_DEFAULTS and not _SIMPLE_DEFAULT.fullmatch(text):
+            return f"({text})"
+        return text
 
     def _literal(self, text: str, field: str, column: Column, enum: str | None) -> str | None:
         """The Python literal for a literal default, or None when it is an expression."""
