@@ -82,3 +82,200 @@ def test_round_trip(backend_name, case, scratch_pairs):
     assert check_expectations(first, expect) == []
     for column in (c for t in first.tables for c in t.columns if not c.known_type):
         assert any(f"{column.name}:" in w for w in dumper.warnings), column
+
+
+# -- the example project: what `fastapp migrate` creates is what the models declare ----------
+
+#: Tortoise field kind -> (type, length, precision, scale) per backend, from Tortoise's docs
+#: of each field's database type.
+FIELD_TYPES = {
+    "int": {b: ("integer", None, None, None) for b in BACKENDS},
+    "smallint": {b: ("smallint", None, None, None) for b in BACKENDS},
+    "bigint": {b: ("bigint", None, None, None) for b in BACKENDS},
+    "date": {b: ("date", None, None, None) for b in BACKENDS},
+    "bool": {
+        "postgres": ("boolean", None, None, None),
+        "mysql": ("boolean", None, None, None),
+        "sqlite": ("integer", None, None, None),
+    },
+    "text": {
+        "postgres": ("text", None, None, None),
+        "mysql": ("longtext", None, None, None),
+        "sqlite": ("text", None, None, None),
+    },
+    "decimal(12,2)": {
+        "postgres": ("decimal", None, 12, 2),
+        "mysql": ("decimal", None, 12, 2),
+        "sqlite": ("varchar", 40, None, None),
+    },
+    "datetime": {
+        "postgres": ("timestamptz", None, None, None),
+        "mysql": ("datetime", None, 6, None),
+        "sqlite": ("timestamp", None, None, None),
+    },
+    "uuid": {
+        "postgres": ("uuid", None, None, None),
+        "mysql": ("char", 36, None, None),
+        "sqlite": ("char", 36, None, None),
+    },
+    "json": {
+        "postgres": ("jsonb", None, None, None),
+        "mysql": ("json", None, None, None),
+        "sqlite": ("json", None, None, None),
+    },
+    "binary": {
+        "postgres": ("blob", None, None, None),
+        "mysql": ("longblob", None, None, None),
+        "sqlite": ("blob", None, None, None),
+    },
+    "float": {
+        "postgres": ("double", None, None, None),
+        "mysql": ("double", None, None, None),
+        "sqlite": ("real", None, None, None),
+    },
+}
+
+
+def _varchar(n: int) -> dict:
+    return {b: ("varchar", n, None, None) for b in BACKENDS}
+
+
+FIELD_TYPES.update({f"varchar({n})": _varchar(n) for n in (6, 50, 80, 150, 200, 254)})
+
+# (name, kind, nullable) in declaration order; relations come after the plain fields, as
+# Tortoise adds them when it resolves them.
+EXAMPLE_TABLES = {
+    "users_group": {
+        "columns": [("id", "int", False), ("name", "varchar(80)", False)]
+        + [("description", "text", False)],
+        "uniques": [("name",)],
+        "comment": "Groups users belong to",
+    },
+    "users_user": {
+        "columns": [
+            ("id", "int", False),
+            ("username", "varchar(150)", False),
+            ("email", "varchar(254)", False),
+            ("full_name", "varchar(200)", False),
+            ("is_active", "bool", False),
+            ("role", "varchar(6)", False),
+            ("karma", "bigint", False),
+            ("balance", "decimal(12,2)", False),
+            ("birth_date", "date", True),
+            ("date_joined", "datetime", False),
+            ("api_key", "uuid", True),
+            ("preferences", "json", False),
+            ("avatar", "binary", True),
+        ],
+        "uniques": [("username",)],
+        "indexes": [("email",)],
+        "comment": "People who can sign in",
+    },
+    "users_user_groups": {
+        "columns": [("users_user_id", "int", False), ("group_id", "int", False)],
+        "pk": None,
+        "unique_indexes": [("users_user_id", "group_id")],
+        "fks": [
+            (("users_user_id",), "users_user", "CASCADE"),
+            (("group_id",), "users_group", "CASCADE"),
+        ],
+    },
+    "blog_tag": {
+        "columns": [("id", "int", False), ("name", "varchar(50)", False)],
+        "uniques": [("name",)],
+    },
+    "blog_post": {
+        "columns": [
+            ("id", "int", False),
+            ("title", "varchar(200)", False),
+            ("slug", "varchar(200)", False),
+            ("body", "text", False),
+            ("status", "smallint", False),
+            ("views", "int", False),
+            ("rating", "float", True),
+            ("published_at", "datetime", True),
+            ("created_at", "datetime", False),
+            ("updated_at", "datetime", False),
+            ("metadata", "json", True),
+            ("author_id", "int", False),
+        ],
+        "uniques": [("slug",)],
+        "indexes": [("status", "published_at")],
+        "fks": [(("author_id",), "users_user", "CASCADE")],
+    },
+    "blog_post_tags": {
+        "columns": [("blog_post_id", "int", False), ("tag_id", "int", False)],
+        "pk": None,
+        "unique_indexes": [("blog_post_id", "tag_id")],
+        "fks": [(("blog_post_id",), "blog_post", "CASCADE"), (("tag_id",), "blog_tag", "CASCADE")],
+    },
+    "blog_comment": {
+        "columns": [
+            ("id", "int", False),
+            ("body", "text", False),
+            ("created_at", "datetime", False),
+            ("author_id", "int", True),
+            ("parent_id", "int", True),
+            ("post_id", "int", False),
+        ],
+        "fks": [
+            (("post_id",), "blog_post", "CASCADE"),
+            (("author_id",), "users_user", "SET NULL"),
+            (("parent_id",), "blog_comment", "CASCADE"),
+        ],
+    },
+}
+#: Backends that store table comments (SQLite has no place for them).
+COMMENTING = {"postgres", "mysql"}
+
+
+def _expected_columns(backend: str, spec: dict) -> list[tuple]:
+    rows = []
+    for name, kind, nullable in spec["columns"]:
+        type_, length, precision, scale = FIELD_TYPES[kind][backend]
+        auto = name == "id"
+        rows.append((name, type_, length, precision, scale, nullable, auto))
+    return rows
+
+
+def test_migrated_example_matches_its_models(backend, cli, example_project, fresh_db):
+    from fastapp.db.exporter import read_schema
+
+    result = cli("migrate", env={"DATABASE_URL": fresh_db.url(masked=False)})
+    assert result.exit_code == 0, result.output
+    warnings: list[str] = []
+    schema = asyncio.run(read_schema(fresh_db, on_warning=warnings.append))
+    assert warnings == []
+    assert set(schema.table_names) == set(EXAMPLE_TABLES)
+    for name, spec in EXAMPLE_TABLES.items():
+        table = schema.table(name)
+        got = [
+            (c.name, c.type, c.length, c.precision, c.scale, c.nullable, c.autoincrement)
+            for c in table.columns
+        ]
+        assert got == _expected_columns(backend, spec), name
+        pk = spec.get("pk", ("id",))
+        assert (table.primary_key.columns if table.primary_key else None) == pk, name
+        uniques = spec.get("uniques", [])
+        expected_indexes = sorted(
+            [(cols, False) for cols in spec.get("indexes", [])]
+            + [(cols, True) for cols in spec.get("unique_indexes", [])]
+        )
+        if backend == "mysql":  # a unique index is a unique constraint in MySQL
+            expected_indexes = [i for i in expected_indexes if not i[1]]
+            uniques = uniques + spec.get("unique_indexes", [])
+        assert [u.columns for u in table.uniques] == sorted(uniques), name
+        assert sorted((i.columns, i.unique) for i in table.indexes) == expected_indexes, name
+        assert sorted((fk.columns, fk.ref_table, fk.on_delete) for fk in table.foreign_keys) == (
+            sorted(spec.get("fks", []))
+        ), name
+        assert all(fk.ref_columns == ("id",) for fk in table.foreign_keys)
+        if backend in COMMENTING:
+            assert table.comment == spec.get("comment"), name
+    status = schema.table("blog_post").column("status")
+    # Tortoise documents enum members in the column comment, joined with "\n" -- which
+    # MySQL's string syntax turns into newlines and PostgreSQL's keeps as backslash + n.
+    if backend == "mysql":
+        assert status.comment == "DRAFT: 0\nPUBLISHED: 1\nARCHIVED: 2"
+    elif backend == "postgres":
+        assert status.comment == "DRAFT: 0\\nPUBLISHED: 1\\nARCHIVED: 2"

@@ -173,7 +173,7 @@ FAST_DEFAULTS: dict[str, dict[str, str]] = {
         "current_timestamp()": "CURRENT_TIMESTAMP()",
         "current_timestamp(6)": "CURRENT_TIMESTAMP(6)",
         "current_timestamp(3)": "CURRENT_TIMESTAMP(3)",
-        "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
+        "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP()",
     },
     "sqlite": {"CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP", "CURRENT_DATE": "CURRENT_DATE"},
 }
@@ -416,8 +416,11 @@ def normalize_default(dialect: str, text: str | None) -> str | None:
     if not text or text.upper() == "NULL":
         return None
     fast = _fast_default(dialect, text)
-    if fast is not None:
-        return fast
+    return fast if fast is not None else parsed_default(dialect, text)
+
+
+def parsed_default(dialect: str, text: str) -> str | None:
+    """:func:`normalize_default` through sqlglot, without the fast path."""
     try:
         node = _parse(dialect, text)
     except Exception:
