@@ -197,7 +197,13 @@ class SQLiteScratch(Scratch):
 
         memory = type(cfg)(dialect_name="sqlite", name=":memory:")
         async with raw_connection(memory) as conn:
-            await self.apply_each(cfg.dialect, conn, ddl)
+            try:
+                # The whole script at once: trigger bodies hold semicolons of their own.
+                await conn.executescript(ddl.text)
+            except Exception:
+                async with raw_connection(memory) as probe:
+                    await self.apply_each(cfg.dialect, probe, ddl)
+                raise
             return await _dumper("sqlite").dump(conn)
 
 

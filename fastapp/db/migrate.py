@@ -452,13 +452,23 @@ def _touched_foreign_keys(
     column used by a foreign key; PostgreSQL refuses to drop a key a foreign key needs)."""
     altered = {(op.table, op.column) for op in found if isinstance(op, o.AlterColumn)}
     dropped_keys: set[tuple[str, tuple[str, ...]]] = set()
+    #: Dropped keys and indexes by table: MySQL refuses to drop the index a foreign key of
+    #: the same table relies on (its columns are a leftmost prefix of the index).
+    dropped_indexes: dict[str, list[tuple[str, ...]]] = {}
     for op in found:
+        columns: tuple[str, ...] = ()
         if isinstance(op, o.DropUnique):
-            dropped_keys.add((op.table, op.unique.columns))
-        elif isinstance(op, o.DropIndex) and op.index.unique:
-            dropped_keys.add((op.table, op.index.columns))
+            columns = op.unique.columns
+            dropped_keys.add((op.table, columns))
+        elif isinstance(op, o.DropIndex):
+            columns = op.index.columns
+            if op.index.unique:
+                dropped_keys.add((op.table, columns))
         elif isinstance(op, o.SetPrimaryKey) and op.old is not None:
-            dropped_keys.add((op.table, op.old.columns))
+            columns = op.old.columns
+            dropped_keys.add((op.table, columns))
+        if columns:
+            dropped_indexes.setdefault(op.table, []).append(columns)
     extra: list[o.Op] = []
     for name in sorted(cur.keys() & des.keys()):
         for fk in cur[name].foreign_keys:
@@ -468,6 +478,9 @@ def _touched_foreign_keys(
                 any((name, c) in altered for c in fk.columns)
                 or any((fk.ref_table, c) in altered for c in fk.ref_columns)
                 or (fk.ref_table, fk.ref_columns) in dropped_keys
+                or any(
+                    cols[: len(fk.columns)] == fk.columns for cols in dropped_indexes.get(name, ())
+                )
             )
             if touched:
                 extra.append(o.DropForeignKey(name, fk))

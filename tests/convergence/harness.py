@@ -49,6 +49,9 @@ async def reset(cfg: DatabaseConfig) -> None:
 async def execute_script(cfg: DatabaseConfig, sql: str) -> None:
     dialect = cfg.dialect
     async with raw_connection(cfg) as conn:
+        if cfg.dialect_name == "sqlite":
+            await conn.executescript(sql)  # trigger bodies hold semicolons
+            return
         for statement in split_statements(sql, dialect.sqlglot_name):
             await dialect.execute_raw(conn, statement)
 

@@ -76,8 +76,12 @@ class SQLiteRenderer(Renderer):
 
     def table_suffix(self, table: Table) -> str:
         options = dict(table.options)
-        flag = str(options.get("without_rowid", "")).lower()
-        return " WITHOUT ROWID" if flag in ("1", "true", "yes") else ""
+        flags = [
+            words
+            for key, words in (("without_rowid", "WITHOUT ROWID"), ("strict", "STRICT"))
+            if str(options.get(key, "")).lower() in ("1", "true", "yes")
+        ]
+        return (" " + ", ".join(flags)) if flags else ""
 
     # --- the plan -------------------------------------------------------------------------
 
