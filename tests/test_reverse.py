@@ -180,6 +180,16 @@ def test_inexact_types_say_the_database_type(dialect, column, expected):
     assert f"# database type: {column.type_text}" in line
 
 
+def test_char36_is_read_as_tortoise_uuid_storage_where_there_is_no_uuid_type():
+    column = Column("key", "char", length=36)
+    for dialect in ("mysql", "sqlite"):
+        line = line_of(generate(table("t", pk_id(), column), dialect=dialect), "key")
+        assert "key = fields.UUIDField(null=True)" in line
+        assert "# char(36) read as UUIDField, Tortoise's UUID storage" in line
+    line = line_of(generate(table("t", pk_id(), column), dialect="postgres"), "key")
+    assert "fields.CharField(max_length=36, null=True)  # database type: char(36)" in line
+
+
 def test_mysql_tinyint1_read_as_boolean_and_mariadb_json_check():
     source = generate(
         table(

@@ -109,6 +109,13 @@ TORTOISE_CREATES: dict[str, dict[str, tuple]] = {
     },
 }
 
+#: Column shapes that are how a Tortoise field stores its values on a backend which has no
+#: native type for them: read back as that field (with a comment saying so), so a table
+#: Tortoise created comes back as it was. (type, length) -> (field, comment).
+STORAGE_FIELDS: dict[str, dict[tuple[str, int | None], tuple[str, str]]] = {
+    "mysql": {("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage")},
+    "sqlite": {("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage")},
+}
 #: Integer field classes, for primary keys, auto-increment and literal defaults.
 INTEGER_FIELDS = frozenset({"SmallIntField", "IntField", "BigIntField"})
 #: Field classes Tortoise refuses to index or make unique (their indexes go to ``Meta``).
@@ -140,6 +147,9 @@ def field_type(dialect: str, column: Column, *, indexed: bool = False) -> FieldT
     ``indexed`` says the column is unique or indexed, which a placeholder for an unknown type
     must allow (Tortoise refuses indexes on text fields).
     """
+    storage = STORAGE_FIELDS.get(dialect, {}).get((column.type, column.length))
+    if storage is not None and column.known_type:
+        return FieldType(storage[0], (), f"{storage[1]}; use CharField for other text")
     name = FIELD_OVERRIDES.get(dialect, {}).get(column.type) or FIELD_FOR_TYPE.get(column.type)
     if name is None or not column.known_type:
         return _unknown(column, indexed)
