@@ -1,0 +1,1 @@
+"""A tiny app for bench/loaddata.py: 50 categories and many items pointing at them."""

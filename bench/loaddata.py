@@ -1,0 +1,254 @@
+"""Benchmark: ``fastapp loaddata`` against the raw driver's bulk path, on every backend.
+
+A fixture of N ``loadbench.Item`` records (8 mixed fields and a foreign key to one of 50
+categories, half of them given as ``${name=...}`` lookups) is loaded by ``load_fixtures``
+into a scratch database; then the same rows, already typed in memory, are loaded with the
+driver's fastest path (asyncpg ``copy_records_to_table``, asyncmy multi-row INSERT, sqlite3
+``executemany``). Each measurement runs in its own process so that its peak RSS is its own.
+
+    .venv/bin/python bench/loaddata.py                      # 100k records, all backends
+    .venv/bin/python bench/loaddata.py --records 20000 --memory 0 --backends sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE)]
+
+CATEGORIES = 50
+BASE_TIME = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def item_values(i: int) -> tuple:
+    """The typed values of item ``i`` (deterministic)."""
+    rnd = random.Random(i)
+    return (
+        i,
+        i % CATEGORIES + 1,
+        f"item {i} — “quoted”",
+        rnd.randrange(10_000),
+        Decimal(rnd.randrange(100_000)) / 100,
+        rnd.random() * 100,
+        i % 3 != 0,
+        BASE_TIME + dt.timedelta(seconds=i * 7, microseconds=i % 1000),
+        uuid.UUID(int=rnd.getrandbits(128), version=4),
+    )
+
+
+def write_fixture(path: Path, records: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[\n")
+        for c in range(1, CATEGORIES + 1):
+            name = json.dumps(f"cat-{c:02d}")
+            out.write(
+                f'{{"model": "loadbench.Category", "pk": {c}, "fields": {{"name": {name}}}}},\n'
+            )
+        for i in range(1, records + 1):
+            pk, cat, name, qty, price, weight, active, created, code = item_values(i)
+            ref = cat if i % 2 else f"${{name=cat-{cat:02d}}}"
+            fields = {
+                "category": ref,
+                "name": name,
+                "quantity": qty,
+                "price": str(price),
+                "weight": weight,
+                "active": active,
+                "created": created.isoformat(),
+                "code": str(code),
+            }
+            sep = ",\n" if i < records else "\n"
+            record = {"model": "loadbench.Item", "pk": pk, "fields": fields}
+            out.write(json.dumps(record, ensure_ascii=False) + sep)
+        out.write("]\n")
+
+
+# -- child process: one measurement ------------------------------------------------------------
+
+
+def _registry(cfg):
+    from fastapp.apps import AppRegistry
+    from fastapp.conf import Settings
+
+    settings = Settings(module="bench", installed_apps=("loadbench",), databases={"default": cfg})
+    return AppRegistry(settings)
+
+
+def _baseline_rows(dialect: str, records: int) -> tuple[list[tuple], list[tuple]]:
+    categories = [(c, f"cat-{c:02d}") for c in range(1, CATEGORIES + 1)]
+    items = [item_values(i) for i in range(1, records + 1)]
+    if dialect == "sqlite":
+        items = [
+            (a, b, c, d, str(e), f, g, h.isoformat(" "), str(k))
+            for a, b, c, d, e, f, g, h, k in items
+        ]
+    elif dialect == "mysql":
+        items = [
+            (a, b, c, d, e, f, g, h.replace(tzinfo=None), str(k))
+            for a, b, c, d, e, f, g, h, k in items
+        ]
+    return categories, items
+
+
+ITEM_COLUMNS = [
+    "id",
+    "category_id",
+    "name",
+    "quantity",
+    "price",
+    "weight",
+    "active",
+    "created",
+    "code",
+]
+
+
+async def _baseline(cfg, records: int) -> float:
+    categories, items = _baseline_rows(cfg.dialect_name, records)
+    if cfg.dialect_name == "sqlite":
+        import sqlite3
+
+        started = time.perf_counter()
+        conn = sqlite3.connect(cfg.name, isolation_level=None)
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO bench_category (id, name) VALUES (?, ?)", categories)
+        marks = ", ".join("?" * len(ITEM_COLUMNS))
+        conn.executemany(
+            f"INSERT INTO bench_item ({', '.join(ITEM_COLUMNS)}) VALUES ({marks})", items
+        )
+        conn.execute("COMMIT")
+        conn.close()
+        return time.perf_counter() - started
+    conn = await cfg.dialect.connect(cfg)
+    try:
+        started = time.perf_counter()
+        if cfg.dialect_name == "postgres":
+            async with conn.transaction():
+                await conn.copy_records_to_table("bench_category", records=categories)
+                await conn.copy_records_to_table("bench_item", records=items, columns=ITEM_COLUMNS)
+        else:
+            async with conn.cursor() as cur:
+                await cur.execute("START TRANSACTION")
+                await cur.executemany(
+                    "INSERT INTO bench_category (id, name) VALUES (%s, %s)", categories
+                )
+                marks = ", ".join(["%s"] * len(ITEM_COLUMNS))
+                await cur.executemany(
+                    f"INSERT INTO bench_item ({', '.join(ITEM_COLUMNS)}) VALUES ({marks})", items
+                )
+                await cur.execute("COMMIT")
+        return time.perf_counter() - started
+    finally:
+        await cfg.dialect.close(conn)
+
+
+async def _child(backend: str, fixture: Path, records: int, with_baseline: bool) -> dict:
+    from fastapp.db.creation import MigrateOptions, migrate
+    from fastapp.fixtures.formats import source_for
+    from fastapp.fixtures.loader import LoadOptions, load_fixtures
+    from fastapp.testing import scratch_database
+
+    out: dict = {"backend": backend, "records": records}
+    async with scratch_database(backend, Path(tempfile.gettempdir())) as cfg:
+        registry = _registry(cfg)
+        await migrate(registry, MigrateOptions())
+        out["rss_before_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result = await load_fixtures(registry, LoadOptions(fixtures=[source_for(fixture)]))
+        out["ours_s"] = result.seconds
+        out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out["objects"] = result.objects
+        if with_baseline:
+            for statement in ("DELETE FROM bench_item", "DELETE FROM bench_category"):
+                conn = await cfg.dialect.connect(cfg)
+                await cfg.dialect.execute_raw(conn, statement)
+                await cfg.dialect.close(conn)
+            out["baseline_s"] = await _baseline(cfg, records)
+    return out
+
+
+def run_child(backend: str, fixture: Path, records: int, baseline: bool) -> dict:
+    cmd = [sys.executable, __file__, "--child", backend, str(fixture), str(records)]
+    if baseline:
+        cmd.append("--baseline")
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"{backend}: benchmark child failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def available(backend: str) -> bool:
+    from fastapp.testing import unavailable_reason
+
+    reason = asyncio.run(unavailable_reason(backend))
+    if reason:
+        print(f"  {backend}: skipped ({reason})")
+    return reason is None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument(
+        "--memory", type=int, default=1_000_000, help="records for the memory run (0: skip)"
+    )
+    parser.add_argument("--backends", default="postgres,mysql,sqlite")
+    parser.add_argument("--child", nargs=3, metavar=("BACKEND", "FIXTURE", "RECORDS"))
+    parser.add_argument("--baseline", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        backend, fixture, records = args.child
+        print(json.dumps(asyncio.run(_child(backend, Path(fixture), int(records), args.baseline))))
+        return
+    backends = [b for b in args.backends.split(",") if b and available(b)]
+    with tempfile.TemporaryDirectory(prefix="fastapp-bench-") as tmp:
+        fixture = Path(tmp) / "items.json"
+        write_fixture(fixture, args.records)
+        size = fixture.stat().st_size / 1e6
+        print(
+            f"fixture: {args.records:,} items + {CATEGORIES} categories, {size:.1f} MB, half the FKs as lookups"
+        )
+        print(
+            f"{'backend':<9} {'ours rows/s':>12} {'baseline rows/s':>16} {'ratio':>6} {'peak RSS':>9}"
+        )
+        for backend in backends:
+            r = run_child(backend, fixture, args.records, baseline=True)
+            rows = args.records + CATEGORIES
+            ours, base = rows / r["ours_s"], rows / r["baseline_s"]
+            print(
+                f"{backend:<9} {ours:>12,.0f} {base:>16,.0f} {ours / base:>6.2f} "
+                f"{r['rss_peak_mb']:>7.0f}MB"
+            )
+        if args.memory and backends:
+            for count in (args.records, args.memory):
+                path = Path(tmp) / f"items-{count}.json"
+                if count == args.records:
+                    path = fixture
+                else:
+                    write_fixture(path, count)
+                r = run_child(backends[-1], path, count, baseline=False)
+                print(
+                    f"memory ({backends[-1]}, {count:,} records): peak RSS {r['rss_peak_mb']:.0f} MB "
+                    f"(interpreter + imports before the load: {r['rss_before_mb']:.0f} MB), "
+                    f"{(count + CATEGORIES) / r['ours_s']:,.0f} rows/s"
+                )
+                if path != fixture:
+                    os.remove(path)
+
+
+if __name__ == "__main__":
+    main()
