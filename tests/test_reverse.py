@@ -26,7 +26,7 @@ from fastapp.db.schema import (
 )
 from fastapp.errors import SchemaError
 from fastapp.reverse import generate_models
-from fastapp.reverse.naming import attribute, class_name, enum_member, strip_id
+from fastapp.reverse.naming import attribute, class_name, enum_member, plural, strip_id
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +78,13 @@ def test_names_are_python_identifiers():
     assert strip_id("author_id") == "author"
     assert strip_id("ownerId") == "owner"
     assert strip_id("id") == "id"
+    assert [plural(n) for n in ("post", "users", "status", "category", "box")] == [
+        "posts",
+        "users",
+        "statuses",
+        "categories",
+        "boxes",
+    ]
     assert enum_member("in progress") == "IN_PROGRESS"
     assert enum_member("") == "EMPTY"
     assert enum_member("1st") == "V_1ST"
@@ -424,6 +431,20 @@ def test_foreign_keys_one_to_one_and_related_names():
     owner = line_of(source, "owner")
     assert "fields.OneToOneField(" in owner and 'related_name="passport"' in owner
     assert "unique=True" not in owner
+
+
+def test_reverse_names_are_identifiers_too():
+    source = generate(
+        table("users", pk_id()),
+        table(
+            "import",
+            pk_id(),
+            Column("user_id", "integer", nullable=False),
+            uniques=(UniqueConstraint(("user_id",)),),
+            foreign_keys=(ForeignKey(("user_id",), "users", ("id",)),),
+        ),
+    )
+    assert 'related_name="import_"' in line_of(source, "user")
 
 
 def test_pure_join_table_becomes_many_to_many_on_one_side():

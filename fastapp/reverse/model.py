@@ -353,7 +353,9 @@ class _Builder:
                 base = source if rel.one_to_one else naming.plural(source)
             else:
                 base = f"{attr}_{source}" if rel.one_to_one else f"{attr}_{naming.plural(source)}"
-            names[(rel.table, rel.column)] = self.spaces[rel.fk.ref_table].claim(base)
+            names[(rel.table, rel.column)] = self.spaces[rel.fk.ref_table].claim(
+                naming.attribute(base)
+            )
         for join_name in sorted(self.joins):
             join = self.joins[join_name]
             backward = naming.plural(naming.attribute(naming.strip_id(join.backward)))

@@ -105,6 +105,9 @@ def strip_id(column: str) -> str:
 
 
 def plural(name: str) -> str:
+    """English-ish plural for reverse names; a name that already looks plural is kept."""
+    if name.endswith("s") and not name.endswith(("ss", "us", "is")):
+        return name
     if name.endswith(("s", "x", "z", "ch", "sh")):
         return name + "es"
     if name.endswith("y") and len(name) > 1 and name[-2] not in "aeiou":
