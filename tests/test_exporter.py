@@ -279,3 +279,125 @@ def test_migrated_example_matches_its_models(backend, cli, example_project, fres
         assert status.comment == "DRAFT: 0\nPUBLISHED: 1\nARCHIVED: 2"
     elif backend == "postgres":
         assert status.comment == "DRAFT: 0\\nPUBLISHED: 1\\nARCHIVED: 2"
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def exported_db(backend, fresh_db, tmp_path, monkeypatch):
+    """A scratch database with a few related tables and one unknown column type; the
+    command runs from an empty directory (no settings module)."""
+    from tests.schemas.harness import execute_script, requote
+
+    odd = {"postgres": "CIDR", "mysql": "POINT", "sqlite": "GEOGRAPHY"}[backend]
+    sql = requote(
+        'CREATE TABLE "authors" ("id" INTEGER PRIMARY KEY, "name" VARCHAR(50) NOT NULL UNIQUE);'
+        'CREATE TABLE "books" ("id" INTEGER PRIMARY KEY, "author_id" INTEGER NOT NULL '
+        'REFERENCES "authors" ("id") ON DELETE CASCADE, "title" VARCHAR(100));'
+        f'CREATE TABLE "odd" ("id" INTEGER PRIMARY KEY, "v" {odd});',
+        backend,
+    )
+    if backend == "mysql":
+        sql = sql.replace(
+            "`author_id` INTEGER NOT NULL REFERENCES `authors` (`id`) ON DELETE CASCADE",
+            "`author_id` INTEGER NOT NULL, FOREIGN KEY (`author_id`) REFERENCES `authors` "
+            "(`id`) ON DELETE CASCADE",
+        )
+
+    async def apply():
+        conn = await fresh_db.dialect.connect(fresh_db)
+        try:
+            await execute_script(fresh_db, conn, sql)
+        finally:
+            await fresh_db.dialect.close(conn)
+
+    asyncio.run(apply())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    return fresh_db
+
+
+def test_command_prints_deterministic_ddl_in_fk_order(cli, exported_db):
+    url = exported_db.url(masked=False)
+    first = cli("export_schema", "--database", url)
+    assert first.exit_code == 0, first.output
+    second = cli("export_schema", "--database", url)
+    assert first.stdout == second.stdout
+    text = first.stdout
+    creates = [line.split()[2] for line in text.splitlines() if line.startswith("CREATE TABLE")]
+    assert [name.strip('"`') for name in creates] == ["authors", "books", "odd"]
+    assert "ON DELETE CASCADE" in text
+    assert "Warning:" in first.stderr and "odd.v" in first.stderr
+    assert "Warning" not in text
+
+
+def test_command_writes_json_to_a_file(cli, exported_db, tmp_path):
+    from fastapp.db.exporter import read_schema
+
+    target = tmp_path / "schema.json"
+    result = cli(
+        "export_schema", "-d", exported_db.url(masked=False), "-f", "json", "-o", str(target),
+        "--tables", "auth*,books",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "Wrote 2 table(s)" in result.stderr and "catalog queries" in result.stderr
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert Schema.from_dict(data) == asyncio.run(read_schema(exported_db, ["authors", "books"]))
+
+
+def test_command_sql_output_file_applies_cleanly(cli, exported_db, tmp_path):
+    from fastapp.db.exporter import read_schema
+    from tests.schemas.harness import execute_script
+
+    target = tmp_path / "schema.sql"
+    url = exported_db.url(masked=False)
+    assert cli("export_schema", "-d", url, "-o", str(target)).exit_code == 0
+
+    async def reapply():
+        async with testing.scratch_database(exported_db.dialect_name, tmp_path) as copy:
+            conn = await copy.dialect.connect(copy)
+            try:
+                await execute_script(copy, conn, target.read_text(encoding="utf-8"))
+            finally:
+                await copy.dialect.close(conn)
+            return await read_schema(copy)
+
+    assert asyncio.run(reapply()) == asyncio.run(read_schema(exported_db))
+
+
+def test_command_errors(cli, exported_db):
+    url = exported_db.url(masked=False)
+    result = cli("export_schema", "-d", url, "--tables", "nothing_like_this")
+    assert result.exit_code == 1
+    assert "'nothing_like_this' matches no table" in result.stderr
+    assert "authors" in result.stderr
+    bad_format = cli("export_schema", "-d", url, "--format", "yaml")
+    assert bad_format.exit_code == 2
+
+
+def test_command_needs_a_database(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    result = cli("export_schema")
+    assert result.exit_code == 1
+    assert "no settings module" in result.stderr
+
+
+def test_command_unreachable_server(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("export_schema", "-d", "postgres://u:topsecret@127.0.0.1:1/db")
+    assert result.exit_code == 1
+    assert "cannot connect" in result.stderr
+    assert "topsecret" not in result.stderr + result.stdout
+
+
+def test_command_uses_the_settings_database(cli, example_project, fresh_db):
+    env = {"DATABASE_URL": fresh_db.url(masked=False)}
+    assert cli("migrate", env=env).exit_code == 0
+    result = cli("export_schema", "--tables", "users_*", env=env)
+    assert result.exit_code == 0, result.output
+    assert "users_user_groups" in result.stdout and "blog_post" not in result.stdout
