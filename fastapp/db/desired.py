@@ -335,3 +335,30 @@ def _renamed_from(comment: str, ddl: DesiredDDL, line: int) -> str:
             f"{ddl.source}:{line}: cannot read {comment.strip()!r}: write '-- @renamed from=OLD_NAME'"
         )
     return value
+
+
+# --- the models' DDL ------------------------------------------------------------------------
+
+
+async def models_ddl(registry: Any, apps: Sequence[str] = ()) -> dict[str, DesiredDDL]:
+    """``{connection alias: DesiredDDL}`` of the tables the selected apps' models need, as
+    Tortoise generates them (through the linear-time generator of ``fastapp.db.generated``)."""
+    from fastapp.db.context import tortoise_context
+    from fastapp.db.generated import connection_models, generated_tables, schema_sql
+    from fastapp.db.tortoise_speedups import install
+
+    install()
+    labels = {app.label for app in registry.select(apps)}
+    found: dict[str, DesiredDDL] = {}
+    async with tortoise_context(registry) as ctx:
+        for alias, cfg in registry.connections().items():
+            client = ctx.db(alias)
+            all_models = connection_models(client, ctx.apps)
+            chosen = [m for m in all_models if m._meta.app in labels]
+            if not chosen and apps:
+                continue
+            tables = generated_tables(client, all_models, chosen, safe=False)
+            found[alias] = DesiredDDL(
+                schema_sql(tables), f"models of connection {alias!r}", cfg.dialect_name
+            )
+    return found

@@ -1,0 +1,90 @@
+"""The cached ``getsource`` gives Tortoise the same text, so models mean the same."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import textwrap
+
+import pytest
+
+from fastapp.db import tortoise_speedups
+
+
+@pytest.fixture
+def module(tmp_path, monkeypatch):
+    source = textwrap.dedent(
+        """
+        from tortoise import fields
+        from tortoise.models import Model
+
+
+        def decorate(cls):
+            return cls
+
+
+        class Plain(Model):
+            #: The title, shown in lists
+            title = fields.CharField(max_length=20)
+            #: Multi-line
+            #: comment of {model}
+            body = fields.TextField()
+
+            class Meta:
+                app = "speed"
+
+
+        @decorate
+        class Decorated(Model):
+            #: Weight in grams
+            weight = fields.IntField()
+
+            class Meta:
+                app = "speed"
+
+            class Inner:
+                pass
+        """
+    )
+    (tmp_path / "speedmodels.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("speedmodels", None)
+    yield importlib.import_module("speedmodels")
+    sys.modules.pop("speedmodels", None)
+
+
+def test_same_source_as_inspect(module):
+    for cls in (module.Plain, module.Decorated, module.Decorated.Inner, module.Plain.Meta):
+        assert tortoise_speedups.cached_getsource(cls) == inspect.getsource(cls)
+
+
+def test_functions_and_modules_fall_back_to_inspect(module):
+    assert tortoise_speedups.cached_getsource(module.decorate) == inspect.getsource(module.decorate)
+
+
+def test_module_parsed_once(module, monkeypatch):
+    calls = []
+    real = tortoise_speedups.ast.parse
+    monkeypatch.setattr(tortoise_speedups, "_spans", {})
+    monkeypatch.setattr(tortoise_speedups.ast, "parse", lambda text: calls.append(1) or real(text))
+    for _ in range(5):
+        tortoise_speedups.cached_getsource(module.Plain)
+        tortoise_speedups.cached_getsource(module.Decorated)
+    assert len(calls) == 1
+
+
+def test_field_comments_unchanged_after_install(module):
+    import tortoise.models
+
+    before = tortoise.models._get_comments(module.Plain)
+    tortoise_speedups.install()
+    try:
+        assert tortoise.models.inspect.getsource is tortoise_speedups.cached_getsource
+        assert tortoise.models.inspect.cleandoc is inspect.cleandoc
+        after = tortoise.models._get_comments(module.Plain)
+    finally:
+        tortoise.models.inspect = inspect
+    assert after == before
+    assert after["title"] == "The title, shown in lists"
+    assert after["body"] == "Multi-line\ncomment of Plain"
