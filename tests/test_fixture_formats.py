@@ -1,0 +1,174 @@
+"""Fixture readers and fixture discovery: pure tests, no database."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from fastapp.conf import Settings
+from fastapp.fixtures import FixtureError, formats
+from fastapp.fixtures.discovery import find_fixtures
+from fastapp.fixtures.formats import FixtureReader, source_for, stdin_source
+
+JSONC = """// leading comment, with a quote " and a bracket ]
+[
+  /* block
+     comment */
+  {"model": "blog.Tag", "pk": 1, "fields": {"name": "a // not a comment",},},
+  {
+    "model": "blog.Tag", // trailing comment
+    "pk": 2,
+    "fields": {"name": "b /* not */ c, ] }", "list": [1, 2, /* x */ 3,],},
+  },
+  {"model": "blog.Tag", "pk": 3, "fields": {"name": "quote \\" and backslash \\\\"}}
+  ,
+]
+// the end
+"""
+
+
+def read(tmp_path: Path, text: str, name: str = "f.jsonc") -> list:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return list(FixtureReader(source_for(path)))
+
+
+def error_of(tmp_path: Path, text: str, name: str = "bad.jsonc") -> str:
+    with pytest.raises(FixtureError) as info:
+        read(tmp_path, text, name)
+    return str(info.value)
+
+
+def test_jsonc_comments_and_trailing_commas_never_touch_strings(tmp_path):
+    records = read(tmp_path, JSONC)
+    assert [(index, line) for index, line, _ in records] == [(1, 5), (2, 6), (3, 11)]
+    assert records[0][2]["fields"]["name"] == "a // not a comment"
+    assert records[1][2]["fields"] == {"name": "b /* not */ c, ] }", "list": [1, 2, 3]}
+    assert records[2][2]["fields"]["name"] == 'quote " and backslash \\'
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
+def test_tiny_buffers_give_the_same_records_and_lines(tmp_path, monkeypatch, chunk):
+    expected = read(tmp_path, JSONC)
+    monkeypatch.setattr(formats, "_CHUNK", chunk)
+    assert read(tmp_path, JSONC) == expected
+
+
+def test_plain_json_streams_many_records_with_line_numbers(tmp_path, monkeypatch):
+    monkeypatch.setattr(formats, "_CHUNK", 100)
+    text = "[\n" + ",\n".join(json.dumps({"model": "m", "pk": i}) for i in range(500)) + "\n]"
+    records = read(tmp_path, text, "big.json")
+    assert len(records) == 500
+    assert records[-1] == (500, 501, {"model": "m", "pk": 499})
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "what"),
+    [
+        ('[\n  {"a": 1},\n  {"b" 2}\n]', ":3:8:", "Expecting ':' delimiter"),
+        ('[\n  {"a": 1} {"b": 2}\n]', ":2:12:", "expected ',' or ']'"),
+        ('[\n  {"a": 1,\n   "b": tru}\n]', ":3:9:", "Expecting value"),
+        ('[\n  {"a": "unterminated}\n]', ":2:23:", "Invalid control character"),
+        ('[\n  {"a": "unterminated', ":2:9:", "Unterminated string"),
+        ('[{"a": 1}] /* open', ":1:12:", "unterminated /* comment"),
+        ('{"model": "blog.Tag"}', ":1:1:", "expected '['"),
+        ("", ":1:1:", "empty file"),
+        ('[{"a": 1}]\n{"b": 2}', ":2:1:", "extra data"),
+        ('[{"a": 1},\n', ":2:1:", "expected ']'"),
+    ],
+)
+def test_malformed_input_names_file_line_and_column(tmp_path, text, where, what):
+    message = error_of(tmp_path, text)
+    assert message.startswith(str(tmp_path / "bad.jsonc") + where), message
+    assert what in message
+
+
+def test_jsonl_skips_blank_lines_and_reports_the_line(tmp_path):
+    path = tmp_path / "f.jsonl"
+    path.write_text('{"pk": 1}\n\n// note\n{"pk": 2}\n', encoding="utf-8")
+    assert list(FixtureReader(source_for(path))) == [(1, 1, {"pk": 1}), (2, 4, {"pk": 2})]
+    path.write_text('{"pk": 1}\n{"pk": }\n', encoding="utf-8")
+    with pytest.raises(FixtureError, match=r"f\.jsonl:2:8: invalid JSON"):
+        list(FixtureReader(source_for(path)))
+
+
+def test_gzip_bom_and_stdin(tmp_path, monkeypatch):
+    path = tmp_path / "f.json.gz"
+    path.write_bytes(gzip.compress('\ufeff[{"pk": 1}]'.encode()))
+    source = source_for(path)
+    assert (source.format, source.compressed) == ("json", True)
+    assert list(FixtureReader(source)) == [(1, 1, {"pk": 1})]
+    (tmp_path / "broken.json.gz").write_bytes(b"not gzip")
+    with pytest.raises(FixtureError, match="cannot read"):
+        list(FixtureReader(source_for(tmp_path / "broken.json.gz")))
+
+    fake = io.TextIOWrapper(io.BytesIO(b'{"pk": 7}\n'), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", fake)
+    assert list(FixtureReader(stdin_source("jsonl"))) == [(1, 1, {"pk": 7})]
+    with pytest.raises(FixtureError, match="needs --format"):
+        stdin_source(None)
+
+
+def test_unknown_suffix_and_missing_file(tmp_path):
+    with pytest.raises(FixtureError, match="unknown fixture format '.yaml'"):
+        source_for(tmp_path / "f.yaml")
+    with pytest.raises(FixtureError, match="does not exist"):
+        list(FixtureReader(source_for(tmp_path / "missing.json")))
+
+
+class _Registry:
+    """Just what discovery reads: no installed apps, FIXTURE_DIRS from settings."""
+
+    def __init__(self, *dirs: Path) -> None:
+        self.settings = Settings(module="t", fixture_dirs=tuple(dirs))
+
+    def select(self, labels):
+        return []
+
+
+def test_discovery_by_name_ambiguity_and_all(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    for folder, name in [
+        (one, "10_posts.jsonc"),
+        (one, "2_users.json"),
+        (two, "extra.jsonl"),
+        (two, "01_groups.json.gz"),
+        (two, "users.json"),
+        (one, "users.jsonc"),
+        (two, "notes.txt"),
+    ]:
+        (folder / name).write_text("[]")
+    registry = _Registry(one, two)
+
+    [found] = find_fixtures(["extra"], registry)
+    assert found.path == two / "extra.jsonl" and found.format == "jsonl"
+    [found] = find_fixtures(["users.json"], registry)
+    assert found.path == two / "users.json"
+    with pytest.raises(FixtureError) as info:
+        find_fixtures(["users"], registry)
+    assert "ambiguous" in str(info.value)
+    assert str(one / "users.jsonc") in str(info.value) and str(two / "users.json") in str(
+        info.value
+    )
+    with pytest.raises(FixtureError, match="'nothing' not found"):
+        find_fixtures(["nothing"], registry)
+
+    names = [s.path.name for s in find_fixtures(["all"], registry)]
+    assert names == [
+        "01_groups.json.gz",
+        "2_users.json",
+        "10_posts.jsonc",
+        "extra.jsonl",
+        "users.json",
+        "users.jsonc",
+    ]
+    [explicit] = find_fixtures([str(one / "users.jsonc")], registry)
+    assert explicit.path == one / "users.jsonc"
+    with pytest.raises(FixtureError, match="does not exist"):
+        find_fixtures([str(one / "missing.json")], registry)
