@@ -12,3 +12,21 @@ fastapp migrate
 echo
 echo "== fastapp migrate             (again: nothing to do)"
 fastapp migrate
+echo
+echo "== fastapp loaddata users blog (the repository's fixtures/*.jsonc; lookups, M2M, a self reference)"
+fastapp loaddata users blog
+echo
+echo "== fastapp loaddata users blog (again: records with a pk update their rows)"
+fastapp loaddata users blog
+echo
+echo "== fastapp dumpdata blog.Post --indent 2"
+fastapp dumpdata blog.Post --indent 2
+echo
+echo "== fastapp dumpdata -o demo-dump.jsonl; loaddata it back into a fresh database; compare"
+fastapp dumpdata -o demo-dump.jsonl
+rm -f roundtrip.sqlite3
+DATABASE_URL=sqlite:///roundtrip.sqlite3 fastapp migrate > /dev/null
+DATABASE_URL=sqlite:///roundtrip.sqlite3 fastapp loaddata demo-dump.jsonl
+DATABASE_URL=sqlite:///roundtrip.sqlite3 fastapp dumpdata -o roundtrip.jsonl
+cmp demo-dump.jsonl roundtrip.jsonl && echo "identical: $(wc -l < roundtrip.jsonl) records"
+rm -f demo-dump.jsonl roundtrip.jsonl roundtrip.sqlite3
