@@ -57,7 +57,7 @@ PARENTHESIZED_DEFAULTS = frozenset({"sqlite", "mysql"})
 _SIMPLE_DEFAULT = re.compile(r"-?\d+(\.\d*)?|'(?:[^']|'')*'|[A-Za-z_]+")
 #: Quote characters Tortoise writes around names without escaping them inside.
 UNESCAPED_QUOTES = ('"', "`")
-QUOTE_TODO = "TODO: Tortoise does not escape quotes inside names: its DDL for this name fails"
+QUOTE_TODO = "Tortoise does not escape quotes inside names: its DDL for this name fails"
 #: Tortoise takes an index "field" holding one of these for an expression and leaves it
 #: unquoted, which breaks the DDL: indexes on such columns are left as TODO comments.
 UNQUOTED_INDEX_CHARS = (" ", "(", ")", '"', ".", ":")
@@ -116,6 +116,18 @@ class _Relation:
     column: str
     fk: ForeignKey
     one_to_one: bool
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the fields of one table need to know about its keys and indexes."""
+
+    pk: tuple[str, ...]
+    uniques: frozenset[tuple[str, ...]]
+    #: Columns with a plain one-column index Tortoise can write (``db_index=True``).
+    single_index: frozenset[str]
+    #: MariaDB JSON columns (``longtext`` plus a ``json_valid`` check).
+    json_columns: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -367,36 +379,39 @@ class _Builder:
     def build(self) -> list[ModelSpec]:
         return [self._model(t) for t in self.tables]
 
-    def _model(self, table: Table) -> ModelSpec:
-        spec = ModelSpec(self.class_of[table.name], table)
-        json_columns = {
+    def _todo(self, comments: list[str], message: str) -> None:
+        comments.append(f"TODO: {message}")
+        self.todos += 1
+
+    def _facts(self, table: Table) -> _Facts:
+        json_columns = frozenset(
             c.name
             for c in table.columns
             if c.type in ("longtext", "text")
             and any(self._is_json_check(ch.expression, c.name) for ch in table.checks)
-        }
-        if any(q in table.name for q in UNESCAPED_QUOTES):
-            spec.comments.append(QUOTE_TODO)
-            self.todos += 1
-        pk = table.primary_key.columns if table.primary_key else ()
-        uniques = _unique_columns(table)
-        single_index = {
+        )
+        single_index = frozenset(
             i.columns[0]
             for i in table.indexes
             if _plain(i) and not i.unique and len(i.columns) == 1 and _index_safe(i.columns)
-        }
+        )
+        pk = table.primary_key.columns if table.primary_key else ()
+        return _Facts(pk, frozenset(_unique_columns(table)), single_index, json_columns)
+
+    def _model(self, table: Table) -> ModelSpec:
+        spec = ModelSpec(self.class_of[table.name], table)
+        facts = self._facts(table)
+        pk, uniques = facts.pk, facts.uniques
+        if any(q in table.name for q in UNESCAPED_QUOTES):
+            self._todo(spec.comments, QUOTE_TODO)
         meta_unique: list[tuple[str, ...]] = []
         meta_indexes: list[str] = []
         kinds: dict[str, str] = {}
         for column in table.columns:
-            indexed = (column.name,) in uniques or column.name in single_index
-            fspec, kind = self._field(
-                table, column, pk, uniques, single_index, indexed, column.name in json_columns
-            )
+            fspec, kind = self._field(table, column, facts)
             kinds[column.name] = kind
             if any(q in column.name for q in UNESCAPED_QUOTES):
-                fspec.comments.append(QUOTE_TODO)
-                self.todos += 1
+                self._todo(fspec.comments, QUOTE_TODO)
             spec.fields.append(fspec)
         for join_name in sorted(self.joins):
             join = self.joins[join_name]
@@ -409,25 +424,26 @@ class _Builder:
                     meta_unique.append(tuple(attr(c) for c in columns))
         if len(pk) > 1:
             meta_unique.append(tuple(attr(c) for c in pk))
-            spec.comments.append(
-                f"TODO: composite primary key ({', '.join(pk)}): Tortoise models need one "
-                "primary-key field; kept as unique_together, add an id column or pick one"
+            self._todo(
+                spec.comments,
+                f"composite primary key ({', '.join(pk)}): Tortoise models need one "
+                "primary-key field; kept as unique_together, add an id column or pick one",
             )
-            self.todos += 1
         elif not pk:
-            spec.comments.append(
-                "TODO: the table has no primary key; Tortoise will expect an 'id' column "
-                "unless one field is marked primary_key=True"
+            self._todo(
+                spec.comments,
+                "the table has no primary key; Tortoise will expect an 'id' column "
+                "unless one field is marked primary_key=True",
             )
-            self.todos += 1
         for index in table.indexes:
             if index.unique and _plain(index):
                 continue
             rendered = self._index(table, index, kinds, attr)
             if rendered is None:
                 what = ", ".join(index.columns)
-                spec.comments.append(
-                    f"TODO: index not expressible in Tortoise: ({what})"
+                self._todo(
+                    spec.comments,
+                    f"index not expressible in Tortoise: ({what})"
                     + (f" USING {index.method}" if index.method else "")
                     + (f" WHERE {index.where}" if index.where else "")
                     + (" with DESC columns" if any(index.orders) else "")
@@ -435,29 +451,27 @@ class _Builder:
                         ""
                         if _index_safe(index.columns)
                         else " (Tortoise leaves names with spaces or punctuation unquoted)"
-                    )
+                    ),
                 )
-                self.todos += 1
             elif rendered:
                 meta_indexes.append(rendered)
         for check in table.checks:
-            if any(self._is_json_check(check.expression, c) for c in json_columns):
+            if any(self._is_json_check(check.expression, c) for c in facts.json_columns):
                 continue
-            spec.comments.append(
-                f"TODO: check constraint not expressible: CHECK ({check.expression})"
+            self._todo(
+                spec.comments, f"check constraint not expressible: CHECK ({check.expression})"
             )
-            self.todos += 1
         for fk in table.foreign_keys:
             if (
                 len(fk.columns) > 1
                 or (table.name, fk.columns[0]) not in self.relations
                 or self.relations[(table.name, fk.columns[0])].fk != fk
             ):
-                spec.comments.append(
-                    f"TODO: foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
-                    f"({', '.join(fk.ref_columns)}) not expressible as a Tortoise relation"
+                self._todo(
+                    spec.comments,
+                    f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
+                    f"({', '.join(fk.ref_columns)}) not expressible as a Tortoise relation",
                 )
-                self.todos += 1
         spec.meta.append(("table", _py(table.name)))
         if table.comment:
             spec.meta.append(("table_description", _py(table.comment)))
@@ -502,17 +516,17 @@ class _Builder:
 
     # -- fields --------------------------------------------------------------------------
 
-    def _field(
-        self, table, column, pk, uniques, single_index, indexed, is_json
-    ) -> tuple[FieldSpec, str]:
-        attrs = self.attrs[table.name]
-        name = attrs[column.name]
+    def _field(self, table: Table, column: Column, facts: _Facts) -> tuple[FieldSpec, str]:
+        """The field for a column, and the field class chosen (``relation`` for a key)."""
+        name = self.attrs[table.name][column.name]
         relation = self.relations.get((table.name, column.name))
         if relation is not None:
-            return self._relation_field(table, column, relation, pk, single_index), "relation"
+            return self._relation_field(table, column, relation, facts), "relation"
+        pk, uniques, single_index = facts.pk, facts.uniques, facts.single_index
+        indexed = (column.name,) in uniques or column.name in single_index
         if column.type == "enum" and column.enum_values:
             ftype = FieldType("CharEnumField")
-        elif is_json:
+        elif column.name in facts.json_columns:
             ftype = FieldType("JSONField")
         else:
             ftype = field_type(self.dialect, column, indexed=indexed)
@@ -532,8 +546,7 @@ class _Builder:
             if ftype.field in INTEGER_FIELDS and not column.autoincrement:
                 spec.kwargs.append(("generated", "False"))
         elif column.autoincrement:
-            spec.comments.append("TODO: auto-increment on a column that is not the primary key")
-            self.todos += 1
+            self._todo(spec.comments, "auto-increment on a column that is not the primary key")
         spec.kwargs.extend((k, _py(v)) for k, v in ftype.args)
         if column.nullable and not is_pk:
             spec.kwargs.append(("null", "True"))
@@ -551,11 +564,13 @@ class _Builder:
                 ("description", '""')
             )  # else Tortoise writes the labels as a comment
         if column.generated:
-            spec.comments.append(f"TODO: generated column AS ({column.generated}) not expressible")
-            self.todos += 1
+            self._todo(spec.comments, f"generated column AS ({column.generated}) not expressible")
         return spec, ftype.field
 
-    def _relation_field(self, table, column, rel: _Relation, pk, single_index) -> FieldSpec:
+    def _relation_field(
+        self, table: Table, column: Column, rel: _Relation, facts: _Facts
+    ) -> FieldSpec:
+        pk = facts.pk
         target = self.by_name[rel.fk.ref_table]
         name = self.attrs[table.name][column.name]
         call = "fields.OneToOneField" if rel.one_to_one else "fields.ForeignKeyField"
@@ -570,7 +585,7 @@ class _Builder:
         if column.nullable and pk != (column.name,):
             spec.kwargs.append(("null", "True"))
         spec.kwargs.extend(self._default(column, "ForeignKeyField"))
-        if not rel.one_to_one and column.name in single_index:
+        if not rel.one_to_one and column.name in facts.single_index:
             spec.kwargs.append(("db_index", "True"))
         if column.name != f"{name}_id":
             spec.kwargs.append(("source_field", _py(column.name)))
@@ -582,8 +597,7 @@ class _Builder:
                 f"database type: {column.type_text} (the referenced key is {ref_column.type_text})"
             )
         if rel.fk.on_update != "NO ACTION":
-            spec.comments.append(f"TODO: ON UPDATE {rel.fk.on_update} not expressible in Tortoise")
-            self.todos += 1
+            self._todo(spec.comments, f"ON UPDATE {rel.fk.on_update} not expressible in Tortoise")
         return spec
 
     def _many_to_many(self, join: _Join) -> FieldSpec:
