@@ -297,6 +297,10 @@ class _Builder:
             if join is not None:
                 self.joins[name] = join
         self.tables = dependency_order([self.by_name[n] for n in names if n not in self.joins])
+        self.joins_by_source: dict[str, list[_Join]] = {}
+        for join_name in sorted(self.joins):
+            join = self.joins[join_name]
+            self.joins_by_source.setdefault(join.source, []).append(join)
         self.enum_classes: dict[object, str] = {}
         self.enums: list[EnumSpec] = []
         self.classes = naming.NameSpace(naming.MODULE_NAMES)
@@ -413,10 +417,8 @@ class _Builder:
             if any(q in column.name for q in UNESCAPED_QUOTES):
                 self._todo(fspec.comments, QUOTE_TODO)
             spec.fields.append(fspec)
-        for join_name in sorted(self.joins):
-            join = self.joins[join_name]
-            if join.source == table.name:
-                spec.fields.append(self._many_to_many(join))
+        for join in self.joins_by_source.get(table.name, ()):
+            spec.fields.append(self._many_to_many(join))
         attr = self._column_attr(table)
         for columns in sorted(uniques):
             if len(columns) > 1 or kinds.get(columns[0]) in NOT_INDEXABLE:
