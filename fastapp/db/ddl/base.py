@@ -75,8 +75,23 @@ class DDL:
             name = f"{name}({column.precision})"
         return name
 
+    #: The column text depends on the table too (SQLite's inline primary key); otherwise it
+    #: is cached per Column value, which repeats a lot across tables.
+    column_text_uses_table: ClassVar[bool] = False
+
     def column_definition(self, table: Table, column: Column) -> str:
         """``"name" TYPE [COLLATE] [GENERATED] [NOT NULL] [DEFAULT] ...`` for one column."""
+        if self.column_text_uses_table:
+            return self._column_definition(table, column)
+        cache = self.__dict__.setdefault("_column_cache", {})
+        text = cache.get(column)
+        if text is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            text = cache[column] = self._column_definition(table, column)
+        return text
+
+    def _column_definition(self, table: Table, column: Column) -> str:
         parts = [self.quote(column.name), self.column_type(table, column)]
         if column.collation:
             parts.append(self.collation_clause(column.collation))

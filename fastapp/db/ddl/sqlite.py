@@ -14,6 +14,7 @@ class SQLiteDDL(DDL):
     parenthesize_default_expressions = True
     max_identifier = 128
     supports_add_foreign_key = False
+    column_text_uses_table = True
 
     def _rowid_alias(self, table: Table, column: Column) -> bool:
         return (

@@ -33,11 +33,11 @@ _NAMESPACE_SQL = """
 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
        ARRAY(SELECT extname::text FROM pg_catalog.pg_extension ORDER BY 1),
        ARRAY(SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid
-             FROM pg_catalog.pg_depend dep
-             WHERE dep.classid = 'pg_catalog.pg_class'::regclass
-               AND dep.refclassid = 'pg_catalog.pg_class'::regclass
-               AND dep.deptype = 'a' AND dep.refobjsubid > 0
-               AND dep.objid IN (SELECT oid FROM pg_catalog.pg_class WHERE relkind = 'S'))
+             FROM pg_catalog.pg_class s
+             JOIN pg_catalog.pg_depend dep
+               ON dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = s.oid
+             WHERE s.relkind = 'S' AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+               AND dep.deptype = 'a' AND dep.refobjsubid > 0)
 """
 
 # One row per column (a table without columns still gives one row with NULL attnum).
@@ -151,7 +151,16 @@ class Dumper(BaseDumper):
         return self.namespace or "public"
 
     async def fetch_catalog(self, connection: Any) -> Catalog:
-        (exists, extensions, owned), *_ = await self._fetch(connection, _NAMESPACE_SQL)
+        if self.extra_connection is None:
+            head = await self._head(connection)
+            tail = await self._tail(connection)
+        else:
+            # The columns query is the long one: run the others beside it.
+            import asyncio
+
+            async with self.extra_connection() as side:
+                head, tail = await asyncio.gather(self._head(connection), self._tail(side))
+        (exists, extensions, owned), column_rows = head
         if not exists:
             raise SchemaError(
                 f"PostgreSQL schema {self.schema_name!r} does not exist in this database: "
@@ -159,7 +168,7 @@ class Dumper(BaseDumper):
             )
         columns: dict[str, list[Any]] = {}
         comments: dict[str, str | None] = {}
-        for row in await self._fetch(connection, _COLUMNS_SQL):
+        for row in column_rows:
             table = row["relname"]
             columns.setdefault(table, [])
             comments[table] = row["table_comment"]
@@ -172,15 +181,25 @@ class Dumper(BaseDumper):
             extensions=tuple(extensions),
             owned=frozenset(owned),
         )
-        for row in await self._fetch(connection, _CONSTRAINTS_SQL):
+        constraint_rows, index_rows, enum_rows = tail
+        for row in constraint_rows:
             catalog.constraints[row["relname"]].append(row)
-        for row in await self._fetch(connection, _INDEXES_SQL):
+        for row in index_rows:
             catalog.indexes[row["relname"]].append(row)
         enums: dict[int, tuple[str, str, list[str]]] = {}
-        for oid, schema, name, label in await self._fetch_enums(connection):
+        for oid, schema, name, label in enum_rows:
             enums.setdefault(oid, (schema, name, []))[2].append(label)
         catalog.enums = {oid: (s, n, tuple(v)) for oid, (s, n, v) in enums.items()}
         return catalog
+
+    async def _head(self, connection: Any) -> tuple[Any, list[Any]]:
+        (namespace,) = await self._fetch(connection, _NAMESPACE_SQL)
+        return namespace, await self._fetch(connection, _COLUMNS_SQL)
+
+    async def _tail(self, connection: Any) -> tuple[list[Any], list[Any], list[Any]]:
+        constraints = await self._fetch(connection, _CONSTRAINTS_SQL)
+        indexes = await self._fetch(connection, _INDEXES_SQL)
+        return constraints, indexes, await self._fetch_enums(connection)
 
     async def _fetch_enums(self, connection: Any) -> list[Any]:
         self.queries += 1
