@@ -128,17 +128,17 @@ class PostgresRenderer(Renderer):
             if op.old.default is None:
                 out.append(f"{alter} DROP DEFAULT")
         retype = "type" in changes or "collation" in changes
-        if retype and op.old.default is not None and "default" not in changes:
+        dropped_default = False
+        if op.old.default is not None and (
+            retype or ("default" in changes and op.new.default is None)
+        ):
             out.append(f"{alter} DROP DEFAULT")  # an old default may not cast to the new type
+            dropped_default = True
         if retype:
             new_type = self.column_type(op.new)
             out.append(f"{alter} TYPE {new_type} USING {c}::{self._cast_target(op.new)}")
-        if "default" in changes or (retype and op.old.default is not None):
-            if op.new.default is None:
-                if op.old.default is not None and "default" in changes:
-                    out.append(f"{alter} DROP DEFAULT")
-            else:
-                out.append(f"{alter} SET DEFAULT {op.new.default}")
+        if op.new.default is not None and ("default" in changes or dropped_default):
+            out.append(f"{alter} SET DEFAULT {op.new.default}")
         if "nullable" in changes:
             out.append(f"{alter} {'DROP' if op.new.nullable else 'SET'} NOT NULL")
         if "autoincrement" in changes and op.new.autoincrement:
