@@ -68,17 +68,21 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 ORDER BY c.relname, a.attnum
 """
 
+# Key columns come as attribute numbers, named in Python from the columns query (an
+# ARRAY(...) subquery per constraint costs more than the rest of the query); only references
+# into another schema are named here.
 _CONSTRAINTS_SQL = """
-SELECT c.relname, con.conname, con.contype::text AS contype,
-       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
-             ORDER BY k.i) AS columns,
-       fc.relname AS ref_table, fn.nspname AS ref_schema,
-       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
-             ORDER BY k.i) AS ref_columns,
+SELECT c.relname, con.conname, con.contype::text AS contype, con.conkey,
+       fc.relname AS ref_table, fn.nspname AS ref_schema, con.confkey,
+       CASE WHEN fn.nspname <> $1 THEN
+           ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
+                 JOIN pg_catalog.pg_attribute a
+                   ON a.attrelid = con.confrelid AND a.attnum = k.num
+                 ORDER BY k.i)
+       END AS foreign_ref_columns,
        con.confdeltype::text AS confdeltype, con.confupdtype::text AS confupdtype,
-       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS check_expr
+       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END
+           AS check_expr
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -88,21 +92,15 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND con.contype IN ('p', 'u', '
 ORDER BY c.relname, con.conname
 """
 
-# Indexes that do not back a primary key, unique or exclusion constraint.
+# Indexes that do not back a primary key, unique or exclusion constraint. Key columns as
+# attribute numbers (0 = expression, whose text pg_get_indexdef gives), DESC in indoption.
 _INDEXES_SQL = """
-SELECT c.relname, ic.relname AS index_name, ix.indisunique, am.amname,
-       ARRAY(SELECT k.num <> 0 AND a.attname IS NOT NULL
-             FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, i)
-             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num
-             WHERE k.i <= ix.indnkeyatts ORDER BY k.i) AS plain,
-       ARRAY(SELECT COALESCE(a.attname::text,
-                             pg_catalog.pg_get_indexdef(ix.indexrelid, k.i::int, true))
-             FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, i)
-             LEFT JOIN pg_catalog.pg_attribute a
-                    ON a.attrelid = ix.indrelid AND a.attnum = k.num AND k.num <> 0
-             WHERE k.i <= ix.indnkeyatts ORDER BY k.i) AS columns,
-       ARRAY(SELECT (o.opt & 1) = 1 FROM unnest(ix.indoption::int2[]) WITH ORDINALITY o(opt, i)
-             WHERE o.i <= ix.indnkeyatts ORDER BY o.i) AS descending,
+SELECT c.relname, ic.relname AS index_name, ix.indisunique, am.amname, ix.indnkeyatts,
+       ix.indkey::int2[] AS indkey, ix.indoption::int2[] AS indoption,
+       CASE WHEN 0 = ANY (ix.indkey::int2[]) THEN
+           ARRAY(SELECT pg_catalog.pg_get_indexdef(ix.indexrelid, k, true)
+                 FROM generate_series(1, ix.indnkeyatts) k ORDER BY k)
+       END AS definitions,
        pg_catalog.pg_get_expr(ix.indpred, ix.indrelid) AS predicate
 FROM pg_catalog.pg_index ix
 JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
@@ -110,9 +108,8 @@ JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
-                  WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid
-                    AND con.contype IN ('p', 'u', 'x'))
+  AND ix.indexrelid NOT IN (SELECT con.conindid FROM pg_catalog.pg_constraint con
+                            WHERE con.contype IN ('p', 'u', 'x'))
 ORDER BY c.relname, ic.relname
 """
 
@@ -135,6 +132,7 @@ class Catalog:
     enums: dict[int, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
     extensions: tuple[str, ...] = ()
     owned: frozenset[int] = frozenset()
+    attnames: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 class Dumper(BaseDumper):
@@ -168,18 +166,21 @@ class Dumper(BaseDumper):
             )
         columns: dict[str, list[Any]] = {}
         comments: dict[str, str | None] = {}
+        attnames: dict[str, dict[int, str]] = {}
         for row in column_rows:
             table = row["relname"]
             columns.setdefault(table, [])
             comments[table] = row["table_comment"]
             if row["attnum"] is not None:
                 columns[table].append(row)
+                attnames.setdefault(table, {})[row["attnum"]] = row["attname"]
         catalog = Catalog(
             table_names=list(columns),
             columns=columns,
             table_comments=comments,
             extensions=tuple(extensions),
             owned=frozenset(owned),
+            attnames=attnames,
         )
         constraint_rows, index_rows, enum_rows = tail
         for row in constraint_rows:
@@ -261,8 +262,9 @@ class Dumper(BaseDumper):
             )
         primary_key = None
         uniques, fks, checks = [], [], []
+        names = catalog.attnames.get(name, {})
         for row in catalog.constraints.get(name, ()):
-            kind, cols = row["contype"], tuple(row["columns"])
+            kind, cols = row["contype"], tuple(names[n] for n in row["conkey"])
             if kind == "p":
                 primary_key = PrimaryKey(cols, name=row["conname"])
             elif kind == "u":
@@ -271,11 +273,15 @@ class Dumper(BaseDumper):
                 ref = row["ref_table"]
                 if row["ref_schema"] != self.schema_name:
                     ref = f"{row['ref_schema']}.{ref}"
+                    ref_columns = tuple(row["foreign_ref_columns"])
+                else:
+                    ref_names = catalog.attnames.get(row["ref_table"], {})
+                    ref_columns = tuple(ref_names[n] for n in row["confkey"])
                 fks.append(
                     ForeignKey(
                         cols,
                         ref,
-                        tuple(row["ref_columns"]),
+                        ref_columns,
                         on_delete=normalize_fk_action(row["confdeltype"]),
                         on_update=normalize_fk_action(row["confupdtype"]),
                         name=row["conname"],
@@ -289,13 +295,15 @@ class Dumper(BaseDumper):
                 )
         indexes = []
         for row in catalog.indexes.get(name, ()):
-            plain = list(row["plain"])
+            keys = list(row["indkey"])[: row["indnkeyatts"]]
+            definitions = row["definitions"] or ()
             cols = tuple(
-                c if is_plain else normalize_expression("postgres", c)
-                for c, is_plain in zip(row["columns"], plain, strict=True)
+                names[n] if n else normalize_expression("postgres", definitions[i])
+                for i, n in enumerate(keys)
             )
+            descending = list(row["indoption"])[: row["indnkeyatts"]]
             orders, expressions = index_shape(
-                ["DESC" if d else None for d in row["descending"]], [not p for p in plain]
+                ["DESC" if d & 1 else None for d in descending], [n == 0 for n in keys]
             )
             indexes.append(
                 Index(
