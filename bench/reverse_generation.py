@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+BATCH = 50
 
 
 def table_ddl(i: int) -> list[str]:
@@ -50,8 +51,12 @@ async def build(cfg, tables: int) -> None:
     dialect = cfg.dialect
     conn = await dialect.connect(cfg)
     try:
-        script = ";\n".join(s for i in range(tables) for s in table_ddl(i))
-        await dialect.execute_raw(conn, script)
+        # Batches: one script of 1,000 CREATE TABLEs is one transaction holding 1,000 locks,
+        # more than max_locks_per_transaction allows when the server is busy.
+        for start in range(0, tables, BATCH):
+            end = min(start + BATCH, tables)
+            script = ";\n".join(s for i in range(start, end) for s in table_ddl(i))
+            await dialect.execute_raw(conn, script)
     finally:
         await dialect.close(conn)
 
