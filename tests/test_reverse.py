@@ -47,7 +47,7 @@ def line_of(source: str, name: str) -> str:
     """The (joined) source of attribute ``name``: one logical line, comments above included."""
     lines = source.splitlines()
     for i, line in enumerate(lines):
-        if line.startswith(f"    {name} = "):
+        if line.startswith((f"    {name} = ", f"    {name}: ")):
             j = i
             while lines[j].rstrip().endswith("(") or (j > i and not lines[j].startswith("    )")):
                 j += 1
@@ -413,10 +413,12 @@ def _blog() -> tuple[Table, ...]:
 def test_foreign_keys_one_to_one_and_related_names():
     source = generate(*_blog(), app="blog")
     assert line_of(source, "author") == (
-        'author = fields.ForeignKeyField( "blog.Users", related_name="author_posts", '
+        'author: fields.ForeignKeyRelation["Users"] = fields.ForeignKeyField( "blog.Users", '
+        'related_name="author_posts", '
         "on_delete=fields.CASCADE, db_index=True, )"
     )
     editor = line_of(source, "editor")
+    assert editor.startswith('editor: fields.ForeignKeyNullableRelation["Users"] = ')
     assert 'related_name="editor_posts"' in editor and "on_delete=fields.SET_NULL" in editor
     assert 'null=True, source_field="editor"' in editor
     reviewer = line_of(source, "reviewer_email")
@@ -425,7 +427,8 @@ def test_foreign_keys_one_to_one_and_related_names():
     assert 'related_name="parent_posts"' in line_of(source, "parent")
     assert "TODO: ON UPDATE CASCADE not expressible" in line_of(source, "child")
     assert line_of(source, "user") == (
-        'user = fields.OneToOneField( "blog.Users", related_name="profile", '
+        'user: fields.OneToOneRelation["Users"] = fields.OneToOneField( "blog.Users", '
+        'related_name="profile", '
         "on_delete=fields.CASCADE, primary_key=True, )"
     )
     owner = line_of(source, "owner")
@@ -452,7 +455,8 @@ def test_pure_join_table_becomes_many_to_many_on_one_side():
     assert generated.join_tables == ("post_tag",)
     assert "post_tag" not in generated.models and "class PostTag" not in generated.source
     assert line_of(generated.source, "tags") == (
-        'tags = fields.ManyToManyField( "blog.Tag", through="post_tag", forward_key="tag_id", '
+        'tags: fields.ManyToManyRelation["Tag"] = fields.ManyToManyField( "blog.Tag", '
+        'through="post_tag", forward_key="tag_id", '
         'backward_key="post_id", related_name="posts", on_delete=fields.CASCADE, )'
     )
 

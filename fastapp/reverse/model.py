@@ -69,13 +69,15 @@ def _index_safe(columns: tuple[str, ...]) -> bool:
 
 @dataclass
 class FieldSpec:
-    """One model attribute: ``name = fields.<call>(<args>)  # <comment>``."""
+    """One model attribute: ``name[: annotation] = fields.<call>(<args>)  # <comment>``."""
 
     name: str
     call: str
     args: list[str] = field(default_factory=list)
     kwargs: list[tuple[str, str]] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    #: Relation type hint (``fields.ForeignKeyRelation["User"]``) for editors and type checkers.
+    annotation: str | None = None
 
 
 @dataclass
@@ -575,8 +577,15 @@ class _Builder:
         pk = facts.pk
         target = self.by_name[rel.fk.ref_table]
         name = self.attrs[table.name][column.name]
-        call = "fields.OneToOneField" if rel.one_to_one else "fields.ForeignKeyField"
-        spec = FieldSpec(name, call, [_py(f"{self.app}.{self.class_of[target.name]}")])
+        kind = "OneToOne" if rel.one_to_one else "ForeignKey"
+        cls = self.class_of[target.name]
+        nullable = "Nullable" if column.nullable and pk != (column.name,) else ""
+        spec = FieldSpec(
+            name,
+            f"fields.{kind}Field",
+            [_py(f"{self.app}.{cls}")],
+            annotation=f"fields.{kind}{nullable}Relation[{_py(cls)}]",
+        )
         spec.kwargs.append(("related_name", _py(self.related[(table.name, column.name)])))
         spec.kwargs.append(("on_delete", ON_DELETE[rel.fk.on_delete]))
         ref = rel.fk.ref_columns[0]
@@ -603,10 +612,12 @@ class _Builder:
         return spec
 
     def _many_to_many(self, join: _Join) -> FieldSpec:
+        cls = self.class_of[join.target]
         spec = FieldSpec(
             self.related[(join.table.name, "forward")],
             "fields.ManyToManyField",
-            [_py(f"{self.app}.{self.class_of[join.target]}")],
+            [_py(f"{self.app}.{cls}")],
+            annotation=f"fields.ManyToManyRelation[{_py(cls)}]",
         )
         spec.kwargs.append(("through", _py(join.table.name)))
         spec.kwargs.append(("forward_key", _py(join.forward)))

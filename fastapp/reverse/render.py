@@ -91,7 +91,8 @@ def _model(model: ModelSpec) -> str:
 
 def _field(field: FieldSpec) -> list[str]:
     arguments = field.args + [f"{k}={v}" for k, v in field.kwargs]
-    head = f"    {field.name} = {field.call}("
+    hint = f": {field.annotation}" if field.annotation else ""
+    head = f"    {field.name}{hint} = {field.call}("
     one_line = head + ", ".join(arguments) + ")"
     comment = "; ".join(field.comments)
     if len(one_line) <= LINE_LENGTH:
