@@ -5,7 +5,9 @@ Builds a database of N tables (default 1,000) on PostgreSQL and MariaDB -- each 
 previous table -- then times, in the same run and as whole processes writing to /dev/null,
 ``fastapp export_schema`` against ``pg_dump --schema-only`` and ``mysqldump --no-data``.
 Prints the median of several runs, the ratio ours/theirs and our catalog query count (which
-must not grow with the number of tables). The bench databases are dropped afterwards.
+must not grow with the number of tables). The same commands also run on an empty database,
+so the start-up cost of each tool (ours@0, theirs@0) and the ratio of the time above it
+(per-table ratio) are shown too. The bench databases are dropped afterwards.
 
     .venv/bin/python bench/export_schema.py
     .venv/bin/python bench/export_schema.py --tables 200 --runs 3 --backends postgres
@@ -112,8 +114,10 @@ async def catalog_queries(cfg: DatabaseConfig) -> tuple[int, int]:
 
 def run_backend(backend: str, tables: int, runs: int) -> dict:
     cfg = testing.scratch_config(backend)
+    empty = testing.scratch_config(backend)
     dialect = cfg.dialect
     asyncio.run(dialect.create_database(cfg))
+    asyncio.run(dialect.create_database(empty))
     try:
         started = time.perf_counter()
         asyncio.run(build(cfg, tables))
@@ -122,9 +126,12 @@ def run_backend(backend: str, tables: int, runs: int) -> dict:
         ours, theirs = [], []
         timed(our_command(cfg), env)  # warm the server's and the OS's caches for both
         timed(their_command(cfg), env)
+        ours_empty, theirs_empty = [], []
         for _ in range(runs):
             ours.append(timed(our_command(cfg), env))
             theirs.append(timed(their_command(cfg), env))
+            ours_empty.append(timed(our_command(empty), env))
+            theirs_empty.append(timed(their_command(empty), env))
         queries, read_tables = asyncio.run(catalog_queries(cfg))
         return {
             "backend": backend,
@@ -133,9 +140,12 @@ def run_backend(backend: str, tables: int, runs: int) -> dict:
             "ours": statistics.median(ours),
             "theirs": statistics.median(theirs),
             "queries": queries,
+            "ours_empty": statistics.median(ours_empty),
+            "theirs_empty": statistics.median(theirs_empty),
         }
     finally:
         asyncio.run(dialect.drop_database(cfg))
+        asyncio.run(dialect.drop_database(empty))
 
 
 def main() -> None:
@@ -147,13 +157,19 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"export_schema benchmark: {args.tables} tables, median of {args.runs} runs")
-    print(f"{'backend':<9} {'ours s':>8} {'theirs s':>9} {'ratio':>6} {'queries':>8}  baseline")
+    print(
+        f"{'backend':<9} {'ours s':>8} {'theirs s':>9} {'ratio':>6} {'queries':>8} "
+        f"{'ours@0':>7} {'theirs@0':>8} {'per-table ratio':>15}  baseline"
+    )
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         r = run_backend(backend, args.tables, args.runs)
         ratio = r["ours"] / r["theirs"]
+        # Time above each tool's own start-up (the same command on an empty database).
+        variable = (r["ours"] - r["ours_empty"]) / max(r["theirs"] - r["theirs_empty"], 1e-9)
         print(
             f"{backend:<9} {r['ours']:>8.3f} {r['theirs']:>9.3f} {ratio:>6.2f} "
-            f"{r['queries']:>8}  {THEIR_TOOL[backend]} ({r['tables']} tables, "
+            f"{r['queries']:>8} {r['ours_empty']:>7.3f} {r['theirs_empty']:>8.3f} "
+            f"{variable:>15.2f}  {THEIR_TOOL[backend]} ({r['tables']} tables, "
             f"built in {r['build']:.1f} s)",
             flush=True,
         )

@@ -49,7 +49,9 @@ def command(
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     st = state(ctx)
-    cfg = st.database(database, st.settings(required=database is None or "://" not in database))
+    # A URL says everything: no settings module is needed (or even imported).
+    is_url = database is not None and "://" in database
+    cfg = st.database(database, None if is_url else st.settings())
 
     def warn(message: str) -> None:
         from rich.markup import escape

@@ -40,12 +40,17 @@ FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME, ORDINAL_POSITION
 """
-_INDEXES_SQL = """
-SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE
+#: MySQL 8 has functional key parts (COLUMN_NAME NULL, EXPRESSION set); MariaDB has neither.
+_INDEXES_SQL = {
+    mariadb: f"""
+SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE,
+       {expression}
 FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
 """
+    for mariadb, expression in ((True, "NULL"), (False, "EXPRESSION"))
+}
 _FOREIGN_KEYS_SQL = """
 SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA,
        k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE
@@ -110,7 +115,7 @@ class Dumper(BaseDumper):
         catalog.tables = {t[0]: t for t in tables}
         for sql, target in (
             (_COLUMNS_SQL, catalog.columns),
-            (_INDEXES_SQL, catalog.indexes),
+            (_INDEXES_SQL[mariadb], catalog.indexes),
             (_FOREIGN_KEYS_SQL, catalog.foreign_keys),
             (_CHECKS_SQL[mariadb], catalog.checks),
         ):
@@ -174,21 +179,31 @@ class Dumper(BaseDumper):
         implicit = {(n, fk.columns) for fk in fks for n in (fk.name, fk.columns[0])}
         primary_key, uniques, indexes = None, [], []
         for index_name, rows in _group(catalog.indexes.get(name, ()), 1).items():
-            cols = tuple(r[3] for r in rows)
+            cols = tuple(
+                r[3] if r[3] is not None else normalize_expression("mysql", r[7]) for r in rows
+            )
+            exprs = [r[3] is None for r in rows]
             if any(r[4] is not None for r in rows):
                 self.warn(f"{name}: index {index_name!r} has a prefix length, which is dropped")
             method = normalize_index_method(rows[0][6])
             unique = rows[0][2] in (0, "0")
             if index_name == "PRIMARY":
                 primary_key = PrimaryKey(cols, name=None)
-            elif unique and method is None:
+            elif unique and method is None and not any(exprs):
                 uniques.append(UniqueConstraint(cols, name=index_name))
             elif (index_name, cols) in implicit and not unique:
                 continue
             else:
-                orders, expressions = index_shape([r[5] == "D" and "DESC" for r in rows], [])
+                orders, expressions = index_shape([r[5] == "D" and "DESC" for r in rows], exprs)
                 indexes.append(
-                    Index(cols, unique=unique, method=method, orders=orders, name=index_name)
+                    Index(
+                        cols,
+                        unique=unique,
+                        method=method,
+                        orders=orders,
+                        expressions=expressions,
+                        name=index_name,
+                    )
                 )
         return Table(
             name=name,
