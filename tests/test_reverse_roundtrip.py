@@ -399,3 +399,28 @@ def test_example_project_models_survive_a_second_round(
         assert comparable(table, before.dialect) == comparable(
             after.table(table.name), before.dialect
         )
+
+
+def test_schema_option_reads_another_postgres_schema(backend, cli, fresh_db):
+    url = fresh_db.url(masked=False)
+    if backend != "postgres":
+        result = cli("reverse_generation", "--all", "--schema", "shop", "--database", url)
+        assert result.exit_code == 1
+        assert f"--schema 'shop' does not apply to {backend}" in result.output
+        return
+    asyncio.run(
+        _apply(
+            fresh_db,
+            [
+                "CREATE SCHEMA shop",
+                "CREATE TABLE shop.product (id SERIAL PRIMARY KEY, name VARCHAR(20) NOT NULL)",
+                "CREATE TABLE public.elsewhere (id SERIAL PRIMARY KEY)",
+            ],
+        )
+    )
+    listing = cli("reverse_generation", "--schema", "shop", "--database", url)
+    assert listing.stdout.split() == ["product"]
+    result = cli("reverse_generation", "--all", "--schema", "shop", "--database", url)
+    assert result.exit_code == 0, result.output
+    assert "class Product(Model):" in result.stdout and "Elsewhere" not in result.stdout
+    assert 'table = "product"\n        schema = "shop"' in result.stdout

@@ -37,6 +37,14 @@ def command(
             "--app", metavar="LABEL", help="App label used in relation references ('app.Model')."
         ),
     ] = "models",
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            metavar="NAME",
+            help="PostgreSQL schema to read (default public); written as Meta.schema.",
+        ),
+    ] = None,
 ) -> None:
     """Write Tortoise model code for existing tables (without tables: list them).
 
@@ -45,13 +53,14 @@ def command(
     that are exactly a many-to-many become ManyToManyField. TODO comments in the code mark
     what Tortoise cannot express.
     """
-    from fastapp.reverse import list_tables, reverse_generation
+    from fastapp.reverse import check_db_schema, list_tables, reverse_generation
 
     cfg = _database(ctx, database)
+    check_db_schema(cfg.dialect_name, schema)
     out = console()
     err = console(stderr=True)
     if not tables and not all_tables:
-        names = asyncio.run(list_tables(cfg))
+        names = asyncio.run(list_tables(cfg, schema))
         for name in names:
             out.print(name, markup=False)
         err.print(
@@ -61,7 +70,7 @@ def command(
         return
     if tables and all_tables:
         raise typer.BadParameter("give table names or --all, not both")
-    generated = asyncio.run(reverse_generation(cfg, tables or (), app=app))
+    generated = asyncio.run(reverse_generation(cfg, tables or (), app=app, pg_schema=schema))
     if output is None:
         typer.echo(generated.source, nl=False)
     else:

@@ -58,26 +58,41 @@ def select_tables(schema: Schema, patterns: Sequence[str]) -> list[str]:
     return chosen
 
 
+def check_db_schema(dialect: str, db_schema: str | None) -> None:
+    """Raise :class:`SchemaError` when a schema name is given for a backend without schemas."""
+    from fastapp.reverse.types import SCHEMA_DIALECTS
+
+    if db_schema and dialect not in SCHEMA_DIALECTS:
+        raise SchemaError(
+            f"--schema {db_schema!r} does not apply to {dialect}: the database is the "
+            "namespace there; drop --schema"
+        )
+
+
 def generate_models(
     schema: Schema,
     tables: Sequence[str] = (),
     *,
     app: str = DEFAULT_APP,
     header: str | None = None,
+    db_schema: str | None = None,
 ) -> GeneratedModels:
     """Render model source for ``tables`` of ``schema`` (all tables when empty).
 
     Tables the selection references are added, so the module always imports. ``app`` is the
-    label used in relation references (``"app.Model"``). Raises :class:`SchemaError` for an
-    unknown table or an app label that is not an identifier; never for an unusual type.
+    label used in relation references (``"app.Model"``); ``db_schema`` (a PostgreSQL schema
+    other than the default) goes into every model's ``Meta.schema``. Raises
+    :class:`SchemaError` for an unknown table or an app label that is not an identifier; never
+    for an unusual type.
     """
     from fastapp.reverse.model import build_module, with_references
     from fastapp.reverse.render import render_module
 
+    check_db_schema(schema.dialect, db_schema)
     if not app.isidentifier():
         raise SchemaError(f"--app {app!r} is not a valid app label: use a Python identifier")
     names, added = with_references(schema, select_tables(schema, tables))
-    module = build_module(schema, names, app, added)
+    module = build_module(schema, names, app, added, db_schema)
     title = header or f"Tortoise models for the {schema.dialect} tables of app {app!r}."
     return GeneratedModels(
         source=render_module(module, title),
@@ -88,28 +103,40 @@ def generate_models(
     )
 
 
-async def list_tables(cfg: DatabaseConfig) -> list[str]:
-    """The tables of ``cfg``'s database, sorted (one catalog query)."""
+async def list_tables(cfg: DatabaseConfig, pg_schema: str | None = None) -> list[str]:
+    """The tables of ``cfg``'s database (or of PostgreSQL schema ``pg_schema``), sorted."""
     from fastapp.db.context import raw_connection
+
+    if pg_schema:
+        from fastapp.db.exporter import read_schema
+
+        return list((await read_schema(cfg, pg_schema=pg_schema)).table_names)
 
     async with raw_connection(cfg) as conn:
         return sorted(await cfg.dialect.fetch_scalar_list(conn, cfg.dialect.list_tables_sql))
 
 
 async def reverse_generation(
-    cfg: DatabaseConfig, tables: Sequence[str] = (), *, app: str = DEFAULT_APP
+    cfg: DatabaseConfig,
+    tables: Sequence[str] = (),
+    *,
+    app: str = DEFAULT_APP,
+    pg_schema: str | None = None,
 ) -> GeneratedModels:
-    """Read ``cfg``'s schema and generate models for ``tables`` (all when empty).
+    """Read ``cfg``'s schema (PostgreSQL: ``pg_schema``, default ``public``) and generate
+    models for ``tables`` (all when empty).
 
     Raises :class:`DatabaseUnavailableError` when the database cannot be reached and
-    :class:`SchemaError` for a table that does not exist.
+    :class:`SchemaError` for a table or schema that does not exist.
     """
     from fastapp.db.exporter import read_schema
 
-    schema = await read_schema(cfg)
+    schema = await read_schema(cfg, pg_schema=pg_schema or "public")
+    where = f"{cfg.url()}, schema {pg_schema}" if pg_schema else cfg.url()
     return generate_models(
         schema,
         tables,
         app=app,
-        header=f"Tortoise models for {cfg.url()} (app {app!r}).",
+        header=f"Tortoise models for {where} (app {app!r}).",
+        db_schema=pg_schema,
     )

@@ -279,8 +279,11 @@ def _string_literal(text: str) -> str | None:
 
 
 class _Builder:
-    def __init__(self, schema: Schema, names: list[str], app: str) -> None:
+    def __init__(
+        self, schema: Schema, names: list[str], app: str, db_schema: str | None = None
+    ) -> None:
         self.schema = schema
+        self.db_schema = db_schema
         self.by_name = {t.name: t for t in schema.tables}
         self.dialect = schema.dialect
         self.app = app
@@ -477,6 +480,8 @@ class _Builder:
                     f"({', '.join(fk.ref_columns)}) not expressible as a Tortoise relation",
                 )
         spec.meta.append(("table", _py(table.name)))
+        if self.db_schema:
+            spec.meta.append(("schema", _py(self.db_schema)))
         if table.comment:
             spec.meta.append(("table_description", _py(table.comment)))
         if meta_unique:
@@ -713,9 +718,12 @@ def _tuple_of_tuples(groups: list[tuple[str, ...]]) -> str:
     return "(" + ", ".join(_tuple(g) for g in groups) + ",)"
 
 
-def build_module(schema: Schema, names: list[str], app: str, added: list[str]) -> ModuleSpec:
-    """Model specifications for tables ``names`` of ``schema`` (references already included)."""
-    builder = _Builder(schema, names, app)
+def build_module(
+    schema: Schema, names: list[str], app: str, added: list[str], db_schema: str | None = None
+) -> ModuleSpec:
+    """Model specifications for tables ``names`` of ``schema`` (references already included);
+    ``db_schema`` is written as every model's ``Meta.schema``."""
+    builder = _Builder(schema, names, app, db_schema)
     models = builder.build()
     return ModuleSpec(
         dialect=schema.dialect,

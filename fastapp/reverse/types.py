@@ -116,6 +116,8 @@ STORAGE_FIELDS: dict[str, dict[tuple[str, int | None], tuple[str, str]]] = {
     "mysql": {("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage")},
     "sqlite": {("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage")},
 }
+#: Backends where one database holds several schemas, so ``Meta.schema`` means something.
+SCHEMA_DIALECTS = frozenset({"postgres"})
 #: Integer field classes, for primary keys, auto-increment and literal defaults.
 INTEGER_FIELDS = frozenset({"SmallIntField", "IntField", "BigIntField"})
 #: Field classes Tortoise refuses to index or make unique (their indexes go to ``Meta``).
