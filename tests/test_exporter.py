@@ -238,6 +238,22 @@ def _expected_columns(backend: str, spec: dict) -> list[tuple]:
     return rows
 
 
+def _reapplied(schema: Schema, backend: str) -> Schema:
+    from fastapp.db.exporter import read_schema
+    from tests.schemas.harness import execute_script
+
+    async def go():
+        async with testing.scratch_database(backend) as copy:
+            conn = await copy.dialect.connect(copy)
+            try:
+                await execute_script(copy, conn, get_ddl(backend).schema_script(schema))
+            finally:
+                await copy.dialect.close(conn)
+            return await read_schema(copy)
+
+    return asyncio.run(go())
+
+
 def test_migrated_example_matches_its_models(backend, cli, example_project, fresh_db):
     from fastapp.db.exporter import read_schema
 
@@ -272,6 +288,8 @@ def test_migrated_example_matches_its_models(backend, cli, example_project, fres
         assert all(fk.ref_columns == ("id",) for fk in table.foreign_keys)
         if backend in COMMENTING:
             assert table.comment == spec.get("comment"), name
+    # Tortoise's DDL and our export of it read back as the same Schema.
+    assert _reapplied(schema, fresh_db.dialect_name) == schema
     status = schema.table("blog_post").column("status")
     # Tortoise documents enum members in the column comment, joined with "\n" -- which
     # MySQL's string syntax turns into newlines and PostgreSQL's keeps as backslash + n.

@@ -26,8 +26,12 @@ def get_dumper(dialect_name: str, **options: Any) -> Dumper:
     """A new dumper for ``dialect_name``.
 
     Options: ``namespace`` (the PostgreSQL schema to read, default ``public``; ignored where
-    the database is the namespace) and ``on_warning`` (called with each warning line, e.g. an
-    unknown column type kept verbatim). Warnings are also collected in ``dumper.warnings``.
+    the database is the namespace), ``on_warning`` (called with each warning line, e.g. an
+    unknown column type kept verbatim; warnings are also collected in ``dumper.warnings``)
+    and ``extra_connection`` (a callable returning an async context manager that opens one
+    more connection, e.g. ``lambda: raw_connection(cfg)``, so catalog queries can run two at
+    a time; leave it out when reading uncommitted work, such as a schema created inside an
+    open transaction, which another connection cannot see).
     """
     if dialect_name not in _MODULES:
         raise DatabaseURLError(
