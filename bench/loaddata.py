@@ -157,7 +157,9 @@ async def _baseline(cfg, records: int) -> float:
         await cfg.dialect.close(conn)
 
 
-async def _child(backend: str, fixture: Path, records: int, with_baseline: bool) -> dict:
+async def _child(
+    backend: str, fixture: Path, records: int, with_baseline: bool, intake: str
+) -> dict:
     from fastapp.db.creation import MigrateOptions, migrate
     from fastapp.fixtures.formats import source_for
     from fastapp.fixtures.loader import LoadOptions, load_fixtures
@@ -168,9 +170,12 @@ async def _child(backend: str, fixture: Path, records: int, with_baseline: bool)
         registry = _registry(cfg)
         await migrate(registry, MigrateOptions())
         out["rss_before_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        result = await load_fixtures(registry, LoadOptions(fixtures=[source_for(fixture)]))
+        options = LoadOptions(fixtures=[source_for(fixture)], intake=intake)
+        result = await load_fixtures(registry, options)
         out["ours_s"] = result.seconds
         out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # A forked intake process, if one ran, has ended: its peak is the children's peak.
+        out["rss_intake_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         out["objects"] = result.objects
         if with_baseline:
             for statement in ("DELETE FROM bench_item", "DELETE FROM bench_category"):
@@ -181,8 +186,8 @@ async def _child(backend: str, fixture: Path, records: int, with_baseline: bool)
     return out
 
 
-def run_child(backend: str, fixture: Path, records: int, baseline: bool) -> dict:
-    cmd = [sys.executable, __file__, "--child", backend, str(fixture), str(records)]
+def run_child(backend: str, fixture: Path, records: int, baseline: bool, intake: str) -> dict:
+    cmd = [sys.executable, __file__, "--child", backend, str(fixture), str(records), intake]
     if baseline:
         cmd.append("--baseline")
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
@@ -207,12 +212,16 @@ def main() -> None:
         "--memory", type=int, default=1_000_000, help="records for the memory run (0: skip)"
     )
     parser.add_argument("--backends", default="postgres,mysql,sqlite")
-    parser.add_argument("--child", nargs=3, metavar=("BACKEND", "FIXTURE", "RECORDS"))
+    parser.add_argument(
+        "--intake", default="auto", choices=("auto", "thread", "process"), help="LoadOptions.intake"
+    )
+    parser.add_argument("--child", nargs=4, metavar=("BACKEND", "FIXTURE", "RECORDS", "INTAKE"))
     parser.add_argument("--baseline", action="store_true")
     args = parser.parse_args()
     if args.child:
-        backend, fixture, records = args.child
-        print(json.dumps(asyncio.run(_child(backend, Path(fixture), int(records), args.baseline))))
+        backend, fixture, records, intake = args.child
+        result = _child(backend, Path(fixture), int(records), args.baseline, intake)
+        print(json.dumps(asyncio.run(result)))
         return
     backends = [b for b in args.backends.split(",") if b and available(b)]
     with tempfile.TemporaryDirectory(prefix="fastapp-bench-") as tmp:
@@ -226,7 +235,7 @@ def main() -> None:
             f"{'backend':<9} {'ours rows/s':>12} {'baseline rows/s':>16} {'ratio':>6} {'peak RSS':>9}"
         )
         for backend in backends:
-            r = run_child(backend, fixture, args.records, baseline=True)
+            r = run_child(backend, fixture, args.records, True, args.intake)
             rows = args.records + CATEGORIES
             ours, base = rows / r["ours_s"], rows / r["baseline_s"]
             print(
@@ -240,7 +249,7 @@ def main() -> None:
                     path = fixture
                 else:
                     write_fixture(path, count)
-                r = run_child(backends[-1], path, count, baseline=False)
+                r = run_child(backends[-1], path, count, False, args.intake)
                 print(
                     f"memory ({backends[-1]}, {count:,} records): peak RSS {r['rss_peak_mb']:.0f} MB "
                     f"(interpreter + imports before the load: {r['rss_before_mb']:.0f} MB), "
