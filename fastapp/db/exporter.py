@@ -74,10 +74,7 @@ class SchemaExporter:
         from fastapp.db.dumpers import get_dumper
 
         dumper = get_dumper(
-            self.cfg.dialect_name,
-            namespace=self.pg_schema,
-            on_warning=self.on_warning,
-            extra_connection=lambda: raw_connection(self.cfg),
+            self.cfg.dialect_name, namespace=self.pg_schema, on_warning=self.on_warning
         )
         try:
             async with raw_connection(self.cfg) as connection:

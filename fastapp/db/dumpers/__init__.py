@@ -27,11 +27,9 @@ def get_dumper(dialect_name: str, **options: Any) -> Dumper:
 
     Options: ``namespace`` (the PostgreSQL schema to read, default ``public``; ignored where
     the database is the namespace), ``on_warning`` (called with each warning line, e.g. an
-    unknown column type kept verbatim; warnings are also collected in ``dumper.warnings``)
-    and ``extra_connection`` (a callable returning an async context manager that opens one
-    more connection, e.g. ``lambda: raw_connection(cfg)``, so catalog queries can run two at
-    a time; leave it out when reading uncommitted work, such as a schema created inside an
-    open transaction, which another connection cannot see).
+    unknown column type kept verbatim; warnings are also collected in ``dumper.warnings``).
+    The dumper only reads, on the one connection it is given, so it also sees uncommitted
+    work of that connection (a scratch schema created inside an open transaction).
     """
     if dialect_name not in _MODULES:
         raise DatabaseURLError(

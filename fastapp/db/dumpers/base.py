@@ -9,7 +9,6 @@ Python (:meth:`Dumper.build`). Rules for turning reported values into Schema val
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
 from fnmatch import fnmatchcase
 from typing import Any, ClassVar
 
@@ -18,8 +17,6 @@ from fastapp.db.schema import Column, Schema
 from fastapp.errors import SchemaError
 
 Warn = Callable[[str], None]
-#: Opens one more raw connection to the same database (``raw_connection(cfg)``).
-ExtraConnection = Callable[[], AbstractAsyncContextManager[Any]]
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -58,17 +55,9 @@ class Dumper:
 
     dialect_name: ClassVar[str]
 
-    def __init__(
-        self,
-        *,
-        namespace: str | None = None,
-        on_warning: Warn | None = None,
-        extra_connection: ExtraConnection | None = None,
-    ) -> None:
+    def __init__(self, *, namespace: str | None = None, on_warning: Warn | None = None) -> None:
         self.namespace = namespace
         self.on_warning = on_warning
-        #: Where given, a dumper may run its catalog queries on two connections at once.
-        self.extra_connection = extra_connection
         self.queries = 0
         self.warnings: list[str] = []
         # Columns are immutable values: identical definitions (common across tables) are

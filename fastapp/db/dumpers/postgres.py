@@ -149,15 +149,8 @@ class Dumper(BaseDumper):
         return self.namespace or "public"
 
     async def fetch_catalog(self, connection: Any) -> Catalog:
-        if self.extra_connection is None:
-            head = await self._head(connection)
-            tail = await self._tail(connection)
-        else:
-            # The columns query is the long one: run the others beside it.
-            import asyncio
-
-            async with self.extra_connection() as side:
-                head, tail = await asyncio.gather(self._head(connection), self._tail(side))
+        head = await self._head(connection)
+        tail = await self._tail(connection)
         (exists, extensions, owned), column_rows = head
         if not exists:
             raise SchemaError(
@@ -230,34 +223,36 @@ class Dumper(BaseDumper):
     def _table(self, catalog: Catalog, name: str, used_enums: dict) -> Table:
         columns = []
         for row in catalog.columns[name]:
-            default = row["default_expr"]
-            autoincrement = row["attidentity"] in ("a", "d")
-            owns_sequence = row["rel_oid"] * 65536 + row["attnum"] in catalog.owned
-            if owns_sequence and default and default.startswith("nextval("):
-                autoincrement, default = True, None
+            # Unpacked by position: thousands of rows, and Record look-ups by key add up.
+            (_, attnum, attname, type_text, notnull, default, identity, generated_kind,
+             comment, collation, type_oid, typtype, _, rel_oid) = row  # fmt: skip
+            autoincrement = identity in ("a", "d")
+            if default and rel_oid * 65536 + attnum in catalog.owned:
+                if default.startswith("nextval("):
+                    autoincrement, default = True, None
             generated = None
-            if row["attgenerated"]:
+            if generated_kind:
                 generated, default = normalize_expression("postgres", default or ""), None
             spec = None
             enum_name = None
-            if row["typtype"] == "e" and row["type_oid"] in catalog.enums:
-                schema, type_name, labels = catalog.enums[row["type_oid"]]
+            if typtype == "e" and type_oid in catalog.enums:
+                schema, type_name, labels = catalog.enums[type_oid]
                 enum_name = self._enum_name(schema, type_name)
                 used_enums[enum_name] = labels
                 spec = TypeSpec("enum", enum_values=labels)
             columns.append(
                 self.column(
                     name,
-                    row["attname"],
-                    row["type_text"],
-                    nullable=not row["attnotnull"],
+                    attname,
+                    type_text,
+                    nullable=not notnull,
                     default=default,
                     spec=spec,
                     enum_name=enum_name,
                     autoincrement=autoincrement,
                     generated=generated,
-                    comment=row["column_comment"],
-                    collation=row["collation"],
+                    comment=comment,
+                    collation=collation,
                 )
             )
         primary_key = None
