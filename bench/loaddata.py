@@ -240,7 +240,7 @@ def main() -> None:
             ours, base = rows / r["ours_s"], rows / r["baseline_s"]
             print(
                 f"{backend:<9} {ours:>12,.0f} {base:>16,.0f} {ours / base:>6.2f} "
-                f"{r['rss_peak_mb']:>7.0f}MB"
+                f"{r['rss_peak_mb']:>7.0f}MB {r['rss_intake_mb']:>8.0f}MB"
             )
         if args.memory and backends:
             for count in (args.records, args.memory):
@@ -251,7 +251,8 @@ def main() -> None:
                     write_fixture(path, count)
                 r = run_child(backends[-1], path, count, False, args.intake)
                 print(
-                    f"memory ({backends[-1]}, {count:,} records): peak RSS {r['rss_peak_mb']:.0f} MB "
+                    f"memory ({backends[-1]}, {count:,} records): peak RSS {r['rss_peak_mb']:.0f} MB, "
+                    f"intake process {r['rss_intake_mb']:.0f} MB "
                     f"(interpreter + imports before the load: {r['rss_before_mb']:.0f} MB), "
                     f"{(count + CATEGORIES) / r['ours_s']:,.0f} rows/s"
                 )
