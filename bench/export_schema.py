@@ -68,7 +68,10 @@ async def build(cfg: DatabaseConfig, tables: int) -> None:
     try:
         statements = [s for i in range(tables) for s in table_ddl(cfg.dialect_name, i)]
         if cfg.dialect_name == "postgres":
-            await conn.execute(";\n".join(statements))
+            # Batches: one script of everything runs as one transaction and can exceed
+            # max_locks_per_transaction on a busy server.
+            for start in range(0, len(statements), 200):
+                await conn.execute(";\n".join(statements[start : start + 200]))
         else:
             for statement in statements:
                 await dialect.execute_raw(conn, statement)

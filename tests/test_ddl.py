@@ -246,3 +246,9 @@ def test_sqlite_table_options():
 def test_unknown_dialect():
     with pytest.raises(DatabaseURLError, match="no DDL renderer"):
         get_ddl("oracle")
+
+
+def test_generated_names_count_bytes_not_characters():
+    t = table("名前" * 20)
+    name = get_ddl("postgres").index_name(t, Index(("列",)))
+    assert len(name.encode()) <= 63

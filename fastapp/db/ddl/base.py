@@ -24,15 +24,9 @@ class DDL:
     max_identifier: ClassVar[int] = 63
     #: canonical type -> spelling; types absent here are rendered in upper case.
     type_names: ClassVar[dict[str, str]] = {}
-    #: Types whose length/precision arguments are not written (they have none in this dialect).
-    no_arguments: ClassVar[frozenset[str]] = frozenset()
     #: ``ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`` exists; otherwise foreign keys are
     #: always inline (SQLite, which also accepts references to tables created later).
     supports_add_foreign_key: ClassVar[bool] = True
-    #: Comments are written as ``COMMENT ON`` statements after the table.
-    comment_statements: ClassVar[bool] = False
-    #: Comments are written inline (``COMMENT '...'`` on columns, a table option).
-    inline_comments: ClassVar[bool] = False
     generated_template: ClassVar[str] = "GENERATED ALWAYS AS ({}) STORED"
     #: DEFAULT needs parentheses around expressions other than literals and CURRENT_*.
     parenthesize_default_expressions: ClassVar[bool] = False
@@ -52,12 +46,15 @@ class DDL:
         return ", ".join(self.quote(c) for c in columns)
 
     def object_name(self, prefix: str, table: str, columns: Iterable[str]) -> str:
-        """A deterministic name for an unnamed index, fitting the identifier limit."""
+        """A deterministic name for an unnamed index, fitting the identifier limit (counted
+        in UTF-8 bytes, as PostgreSQL does; a prefix and a hash when too long)."""
         base = "_".join([prefix, table, *columns])
-        if len(base) <= self.max_identifier:
+        encoded = base.encode()
+        if len(encoded) <= self.max_identifier:
             return base
-        digest = hashlib.sha1(base.encode()).hexdigest()[:8]
-        return f"{base[: self.max_identifier - 9]}_{digest}"
+        digest = hashlib.sha1(encoded).hexdigest()[:8]
+        head = encoded[: self.max_identifier - 9].decode(errors="ignore")
+        return f"{head}_{digest}"
 
     # -- columns --------------------------------------------------------------------------
     def column_type(self, table: Table, column: Column) -> str:
@@ -65,8 +62,6 @@ class DDL:
         if not column.known_type:
             return column.type
         name = self.type_names.get(column.type, column.type.upper())
-        if column.type in self.no_arguments:
-            return name
         if column.length is not None:
             name = f"{name}({column.length})"
         elif column.precision is not None and column.scale is not None:

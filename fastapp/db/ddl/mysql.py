@@ -15,7 +15,6 @@ class MySQLDDL(DDL):
     identifier_quote = "`"
     parenthesize_default_expressions = True
     max_identifier = 64
-    inline_comments = True
     type_names = {
         "integer": "INT",
         "boolean": "BOOL",

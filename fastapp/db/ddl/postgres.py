@@ -11,7 +11,6 @@ _SERIALS = {"smallint": "SMALLSERIAL", "integer": "SERIAL", "bigint": "BIGSERIAL
 class PostgresDDL(DDL):
     dialect_name = "postgres"
     max_identifier = 63
-    comment_statements = True
     type_names = {
         "integer": "INTEGER",
         "double": "DOUBLE PRECISION",
