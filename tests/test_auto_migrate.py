@@ -53,6 +53,7 @@ def run(cli, tmp_path, db, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no settings.py here: the URL is all we need
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
 
     def invoke(sql: str, *args: str, input: str | None = None):
         path = tmp_path / "schema.sql"

@@ -22,6 +22,7 @@ def project(tmp_path, monkeypatch, fresh_db):
     monkeypatch.syspath_prepend(str(root))
     monkeypatch.setenv("DATABASE_URL", fresh_db.url(masked=False))
     monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
     yield root
     for name in _MODULES:
         sys.modules.pop(name, None)

@@ -86,7 +86,9 @@ def test_random_schema_pairs_converge(backend, module_db):
         async def scenario():
             await reset(module_db)
             await execute_script(module_db, current)
-            wanted = await desired_schema(module_db, DesiredDDL(desired, "generated", backend))
+            wanted = await desired_schema(
+                module_db, DesiredDDL(desired, "generated", backend), use_cache=False
+            )
             await migrate_database(
                 module_db, wanted, ApplyOptions(guided=False, allow_destructive=True)
             )

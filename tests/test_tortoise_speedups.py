@@ -80,7 +80,7 @@ def test_field_comments_unchanged_after_install(module):
     before = tortoise.models._get_comments(module.Plain)
     tortoise_speedups.install()
     try:
-        assert tortoise.models.inspect.getsource is tortoise_speedups.cached_getsource
+        assert tortoise.models.inspect.getsource is tortoise_speedups.comment_source
         assert tortoise.models.inspect.cleandoc is inspect.cleandoc
         after = tortoise.models._get_comments(module.Plain)
     finally:
@@ -88,3 +88,24 @@ def test_field_comments_unchanged_after_install(module):
     assert after == before
     assert after["title"] == "The title, shown in lists"
     assert after["body"] == "Multi-line\ncomment of Plain"
+
+
+def test_module_without_comment_marks_is_not_parsed(tmp_path, monkeypatch):
+    import tortoise.models
+
+    (tmp_path / "plainmodels.py").write_text(
+        "from tortoise import fields\nfrom tortoise.models import Model\n\n\n"
+        "class Bare(Model):\n    # an ordinary comment\n    name = fields.TextField()\n\n"
+        "    class Meta:\n        app = 'speed'\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("plainmodels", None)
+    module = importlib.import_module("plainmodels")
+    try:
+        monkeypatch.setattr(tortoise_speedups.ast, "parse", lambda text: pytest.fail("parsed"))
+        assert tortoise_speedups.comment_source(module.Bare) == ""
+        # Same meaning: the comment scan finds nothing in the real source either.
+        monkeypatch.undo()
+        assert tortoise.models._get_comments(module.Bare) == {}
+    finally:
+        sys.modules.pop("plainmodels", None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,20 +38,26 @@ class DesiredDDL:
     text: str
     source: str
     dialect: str
+    #: The statements when already known (generated DDL): no second tokenizer pass.
+    parts: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     def statements(self) -> list[tuple[int, str]]:
         """``(line, statement)`` pairs; a script the tokenizer rejects raises with its line."""
-        try:
-            parts = split_statements(self.text, _sqlglot_name(self.dialect))
-        except Exception as exc:
-            raise DesiredSchemaError(
-                f"{self.source}: cannot read the SQL: {_first_line(exc)}"
-            ) from exc
-        found, position = [], 0
+        parts = self.parts
+        if parts is None:
+            try:
+                parts = tuple(split_statements(self.text, _sqlglot_name(self.dialect)))
+            except Exception as exc:
+                raise DesiredSchemaError(
+                    f"{self.source}: cannot read the SQL: {_first_line(exc)}"
+                ) from exc
+        found, position, line = [], 0, 1
         for part in parts:
             start = self.text.find(part, position)
             start = position if start < 0 else start
-            found.append((self.text.count("\n", 0, start) + 1, part))
+            line += self.text.count("\n", position, start)
+            found.append((line, part))
+            line += part.count("\n")
             position = start + len(part)
         return found
 
@@ -74,10 +80,26 @@ def read_ddl_file(path: str | Path, dialect: str) -> DesiredDDL:
     return DesiredDDL(text, str(target), dialect)
 
 
-async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
-    """Apply ``ddl`` in a scratch space next to ``cfg`` and read it back as a Schema."""
+async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL, *, use_cache: bool = True) -> Schema:
+    """Apply ``ddl`` in a scratch space next to ``cfg`` and read it back as a Schema.
+
+    Results are cached by DDL text, server and reader code (:mod:`fastapp.db.desired_cache`),
+    so an unchanged desired schema costs one small query instead of creating every table.
+    """
+    from fastapp.db import desired_cache
+
     strategy = SCRATCH[cfg.dialect_name]()
-    return await strategy.read(cfg, ddl)
+    entry = None
+    if use_cache and desired_cache.cache_dir() is not None:
+        server = await strategy.server_identity(cfg)
+        entry = desired_cache.key(cfg.dialect_name, server, ddl.text)
+        hit = desired_cache.load(entry)
+        if hit is not None:
+            return hit
+    schema = await strategy.read(cfg, ddl)
+    if entry is not None:
+        desired_cache.store(entry, schema)
+    return schema
 
 
 def _sqlglot_name(dialect: str) -> str:
@@ -105,6 +127,16 @@ class Scratch:
     async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
         raise NotImplementedError
 
+    async def server_identity(self, cfg: DatabaseConfig) -> str:
+        """What, besides the DDL, shapes the Schema read back (for the cache key)."""
+        from fastapp.db.context import raw_connection
+
+        async with raw_connection(cfg) as conn:
+            values = await cfg.dialect.fetch_scalar_list(conn, self.identity_sql)
+        return "|".join(str(v) for v in values)
+
+    identity_sql: ClassVar[str] = "SELECT 1"
+
     async def apply_each(self, dialect: Any, conn: Any, ddl: DesiredDDL) -> None:
         for line, statement in ddl.statements():
             try:
@@ -114,9 +146,21 @@ class Scratch:
 
 
 class PostgresScratch(Scratch):
-    """A temporary schema in a transaction that is always rolled back."""
+    """A temporary schema in a transaction that is always rolled back.
+
+    Every object created in a transaction holds a lock until its end, and the server's lock
+    table is shared and bounded (``max_locks_per_transaction`` x connections, 6,400 slots by
+    default): a desired schema of more than :attr:`BATCH_LIMIT` statements is therefore
+    created in committed batches inside the scratch schema, which is then dropped in batches
+    too (``finally``: also on errors)."""
 
     dialect_name = "postgres"
+    identity_sql = (
+        "SELECT version() UNION ALL SELECT current_setting('server_encoding') UNION ALL "
+        "SELECT string_agg(extname || extversion, ',' ORDER BY extname) FROM pg_extension"
+    )
+    BATCH_LIMIT = 1200
+    BATCH = 300
 
     async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
         from fastapp.db.context import raw_connection
@@ -124,36 +168,68 @@ class PostgresScratch(Scratch):
         namespace = f"fastapp_scratch_{uuid.uuid4().hex[:12]}"
         statements = ddl.statements()
         async with raw_connection(cfg) as conn:
+            if len(statements) > self.BATCH_LIMIT:
+                return await self._batched(conn, namespace, ddl, statements)
             transaction = conn.transaction()
             await transaction.start()
             try:
                 await conn.execute(f'CREATE SCHEMA "{namespace}"')
                 await conn.execute(f'SET LOCAL search_path TO "{namespace}", public')
-                script = ";\n".join(s for _, s in statements)
-                if script:
-                    await conn.execute("SAVEPOINT whole_script")
-                    try:
-                        await conn.execute(script)  # one round trip for the whole script
-                    except Exception:
-                        await conn.execute("ROLLBACK TO SAVEPOINT whole_script")
-                        await self._locate(conn, ddl, statements)
-                        raise
+                await self._apply(conn, ddl, statements)
                 return await _dumper("postgres", namespace).dump(conn)
             finally:
                 await transaction.rollback()
 
-    async def _locate(self, conn: Any, ddl: DesiredDDL, statements: Sequence) -> None:
-        for line, statement in statements:
-            try:
-                await conn.execute(statement)
-            except Exception as exc:
-                raise ddl.error(line, statement, exc) from exc
+    async def _apply(self, conn: Any, ddl: DesiredDDL, statements: Sequence) -> None:
+        script = ";\n".join(s for _, s in statements)
+        if not script:
+            return
+        await conn.execute("SAVEPOINT whole_script")
+        try:
+            await conn.execute(script)  # one round trip for the whole batch
+        except Exception:
+            await conn.execute("ROLLBACK TO SAVEPOINT whole_script")
+            for line, statement in statements:
+                try:
+                    await conn.execute(statement)
+                except Exception as exc:
+                    raise ddl.error(line, statement, exc) from exc
+            raise
+
+    async def _batched(
+        self, conn: Any, namespace: str, ddl: DesiredDDL, statements: Sequence
+    ) -> Schema:
+        await conn.execute(f'CREATE SCHEMA "{namespace}"')
+        try:
+            await conn.execute(f'SET search_path TO "{namespace}", public')
+            for start in range(0, len(statements), self.BATCH):
+                async with conn.transaction():
+                    await self._apply(conn, ddl, statements[start : start + self.BATCH])
+            return await _dumper("postgres", namespace).dump(conn)
+        finally:
+            await conn.execute("RESET search_path")
+            tables = await conn.fetch(
+                "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') "
+                "ORDER BY c.oid DESC",
+                namespace,
+            )
+            names = [f'"{namespace}"."{r[0].replace(chr(34), chr(34) * 2)}"' for r in tables]
+            for start in range(0, len(names), self.BATCH // 3):
+                await conn.execute(
+                    f"DROP TABLE {', '.join(names[start : start + self.BATCH // 3])} CASCADE"
+                )
+            await conn.execute(f'DROP SCHEMA "{namespace}" CASCADE')
 
 
 class MySQLScratch(Scratch):
     """A scratch database with the target database's defaults, dropped afterwards."""
 
     dialect_name = "mysql"
+    identity_sql = (
+        "SELECT VERSION() UNION ALL SELECT CONCAT(default_character_set_name, ' ', "
+        "default_collation_name) FROM information_schema.schemata WHERE schema_name = DATABASE()"
+    )
 
     async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
         from fastapp.db.context import raw_connection
@@ -191,6 +267,11 @@ class SQLiteScratch(Scratch):
     """An in-memory database."""
 
     dialect_name = "sqlite"
+
+    async def server_identity(self, cfg: DatabaseConfig) -> str:
+        import sqlite3
+
+        return sqlite3.sqlite_version
 
     async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
         from fastapp.db.context import raw_connection
@@ -344,7 +425,7 @@ async def models_ddl(registry: Any, apps: Sequence[str] = ()) -> dict[str, Desir
     """``{connection alias: DesiredDDL}`` of the tables the selected apps' models need, as
     Tortoise generates them (through the linear-time generator of ``fastapp.db.generated``)."""
     from fastapp.db.context import tortoise_context
-    from fastapp.db.generated import connection_models, generated_tables, schema_sql
+    from fastapp.db.generated import connection_models, creation_order, generated_tables
     from fastapp.db.tortoise_speedups import install
 
     install()
@@ -357,8 +438,10 @@ async def models_ddl(registry: Any, apps: Sequence[str] = ()) -> dict[str, Desir
             chosen = [m for m in all_models if m._meta.app in labels]
             if not chosen and apps:
                 continue
-            tables = generated_tables(client, all_models, chosen, safe=False)
+            tables = creation_order(generated_tables(client, all_models, chosen, safe=False))
+            parts = tuple(s for table in tables for s in table.statements)
+            text = "\n".join(f"{s};" for s in parts)
             found[alias] = DesiredDDL(
-                schema_sql(tables), f"models of connection {alias!r}", cfg.dialect_name
+                text, f"models of connection {alias!r}", cfg.dialect_name, parts
             )
     return found

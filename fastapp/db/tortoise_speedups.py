@@ -6,7 +6,8 @@ a module of N models costs N parses (1,000 models in one module: minutes). :func
 gives ``tortoise.models`` an ``inspect`` whose ``getsource`` finds a class's lines from one
 cached parse per module file; the text returned, and so what the models mean, is unchanged.
 Anything it cannot locate (classes defined in functions, no source file) goes to the real
-``inspect.getsource``.
+``inspect.getsource``; a module without any ``#:`` is not parsed at all, since the comment
+scan could find nothing in it.
 """
 
 from __future__ import annotations
@@ -36,20 +37,24 @@ def class_spans(filename: str) -> dict[str, tuple[int, int]]:
     except SyntaxError:
         tree = None
 
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
+    def visit(body: list, prefix: str) -> None:
+        # Classes live in statement bodies; expressions never hold one.
+        for child in body:
             if isinstance(child, ast.ClassDef):
                 name = f"{prefix}{child.name}"
                 first = min([child.lineno, *(d.lineno for d in child.decorator_list)])
                 found.setdefault(name, (first, child.end_lineno or child.lineno))
-                visit(child, f"{name}.")
+                visit(child.body, f"{name}.")
             elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                visit(child, f"{prefix}{child.name}.<locals>.")
+                visit(child.body, f"{prefix}{child.name}.<locals>.")
             else:
-                visit(child, prefix)
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    inner = getattr(child, field, None)
+                    if isinstance(inner, list):
+                        visit(inner, prefix)
 
     if tree is not None:
-        visit(tree, "")
+        visit(tree.body, "")
     _spans[key] = found
     return found
 
@@ -70,6 +75,29 @@ def cached_getsource(obj: Any) -> str:
     return inspect.getsource(obj)
 
 
+_MARK = "#:"
+_has_mark: dict[tuple[str, int, int], bool] = {}
+
+
+def comment_source(obj: Any) -> str:
+    """The source Tortoise scans for ``#:`` field comments: the class source, or ``""`` when
+    the class's file has no ``#:`` at all (the scan would find nothing either way)."""
+    if isinstance(obj, type):
+        module = sys.modules.get(obj.__module__)
+        try:
+            filename = inspect.getsourcefile(module) if module is not None else None
+        except TypeError:
+            filename = None
+        if filename:
+            lines = linecache.getlines(filename)
+            key = (filename, id(lines), len(lines))
+            if key not in _has_mark:
+                _has_mark[key] = any(_MARK in line for line in lines)
+            if not _has_mark[key]:
+                return ""
+    return cached_getsource(obj)
+
+
 class _Inspect(types.ModuleType):
     """``inspect`` with a cached ``getsource``; every other name is the real one."""
 
@@ -78,7 +106,7 @@ class _Inspect(types.ModuleType):
 
 
 _proxy = _Inspect("inspect")
-_proxy.getsource = cached_getsource  # type: ignore[attr-defined]
+_proxy.getsource = comment_source  # type: ignore[attr-defined]
 
 
 def install() -> None:

@@ -163,7 +163,7 @@ async def run_case(cfg: DatabaseConfig, case: Case) -> None:
     await execute_script(cfg, ddl_for(case.current, backend))
     await insert_rows(cfg, case.seed)
     desired = await desired_schema(
-        cfg, DesiredDDL(ddl_for(case.desired, backend), case.name, backend)
+        cfg, DesiredDDL(ddl_for(case.desired, backend), case.name, backend), use_cache=False
     )
     options = ApplyOptions(guided=False, diff=case.diff_options())
     before = await read(cfg)

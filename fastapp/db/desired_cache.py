@@ -1,0 +1,84 @@
+"""A cache of desired schemas: the Schema a scratch space gave for one DDL script.
+
+Reading the desired side means creating every table in a scratch space, which costs what
+creating the tables costs (seconds for a thousand tables). The result depends only on the DDL
+text, the server (version, defaults that shape table options) and fastapp's own reading
+code, so it is cached under a hash of exactly those. A stale entry cannot be hit: any change
+to one of them changes the key.
+
+Location: ``$FASTAPP_CACHE_DIR`` or ``~/.cache/fastapp/desired``; ``FASTAPP_NO_CACHE=1``
+turns it off. At most :data:`MAX_ENTRIES` files are kept (oldest removed first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from fastapp.db.schema import Schema
+
+MAX_ENTRIES = 64
+_READERS = ("schema.py", "normalize.py", "desired.py", "dumpers")
+
+
+def cache_dir() -> Path | None:
+    """Where entries live, or ``None`` when caching is off."""
+    if os.environ.get("FASTAPP_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    base = os.environ.get("FASTAPP_CACHE_DIR")
+    if base:
+        return Path(base)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "fastapp" / "desired"
+
+
+@cache
+def code_version() -> str:
+    """A hash of the code that turns DDL into a Schema (dumpers, normalization)."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for name in _READERS:
+        path = root / name
+        files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def key(dialect: str, server: str, ddl_text: str) -> str:
+    digest = hashlib.sha256()
+    for part in (dialect, server, code_version(), ddl_text):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load(entry: str) -> Schema | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        data = json.loads((folder / f"{entry}.json").read_text(encoding="utf-8"))
+        return Schema.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store(entry: str, schema: Schema) -> None:
+    """Best effort: a cache that cannot be written is simply not used."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temp = folder / f".{entry}.{os.getpid()}.tmp"
+        temp.write_text(json.dumps(schema.to_dict()), encoding="utf-8")
+        temp.replace(folder / f"{entry}.json")
+        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in entries[:-MAX_ENTRIES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        return
