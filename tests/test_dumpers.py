@@ -169,3 +169,22 @@ def test_select_tables_is_pure_and_sorted():
 def test_unknown_dumper():
     with pytest.raises(DatabaseURLError, match="no schema dumper"):
         get_dumper("oracle")
+
+
+def test_sqlite_virtual_tables_are_skipped_with_a_warning(tmp_path):
+    from fastapp.db.url import parse_database_url
+
+    cfg = parse_database_url(f"sqlite:///{tmp_path / 'fts.db'}")
+
+    async def go():
+        async with raw_connection(cfg) as conn:
+            await execute_script(
+                cfg, conn, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);"
+                "CREATE VIRTUAL TABLE notes_fts USING fts5(body);",
+            )  # fmt: skip
+        warnings: list[str] = []
+        return await read_schema(cfg, on_warning=warnings.append), warnings
+
+    schema, warnings = asyncio.run(go())
+    assert schema.table_names == ("notes",)
+    assert warnings == ["notes_fts: virtual table (and its shadow tables) not exported"]

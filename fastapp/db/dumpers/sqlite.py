@@ -23,23 +23,32 @@ from fastapp.db.schema import (
     UniqueConstraint,
 )
 
-_TABLES = "sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+# Ordinary tables only: virtual tables (FTS, R*Tree) and their shadow tables are reported
+# separately and skipped with a warning, since their DDL is the module's business.
+_ORDINARY = (
+    "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name IN "
+    "(SELECT tl.name FROM pragma_table_list tl WHERE tl.schema = 'main' AND tl.type = 'table')"
+)
 _CATALOG_SQL = f"""
-SELECT 'table', m.name, m.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM {_TABLES}
+SELECT 'table', m.name, m.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM sqlite_master m WHERE {_ORDINARY}
 UNION ALL
 SELECT 'column', m.name, x.name, x.type, x."notnull", x.dflt_value, x.pk, x.hidden, x.cid, NULL
-FROM {_TABLES.replace(" WHERE", ", pragma_table_xinfo(m.name) x WHERE")}
+FROM sqlite_master m, pragma_table_xinfo(m.name) x WHERE {_ORDINARY}
 UNION ALL
 SELECT 'index', m.name, il.name, il."unique", il.origin, il.partial, ii.seqno, ii.cid, ii.name,
        ii."desc"
-FROM {_TABLES.replace(" WHERE", ", pragma_index_list(m.name) il, pragma_index_xinfo(il.name) ii WHERE")}
-  AND ii.key = 1
+FROM sqlite_master m, pragma_index_list(m.name) il, pragma_index_xinfo(il.name) ii
+WHERE {_ORDINARY} AND ii.key = 1
 UNION ALL
 SELECT 'index_sql', i.tbl_name, i.name, i.sql, NULL, NULL, NULL, NULL, NULL, NULL
 FROM sqlite_master i WHERE i.type = 'index' AND i.sql IS NOT NULL
 UNION ALL
+SELECT 'virtual', name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM pragma_table_list WHERE schema = 'main' AND type = 'virtual'
+UNION ALL
 SELECT 'fk', m.name, f.id, f.seq, f."table", f."from", f."to", f.on_delete, f.on_update, NULL
-FROM {_TABLES.replace(" WHERE", ", pragma_foreign_key_list(m.name) f WHERE")}
+FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE {_ORDINARY}
 """
 # Hidden values of pragma_table_xinfo: 0 normal, 1 virtual-table hidden, 2/3 generated.
 _GENERATED = (2, 3)
@@ -53,6 +62,7 @@ class Catalog:
     indexes: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     index_sql: dict[str, str] = field(default_factory=dict)
     foreign_keys: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    virtual: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -88,11 +98,15 @@ class Dumper(BaseDumper):
                 catalog.indexes[table].append(row)
             elif kind == "index_sql":
                 catalog.index_sql[row[2]] = row[3]
+            elif kind == "virtual":
+                catalog.virtual.append(table)
             else:
                 catalog.foreign_keys[table].append(row)
         return catalog
 
     def build(self, catalog: Catalog, tables: list[str]) -> Schema:
+        for name in sorted(catalog.virtual):
+            self.warn(f"{name}: virtual table (and its shadow tables) not exported")
         return Schema(
             dialect=self.dialect_name, tables=tuple(self._table(catalog, t) for t in tables)
         )
