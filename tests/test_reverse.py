@@ -436,6 +436,21 @@ def test_foreign_keys_one_to_one_and_related_names():
     assert "unique=True" not in owner
 
 
+def test_set_null_on_a_not_null_column_is_kept_as_no_action():
+    source = generate(
+        table("users", pk_id()),
+        table(
+            "post",
+            pk_id(),
+            Column("user_id", "integer", nullable=False),
+            foreign_keys=(ForeignKey(("user_id",), "users", ("id",), on_delete="SET NULL"),),
+        ),
+    )
+    line = line_of(source, "user")
+    assert "on_delete=fields.NO_ACTION" in line
+    assert "TODO: ON DELETE SET NULL on a NOT NULL column, kept as NO ACTION" in line
+
+
 def test_reverse_names_are_identifiers_too():
     source = generate(
         table("users", pk_id()),

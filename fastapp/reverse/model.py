@@ -592,7 +592,13 @@ class _Builder:
             annotation=f"fields.{kind}{nullable}Relation[{_py(cls)}]",
         )
         spec.kwargs.append(("related_name", _py(self.related[(table.name, column.name)])))
-        spec.kwargs.append(("on_delete", ON_DELETE[rel.fk.on_delete]))
+        on_delete = rel.fk.on_delete
+        if on_delete == "SET NULL" and (not column.nullable or pk == (column.name,)):
+            # Tortoise refuses SET_NULL on a non-null field; the database makes such a delete
+            # fail anyway, which is what NO ACTION does.
+            on_delete = "NO ACTION"
+            self._todo(spec.comments, "ON DELETE SET NULL on a NOT NULL column, kept as NO ACTION")
+        spec.kwargs.append(("on_delete", ON_DELETE[on_delete]))
         ref = rel.fk.ref_columns[0]
         if ref != _single_pk(target):
             spec.kwargs.append(("to_field", _py(self.attrs[target.name][ref])))
