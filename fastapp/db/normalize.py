@@ -369,12 +369,21 @@ def normalize_expression(dialect: str, text: str) -> str:
     outer parentheses and casts the database adds around constants removed. Text sqlglot
     cannot parse is returned stripped."""
     text = text.strip()
+    once = _render_expression(dialect, text)
+    # Guard: a rendering that would change again when read back is not canonical; keep
+    # what the database said rather than drift on every round trip.
+    if once is None or _render_expression(dialect, once) != once:
+        return text
+    return once
+
+
+def _render_expression(dialect: str, text: str) -> str | None:
     try:
         node = _parse(dialect, text)
     except Exception:
-        return text
+        return None
     if node is None:
-        return text
+        return None
     return _simplify(_unwrap(node)).sql(dialect=_sqlglot_name(dialect))
 
 
