@@ -127,7 +127,7 @@ def test_fast_defaults_agree_with_the_parser():
         (
             "postgres",
             "((state = 'x'::text) AND (n IS NOT NULL))",
-            "(state = 'x') AND (n IS NOT NULL)",
+            "state = 'x' AND n IS NOT NULL",
         ),
         (
             "postgres",
@@ -140,6 +140,13 @@ def test_fast_defaults_agree_with_the_parser():
             "CAST(kind AS TEXT) = ANY(ARRAY['a', 'b'])",
         ),
         ("mysql", "`a` > 0 and `b` < 5", "`a` > 0 AND `b` < 5"),
+        (
+            "postgres",
+            "(((p >= (0)::numeric) AND (p <= (100)::numeric)) AND (p IS NOT NULL))",
+            "p >= 0 AND p <= 100 AND p IS NOT NULL",
+        ),
+        ("postgres", "((a > 1) OR (b > 2)) AND (c = 3)", "(a > 1 OR b > 2) AND c = 3"),
+        ("postgres", "((a + b) * 2) > 3", "(a + b) * 2 > 3"),
         ("sqlite", "lower(email)", "LOWER(email)"),
         ("sqlite", "this is not sql (", "this is not sql ("),
     ],

@@ -318,6 +318,25 @@ def _is_constant(node) -> bool:
     return isinstance(node, (exp.Literal, exp.Boolean, exp.Null))
 
 
+def _redundant_parentheses(paren) -> bool:
+    """Parentheses that change nothing: around a constant or a column, around a comparison
+    that is an operand of AND/OR/NOT, around arithmetic compared, around AND inside AND (OR
+    inside OR), doubled. Databases print them generously and unlike what was written."""
+    from sqlglot import exp
+
+    inner, parent = paren.this, paren.parent
+    arithmetic = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
+    if isinstance(inner, (exp.Paren, exp.Column)) or _is_constant(inner):
+        return True
+    if parent is None or isinstance(parent, exp.Paren):
+        return True
+    if isinstance(inner, exp.Predicate) and isinstance(parent, (exp.Connector, exp.Not)):
+        return True
+    if isinstance(inner, arithmetic) and isinstance(parent, exp.Predicate):
+        return True
+    return type(inner) is type(parent) and isinstance(inner, exp.Connector)
+
+
 def _simplify(node):
     """Drop what databases add around constants: ``(0)``, ``'a'::text``, ``'-1'::integer``,
     ``ARRAY['a'::varchar]::text[]``. The database re-adds them the same way on the next
@@ -325,10 +344,8 @@ def _simplify(node):
     from sqlglot import exp
 
     def visit(n):
-        if isinstance(n, exp.Paren) and (
-            _is_constant(n.this) or isinstance(_unwrap(n.this), exp.Column)
-        ):
-            return _unwrap(n.this)
+        if isinstance(n, exp.Paren) and _redundant_parentheses(n):
+            return n.this
         if not isinstance(n, exp.Cast):
             return n
         target = n.to
