@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 
 import pytest
 
@@ -400,6 +401,8 @@ def test_command_needs_a_database(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    # Whatever other tests left importable, "settings" is not (None blocks the import).
+    monkeypatch.setitem(sys.modules, "settings", None)
     result = cli("export_schema")
     assert result.exit_code == 1
     assert "no settings module" in result.stderr
