@@ -408,6 +408,15 @@ def test_command_needs_a_database(cli, tmp_path, monkeypatch):
     assert "no settings module" in result.stderr
 
 
+def test_command_reads_database_url_without_settings(cli, exported_db, monkeypatch):
+    monkeypatch.setitem(sys.modules, "settings", None)
+    result = cli(
+        "export_schema", "-t", "authors", env={"DATABASE_URL": exported_db.url(masked=False)}
+    )
+    assert result.exit_code == 0, result.output
+    assert "authors" in result.stdout and "books" not in result.stdout
+
+
 def test_command_unreachable_server(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = cli("export_schema", "-d", "postgres://u:topsecret@127.0.0.1:1/db")

@@ -49,9 +49,10 @@ def command(
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     st = state(ctx)
-    # A URL says everything: no settings module is needed (or even imported).
+    # A URL says everything: no settings module is needed (or even imported). Without one,
+    # DATABASE_URL alone will do too.
     is_url = database is not None and "://" in database
-    cfg = st.database(database, None if is_url else st.settings())
+    cfg = st.database(database, None if is_url else st.settings(required=False))
 
     def warn(message: str) -> None:
         from rich.markup import escape
