@@ -193,7 +193,7 @@ def test_dump_load_dump_round_trip_is_byte_identical(on, populated, tmp_path, op
     dumped.write_text(first.stdout, encoding="utf-8")
     loaded = on(target, "loaddata", str(dumped))
     assert loaded.exit_code == 0, loaded.stderr
-    assert "Installed 13 object(s)" in loaded.stdout
+    assert "Installed 13 objects" in loaded.stdout
     second = on(target, "dumpdata", *options)
     assert second.exit_code == 0, second.stderr
     assert second.stdout.encode() == first.stdout.encode()
@@ -212,7 +212,7 @@ def test_selection_exclusion_and_output_files(on, populated, tmp_path):
 
     plain = on(source, "dumpdata").stdout
     out = on(source, "dumpdata", "--output", str(tmp_path / "all.json.gz"))
-    assert out.exit_code == 0 and "Dumped 13 object(s)" in out.stderr
+    assert out.exit_code == 0 and "Dumped 13 objects" in out.stderr
     assert gzip.decompress((tmp_path / "all.json.gz").read_bytes()).decode() == plain
     lines = on(source, "dumpdata", "-o", str(tmp_path / "all.jsonl"))
     assert lines.exit_code == 0
@@ -247,4 +247,4 @@ def test_empty_database_dumps_an_empty_list_that_loads(on, populated, tmp_path):
     path = Path(tmp_path / "empty.json")
     path.write_text(empty.stdout)
     loaded = on(target, "loaddata", str(path))
-    assert loaded.exit_code == 0 and "Installed 0 object(s)" in loaded.stdout
+    assert loaded.exit_code == 0 and "Installed 0 objects" in loaded.stdout

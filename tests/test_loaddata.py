@@ -88,7 +88,7 @@ def user(pk, username, **fields):
 def test_repository_fixtures_load_then_reload_as_updates(run, db):
     result = run("loaddata", "users", "blog")
     assert result.exit_code == 0, result.output
-    assert "Installed 9 object(s) from 2 fixture(s)" in result.output
+    assert "Installed 9 objects from 2 fixture(s)" in result.output
     assert live.rows(db, "SELECT id, username, role, karma FROM users_user ORDER BY id") == [
         (1, "alice", "author", 9007199254740993),
         (2, "bob", "editor", 0),
@@ -111,6 +111,9 @@ def test_repository_fixtures_load_then_reload_as_updates(run, db):
     before = snapshot(run)
     again = run("loaddata", "users", "blog")
     assert again.exit_code == 0, again.output
+    assert snapshot(run) == before
+    every = run("loaddata", "all")  # blog.jsonc before users.jsonc: its lookups still resolve
+    assert every.exit_code == 0 and "Installed 9 objects from 2 fixture(s)" in every.output
     assert snapshot(run) == before
     assert count(db, "users_user") == 2
     # Counters were moved past the loaded pks: a plain insert does not collide.
@@ -193,7 +196,7 @@ def test_records_in_any_order_with_lookups_cycles_and_reverse_lists(run, db, tmp
     ]
     result = run("loaddata", str(write(tmp_path / "mixed.json", records)))
     assert result.exit_code == 0, result.output
-    assert "Installed 11 object(s)" in result.output
+    assert "Installed 11 objects" in result.output
     assert live.rows(
         db, "SELECT id, post_id, author_id, parent_id FROM blog_comment ORDER BY id"
     ) == [(1, 10, 4, None), (2, 11, 4, 1), (3, 11, 3, 2)]
@@ -344,7 +347,7 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(run, db, tmp_path):
         str(tmp_path / "model.json"),
     )
     assert ignored.exit_code == 0, ignored.output
-    assert "Installed 1 object(s) from 2 fixture(s)" in ignored.output
+    assert "Installed 1 object from 2 fixture(s)" in ignored.output
     assert "(1 skipped)" in ignored.output
 
 

@@ -68,7 +68,8 @@ def command(
         return
     result = _dump_to_file(registry, options, output)
     console(stderr=True).print(
-        f"Dumped {result.objects:,} object(s) of {len(result.per_model)} model(s) to {output}"
+        f"Dumped {result.objects:,} {'object' if result.objects == 1 else 'objects'} of "
+        f"{len(result.per_model)} model(s) to {output}"
     )
 
 

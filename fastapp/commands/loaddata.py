@@ -82,7 +82,8 @@ def command(
         return
     skipped = f" ({result.skipped:,} skipped)" if result.skipped else ""
     out.print(
-        f"Installed {result.objects:,} object(s) from {result.fixtures} fixture(s) "
+        f"Installed {result.objects:,} {'object' if result.objects == 1 else 'objects'} "
+        f"from {result.fixtures} fixture(s) "
         f"in {result.seconds:.1f} s{skipped}"
     )
 
