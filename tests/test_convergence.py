@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.convergence.harness import Case, run_case
+from tests.convergence.harness import Case, fast_commits, run_case
 
 CORPUS = Path(__file__).parent / "convergence"
 
@@ -52,6 +52,7 @@ def test_convergence(group, backend, module_db):
     failures = []
 
     async def run_all():
+        await fast_commits(module_db)
         for case in cases:
             try:
                 await run_case(module_db, case)

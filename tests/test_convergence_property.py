@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from fastapp.db.desired import DesiredDDL, desired_schema
 from fastapp.db.executor import ApplyOptions, migrate_database
 from fastapp.db.migrate import diff
-from tests.convergence.harness import comparable, execute_script, read, reset
+from tests.convergence.harness import comparable, execute_script, fast_commits, read, reset
 
 #: Column name -> the types it may take (one family per name).
 FAMILIES = {
@@ -73,6 +73,7 @@ def schema_ddl(draw) -> str:
 
 def test_random_schema_pairs_converge(backend, module_db):
     loop = asyncio.new_event_loop()
+    loop.run_until_complete(fast_commits(module_db))
 
     @settings(
         max_examples=100,

@@ -46,6 +46,15 @@ async def reset(cfg: DatabaseConfig) -> None:
             await dialect.execute_raw(conn, "PRAGMA foreign_keys = ON")
 
 
+async def fast_commits(cfg: DatabaseConfig) -> None:
+    """Test databases only: PostgreSQL commits without waiting for the WAL flush (every DDL
+    statement outside a transaction is a commit; durability does not matter here)."""
+    if cfg.dialect_name != "postgres":
+        return
+    async with raw_connection(cfg) as conn:
+        await conn.execute(f'ALTER DATABASE "{cfg.name}" SET synchronous_commit = off')
+
+
 async def execute_script(cfg: DatabaseConfig, sql: str) -> None:
     dialect = cfg.dialect
     async with raw_connection(cfg) as conn:
