@@ -224,3 +224,51 @@ def test_lock_held_elsewhere_times_out(db):
                 await holder.release()
 
     asyncio.run(scenario())
+
+
+def test_continue_on_error_goes_on_and_reports(run, db):
+    """Text that does not convert to integers fails the type change on the servers (SQLite
+    stores it anyway); with --continue-on-error the other changes still apply."""
+    live.execute(db, "INSERT INTO book (id, author_id, title, notes) VALUES (2, 1, 'x', 'abc')")
+    desired = CHANGED.replace("notes TEXT", "notes INTEGER")
+    stopped = run(desired, "--yes")
+    if db.dialect_name == "sqlite":
+        assert stopped.exit_code == 0, stopped.output
+        return
+    assert stopped.exit_code == 1 and "failed" in stopped.output
+    result = run(desired, "--yes", "--continue-on-error")
+    assert result.exit_code == 1
+    assert "failed: ALTER TABLE" in result.output
+    check = run(desired, "--check")
+    assert "alter column book.notes" in check.output
+    assert "add column book.pages" not in check.output  # applied despite the failure
+
+
+def test_sqlite_rebuild_keeps_triggers(cli, tmp_path, monkeypatch):
+    from tests.convergence.harness import execute_script, fetch
+
+    cfg_url = f"sqlite:///{tmp_path / 'trig.sqlite3'}"
+    from fastapp.db.url import parse_database_url
+
+    cfg = parse_database_url(cfg_url)
+    asyncio.run(
+        execute_script(
+            cfg,
+            "CREATE TABLE item (id INTEGER NOT NULL PRIMARY KEY, qty INTEGER, hits INTEGER DEFAULT 0);"
+            "CREATE TRIGGER item_hit AFTER UPDATE OF qty ON item BEGIN "
+            "UPDATE item SET hits = hits + 1 WHERE id = NEW.id; END;"
+            "INSERT INTO item (id, qty) VALUES (1, 1);",
+        )
+    )
+    (tmp_path / "s.sql").write_text(
+        "CREATE TABLE item (id INTEGER NOT NULL PRIMARY KEY, qty INTEGER NOT NULL DEFAULT 0, "
+        "hits INTEGER DEFAULT 0);"
+    )
+    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
+    result = cli("auto_migrate", "-d", cfg_url, "--desired-sql", str(tmp_path / "s.sql"), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "rebuild table item" in result.output
+    names = asyncio.run(fetch(cfg, "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+    assert names == [("item_hit",)]
+    asyncio.run(execute_script(cfg, "UPDATE item SET qty = 5 WHERE id = 1;"))
+    assert asyncio.run(fetch(cfg, "SELECT qty, hits FROM item")) == [(5, 1)]

@@ -139,9 +139,8 @@ def _callbacks(out, request):
 
     def progress(statement) -> None:
         if not request.guided:
-            out.print(
-                f"  [green]\u2713[/] {statement.op.describe() if statement.op else statement.sql}"
-            )
+            what = statement.op.describe() if statement.op else statement.sql
+            out.print(f"  \u2713 {what}", style="green", markup=False)
 
     def planned(plan, statements) -> None:
         if request.guided:
@@ -183,9 +182,8 @@ def _report(out, request, result) -> int:
         + "."
     )
     for statement in outcome.skipped:
-        out.print(
-            f"  [yellow]skipped[/] {statement.op.describe() if statement.op else statement.sql}"
-        )
+        what = statement.op.describe() if statement.op else statement.sql
+        out.print(f"  skipped: {what}", style="yellow", markup=False)
     for statement, message in outcome.failed:
-        out.print(f"  [red]failed[/] {statement.sql}: {message}", markup=True)
+        out.print(f"  failed: {statement.sql}: {message}", style="red", markup=False)
     return 1 if outcome.failed else 0
