@@ -143,3 +143,27 @@ class Like(Model):
         (1, "Hello", 7),
         (2, "Empty", 0),
     ]
+
+
+def test_apps_limits_the_scope(project, cli, fresh_db):
+    def run(*args):
+        for name in _MODULES:
+            sys.modules.pop(name, None)
+        return cli(*args)
+
+    assert run("migrate").exit_code == 0
+    live.execute(fresh_db, "CREATE TABLE legacy_audit (id INTEGER NOT NULL PRIMARY KEY)")
+    whole = run("auto_migrate", "--check")
+    assert whole.exit_code == 1 and "drop table legacy_audit" in whole.output
+    blog_only = run("auto_migrate", "--apps", "blog", "--check")
+    assert blog_only.exit_code == 0, blog_only.output
+    edit(
+        project / "users" / "models.py",
+        "    karma = ",
+        "    motto = fields.TextField(null=True)\n    karma = ",
+    )
+    assert run("auto_migrate", "--apps", "blog", "--check").exit_code == 0
+    users_only = run("auto_migrate", "--apps", "users", "--yes")
+    assert users_only.exit_code == 0, users_only.output
+    assert "legacy_audit" in live.tables(fresh_db)
+    assert run("auto_migrate", "--apps", "users", "--check").exit_code == 0

@@ -176,7 +176,7 @@ class PostgresScratch(Scratch):
                 await conn.execute(f'CREATE SCHEMA "{namespace}"')
                 await conn.execute(f'SET LOCAL search_path TO "{namespace}", public')
                 await self._apply(conn, ddl, statements)
-                return await _dumper("postgres", namespace).dump(conn)
+                return _unqualified(await _dumper("postgres", namespace).dump(conn))
             finally:
                 await transaction.rollback()
 
@@ -205,7 +205,7 @@ class PostgresScratch(Scratch):
             for start in range(0, len(statements), self.BATCH):
                 async with conn.transaction():
                     await self._apply(conn, ddl, statements[start : start + self.BATCH])
-            return await _dumper("postgres", namespace).dump(conn)
+            return _unqualified(await _dumper("postgres", namespace).dump(conn))
         finally:
             await conn.execute("RESET search_path")
             tables = await conn.fetch(
@@ -220,6 +220,29 @@ class PostgresScratch(Scratch):
                     f"DROP TABLE {', '.join(names[start : start + self.BATCH // 3])} CASCADE"
                 )
             await conn.execute(f'DROP SCHEMA "{namespace}" CASCADE')
+
+
+#: The live schema (the dumpers' default): scratch tables referencing live ones (``--apps``
+#: leaves the other apps' tables out of the scratch schema) see them as ``public.<name>``.
+LIVE_NAMESPACE = "public"
+
+
+def _unqualified(schema: Schema) -> Schema:
+    """References from the scratch schema to the live one, written as the live side has them."""
+    from dataclasses import replace
+
+    prefix = f"{LIVE_NAMESPACE}."
+
+    def bare(name: str | None) -> str | None:
+        return name[len(prefix) :] if name and name.startswith(prefix) else name
+
+    tables = []
+    for table in schema.tables:
+        fks = tuple(replace(fk, ref_table=bare(fk.ref_table)) for fk in table.foreign_keys)
+        columns = tuple(replace(c, enum_name=bare(c.enum_name)) for c in table.columns)
+        tables.append(replace(table, foreign_keys=fks, columns=columns))
+    enums = tuple(replace(e, name=bare(e.name)) for e in schema.enums)
+    return replace(schema, tables=tuple(tables), enums=enums)
 
 
 class MySQLScratch(Scratch):
@@ -251,6 +274,8 @@ class MySQLScratch(Scratch):
             )
             try:
                 async with raw_connection(scratch) as work:
+                    # Foreign keys may point at tables outside the selected apps.
+                    await dialect.execute_raw(work, "SET FOREIGN_KEY_CHECKS = 0")
                     for line, statement in statements:
                         try:
                             await dialect.execute_raw(work, statement)
