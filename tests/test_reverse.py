@@ -350,9 +350,31 @@ def test_what_tortoise_cannot_express_is_a_todo_comment():
     assert "# TODO: check constraint not expressible: CHECK (a > 0)" in source
     assert "TODO: generated column AS (a * 2)" in line_of(source, "g")
     assert "TODO: auto-increment on a column that is not the primary key" in line_of(source, "seq")
-    assert "TODO: the table has no primary key" in source
-    assert "TODO: composite primary key (a, b)" in source
+    assert "TODO: the table has no primary key; Tortoise will expect an 'id' column" in source
+    # A composite key: its first column stands in (as in Django's inspectdb).
+    assert (
+        "TODO: composite primary key (a, b): Tortoise models have one primary-key field, so a"
+        in source
+    )
+    assert "a = fields.IntField(primary_key=True, generated=False)" in source
     assert 'unique_together = (("a", "b"),)' in source
+
+
+def test_a_table_without_key_gets_a_stand_in_so_tortoise_does_not_invent_one():
+    source = generate(
+        table("with_id", Column("id", "integer", nullable=False), Column("x", "integer"), pk=None),
+        table(
+            "with_unique",
+            Column("x", "integer"),
+            Column("code", "varchar", length=5, nullable=False),
+            pk=None,
+            uniques=(UniqueConstraint(("code",)),),
+        ),
+    )
+    assert "TODO: the table has no primary key; id stands in" in source
+    assert "id = fields.IntField(primary_key=True, generated=False)" in source
+    assert "TODO: the table has no primary key; code stands in" in source
+    assert "code = fields.CharField(primary_key=True, max_length=5)" in source
 
 
 # -- relations ---------------------------------------------------------------------------

@@ -124,7 +124,11 @@ class _Relation:
 class _Facts:
     """What the fields of one table need to know about its keys and indexes."""
 
+    #: The one column that is the model's primary key: the table's own one-column key, or a
+    #: stand-in (see :meth:`_Builder._facts`); empty when there is none.
     pk: tuple[str, ...]
+    #: The table's real primary key (several columns for a composite key).
+    key: tuple[str, ...]
     uniques: frozenset[tuple[str, ...]]
     #: Columns with a plain one-column index Tortoise can write (``db_index=True``).
     single_index: frozenset[str]
@@ -289,6 +293,8 @@ class _Builder:
         self.app = app
         self.imports: set[tuple[str, str]] = {("tortoise", "fields"), ("tortoise.models", "Model")}
         self.todos = 0
+        #: (table, column) whose field is a placeholder for a type Tortoise lacks.
+        self.placeholders: set[tuple[str, str]] = set()
         self.selected = set(names)
         referenced = {
             fk.ref_table
@@ -343,7 +349,10 @@ class _Builder:
         return _single_pk(target) == column or (column,) in _unique_columns(target)
 
     def _name_columns(self, table: Table) -> None:
-        space = naming.NameSpace()
+        key = table.primary_key.columns if table.primary_key else ()
+        has_pk = bool(self._model_pk(table, key, frozenset(_unique_columns(table))))
+        # Without a primary-key field Tortoise adds its own ``id``: keep that name free.
+        space = naming.NameSpace(frozenset() if has_pk else {"id"})
         attrs: dict[str, str] = {}
         for column in table.columns:
             if (table.name, column.name) not in self.relations:
@@ -404,13 +413,27 @@ class _Builder:
             for i in table.indexes
             if _plain(i) and not i.unique and len(i.columns) == 1 and _index_safe(i.columns)
         )
-        pk = table.primary_key.columns if table.primary_key else ()
-        return _Facts(pk, frozenset(_unique_columns(table)), single_index, json_columns)
+        key = table.primary_key.columns if table.primary_key else ()
+        uniques = frozenset(_unique_columns(table))
+        return _Facts(self._model_pk(table, key, uniques), key, uniques, single_index, json_columns)
+
+    @staticmethod
+    def _model_pk(table: Table, key: tuple[str, ...], uniques) -> tuple[str, ...]:
+        """Tortoise needs one primary-key field and invents an ``id`` column without one (and
+        refuses to when a non-key ``id`` field exists). Without a one-column key, a column
+        stands in, as Django's inspectdb does: the first column of a composite key, else the
+        first non-null unique column, else a column named ``id``."""
+        if len(key) >= 1:
+            return key[:1]
+        for column in table.columns:
+            if not column.nullable and (column.name,) in uniques:
+                return (column.name,)
+        return ("id",) if table.column("id") is not None else ()
 
     def _model(self, table: Table) -> ModelSpec:
         spec = ModelSpec(self.class_of[table.name], table)
         facts = self._facts(table)
-        pk, uniques = facts.pk, facts.uniques
+        pk, key, uniques = facts.pk, facts.key, facts.uniques
         if any(q in table.name for q in UNESCAPED_QUOTES):
             self._todo(spec.comments, QUOTE_TODO)
         meta_unique: list[tuple[str, ...]] = []
@@ -429,14 +452,19 @@ class _Builder:
             if len(columns) > 1 or kinds.get(columns[0]) in NOT_INDEXABLE:
                 if columns != pk:
                     meta_unique.append(tuple(attr(c) for c in columns))
-        if len(pk) > 1:
-            meta_unique.append(tuple(attr(c) for c in pk))
+        if len(key) > 1:
+            meta_unique.append(tuple(attr(c) for c in key))
             self._todo(
                 spec.comments,
-                f"composite primary key ({', '.join(pk)}): Tortoise models need one "
-                "primary-key field; kept as unique_together, add an id column or pick one",
+                f"composite primary key ({', '.join(key)}): Tortoise models have one "
+                f"primary-key field, so {key[0]} stands in; unique_together keeps the whole key",
             )
-        elif not pk:
+        elif not key and pk:
+            self._todo(
+                spec.comments,
+                f"the table has no primary key; {pk[0]} stands in as the model's primary key",
+            )
+        elif not key:
             self._todo(
                 spec.comments,
                 "the table has no primary key; Tortoise will expect an 'id' column "
@@ -508,7 +536,8 @@ class _Builder:
         names = tuple(attr(c) for c in index.columns)
         if index.method:
             cls = INDEX_CLASSES.get(index.method)
-            if cls is None:
+            # The method's operator class depends on the real type, not on a placeholder's.
+            if cls is None or any((table.name, c) in self.placeholders for c in index.columns):
                 return None
             self.imports.add((INDEX_MODULE, cls))
             return f"{cls}(fields={_tuple(names)})"
@@ -549,6 +578,8 @@ class _Builder:
         if ftype.note:
             spec.comments.append(ftype.note)
             self.todos += ftype.todo
+        if ftype.todo:
+            self.placeholders.add((table.name, column.name))
         is_pk = pk == (column.name,)
         if is_pk:
             spec.kwargs.append(("primary_key", "True"))
