@@ -110,6 +110,29 @@ def schemas(draw) -> Schema:
                 comment=draw(st.sampled_from([None, "a table"])),
             )
         )
+    for n in range(draw(st.integers(0, 2))):
+        # A join table: exactly what ManyToManyField creates, sometimes to the same table twice.
+        left, right = draw(st.sampled_from(table_names)), draw(st.sampled_from(table_names))
+        a, b = f"{left}_id", f"{right}_ref" if left == right else f"{right}_id"
+        tables.append(
+            Table(
+                f"join {n}",
+                columns=(
+                    Column(a, "integer", nullable=False),
+                    Column(b, "integer", nullable=False),
+                ),
+                uniques=(UniqueConstraint((a, b)),),
+                foreign_keys=(
+                    ForeignKey((a,), left, ("id",), on_delete="CASCADE"),
+                    ForeignKey((b,), right, ("id",), on_delete="CASCADE"),
+                ),
+            )
+        )
+    if draw(st.booleans()):
+        # Without its primary key, or with a composite one.
+        first = tables[0]
+        pk = draw(st.sampled_from([None, PrimaryKey(first.column_names[:2])]))
+        tables[0] = Table(first.name, columns=first.columns, primary_key=pk)
     return Schema(dialect, tables=tuple(tables))
 
 
