@@ -196,6 +196,11 @@ def run_child(backend: str, fixture: Path, records: int, baseline: bool, intake:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _intake_rss(r: dict) -> str:
+    # Without a child process (the intake ran in a thread) there is nothing to show.
+    return f"{r['rss_intake_mb']:.0f}MB" if r["rss_intake_mb"] else "(thread)"
+
+
 def available(backend: str) -> bool:
     from fastapp.testing import unavailable_reason
 
@@ -240,7 +245,7 @@ def main() -> None:
             ours, base = rows / r["ours_s"], rows / r["baseline_s"]
             print(
                 f"{backend:<9} {ours:>12,.0f} {base:>16,.0f} {ours / base:>6.2f} "
-                f"{r['rss_peak_mb']:>7.0f}MB {r['rss_intake_mb']:>8.0f}MB"
+                f"{r['rss_peak_mb']:>7.0f}MB {_intake_rss(r):>10}"
             )
         if args.memory and backends:
             for count in (args.records, args.memory):
@@ -252,7 +257,7 @@ def main() -> None:
                 r = run_child(backends[-1], path, count, False, args.intake)
                 print(
                     f"memory ({backends[-1]}, {count:,} records): peak RSS {r['rss_peak_mb']:.0f} MB, "
-                    f"intake process {r['rss_intake_mb']:.0f} MB "
+                    f"intake process {_intake_rss(r)} "
                     f"(interpreter + imports before the load: {r['rss_before_mb']:.0f} MB), "
                     f"{(count + CATEGORIES) / r['ours_s']:,.0f} rows/s"
                 )
