@@ -447,3 +447,25 @@ def test_core_with_tiny_batches_and_spill_to_disk(example_project, db, tmp_path,
     with pytest.raises(FixtureError, match=r"many\.json, record 61 \(blog\.Tag\): field 'name'"):
         asyncio.run(load_fixtures(registry, options))
     assert all(count(db, table) == 0 for table in TABLES_CHILD_FIRST)
+
+
+def test_lookup_values_with_escaped_commas_and_equals(run, db, tmp_path):
+    records = [
+        {"model": "blog.Tag", "pk": 1, "fields": {"name": "a,b"}},
+        {"model": "blog.Tag", "pk": 2, "fields": {"name": "x=y\\z"}},
+        user(1, "u", date_joined="2024-01-01T00:00:00+00:00"),
+        {
+            "model": "blog.Post",
+            "pk": 1,
+            "fields": {
+                "author": "${ username=u}",  # names may have spaces around them, values not
+                "title": "t",
+                "slug": "s",
+                "body": "b",
+                "tags": ["${name=a\\,b}", "${name=x\\=y\\\\z}"],
+            },
+        },
+    ]
+    result = run("loaddata", str(write(tmp_path / "escaped.json", records)))
+    assert result.exit_code == 0, result.output
+    assert live.rows(db, "SELECT tag_id FROM blog_post_tags ORDER BY 1") == [(1,), (2,)]
