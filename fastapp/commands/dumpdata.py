@@ -17,7 +17,7 @@ def command(
     ctx: typer.Context,
     targets: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[APP[.MODEL]]...", help="Apps or models to dump (default: all)."),
+        typer.Argument(metavar="APP[.MODEL]", help="Apps or models to dump (default: all)."),
     ] = None,
     exclude: Annotated[
         list[str] | None,

@@ -15,7 +15,7 @@ def command(
     fixtures: Annotated[
         list[str],
         typer.Argument(
-            metavar="FIXTURE...",
+            metavar="FIXTURE",
             help="Fixture files or bare names (searched in each app's fixtures/ and "
             "FIXTURE_DIRS), '-' for standard input, or 'all'.",
         ),
