@@ -424,3 +424,18 @@ def test_schema_option_reads_another_postgres_schema(backend, cli, fresh_db):
     assert result.exit_code == 0, result.output
     assert "class Product(Model):" in result.stdout and "Elsewhere" not in result.stdout
     assert 'table = "product"\n        schema = "shop"' in result.stdout
+
+
+def test_bad_input_is_one_line(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    no_settings = cli("reverse_generation", "--all")
+    assert no_settings.exit_code == 1
+    assert "no settings module and no database URL" in no_settings.output
+    down = cli("reverse_generation", "--all", "--database", "postgres://u:secret@127.0.0.1:1/x")
+    assert down.exit_code == 1
+    assert "cannot connect" in down.output and "secret" not in down.output
+    assert len(down.output.strip().splitlines()) == 1
+    both = cli("reverse_generation", "t", "--all", "--database", "sqlite:///" + str(tmp_path / "x"))
+    assert both.exit_code == 2
