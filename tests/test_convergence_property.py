@@ -10,6 +10,7 @@ import asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastapp.db.context import raw_connection
 from fastapp.db.desired import DesiredDDL, desired_schema
 from fastapp.db.executor import ApplyOptions, migrate_database
 from fastapp.db.migrate import diff
@@ -85,8 +86,9 @@ def test_random_schema_pairs_converge(backend, module_db):
     @given(current=schema_ddl(), desired=schema_ddl())
     def converge(current: str, desired: str) -> None:
         async def scenario():
-            await reset(module_db)
-            await execute_script(module_db, current)
+            async with raw_connection(module_db) as conn:
+                await reset(module_db, conn)
+                await execute_script(module_db, current, conn)
             wanted = await desired_schema(
                 module_db, DesiredDDL(desired, "generated", backend), use_cache=False
             )

@@ -5,6 +5,8 @@ reused (reset between cases) so the corpus stays fast."""
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,15 +20,26 @@ from fastapp.db.schema import Schema, Table
 from fastapp.db.sqltext import split_statements
 from fastapp.db.url import DatabaseConfig
 
+
+@asynccontextmanager
+async def connection(cfg: DatabaseConfig, conn: Any = None) -> AsyncIterator[Any]:
+    """``conn`` when given (one connection serves a whole case), else a new one."""
+    if conn is not None:
+        yield conn
+        return
+    async with raw_connection(cfg) as fresh:
+        yield fresh
+
+
 _RESET = {
     "postgres": ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"],
 }
 
 
-async def reset(cfg: DatabaseConfig) -> None:
+async def reset(cfg: DatabaseConfig, conn: Any = None) -> None:
     """Empty the database (every table, PostgreSQL enum types too)."""
     dialect = cfg.dialect
-    async with raw_connection(cfg) as conn:
+    async with connection(cfg, conn) as conn:
         if cfg.dialect_name in _RESET:
             for sql in _RESET[cfg.dialect_name]:
                 await dialect.execute_raw(conn, sql)
@@ -55,9 +68,9 @@ async def fast_commits(cfg: DatabaseConfig) -> None:
         await conn.execute(f'ALTER DATABASE "{cfg.name}" SET synchronous_commit = off')
 
 
-async def execute_script(cfg: DatabaseConfig, sql: str) -> None:
+async def execute_script(cfg: DatabaseConfig, sql: str, conn: Any = None) -> None:
     dialect = cfg.dialect
-    async with raw_connection(cfg) as conn:
+    async with connection(cfg, conn) as conn:
         if cfg.dialect_name == "sqlite":
             await conn.executescript(sql)  # trigger bodies hold semicolons
             return
@@ -65,9 +78,9 @@ async def execute_script(cfg: DatabaseConfig, sql: str) -> None:
             await dialect.execute_raw(conn, statement)
 
 
-async def insert_rows(cfg: DatabaseConfig, seed: dict[str, list[dict]]) -> None:
+async def insert_rows(cfg: DatabaseConfig, seed: dict[str, list[dict]], conn: Any = None) -> None:
     dialect = cfg.dialect
-    async with raw_connection(cfg) as conn:
+    async with connection(cfg, conn) as conn:
         for table, rows in seed.items():
             for row in rows:
                 cols = ", ".join(dialect.quote(c) for c in row)
@@ -87,8 +100,8 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-async def fetch(cfg: DatabaseConfig, sql: str) -> list[tuple]:
-    async with raw_connection(cfg) as conn:
+async def fetch(cfg: DatabaseConfig, sql: str, conn: Any = None) -> list[tuple]:
+    async with connection(cfg, conn) as conn:
         if cfg.dialect_name == "postgres":
             return [tuple(r) for r in await conn.fetch(sql)]
         if cfg.dialect_name == "mysql":
@@ -99,8 +112,8 @@ async def fetch(cfg: DatabaseConfig, sql: str) -> list[tuple]:
             return [tuple(r) for r in await cur.fetchall()]
 
 
-async def read(cfg: DatabaseConfig) -> Schema:
-    async with raw_connection(cfg) as conn:
+async def read(cfg: DatabaseConfig, conn: Any = None) -> Schema:
+    async with connection(cfg, conn) as conn:
         return await get_dumper(cfg.dialect_name).dump(conn)
 
 
@@ -168,43 +181,48 @@ async def run_case(cfg: DatabaseConfig, case: Case) -> None:
     from fastapp.db.executor import DestructiveRefusedError
 
     backend = cfg.dialect_name
-    await reset(cfg)
-    await execute_script(cfg, ddl_for(case.current, backend))
-    await insert_rows(cfg, case.seed)
-    desired = await desired_schema(
-        cfg, DesiredDDL(ddl_for(case.desired, backend), case.name, backend), use_cache=False
-    )
-    options = ApplyOptions(guided=False, diff=case.diff_options())
-    before = await read(cfg)
-    plan = diff(before, desired, options.diff)
-    kinds = {op.kind for op in plan.ops}
-    missing = set(case.ops) - kinds
-    assert not missing, f"{case.name}/{backend}: plan lacks {missing}: {plan.describe()}"
-    assert bool(plan.destructive_ops) == case.destructive, (
-        f"{case.name}/{backend}: destructive={case.destructive} expected: {plan.describe()}"
-    )
-    if case.destructive:
-        try:
-            await migrate_database(cfg, desired, options)
-        except DestructiveRefusedError:
-            pass
-        else:
-            raise AssertionError(f"{case.name}/{backend}: destructive plan was not refused")
-        assert await read(cfg) == before, f"{case.name}/{backend}: refusal changed the database"
-        options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options())
-    await migrate_database(cfg, desired, options)
-    after = await read(cfg)
-    second = diff(after, desired, case.diff_options())
-    assert second.is_empty, f"{case.name}/{backend}: second diff not empty: {second.describe()}"
-    assert comparable(after) == comparable(desired), f"{case.name}/{backend}: result differs"
-    expected_rows = (
-        case.rows if case.rows is not None else (None if case.destructive else case.seed)
-    )
-    if expected_rows:
-        await check_rows(cfg, case, expected_rows, after)
+    async with raw_connection(cfg) as conn:
+        await reset(cfg, conn)
+        await execute_script(cfg, ddl_for(case.current, backend), conn)
+        await insert_rows(cfg, case.seed, conn)
+        desired = await desired_schema(
+            cfg, DesiredDDL(ddl_for(case.desired, backend), case.name, backend), use_cache=False
+        )
+        options = ApplyOptions(guided=False, diff=case.diff_options())
+        before = await read(cfg, conn)
+        plan = diff(before, desired, options.diff)
+        kinds = {op.kind for op in plan.ops}
+        missing = set(case.ops) - kinds
+        assert not missing, f"{case.name}/{backend}: plan lacks {missing}: {plan.describe()}"
+        assert bool(plan.destructive_ops) == case.destructive, (
+            f"{case.name}/{backend}: destructive={case.destructive} expected: {plan.describe()}"
+        )
+        if case.destructive:
+            try:
+                await migrate_database(cfg, desired, options)
+            except DestructiveRefusedError:
+                pass
+            else:
+                raise AssertionError(f"{case.name}/{backend}: destructive plan was not refused")
+            assert await read(cfg, conn) == before, (
+                f"{case.name}/{backend}: refusal changed the database"
+            )
+            options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options())
+        await migrate_database(cfg, desired, options)
+        after = await read(cfg, conn)
+        second = diff(after, desired, case.diff_options())
+        assert second.is_empty, f"{case.name}/{backend}: second diff not empty: {second.describe()}"
+        assert comparable(after) == comparable(desired), f"{case.name}/{backend}: result differs"
+        expected_rows = (
+            case.rows if case.rows is not None else (None if case.destructive else case.seed)
+        )
+        if expected_rows:
+            await check_rows(cfg, case, expected_rows, after, conn)
 
 
-async def check_rows(cfg: DatabaseConfig, case: Case, expected: dict, after: Schema) -> None:
+async def check_rows(
+    cfg: DatabaseConfig, case: Case, expected: dict, after: Schema, conn: Any = None
+) -> None:
     renamed_tables = dict(tuple(s.split("=", 1)) for s in case.rename_tables)
     renamed_columns = {}
     for spec in case.renames:
@@ -222,7 +240,7 @@ async def check_rows(cfg: DatabaseConfig, case: Case, expected: dict, after: Sch
         columns = [c for c in columns if live.column(c) is not None]
         order = q(columns[0])
         got = await fetch(
-            cfg, f"SELECT {', '.join(q(c) for c in columns)} FROM {q(name)} ORDER BY {order}"
+            cfg, f"SELECT {', '.join(q(c) for c in columns)} FROM {q(name)} ORDER BY {order}", conn
         )
         want = sorted(
             (
