@@ -272,3 +272,17 @@ def test_sqlite_rebuild_keeps_triggers(cli, tmp_path, monkeypatch):
     assert names == [("item_hit",)]
     asyncio.run(execute_script(cfg, "UPDATE item SET qty = 5 WHERE id = 1;"))
     assert asyncio.run(fetch(cfg, "SELECT qty, hits FROM item")) == [(5, 1)]
+
+
+def test_concurrently_builds_indexes_after_the_transaction(run, db):
+    result = run(CHANGED, "--yes", "--concurrently")
+    assert result.exit_code == 0, result.output
+    assert ("book", "title") in live.indexed_columns(db)
+    assert run(CHANGED, "--check").exit_code == 0
+    moved = CHANGED.replace("book_title ON book (title)", "book_title ON book (title, id)")
+    dry = run(moved, "--dry-run", "--concurrently")
+    assert dry.exit_code == 0, dry.output
+    if db.dialect_name == "postgres":
+        assert "CREATE INDEX CONCURRENTLY" in dry.output
+    else:
+        assert "CONCURRENTLY" not in dry.output
