@@ -16,17 +16,16 @@ from dataclasses import dataclass, field
 from fastapp.db.schema import Column, ForeignKey, Index, Schema, Table
 from fastapp.reverse import naming
 from fastapp.reverse.types import (
+    AUTO_FK_INDEX,
     INTEGER_FIELDS,
     NOT_INDEXABLE,
+    PARENTHESIZED_DEFAULTS,
     TEXT_FIELDS,
     FieldType,
     created_type,
     field_type,
 )
 
-#: Dialects that index a foreign-key column by themselves when no index covers it, so such an
-#: index on a join table is not a sign of extra structure.
-AUTO_FK_INDEX = frozenset({"mysql"})
 #: ``ON DELETE`` action -> the ``fields`` constant Tortoise spells it with.
 ON_DELETE = {
     "CASCADE": "fields.CASCADE",
@@ -52,8 +51,6 @@ _NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")
 _TRUE = frozenset({"TRUE", "1", "'1'", "'T'", "'TRUE'", "B'1'"})
 _FALSE = frozenset({"FALSE", "0", "'0'", "'F'", "'FALSE'", "B'0'"})
 JSON_CHECK = "json_valid"
-#: Backends that only accept an expression default in parentheses.
-PARENTHESIZED_DEFAULTS = frozenset({"sqlite", "mysql"})
 _SIMPLE_DEFAULT = re.compile(r"-?\d+(\.\d*)?|'(?:[^']|'')*'|[A-Za-z_]+")
 #: Quote characters Tortoise writes around names without escaping them inside.
 UNESCAPED_QUOTES = ('"', "`")
@@ -236,7 +233,7 @@ def _join(
         return None
     if (
         fk_a.on_delete != fk_b.on_delete
-        or "NO ACTION" != fk_a.on_update
+        or fk_a.on_update != "NO ACTION"
         or fk_b.on_update != "NO ACTION"
     ):
         return None

@@ -1,4 +1,4 @@
-"""Column type -> Tortoise field class, per dialect, as data.
+"""Column type -> Tortoise field class, and the other per-dialect facts, as data.
 
 Two tables say everything: :data:`FIELD_FOR_TYPE` picks the field class for a canonical type
 (the same on every backend, with per-dialect overrides), and :data:`TORTOISE_CREATES` says what
@@ -116,6 +116,11 @@ STORAGE_FIELDS: dict[str, dict[tuple[str, int | None], tuple[str, str]]] = {
     "mysql": {("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage")},
     "sqlite": {("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage")},
 }
+#: Backends that index a foreign-key column by themselves when no index covers it, so such an
+#: index on a join table is not a sign of extra structure.
+AUTO_FK_INDEX = frozenset({"mysql"})
+#: Backends that accept an expression default only in parentheses (``DEFAULT (1 + 2)``).
+PARENTHESIZED_DEFAULTS = frozenset({"sqlite", "mysql"})
 #: Backends where one database holds several schemas, so ``Meta.schema`` means something.
 SCHEMA_DIALECTS = frozenset({"postgres"})
 #: Integer field classes, for primary keys, auto-increment and literal defaults.
