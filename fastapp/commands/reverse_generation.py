@@ -87,6 +87,8 @@ def command(
             "Added because selected tables reference them: " + ", ".join(generated.added),
             markup=False,
         )
+    for warning in generated.warnings:
+        err.print(f"Warning: {warning}", markup=False)
     if generated.todos:
         err.print(f"{generated.todos} TODO comment(s) to review.", markup=False)
 

@@ -35,6 +35,8 @@ class GeneratedModels:
     added: tuple[str, ...]
     #: Number of ``# TODO`` comments (things Tortoise cannot express).
     todos: int
+    #: What the schema reader kept but could not represent (say, MySQL ``ON UPDATE``).
+    warnings: tuple[str, ...] = ()
 
 
 def select_tables(schema: Schema, patterns: Sequence[str]) -> list[str]:
@@ -129,14 +131,25 @@ async def reverse_generation(
     Raises :class:`DatabaseUnavailableError` when the database cannot be reached and
     :class:`SchemaError` for a table or schema that does not exist.
     """
+    from dataclasses import replace
+
     from fastapp.db.exporter import read_schema
 
-    schema = await read_schema(cfg, pg_schema=pg_schema or "public")
+    warnings: list[str] = []
+    schema = await read_schema(cfg, pg_schema=pg_schema or "public", on_warning=warnings.append)
     where = f"{cfg.url()}, schema {pg_schema}" if pg_schema else cfg.url()
-    return generate_models(
+    generated = generate_models(
         schema,
         tables,
         app=app,
         header=f"Tortoise models for {where} (app {app!r}).",
         db_schema=pg_schema,
     )
+    shown = set(generated.models) | set(generated.join_tables)
+    return replace(generated, warnings=tuple(w for w in warnings if _about(w, shown, schema)))
+
+
+def _about(warning: str, shown: set[str], schema: Schema) -> bool:
+    """Whether a reader warning concerns the generated tables (or no table in particular)."""
+    subject = [t for t in schema.table_names if warning.startswith((f"{t}.", f"{t}:"))]
+    return not subject or any(t in shown for t in subject)
