@@ -167,3 +167,41 @@ def test_apps_limits_the_scope(project, cli, fresh_db):
     assert users_only.exit_code == 0, users_only.output
     assert "legacy_audit" in live.tables(fresh_db)
     assert run("auto_migrate", "--apps", "users", "--check").exit_code == 0
+
+
+def test_models_with_a_foreign_key_cycle(project, cli, fresh_db):
+    """Two models referencing each other: `migrate` cannot order them, auto_migrate can."""
+    blog = project / "blog" / "models.py"
+    blog.write_text(
+        blog.read_text()
+        + """
+
+class Series(Model):
+    id = fields.IntField(primary_key=True)
+    featured = fields.ForeignKeyField(
+        "blog.Episode", related_name="featured_in", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "blog_series"
+
+
+class Episode(Model):
+    id = fields.IntField(primary_key=True)
+    series = fields.ForeignKeyField("blog.Series", related_name="episodes")
+
+    class Meta:
+        table = "blog_episode"
+"""
+    )
+
+    def run(*args):
+        for name in _MODULES:
+            sys.modules.pop(name, None)
+        return cli(*args)
+
+    created = run("auto_migrate", "--yes")
+    assert created.exit_code == 0, created.output
+    assert run("auto_migrate", "--check").exit_code == 0
+    refs = live.references(fresh_db)
+    assert ("blog_series", "blog_episode") in refs and ("blog_episode", "blog_series") in refs

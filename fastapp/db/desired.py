@@ -123,6 +123,46 @@ class Scratch:
     """Applies DDL somewhere disposable and reads it back."""
 
     dialect_name: ClassVar[str]
+    #: The backend accepts a foreign key to a table created later in the same script
+    #: (SQLite always; MySQL with foreign key checks off, as the scratch database runs).
+    forward_references: ClassVar[bool] = True
+
+    @classmethod
+    def cyclic_script(cls, tables: Sequence[Any]) -> tuple[str, ...]:
+        """The statements of generated ``tables`` whose foreign keys form a cycle.
+
+        Where forward references are accepted, tables simply come in name order. Elsewhere
+        (PostgreSQL) the tables come in dependency order; a table stuck in a cycle is created
+        without its column references to tables not yet created, which are added with
+        ``ALTER TABLE ... ADD FOREIGN KEY`` at the end.
+        """
+        if cls.forward_references:
+            return tuple(s for t in sorted(tables, key=lambda t: t.table) for s in t.statements)
+        by_name = {t.table: t for t in tables}
+        done: set[str] = set()
+        parts: list[str] = []
+        deferred: list[str] = []
+        while len(done) < len(by_name):
+            ready = sorted(
+                n
+                for n, t in by_name.items()
+                if n not in done and (t.references & by_name.keys()) <= done | {n}
+            )
+            if ready:
+                name = ready[0]
+                parts.extend(by_name[name].statements)
+            else:
+                name = min(n for n in by_name if n not in done)
+                create, *rest = by_name[name].statements
+                keep = (
+                    done | {name} | (set().union(*(t.references for t in tables)) - by_name.keys())
+                )
+                create, later = _split_references(create, keep, cls.dialect_name)
+                parts.append(create)
+                parts.extend(rest)
+                deferred.extend(later)
+            done.add(name)
+        return tuple(parts + deferred)
 
     async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
         raise NotImplementedError
@@ -155,6 +195,7 @@ class PostgresScratch(Scratch):
     too (``finally``: also on errors)."""
 
     dialect_name = "postgres"
+    forward_references = False
     identity_sql = (
         "SELECT version() UNION ALL SELECT current_setting('server_encoding') UNION ALL "
         "SELECT string_agg(extname || extversion, ',' ORDER BY extname) FROM pg_extension"
@@ -463,10 +504,39 @@ async def models_ddl(registry: Any, apps: Sequence[str] = ()) -> dict[str, Desir
             chosen = [m for m in all_models if m._meta.app in labels]
             if not chosen and apps:
                 continue
-            tables = creation_order(generated_tables(client, all_models, chosen, safe=False))
-            parts = tuple(s for table in tables for s in table.statements)
+            generated = generated_tables(client, all_models, chosen, safe=False)
+            try:
+                parts = tuple(s for t in creation_order(generated) for s in t.statements)
+            except SchemaError:  # foreign keys in a cycle: fine for a declarative tool
+                parts = SCRATCH[cfg.dialect_name].cyclic_script(generated)
             text = "\n".join(f"{s};" for s in parts)
             found[alias] = DesiredDDL(
                 text, f"models of connection {alias!r}", cfg.dialect_name, parts
             )
     return found
+
+
+def _split_references(create: str, keep: set[str], dialect: str) -> tuple[str, list[str]]:
+    """``create`` without its column references to tables outside ``keep``, and the
+    ``ALTER TABLE`` statements adding them back (sqlglot does the rewriting)."""
+    import sqlglot
+    from sqlglot import exp
+
+    name = _sqlglot_name(dialect)
+    tree = sqlglot.parse_one(create, read=name)
+    table = tree.find(exp.Table)
+    later = []
+    for column in tree.find_all(exp.ColumnDef):
+        for constraint in list(column.args.get("constraints") or ()):
+            reference = constraint.args.get("kind")
+            if not isinstance(reference, exp.Reference):
+                continue
+            target = reference.find(exp.Table)
+            if target is None or target.name in keep:
+                continue
+            constraint.pop()
+            later.append(
+                f"ALTER TABLE {table.sql(dialect=name)} ADD FOREIGN KEY "
+                f"({column.this.sql(dialect=name)}) {reference.sql(dialect=name)}"
+            )
+    return tree.sql(dialect=name), later
