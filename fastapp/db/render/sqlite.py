@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastapp.db import ops as o
+from fastapp.db.migrate import UnsupportedChangeError
 from fastapp.db.render.base import AFTER, BEFORE, INSIDE, Renderer, RenderOptions, Statement
 from fastapp.db.schema import Column, Table
 
@@ -174,7 +175,12 @@ class SQLiteRenderer(Renderer):
         return [f"ALTER TABLE {self.q(op.table)} RENAME TO {self.q(op.new_name)}"]
 
     def op_drop_index(self, op: o.DropIndex) -> list[Any]:
-        return [f"DROP INDEX {self.q(op.index.name or '')}"]
+        if not op.index.name:
+            raise UnsupportedChangeError(
+                f"cannot {op.describe()}: its name is unknown (read the current schema from "
+                "the database, not from a file)"
+            )
+        return [f"DROP INDEX {self.q(op.index.name)}"]
 
 
 def _addable(column: Column) -> bool:
