@@ -333,6 +333,7 @@ def test_what_tortoise_cannot_express_is_a_todo_comment():
                 Index(("a",), where="a > 0"),
                 Index(("lower(a)",), expressions=(True,)),
                 Index(("a",), orders=("DESC",)),
+                Index(("a",), unique=True, method="hash"),
             ),
             checks=(CheckConstraint("a > 0"),),
         ),
@@ -347,6 +348,9 @@ def test_what_tortoise_cannot_express_is_a_todo_comment():
     assert "# TODO: index not expressible in Tortoise: (a) WHERE a > 0" in source
     assert "# TODO: index not expressible in Tortoise: (lower(a))" in source
     assert "with DESC columns" in source
+    assert "(lower(a)) (an expression index)" in source
+    assert "index not expressible in Tortoise: UNIQUE (a) USING hash" in source
+    assert "HashIndex" not in source
     assert "# TODO: check constraint not expressible: CHECK (a > 0)" in source
     assert "TODO: generated column AS (a * 2)" in line_of(source, "g")
     assert "TODO: auto-increment on a column that is not the primary key" in line_of(source, "seq")

@@ -264,6 +264,20 @@ def _join(
     return _Join(table, fk_a.ref_table, fk_b.ref_table, first.name, second.name, fk_a.on_delete)
 
 
+def _index_todo(index: Index) -> str:
+    """Why an index stays a comment, with its definition."""
+    text = f"index not expressible in Tortoise: {'UNIQUE ' if index.unique else ''}"
+    text += f"({', '.join(index.columns)})"
+    text += f" USING {index.method}" if index.method else ""
+    text += f" WHERE {index.where}" if index.where else ""
+    text += " with DESC columns" if any(index.orders) else ""
+    if any(index.expressions):
+        text += " (an expression index)"
+    elif _plain(index) and not _index_safe(index.columns):
+        text += " (Tortoise leaves names with spaces or punctuation unquoted)"
+    return text
+
+
 def _py(value: object) -> str:
     """A Python literal for ``value``; strings double-quoted (json.dumps is valid Python)."""
     if isinstance(value, str):
@@ -280,6 +294,9 @@ def _string_literal(text: str) -> str | None:
 
 
 class _Builder:
+    """One generation run: names first (classes, attributes, reverse names, join tables, all
+    deduplicated across the selection), then one :class:`ModelSpec` per table."""
+
     def __init__(
         self, schema: Schema, names: list[str], app: str, db_schema: str | None = None
     ) -> None:
@@ -472,19 +489,7 @@ class _Builder:
                 continue
             rendered = self._index(table, index, kinds, attr)
             if rendered is None:
-                what = ", ".join(index.columns)
-                self._todo(
-                    spec.comments,
-                    f"index not expressible in Tortoise: ({what})"
-                    + (f" USING {index.method}" if index.method else "")
-                    + (f" WHERE {index.where}" if index.where else "")
-                    + (" with DESC columns" if any(index.orders) else "")
-                    + (
-                        ""
-                        if _index_safe(index.columns)
-                        else " (Tortoise leaves names with spaces or punctuation unquoted)"
-                    ),
-                )
+                self._todo(spec.comments, _index_todo(index))
             elif rendered:
                 meta_indexes.append(rendered)
         for check in table.checks:
@@ -526,8 +531,8 @@ class _Builder:
         return attr
 
     def _index(self, table: Table, index: Index, kinds: dict[str, str], attr) -> str | None:
-        if index.where or any(index.orders) or any(index.expressions):
-            return None
+        if index.where or any(index.orders) or any(index.expressions) or index.unique:
+            return None  # (a plain unique index never gets here: it is unique/unique_together)
         if not _index_safe(index.columns):
             return None
         names = tuple(attr(c) for c in index.columns)
