@@ -442,3 +442,8 @@ def test_bad_input_is_one_line(cli, tmp_path, monkeypatch):
     assert len(down.output.strip().splitlines()) == 1
     both = cli("reverse_generation", "t", "--all", "--database", "sqlite:///" + str(tmp_path / "x"))
     assert both.exit_code == 2
+    (tmp_path / "file").write_text("")
+    db = "sqlite:///" + str(tmp_path / "x.sqlite3")
+    unwritable = cli("reverse_generation", "--all", "-d", db, "-o", str(tmp_path / "file" / "m.py"))
+    assert unwritable.exit_code == 1
+    assert "cannot write" in unwritable.output and "choose another --output" in unwritable.output

@@ -74,8 +74,7 @@ def command(
     if output is None:
         typer.echo(generated.source, nl=False)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(generated.source, encoding="utf-8")
+        _write(output, generated.source)
     summary = f"{len(generated.models)} model(s)"
     if generated.join_tables:
         summary += f", {len(generated.join_tables)} many-to-many join table(s)"
@@ -91,6 +90,18 @@ def command(
         err.print(f"Warning: {warning}", markup=False)
     if generated.todos:
         err.print(f"{generated.todos} TODO comment(s) to review.", markup=False)
+
+
+def _write(path: Path, text: str) -> None:
+    from fastapp.errors import FastappError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FastappError(
+            f"cannot write {str(path)!r}: {exc.strerror or exc}; choose another --output"
+        ) from exc
 
 
 def _database(ctx: typer.Context, option: str | None):
