@@ -21,10 +21,17 @@ FAMILIES = {
     "c1": ["INTEGER", "BIGINT", "VARCHAR(10)", "VARCHAR(40)", "DECIMAL(8,2)"],
     "c2": ["INTEGER", "BIGINT", "VARCHAR(10)", "VARCHAR(40)", "TEXT"],
     "c3": ["VARCHAR(10)", "VARCHAR(40)", "TEXT", "INTEGER"],
+    "qty": ["INTEGER", "BIGINT", "SMALLINT"],
     "flag": ["BOOLEAN"],
     "day": ["DATE"],
 }
-DEFAULTS = {"INTEGER": "7", "BIGINT": "7", "DECIMAL(8,2)": "1.5", "BOOLEAN": "FALSE"}
+DEFAULTS = {
+    "INTEGER": "7",
+    "BIGINT": "7",
+    "SMALLINT": "7",
+    "DECIMAL(8,2)": "1.5",
+    "BOOLEAN": "FALSE",
+}
 TABLES = ("ta", "tb", "tc")
 
 
@@ -64,7 +71,10 @@ def schema_ddl(draw) -> str:
             action = draw(st.sampled_from(["", " ON DELETE CASCADE", " ON DELETE SET NULL"]))
             parts.append(f"ref_id INTEGER REFERENCES {parent} (id){action}")
         if indexable and draw(st.booleans()):
-            parts.append(f"UNIQUE ({draw(st.sampled_from(indexable))})")
+            unique = draw(st.lists(st.sampled_from(indexable), min_size=1, max_size=2, unique=True))
+            parts.append(f"UNIQUE ({', '.join(unique)})")
+        if "qty" in chosen and draw(st.booleans()):
+            parts.append(draw(st.sampled_from(["CHECK (qty >= 0)", "CHECK (qty < 1000)"])))
         statements.append(f"CREATE TABLE {table} ({', '.join(parts)})")
         if len(indexable) >= 1 and draw(st.booleans()):
             cols = draw(st.lists(st.sampled_from(indexable), min_size=1, max_size=2, unique=True))
