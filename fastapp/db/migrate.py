@@ -417,18 +417,23 @@ def _create_ops(created: Sequence[Table], existing: Iterable[str]) -> list[o.Op]
 
 
 def _drop_ops(dropped: Sequence[Table]) -> list[o.Op]:
-    """Drop tables referencing ones first; foreign keys inside a cycle are dropped up front."""
+    """Drop referencing tables first (a heap keeps it linear and name-ordered); a cycle is
+    broken at its smallest table name by dropping the foreign keys pointing at it first."""
     by_name = {t.name: t for t in dropped}
-    # Reverse dependency order: a table goes once no remaining dropped table references it.
     referenced_by: dict[str, set[str]] = {name: set() for name in by_name}
     for t in dropped:
         for ref in t.references & by_name.keys():
             referenced_by[ref].add(t.name)
-    found: list[o.Op] = []
+    ready = [name for name, users in referenced_by.items() if not users]
+    heapq.heapify(ready)
     remaining = set(by_name)
+    found: list[o.Op] = []
     while remaining:
-        free = sorted(n for n in remaining if not (referenced_by[n] & remaining))
-        if not free:
+        if ready:
+            name = heapq.heappop(ready)
+            if name not in remaining:
+                continue
+        else:
             name = min(remaining)
             for other in sorted(referenced_by[name] & remaining):
                 found.extend(
@@ -436,11 +441,12 @@ def _drop_ops(dropped: Sequence[Table]) -> list[o.Op]:
                     for fk in by_name[other].foreign_keys
                     if fk.ref_table == name
                 )
-            referenced_by[name] = set()
-            free = [name]
-        for name in free[:1]:
-            found.append(o.DropTable(name, by_name[name]))
-            remaining.discard(name)
+        found.append(o.DropTable(name, by_name[name]))
+        remaining.discard(name)
+        for ref in by_name[name].references & remaining:
+            referenced_by[ref].discard(name)
+            if not referenced_by[ref]:
+                heapq.heappush(ready, ref)
     return found
 
 
