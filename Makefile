@@ -25,5 +25,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Benchmarks print ratios against baselines measured in the same run (need PostgreSQL/MariaDB).
+bench: $(STAMP)
+	$(BIN)/python bench/export_schema.py
+	$(BIN)/python bench/auto_migrate.py
+	$(BIN)/python bench/loaddata.py
+	$(BIN)/python bench/reverse_generation.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache examples/blog/*.sqlite3
