@@ -32,6 +32,15 @@ class DesiredSchemaError(SchemaError):
 
 
 @dataclass(frozen=True)
+class TableDDL:
+    """One table's statements and the tables its foreign keys reference."""
+
+    name: str
+    statements: tuple[str, ...]
+    references: frozenset[str]
+
+
+@dataclass(frozen=True)
 class DesiredDDL:
     """DDL text and where it came from (for messages): a file path or ``models``."""
 
@@ -40,6 +49,9 @@ class DesiredDDL:
     dialect: str
     #: The statements when already known (generated DDL): no second tokenizer pass.
     parts: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    #: Generated DDL: the statements of each table, in creation order, so unchanged tables
+    #: come from the cache and only changed ones are created in the scratch space.
+    tables: tuple[TableDDL, ...] | None = field(default=None, compare=False, repr=False)
 
     def statements(self) -> list[tuple[int, str]]:
         """``(line, statement)`` pairs; a script the tokenizer rejects raises with its line."""
@@ -85,21 +97,70 @@ async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL, *, use_cache: boo
 
     Results are cached by DDL text, server and reader code (:mod:`fastapp.db.desired_cache`),
     so an unchanged desired schema costs one small query instead of creating every table.
+    Generated DDL is also cached table by table: after a change only the changed tables (and
+    the tables their foreign keys need) are created in the scratch space.
     """
     from fastapp.db import desired_cache
 
     strategy = SCRATCH[cfg.dialect_name]()
-    entry = None
-    if use_cache and desired_cache.cache_dir() is not None:
-        server = await strategy.server_identity(cfg)
-        entry = desired_cache.key(cfg.dialect_name, server, ddl.text)
-        hit = desired_cache.load(entry)
-        if hit is not None:
-            return hit
-    schema = await strategy.read(cfg, ddl)
-    if entry is not None:
-        desired_cache.store(entry, schema)
+    if not use_cache or desired_cache.cache_dir() is None:
+        return await strategy.read(cfg, ddl)
+    server = await strategy.server_identity(cfg)
+    entry = desired_cache.key(cfg.dialect_name, server, ddl.text)
+    hit = desired_cache.load(entry)
+    if hit is not None:
+        return hit
+    if ddl.tables is not None:
+        schema = await _read_by_table(cfg, ddl, strategy, server)
+    else:
+        schema = await strategy.read(cfg, ddl)
+    desired_cache.store(entry, schema)
     return schema
+
+
+async def _read_by_table(
+    cfg: DatabaseConfig, ddl: DesiredDDL, strategy: Scratch, server: str
+) -> Schema:
+    """Cached tables as they are; the others created in the scratch space with the tables
+    their foreign keys reference (transitively), then cached one by one."""
+    from dataclasses import replace
+
+    from fastapp.db import desired_cache
+    from fastapp.db.schema import Schema, Table
+
+    assert ddl.tables is not None
+    keys = {
+        t.name: desired_cache.key(cfg.dialect_name, server, "table\0" + ";\n".join(t.statements))
+        for t in ddl.tables
+    }
+    found: dict[str, Table] = {}
+    for t in ddl.tables:
+        cached = desired_cache.load_table(keys[t.name])
+        if cached is not None and cached.name == t.name:
+            found[t.name] = cached
+    missing = [t for t in ddl.tables if t.name not in found]
+    if missing:
+        by_name = {t.name: t for t in ddl.tables}
+        needed: set[str] = set()
+        todo = [t.name for t in missing]
+        while todo:
+            name = todo.pop()
+            if name in needed or name not in by_name:
+                continue
+            needed.add(name)
+            todo.extend(by_name[name].references)
+        parts = tuple(s for t in ddl.tables if t.name in needed for s in t.statements)
+        text = "\n".join(f"{s};" for s in parts)
+        partial = await strategy.read(cfg, replace(ddl, text=text, parts=parts, tables=None))
+        if partial.enums:  # schema-level objects: not cacheable per table
+            return await strategy.read(cfg, ddl)
+        for t in missing:
+            table = partial.table(t.name)
+            if table is None:
+                return await strategy.read(cfg, ddl)
+            found[t.name] = table
+            desired_cache.store_table(keys[t.name], table)
+    return Schema(cfg.dialect_name, tuple(found[t.name] for t in ddl.tables))
 
 
 def _sqlglot_name(dialect: str) -> str:
@@ -505,13 +566,16 @@ async def models_ddl(registry: Any, apps: Sequence[str] = ()) -> dict[str, Desir
             if not chosen and apps:
                 continue
             generated = generated_tables(client, all_models, chosen, safe=False)
+            tables = None
             try:
-                parts = tuple(s for t in creation_order(generated) for s in t.statements)
+                ordered = creation_order(generated)
+                parts = tuple(s for t in ordered for s in t.statements)
+                tables = tuple(TableDDL(t.table, t.statements, t.references) for t in ordered)
             except SchemaError:  # foreign keys in a cycle: fine for a declarative tool
                 parts = SCRATCH[cfg.dialect_name].cyclic_script(generated)
             text = "\n".join(f"{s};" for s in parts)
             found[alias] = DesiredDDL(
-                text, f"models of connection {alias!r}", cfg.dialect_name, parts
+                text, f"models of connection {alias!r}", cfg.dialect_name, parts, tables
             )
     return found
 

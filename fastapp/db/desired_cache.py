@@ -7,7 +7,8 @@ code, so it is cached under a hash of exactly those. A stale entry cannot be hit
 to one of them changes the key.
 
 Location: ``$FASTAPP_CACHE_DIR`` or ``~/.cache/fastapp/desired``; ``FASTAPP_NO_CACHE=1``
-turns it off. At most :data:`MAX_ENTRIES` files are kept (oldest removed first).
+turns it off. At most :data:`MAX_ENTRIES` files are kept (oldest removed first); tables of
+generated DDL are also kept one file each.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import os
 from functools import cache
 from pathlib import Path
 
-from fastapp.db.schema import Schema
+from fastapp.db.schema import Schema, Table
 
-MAX_ENTRIES = 64
+MAX_ENTRIES = 5000
 _READERS = ("schema.py", "normalize.py", "desired.py", "dumpers")
 
 
@@ -67,7 +68,7 @@ def load(entry: str) -> Schema | None:
         return None
 
 
-def store(entry: str, schema: Schema) -> None:
+def store(entry: str, schema: Schema, *, prune: bool = True) -> None:
     """Best effort: a cache that cannot be written is simply not used."""
     folder = cache_dir()
     if folder is None:
@@ -77,8 +78,20 @@ def store(entry: str, schema: Schema) -> None:
         temp = folder / f".{entry}.{os.getpid()}.tmp"
         temp.write_text(json.dumps(schema.to_dict()), encoding="utf-8")
         temp.replace(folder / f"{entry}.json")
+        if not prune:
+            return
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-MAX_ENTRIES]:
             old.unlink(missing_ok=True)
     except OSError:
         return
+
+
+def load_table(entry: str) -> Table | None:
+    """One cached table (stored as a one-table Schema)."""
+    schema = load(entry)
+    return schema.tables[0] if schema is not None and len(schema.tables) == 1 else None
+
+
+def store_table(entry: str, table: Table) -> None:
+    store(entry, Schema("table", (table,)), prune=False)
