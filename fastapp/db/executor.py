@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from fastapp.db import ops as o
 from fastapp.db.migrate import DiffOptions, Plan, diff
 from fastapp.db.render import get_renderer
 from fastapp.db.render.base import AFTER, BEFORE, DataCheck, RenderOptions, Statement
@@ -409,13 +408,3 @@ async def _run_one(
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def summarize(outcome: Outcome) -> dict[str, int]:
-    """Counts for the closing line: executed, skipped, failed, destructive ops."""
-    return {
-        "executed": len(outcome.executed),
-        "skipped": len(outcome.skipped),
-        "failed": len(outcome.failed),
-        "destructive": sum(1 for op in outcome.plan.ops if op.safety == o.DESTRUCTIVE),
-    }
