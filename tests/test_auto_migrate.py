@@ -286,3 +286,49 @@ def test_concurrently_builds_indexes_after_the_transaction(run, db):
         assert "CREATE INDEX CONCURRENTLY" in dry.output
     else:
         assert "CONCURRENTLY" not in dry.output
+
+
+_LIMITED_USER = {
+    "postgres": (
+        ["CREATE ROLE {user} LOGIN", "GRANT USAGE, CREATE ON SCHEMA public TO {user}"],
+        ["DROP OWNED BY {user}", "DROP ROLE {user}"],
+    ),
+    "mysql": (
+        ["CREATE USER '{user}'@'%' IDENTIFIED BY ''", "GRANT ALL ON `{db}`.* TO '{user}'@'%'"],
+        ["DROP USER '{user}'@'%'"],
+    ),
+}
+
+
+def test_scratch_space_refused_is_one_clear_line(cli, db, tmp_path, monkeypatch):
+    """A user who may not create the scratch schema/database gets the reason and the fix;
+    SQLite's in-memory scratch needs no rights at all."""
+    import uuid
+
+    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "s.sql").write_text(CHANGED)
+    if db.dialect_name not in _LIMITED_USER:
+        result = cli(
+            "auto_migrate",
+            "-d",
+            db.url(masked=False),
+            "--desired-sql",
+            str(tmp_path / "s.sql"),
+            "--check",
+        )
+        assert result.exit_code == 1 and "differs" in result.output
+        return
+    user = f"fa_limited_{uuid.uuid4().hex[:8]}"
+    setup, teardown = _LIMITED_USER[db.dialect_name]
+    live.execute(db, *[s.format(user=user, db=db.name) for s in setup])
+    try:
+        limited = db.url(masked=False).replace(f"//{db.user}", f"//{user}", 1)
+        result = cli(
+            "auto_migrate", "-d", limited, "--desired-sql", str(tmp_path / "s.sql"), "--check"
+        )
+        assert result.exit_code == 1
+        assert "cannot build the desired schema in a" in result.output
+        assert "the user needs the right to create" in result.output
+        assert "Traceback" not in result.output, result.output
+    finally:
+        live.execute(db, *[s.format(user=user, db=db.name) for s in teardown])

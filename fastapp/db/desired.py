@@ -104,7 +104,7 @@ async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL, *, use_cache: boo
 
     strategy = SCRATCH[cfg.dialect_name]()
     if not use_cache or desired_cache.cache_dir() is None:
-        return await strategy.read(cfg, ddl)
+        return await _scratch_read(strategy, cfg, ddl)
     server = await strategy.server_identity(cfg)
     entry = desired_cache.key(cfg.dialect_name, server, ddl.text)
     hit = desired_cache.load(entry)
@@ -113,7 +113,7 @@ async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL, *, use_cache: boo
     if ddl.tables is not None:
         schema = await _read_by_table(cfg, ddl, strategy, server)
     else:
-        schema = await strategy.read(cfg, ddl)
+        schema = await _scratch_read(strategy, cfg, ddl)
     desired_cache.store(entry, schema)
     return schema
 
@@ -151,16 +151,31 @@ async def _read_by_table(
             todo.extend(by_name[name].references)
         parts = tuple(s for t in ddl.tables if t.name in needed for s in t.statements)
         text = "\n".join(f"{s};" for s in parts)
-        partial = await strategy.read(cfg, replace(ddl, text=text, parts=parts, tables=None))
+        partial = await _scratch_read(
+            strategy, cfg, replace(ddl, text=text, parts=parts, tables=None)
+        )
         if partial.enums:  # schema-level objects: not cacheable per table
-            return await strategy.read(cfg, ddl)
+            return await _scratch_read(strategy, cfg, ddl)
         for t in missing:
             table = partial.table(t.name)
             if table is None:
-                return await strategy.read(cfg, ddl)
+                return await _scratch_read(strategy, cfg, ddl)
             found[t.name] = table
             desired_cache.store_table(keys[t.name], table)
     return Schema(cfg.dialect_name, tuple(found[t.name] for t in ddl.tables))
+
+
+async def _scratch_read(strategy: Scratch, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
+    """``strategy.read`` with driver failures (rights, server limits) as one clear line."""
+    try:
+        return await strategy.read(cfg, ddl)
+    except FastappError:
+        raise
+    except Exception as exc:
+        raise DesiredSchemaError(
+            f"cannot build the desired schema in a {strategy.scratch_kind} on {cfg.url()}: "
+            f"{cfg.mask(_first_line(exc))} (the user needs the right to {strategy.needs})"
+        ) from exc
 
 
 def _sqlglot_name(dialect: str) -> str:
@@ -184,6 +199,9 @@ class Scratch:
     """Applies DDL somewhere disposable and reads it back."""
 
     dialect_name: ClassVar[str]
+    #: For messages: where the desired DDL is applied, and the right that takes.
+    scratch_kind: ClassVar[str] = "scratch space"
+    needs: ClassVar[str] = "create tables"
     #: The backend accepts a foreign key to a table created later in the same script
     #: (SQLite always; MySQL with foreign key checks off, as the scratch database runs).
     forward_references: ClassVar[bool] = True
@@ -257,6 +275,8 @@ class PostgresScratch(Scratch):
 
     dialect_name = "postgres"
     forward_references = False
+    scratch_kind = "temporary schema"
+    needs = "create schemas in the database (GRANT CREATE ON DATABASE ...)"
     identity_sql = (
         "SELECT version() UNION ALL SELECT current_setting('server_encoding') UNION ALL "
         "SELECT string_agg(extname || extversion, ',' ORDER BY extname) FROM pg_extension"
@@ -351,6 +371,8 @@ class MySQLScratch(Scratch):
     """A scratch database with the target database's defaults, dropped afterwards."""
 
     dialect_name = "mysql"
+    scratch_kind = "scratch database"
+    needs = "create and drop databases (GRANT CREATE, DROP ON *.* ...)"
     identity_sql = (
         "SELECT VERSION() UNION ALL SELECT CONCAT(default_character_set_name, ' ', "
         "default_collation_name) FROM information_schema.schemata WHERE schema_name = DATABASE()"
@@ -394,6 +416,7 @@ class SQLiteScratch(Scratch):
     """An in-memory database."""
 
     dialect_name = "sqlite"
+    scratch_kind = "in-memory database"
 
     async def server_identity(self, cfg: DatabaseConfig) -> str:
         import sqlite3
