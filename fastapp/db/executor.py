@@ -203,9 +203,17 @@ SESSIONS: dict[str, type[Session]] = {
 
 
 async def read_live(cfg: DatabaseConfig, conn: Any) -> Schema:
+    """The live schema; a driver failure (rights on the catalog...) as one line."""
     from fastapp.db.dumpers import get_dumper
 
-    return await get_dumper(cfg.dialect_name).dump(conn)
+    try:
+        return await get_dumper(cfg.dialect_name).dump(conn)
+    except FastappError:
+        raise
+    except Exception as exc:
+        raise ExecutionError(
+            f"cannot read the schema of {cfg.url()}: {cfg.mask(_first_line(exc))}"
+        ) from exc
 
 
 def plan_for(
