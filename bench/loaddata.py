@@ -157,9 +157,7 @@ async def _baseline(cfg, records: int) -> float:
         await cfg.dialect.close(conn)
 
 
-async def _child(
-    backend: str, fixture: Path, records: int, with_baseline: bool, intake: str
-) -> dict:
+async def _child(backend: str, fixture: Path, records: int, with_baseline: bool) -> dict:
     from fastapp.db.creation import MigrateOptions, migrate
     from fastapp.fixtures.formats import source_for
     from fastapp.fixtures.loader import LoadOptions, load_fixtures
@@ -170,12 +168,10 @@ async def _child(
         registry = _registry(cfg)
         await migrate(registry, MigrateOptions())
         out["rss_before_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        options = LoadOptions(fixtures=[source_for(fixture)], intake=intake)
+        options = LoadOptions(fixtures=[source_for(fixture)])
         result = await load_fixtures(registry, options)
         out["ours_s"] = result.seconds
         out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        # A forked intake process, if one ran, has ended: its peak is the children's peak.
-        out["rss_intake_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         out["objects"] = result.objects
         if with_baseline:
             for statement in ("DELETE FROM bench_item", "DELETE FROM bench_category"):
@@ -186,19 +182,14 @@ async def _child(
     return out
 
 
-def run_child(backend: str, fixture: Path, records: int, baseline: bool, intake: str) -> dict:
-    cmd = [sys.executable, __file__, "--child", backend, str(fixture), str(records), intake]
+def run_child(backend: str, fixture: Path, records: int, baseline: bool) -> dict:
+    cmd = [sys.executable, __file__, "--child", backend, str(fixture), str(records)]
     if baseline:
         cmd.append("--baseline")
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"{backend}: benchmark child failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _intake_rss(r: dict) -> str:
-    # Without a child process (the intake ran in a thread) there is nothing to show.
-    return f"{r['rss_intake_mb']:.0f}MB" if r["rss_intake_mb"] else "(thread)"
 
 
 def available(backend: str) -> bool:
@@ -217,15 +208,12 @@ def main() -> None:
         "--memory", type=int, default=1_000_000, help="records for the memory run (0: skip)"
     )
     parser.add_argument("--backends", default="postgres,mysql,sqlite")
-    parser.add_argument(
-        "--intake", default="auto", choices=("auto", "thread", "process"), help="LoadOptions.intake"
-    )
-    parser.add_argument("--child", nargs=4, metavar=("BACKEND", "FIXTURE", "RECORDS", "INTAKE"))
+    parser.add_argument("--child", nargs=3, metavar=("BACKEND", "FIXTURE", "RECORDS"))
     parser.add_argument("--baseline", action="store_true")
     args = parser.parse_args()
     if args.child:
-        backend, fixture, records, intake = args.child
-        result = _child(backend, Path(fixture), int(records), args.baseline, intake)
+        backend, fixture, records = args.child
+        result = _child(backend, Path(fixture), int(records), args.baseline)
         print(json.dumps(asyncio.run(result)))
         return
     backends = [b for b in args.backends.split(",") if b and available(b)]
@@ -240,12 +228,12 @@ def main() -> None:
             f"{'backend':<9} {'ours rows/s':>12} {'baseline rows/s':>16} {'ratio':>6} {'peak RSS':>9}"
         )
         for backend in backends:
-            r = run_child(backend, fixture, args.records, True, args.intake)
+            r = run_child(backend, fixture, args.records, True)
             rows = args.records + CATEGORIES
             ours, base = rows / r["ours_s"], rows / r["baseline_s"]
             print(
                 f"{backend:<9} {ours:>12,.0f} {base:>16,.0f} {ours / base:>6.2f} "
-                f"{r['rss_peak_mb']:>7.0f}MB {_intake_rss(r):>10}"
+                f"{r['rss_peak_mb']:>7.0f}MB"
             )
         if args.memory and backends:
             for count in (args.records, args.memory):
@@ -254,10 +242,9 @@ def main() -> None:
                     path = fixture
                 else:
                     write_fixture(path, count)
-                r = run_child(backends[-1], path, count, False, args.intake)
+                r = run_child(backends[-1], path, count, False)
                 print(
                     f"memory ({backends[-1]}, {count:,} records): peak RSS {r['rss_peak_mb']:.0f} MB, "
-                    f"intake process {_intake_rss(r)} "
                     f"(interpreter + imports before the load: {r['rss_before_mb']:.0f} MB), "
                     f"{(count + CATEGORIES) / r['ours_s']:,.0f} rows/s"
                 )

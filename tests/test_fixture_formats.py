@@ -31,10 +31,16 @@ JSONC = """// leading comment, with a quote " and a bracket ]
 """
 
 
+def records(source) -> list[tuple]:
+    """``(index, line, value)`` of every record, the line asked while it is current."""
+    reader = FixtureReader(source)
+    return [(index, reader.line(index), value) for index, value in reader]
+
+
 def read(tmp_path: Path, text: str, name: str = "f.jsonc") -> list:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    return list(FixtureReader(source_for(path)))
+    return records(source_for(path))
 
 
 def error_of(tmp_path: Path, text: str, name: str = "bad.jsonc") -> str:
@@ -66,6 +72,39 @@ def test_plain_json_streams_many_records_with_line_numbers(tmp_path, monkeypatch
     assert records[-1] == (500, 501, {"model": "m", "pk": 499})
 
 
+def _tricky_fixture() -> tuple[str, list[int]]:
+    """Indented records whose strings and JSON values hold separators; and their lines."""
+    parts, lines, line = [], [], 2
+    for i in range(300):
+        fields = {
+            "name": '}, {"model": "x"} ,{' if i % 7 == 0 else f"n{i}",
+            "data": [{"a": i}, {"b": "},{"}] if i % 5 == 0 else {"k": "//*/"},
+        }
+        text = json.dumps({"model": "m", "pk": i, "fields": fields}, indent=1 + i % 3)
+        parts.append(text)
+        lines.append(line)
+        line += text.count("\n") + 1
+    return "[\n" + ",\n".join(parts) + "\n]\n", lines
+
+
+@pytest.mark.parametrize("chunk", [50, 333, 4096, 1 << 20])
+def test_bulk_decoding_matches_the_stdlib_record_by_record(tmp_path, monkeypatch, chunk):
+    text, lines = _tricky_fixture()
+    monkeypatch.setattr(formats, "_CHUNK", chunk)
+    got = read(tmp_path, text, "tricky.json")
+    assert [value for _, _, value in got] == json.loads(text)
+    assert [(index, line) for index, line, _ in got] == [
+        (i + 1, line) for i, line in enumerate(lines)
+    ]
+
+
+def test_an_error_after_bulk_decoded_records_names_its_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(formats, "_CHUNK", 200)
+    good = ",\n".join(json.dumps({"model": "m", "pk": i}) for i in range(100))
+    message = error_of(tmp_path, f'[\n{good},\n{{"model": "m", "pk": 1,,}},\n{good}\n]')
+    assert ":102:" in message and "Expecting" in message, message
+
+
 @pytest.mark.parametrize(
     ("text", "where", "what"),
     [
@@ -90,10 +129,10 @@ def test_malformed_input_names_file_line_and_column(tmp_path, text, where, what)
 def test_jsonl_skips_blank_lines_and_reports_the_line(tmp_path):
     path = tmp_path / "f.jsonl"
     path.write_text('{"pk": 1}\n\n// note\n{"pk": 2}\n', encoding="utf-8")
-    assert list(FixtureReader(source_for(path))) == [(1, 1, {"pk": 1}), (2, 4, {"pk": 2})]
+    assert records(source_for(path)) == [(1, 1, {"pk": 1}), (2, 4, {"pk": 2})]
     path.write_text('{"pk": 1}\n{"pk": }\n', encoding="utf-8")
     with pytest.raises(FixtureError, match=r"f\.jsonl:2:8: invalid JSON"):
-        list(FixtureReader(source_for(path)))
+        records(source_for(path))
 
 
 def test_gzip_bom_and_stdin(tmp_path, monkeypatch):
@@ -101,14 +140,14 @@ def test_gzip_bom_and_stdin(tmp_path, monkeypatch):
     path.write_bytes(gzip.compress('\ufeff[{"pk": 1}]'.encode()))
     source = source_for(path)
     assert (source.format, source.compressed) == ("json", True)
-    assert list(FixtureReader(source)) == [(1, 1, {"pk": 1})]
+    assert records(source) == [(1, 1, {"pk": 1})]
     (tmp_path / "broken.json.gz").write_bytes(b"not gzip")
     with pytest.raises(FixtureError, match="cannot read"):
-        list(FixtureReader(source_for(tmp_path / "broken.json.gz")))
+        records(source_for(tmp_path / "broken.json.gz"))
 
     fake = io.TextIOWrapper(io.BytesIO(b'{"pk": 7}\n'), encoding="utf-8")
     monkeypatch.setattr("sys.stdin", fake)
-    assert list(FixtureReader(stdin_source("jsonl"))) == [(1, 1, {"pk": 7})]
+    assert records(stdin_source("jsonl")) == [(1, 1, {"pk": 7})]
     with pytest.raises(FixtureError, match="needs --format"):
         stdin_source(None)
 
@@ -117,7 +156,7 @@ def test_unknown_suffix_and_missing_file(tmp_path):
     with pytest.raises(FixtureError, match="unknown fixture format '.yaml'"):
         source_for(tmp_path / "f.yaml")
     with pytest.raises(FixtureError, match="does not exist"):
-        list(FixtureReader(source_for(tmp_path / "missing.json")))
+        records(source_for(tmp_path / "missing.json"))
 
 
 class _Registry:

@@ -389,10 +389,8 @@ def test_stdin_gzip_keyless_records_app_and_exclude(run, db, tmp_path):
     assert unknown.exit_code == 1 and "no such model" in unknown.stderr
 
 
-@pytest.mark.parametrize("intake", ["thread", "process"])
-def test_core_with_tiny_batches_and_spill_to_disk(example_project, db, tmp_path, intake):
-    """Many out-of-order rows through small batches and a spool that spills to disk, with
-    the intake in a thread and in a forked process."""
+def test_core_with_tiny_batches_and_spill_to_disk(example_project, db, tmp_path):
+    """Many out-of-order rows through small batches and a spool that spills to disk."""
     from fastapp.apps import AppRegistry
     from fastapp.conf import load_settings
     from fastapp.fixtures import FixtureError
@@ -432,7 +430,7 @@ def test_core_with_tiny_batches_and_spill_to_disk(example_project, db, tmp_path,
     records += [user(10 + u, f"u{u}", date_joined="2024-01-01T00:00:00+00:00") for u in range(7)]
     path = write(tmp_path / "many.json", records)
     registry = AppRegistry(load_settings(), db)
-    options = LoadOptions(fixtures=[source_for(path)], batch_size=7, spool_rows=10, intake=intake)
+    options = LoadOptions(fixtures=[source_for(path)], batch_size=7, spool_rows=10)
     seen = []
     result = asyncio.run(load_fixtures(registry, options, lambda n, done, total: seen.append(n)))
     assert result.objects == 130 and result.per_model["blog.Comment"] == 120
