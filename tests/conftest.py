@@ -32,6 +32,14 @@ def require_backend(backend: str) -> None:
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_dir(tmp_path_factory):
+    """No test reads or writes the user's ~/.cache (auto_migrate's desired-schema cache)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FASTAPP_CACHE_DIR", str(tmp_path_factory.mktemp("fastapp-cache")))
+        yield
+
+
 @pytest.fixture(scope="module", params=testing.BACKENDS)
 def backend(request) -> str:
     require_backend(request.param)

@@ -34,6 +34,9 @@ async def tortoise_context(registry: AppRegistry) -> AsyncIterator[TortoiseConte
     """Initialise Tortoise for ``registry``'s apps, check every connection, close on exit."""
     from tortoise.context import TortoiseContext
 
+    from fastapp.db.tortoise_speedups import install
+
+    install()  # before the models modules are imported by ctx.init
     ctx = TortoiseContext()
     with ctx:
         try:

@@ -576,9 +576,7 @@ async def models_ddl(registry: Any, apps: Sequence[str] = ()) -> dict[str, Desir
     Tortoise generates them (through the linear-time generator of ``fastapp.db.generated``)."""
     from fastapp.db.context import tortoise_context
     from fastapp.db.generated import connection_models, creation_order, generated_tables
-    from fastapp.db.tortoise_speedups import install
 
-    install()
     labels = {app.label for app in registry.select(apps)}
     found: dict[str, DesiredDDL] = {}
     async with tortoise_context(registry) as ctx:
