@@ -34,7 +34,11 @@ JSONC = """// leading comment, with a quote " and a bracket ]
 def records(source) -> list[tuple]:
     """``(index, line, value)`` of every record, the line asked while it is current."""
     reader = FixtureReader(source)
-    return [(index, reader.line(index), value) for index, value in reader]
+    return [
+        (index, reader.line(index), value)
+        for first, values in reader
+        for index, value in enumerate(values, first)
+    ]
 
 
 def read(tmp_path: Path, text: str, name: str = "f.jsonc") -> list:
