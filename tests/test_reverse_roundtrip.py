@@ -431,6 +431,7 @@ def test_schema_option_reads_another_postgres_schema(backend, cli, fresh_db):
 
 def test_bad_input_is_one_line(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "settings", raising=False)  # another test's project
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
     no_settings = cli("reverse_generation", "--all")
