@@ -71,14 +71,15 @@ def load_settings(
     cwd = Path.cwd() if cwd is None else cwd
     explicit = module_name or environ.get(SETTINGS_ENV)
     name = explicit or DEFAULT_SETTINGS_MODULE
-    if str(cwd) not in sys.path:
-        sys.path.insert(0, str(cwd))
-    try:
+    if explicit is None and not _in_directory(name, cwd):
+        module = None
+    else:
+        if str(cwd) in sys.path:
+            sys.path.remove(str(cwd))
+        sys.path.insert(0, str(cwd))  # the project directory wins over other entries
+        if explicit is None:
+            _forget_settings_of_other_directory(name, cwd)
         module = _import_settings(name, explicit is not None)
-    except SettingsError:
-        if required or explicit:
-            raise
-        return None
     if module is None:
         if required:
             raise SettingsError(
@@ -88,6 +89,19 @@ def load_settings(
         bare = _with_env_database(Settings(module=None), environ, cwd)
         return bare if bare.databases else None
     return _with_env_database(settings_from_module(module), environ, cwd)
+
+
+def _in_directory(name: str, cwd: Path) -> bool:
+    return (cwd / f"{name}.py").is_file() or (cwd / name / "__init__.py").is_file()
+
+
+def _forget_settings_of_other_directory(name: str, cwd: Path) -> None:
+    # The implicit ``settings`` means the one in *this* directory; a process that changed
+    # directory (tests, embedding) may hold another project's module under that name.
+    module = sys.modules.get(name)
+    origin = getattr(module, "__file__", None)
+    if origin and Path(origin).resolve().parent != cwd.resolve():
+        del sys.modules[name]
 
 
 def _import_settings(name: str, explicit: bool) -> ModuleType | None:

@@ -171,3 +171,19 @@ def test_app_without_models_module_is_an_error(project):
     )
     with pytest.raises(SettingsError, match="has no importable models module"):
         AppRegistry(load_settings(mod, environ={}, cwd=tmp))
+
+
+def test_implicit_settings_follow_the_current_directory(tmp_path, monkeypatch):
+    first, second = tmp_path / "one", tmp_path / "two"
+    for folder, db in ((first, "one.db"), (second, "two.db")):
+        folder.mkdir()
+        (folder / "settings.py").write_text(f'DATABASES = {{"default": "sqlite:///{db}"}}')
+    monkeypatch.delitem(sys.modules, "settings", raising=False)
+    assert load_settings(None, environ={}, cwd=first).database().name == "one.db"
+    monkeypatch.syspath_prepend(str(second))
+    assert load_settings(None, environ={}, cwd=second).database().name == "two.db"
+    empty = tmp_path / "three"
+    empty.mkdir()
+    with pytest.raises(SettingsError, match="no settings module found"):
+        load_settings(None, environ={}, cwd=empty)
+    sys.modules.pop("settings", None)
