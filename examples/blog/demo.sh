@@ -13,6 +13,9 @@ echo
 echo "== fastapp migrate             (again: nothing to do)"
 fastapp migrate
 echo
+echo "== fastapp auto_migrate --check   (models and database agree: exit 0)"
+fastapp auto_migrate --check
+echo
 echo "== fastapp loaddata users blog (the repository's fixtures/*.jsonc; lookups, M2M, a self reference)"
 fastapp loaddata users blog
 echo
@@ -30,3 +33,25 @@ DATABASE_URL=sqlite:///roundtrip.sqlite3 fastapp loaddata demo-dump.jsonl
 DATABASE_URL=sqlite:///roundtrip.sqlite3 fastapp dumpdata -o roundtrip.jsonl
 cmp demo-dump.jsonl roundtrip.jsonl && echo "identical: $(wc -l < roundtrip.jsonl) records"
 rm -f demo-dump.jsonl roundtrip.jsonl roundtrip.sqlite3
+echo
+echo "== someone changes the database by hand: drops an index, adds a column"
+python -c "import sqlite3; c = sqlite3.connect('blog.sqlite3'); c.execute('DROP INDEX idx_blog_post_status_a05a9b'); c.execute('ALTER TABLE blog_tag ADD COLUMN legacy TEXT')"
+echo
+echo "== fastapp auto_migrate --check   (drift: exit 1)"
+fastapp auto_migrate --check || echo "exit status $?"
+echo
+echo "== fastapp auto_migrate --dry-run (the plan: SQL only)"
+fastapp auto_migrate --dry-run
+echo
+echo "== fastapp auto_migrate --yes     (refuses: dropping blog_tag.legacy destroys data)"
+fastapp auto_migrate --yes || echo "exit status $?"
+echo
+echo "== fastapp auto_migrate --yes --allow-destructive"
+fastapp auto_migrate --yes --allow-destructive
+fastapp auto_migrate --check
+echo
+echo "== fastapp export_schema --tables 'blog_t*'"
+fastapp export_schema --tables 'blog_t*'
+echo
+echo "== fastapp reverse_generation blog_tag   (model code from a table)"
+fastapp reverse_generation blog_tag
