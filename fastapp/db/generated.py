@@ -8,12 +8,12 @@ and hands it to a generator subclass, so the output is the same and the cost lin
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapp.db.sqltext import split_statements
+from fastapp.db.toposort import toposort
 from fastapp.errors import SchemaError
 
 if TYPE_CHECKING:
@@ -115,28 +115,13 @@ def creation_order(tables: Sequence[GeneratedTable]) -> list[GeneratedTable]:
     :class:`SchemaError` naming its tables.
     """
     by_name = {t.table: t for t in tables}
-    waiting = {t.table: set(t.references) & by_name.keys() - {t.table} for t in tables}
-    dependants: dict[str, list[str]] = {name: [] for name in by_name}
-    for name, refs in waiting.items():
-        for ref in refs:
-            dependants[ref].append(name)
-    ready = [name for name, refs in waiting.items() if not refs]
-    heapq.heapify(ready)
-    ordered: list[GeneratedTable] = []
-    while ready:
-        name = heapq.heappop(ready)
-        ordered.append(by_name[name])
-        for dependant in dependants[name]:
-            waiting[dependant].discard(name)
-            if not waiting[dependant]:
-                heapq.heappush(ready, dependant)
-    if len(ordered) != len(tables):
-        stuck = sorted(name for name, refs in waiting.items() if refs)
+    result = toposort(by_name, lambda name: by_name[name].references)
+    if result.cyclic:
         raise SchemaError(
-            f"foreign keys form a cycle between tables {', '.join(stuck)}: make one of them "
-            "nullable and add it in a later step, or create these tables with auto_migrate"
+            f"foreign keys form a cycle between tables {', '.join(result.cyclic)}: make one of "
+            "them nullable and add it in a later step, or create these tables with auto_migrate"
         )
-    return ordered
+    return [by_name[name] for name in result.order]
 
 
 def schema_sql(tables: Sequence[GeneratedTable]) -> str:

@@ -18,12 +18,12 @@ foreign-key order, cycles broken by deferring foreign keys to ``AddForeignKey`` 
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from fastapp.db import ops as o
 from fastapp.db.schema import Column, ForeignKey, Index, Schema, Table
+from fastapp.db.toposort import toposort
 from fastapp.errors import SchemaError
 
 
@@ -376,43 +376,22 @@ def _create_ops(created: Sequence[Table], existing: Iterable[str]) -> list[o.Op]
     """Create tables in foreign-key order; a cycle is broken at its smallest table name by
     creating it without the foreign keys to tables not yet created, added afterwards."""
     by_name = {t.name: t for t in created}
-    waiting = {t.name: set(t.references) & by_name.keys() for t in created}
-    dependants: dict[str, list[str]] = {name: [] for name in by_name}
-    for name, refs in waiting.items():
-        for ref in refs:
-            dependants[ref].append(name)
-    ready = [name for name, refs in waiting.items() if not refs]
-    heapq.heapify(ready)
-    done: set[str] = set()
+    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
+    position = {name: i for i, name in enumerate(result.order)}
+    broken = set(result.broken)
     found: list[o.Op] = []
     deferred: list[o.Op] = []
-    while len(done) < len(by_name):
-        if not ready:
-            name = min(n for n in by_name if n not in done)
-            table = by_name[name]
+    for name in result.order:
+        table = by_name[name]
+        if name in broken:
             keep = tuple(
-                fk
-                for fk in table.foreign_keys
-                if fk.ref_table == name or fk.ref_table in done or fk.ref_table not in by_name
+                fk for fk in table.foreign_keys if position.get(fk.ref_table, -1) <= position[name]
             )
             deferred.extend(
                 o.AddForeignKey(name, fk) for fk in table.foreign_keys if fk not in keep
             )
             table = o.without_foreign_keys(table, keep)
-            waiting[name].clear()
-        else:
-            name = heapq.heappop(ready)
-            if name in done:
-                continue
-            table = by_name[name]
-        done.add(name)
         found.append(o.CreateTable(name, table))
-        for dependant in dependants[name]:
-            if dependant in done:
-                continue
-            waiting[dependant].discard(name)
-            if not waiting[dependant]:
-                heapq.heappush(ready, dependant)
     return found + deferred
 
 
@@ -424,29 +403,20 @@ def _drop_ops(dropped: Sequence[Table]) -> list[o.Op]:
     for t in dropped:
         for ref in t.references & by_name.keys():
             referenced_by[ref].add(t.name)
-    ready = [name for name, users in referenced_by.items() if not users]
-    heapq.heapify(ready)
-    remaining = set(by_name)
+    result = toposort(by_name, referenced_by.__getitem__, break_cycles=True)
+    position = {name: i for i, name in enumerate(result.order)}
+    broken = set(result.broken)
     found: list[o.Op] = []
-    while remaining:
-        if ready:
-            name = heapq.heappop(ready)
-            if name not in remaining:
-                continue
-        else:
-            name = min(remaining)
-            for other in sorted(referenced_by[name] & remaining):
+    for name in result.order:
+        if name in broken:
+            later = sorted(r for r in referenced_by[name] if position[r] > position[name])
+            for other in later:
                 found.extend(
                     o.DropForeignKey(other, fk)
                     for fk in by_name[other].foreign_keys
                     if fk.ref_table == name
                 )
         found.append(o.DropTable(name, by_name[name]))
-        remaining.discard(name)
-        for ref in by_name[name].references & remaining:
-            referenced_by[ref].discard(name)
-            if not referenced_by[ref]:
-                heapq.heappush(ready, ref)
     return found
 
 

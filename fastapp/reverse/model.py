@@ -7,13 +7,13 @@ Schema alone, in sorted order, so the same schema always gives the same module.
 
 from __future__ import annotations
 
-import heapq
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fastapp.db.schema import Column, ForeignKey, Index, Schema, Table
+from fastapp.db.toposort import toposort
 from fastapp.reverse import naming
 from fastapp.reverse.types import (
     AUTO_FK_INDEX,
@@ -166,28 +166,9 @@ def with_references(schema: Schema, names: Iterable[str]) -> tuple[list[str], li
 def dependency_order(tables: list[Table]) -> list[Table]:
     """Referenced tables first, ties by name; tables in a cycle follow in name order."""
     by_name = {t.name: t for t in tables}
-    waiting = {t.name: set(t.references) & by_name.keys() for t in tables}
-    dependants: dict[str, list[str]] = {name: [] for name in by_name}
-    for name, refs in waiting.items():
-        for ref in refs:
-            dependants[ref].append(name)
-    ready = [name for name, refs in waiting.items() if not refs]
-    heapq.heapify(ready)
-    ordered: list[str] = []
-    done: set[str] = set()
-    while len(ordered) < len(by_name):
-        if not ready:  # a cycle: string references make any order importable
-            ready = [min(n for n in by_name if n not in done)]
-        name = heapq.heappop(ready)
-        if name in done:
-            continue
-        done.add(name)
-        ordered.append(name)
-        for dependant in dependants[name]:
-            waiting[dependant].discard(name)
-            if not waiting[dependant] and dependant not in done:
-                heapq.heappush(ready, dependant)
-    return [by_name[n] for n in ordered]
+    # A cycle: string references make any order importable.
+    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
+    return [by_name[n] for n in result.order]
 
 
 def _single_pk(table: Table) -> str | None:

@@ -7,11 +7,11 @@ comments go) plus a few overridden methods; nothing here asks which backend it i
 from __future__ import annotations
 
 import hashlib
-import heapq
 from collections.abc import Iterable
 from typing import ClassVar
 
 from fastapp.db.schema import Column, ForeignKey, Index, Schema, Table, UniqueConstraint
+from fastapp.db.toposort import toposort
 
 INDENT = "    "
 
@@ -255,36 +255,14 @@ def creation_order(
     ``can_defer`` is False (the backend accepts forward references inline).
     """
     by_name = {t.name: t for t in tables}
-    deps = {n: set(t.references) & set(by_name) for n, t in by_name.items()}
-    users: dict[str, set[str]] = {n: set() for n in by_name}
-    for name, refs in deps.items():
-        for ref in refs:
-            users[ref].add(name)
-    ready = [n for n, refs in deps.items() if not refs]
-    heapq.heapify(ready)
-    created: set[str] = set()
-    order: list[Table] = []
+    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
+    position = {name: i for i, name in enumerate(result.order)}
     deferred: dict[str, list[ForeignKey]] = {}
-    pending = set(by_name)
-    while pending:
-        if ready:
-            name = heapq.heappop(ready)
-            if name in created:
-                continue
-        else:
-            name = min(pending)
-            if can_defer:
-                late = [
-                    fk
-                    for fk in by_name[name].foreign_keys
-                    if fk.ref_table in pending and fk.ref_table != name
-                ]
-                deferred[name] = late
-        created.add(name)
-        pending.discard(name)
-        order.append(by_name[name])
-        for user in sorted(users[name]):
-            deps[user].discard(name)
-            if not deps[user] and user in pending:
-                heapq.heappush(ready, user)
-    return order, deferred
+    if can_defer:
+        for name in result.broken:
+            deferred[name] = [
+                fk
+                for fk in by_name[name].foreign_keys
+                if position.get(fk.ref_table, -1) > position[name]
+            ]
+    return [by_name[name] for name in result.order], deferred
