@@ -446,6 +446,14 @@ def test_core_with_tiny_batches_and_spill_to_disk(example_project, db, tmp_path)
         asyncio.run(load_fixtures(registry, options))
     assert all(count(db, table) == 0 for table in TABLES_CHILD_FIRST)
 
+    # A database error in an early batch (written while later records are parsed) as well.
+    del records[60]
+    tags = [{"model": "blog.Tag", "fields": {"name": "same"}} for _ in range(10)]
+    write(path, tags + records)
+    with pytest.raises(FixtureError, match=r"writing \d+ blog\.Tag row\(s\) failed"):
+        asyncio.run(load_fixtures(registry, options))
+    assert all(count(db, table) == 0 for table in TABLES_CHILD_FIRST)
+
 
 def test_lookup_values_with_escaped_commas_and_equals(run, db, tmp_path):
     records = [
