@@ -4,9 +4,9 @@ Generates a project of N models spread over apps of 20 (each model: 8 columns of
 a unique column, a two-column index, a foreign key to the previous model of its app), creates
 its schema with ``fastapp migrate`` (timed), then, in the same run and as whole processes:
 
-* ``fastapp auto_migrate --check`` on the in-sync database (median of several runs with the
-  desired-schema cache warm, and one run without the cache: every table created in the
-  scratch schema),
+* ``fastapp auto_migrate --check`` on the in-sync database, cold (each run with a new, empty
+  ``FASTAPP_CACHE_DIR``: every table created in the scratch schema, as on a first run or in
+  CI) and warm (the desired-schema cache filled), medians of several runs each,
 * ``pg_dump --schema-only`` of the same database (median, for scale),
 
 at 250, 500 and 1,000 models; then plans and applies a change touching 100 tables
@@ -14,6 +14,7 @@ at 250, 500 and 1,000 models; then plans and applies a change touching 100 table
 
     .venv/bin/python bench/auto_migrate.py
     .venv/bin/python bench/auto_migrate.py --sizes 100,200 --runs 1
+    .venv/bin/python bench/auto_migrate.py --source /tmp/older-checkout   # another version
 """
 
 from __future__ import annotations
@@ -124,6 +125,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="250,500,1000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--touch", type=int, default=100, help="tables changed in the apply step")
+    parser.add_argument(
+        "--source", default=None, help="a checkout whose fastapp package is measured instead"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="fastapp_bench_am_"))
@@ -139,21 +143,25 @@ def main() -> None:
                 env = {
                     **os.environ,
                     "DATABASE_URL": cfg.url(masked=False),
-                    "PYTHONPATH": str(project),
+                    "PYTHONPATH": os.pathsep.join(filter(None, [args.source, str(project)])),
                 }
                 env.pop("FASTAPP_SETTINGS", None)
                 env["FASTAPP_CACHE_DIR"] = str(work / f"cache{size}")
                 migrate = timed(FASTAPP + ["migrate"], project, env)
-                cold_env = {**env, "FASTAPP_NO_CACHE": "1"}
-                cold = median(FASTAPP + ["auto_migrate", "--check"], project, cold_env, 1)
+                colds = []
+                for run in range(args.runs):  # a first run: nothing cached yet
+                    cold_env = {**env, "FASTAPP_CACHE_DIR": str(work / f"cold{size}_{run}")}
+                    colds.append(timed(FASTAPP + ["auto_migrate", "--check"], project, cold_env))
+                cold = statistics.median(colds)
                 timed(FASTAPP + ["auto_migrate", "--check"], project, env)  # fills the cache
                 check = median(FASTAPP + ["auto_migrate", "--check"], project, env, args.runs)
                 dump = median(pg_dump(cfg), project, env, args.runs)
-                rows.append((size, migrate, check, dump))
+                rows.append((size, migrate, cold, check, dump))
                 print(
                     f"{size:5d} models: migrate (empty db) {migrate:6.2f} s | auto_migrate --check "
-                    f"{check:5.2f} s (desired schema cached; {cold:5.2f} s uncached) | "
-                    f"pg_dump --schema-only {dump:5.2f} s | ratio {check / dump:4.1f}",
+                    f"cold {cold:5.2f} s (runs: {', '.join(f'{c:.2f}' for c in colds)}) | "
+                    f"warm {check:5.2f} s | pg_dump --schema-only {dump:5.2f} s | "
+                    f"cold/pg_dump {cold / dump:4.1f}",
                     flush=True,
                 )
                 if size == max(sizes):
@@ -171,10 +179,10 @@ def main() -> None:
             finally:
                 asyncio.run(cfg.dialect.drop_database(cfg))
         if len(rows) >= 2:
-            (n0, _, c0, _), (n1, _, c1, _) = rows[0], rows[-1]
+            (n0, _, k0, w0, _), (n1, _, k1, w1, _) = rows[0], rows[-1]
             print(
-                f"growth of --check from {n0} to {n1} models: x{c1 / c0:.2f} "
-                f"for x{n1 / n0:.1f} models"
+                f"growth of --check from {n0} to {n1} models (x{n1 / n0:.1f}): "
+                f"cold x{k1 / k0:.2f}, warm x{w1 / w0:.2f}"
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)

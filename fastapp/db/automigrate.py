@@ -6,6 +6,8 @@ Prints nothing: the command passes callbacks (prompts, progress) and prints the 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -101,7 +103,8 @@ async def auto_migrate(
     """
     results = []
     for target in await resolve_targets(state, request):
-        desired = await desired_schema(target.cfg, target.ddl)
+        # The scratch space works while the live side is read.
+        desired = asyncio.ensure_future(desired_schema(target.cfg, target.ddl))
         options = ApplyOptions(
             guided=request.guided,
             allow_destructive=request.allow_destructive,
@@ -113,6 +116,12 @@ async def auto_migrate(
             diff=diff_options(request, target.ddl, file=request.desired_sql is not None),
         )
         callbacks = callbacks_for(target) if callbacks_for is not None else Callbacks()
-        outcome = await migrate_database(target.cfg, desired, options, callbacks)
+        try:
+            outcome = await migrate_database(target.cfg, desired, options, callbacks)
+        finally:
+            if not desired.done():  # e.g. the migration lock was not granted
+                desired.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await desired
         results.append(TargetResult(target, outcome))
     return results

@@ -13,6 +13,7 @@ it starts on and the database's message; nothing is left behind.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -151,8 +152,9 @@ async def _read_by_table(
             todo.extend(by_name[name].references)
         parts = tuple(s for t in ddl.tables if t.name in needed for s in t.statements)
         text = "\n".join(f"{s};" for s in parts)
+        tables = tuple(t for t in ddl.tables if t.name in needed)
         partial = await _scratch_read(
-            strategy, cfg, replace(ddl, text=text, parts=parts, tables=None)
+            strategy, cfg, replace(ddl, text=text, parts=parts, tables=tables)
         )
         if partial.enums:  # schema-level objects: not cacheable per table
             return await _scratch_read(strategy, cfg, ddl)
@@ -265,13 +267,18 @@ class Scratch:
 
 
 class PostgresScratch(Scratch):
-    """A temporary schema in a transaction that is always rolled back.
+    """A temporary schema, built on several connections at once and always removed.
 
+    Small schemas are created in one transaction that is rolled back (nothing to drop).
     Every object created in a transaction holds a lock until its end, and the server's lock
     table is shared and bounded (``max_locks_per_transaction`` x connections, 6,400 slots by
     default): a desired schema of more than :attr:`BATCH_LIMIT` statements is therefore
-    created in committed batches inside the scratch schema, which is then dropped in batches
-    too (``finally``: also on errors)."""
+    created in committed batches in a scratch schema that is dropped afterwards (``finally``:
+    also on errors). Creating a table costs the server milliseconds of catalog work, so those
+    batches run on :attr:`WORKERS` connections in parallel, level by level: a table is
+    created once every table its foreign keys reference is committed. The scratch sessions
+    skip waiting for the WAL flush (``synchronous_commit = off``): nothing they write is kept.
+    """
 
     dialect_name = "postgres"
     forward_references = False
@@ -282,7 +289,18 @@ class PostgresScratch(Scratch):
         "SELECT string_agg(extname || extversion, ',' ORDER BY extname) FROM pg_extension"
     )
     BATCH_LIMIT = 1200
+    #: Connections creating tables at once (the server's catalog work runs on several cores).
+    WORKERS = 3
+    #: Statements per committed batch, at most; fewer when the lock table is small.
     BATCH = 300
+    #: Lock-table slots one statement may hold (a table: itself, its TOAST table and index,
+    #: sequences, one index per key), with a safety margin for other sessions.
+    LOCKS_PER_STATEMENT = 10
+    _LOCK_SLOTS_SQL = (
+        "SELECT current_setting('max_locks_per_transaction')::int * "
+        "(current_setting('max_connections')::int + "
+        "current_setting('max_prepared_transactions')::int)"
+    )
 
     async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
         from fastapp.db.context import raw_connection
@@ -291,7 +309,7 @@ class PostgresScratch(Scratch):
         statements = ddl.statements()
         async with raw_connection(cfg) as conn:
             if len(statements) > self.BATCH_LIMIT:
-                return await self._batched(conn, namespace, ddl, statements)
+                return await self._batched(cfg, conn, namespace, ddl, statements)
             transaction = conn.transaction()
             await transaction.start()
             try:
@@ -319,29 +337,154 @@ class PostgresScratch(Scratch):
             raise
 
     async def _batched(
-        self, conn: Any, namespace: str, ddl: DesiredDDL, statements: Sequence
+        self, cfg: DatabaseConfig, conn: Any, namespace: str, ddl: DesiredDDL, statements: Sequence
     ) -> Schema:
+        from contextlib import AsyncExitStack
+
+        from fastapp.db.context import raw_connection
+
+        await conn.execute("SET synchronous_commit = off")
         await conn.execute(f'CREATE SCHEMA "{namespace}"')
-        try:
-            await conn.execute(f'SET search_path TO "{namespace}", public')
-            for start in range(0, len(statements), self.BATCH):
-                async with conn.transaction():
-                    await self._apply(conn, ddl, statements[start : start + self.BATCH])
-            return _unqualified(await _dumper("postgres", namespace).dump(conn))
-        finally:
-            await conn.execute("RESET search_path")
-            tables = await conn.fetch(
+        workers = [conn]
+        built = False
+        async with AsyncExitStack() as stack:
+            try:
+                (slots,) = await cfg.dialect.fetch_scalar_list(conn, self._LOCK_SLOTS_SQL)
+                batch = max(1, min(self.BATCH, slots // (self.WORKERS * self.LOCKS_PER_STATEMENT)))
+                levels = _levels(ddl, statements)
+                for _ in range(min(self.WORKERS, max(len(level) for level in levels)) - 1):
+                    workers.append(await stack.enter_async_context(raw_connection(cfg)))
+                setup = f'SET search_path TO "{namespace}", public; SET synchronous_commit = off'
+                await _all(w.execute(setup) for w in workers)
+                for level in levels:
+                    share = -(-len(level) // len(workers))
+                    await _all(
+                        self._committed(
+                            w,
+                            ddl,
+                            [p for t in level[i * share : (i + 1) * share] for p in t],
+                            batch,
+                        )
+                        for i, w in enumerate(workers)
+                    )
+                built = True
+                return _unqualified(await _dumper("postgres", namespace).dump(conn))
+            finally:
+                groups = _drop_groups(ddl, len(workers)) if built else None
+                if groups is None:
+                    await self._drop(conn, namespace)
+                else:  # no shared locks between the groups: dropped side by side
+                    await _all(
+                        self._drop(w, namespace, tables)
+                        for w, tables in zip(workers, groups, strict=True)
+                    )
+                    await conn.execute(f'DROP SCHEMA "{namespace}" CASCADE')
+
+    async def _committed(self, conn: Any, ddl: DesiredDDL, statements: Sequence, batch: int):
+        """``statements`` in scripts of ``batch``, each its own transaction (one round trip)."""
+        for start in range(0, len(statements), batch):
+            part = statements[start : start + batch]
+            try:
+                await conn.execute(";\n".join(s for _, s in part))
+            except Exception:
+                for line, statement in part:  # the script was rolled back: find the culprit
+                    try:
+                        await conn.execute(statement)
+                    except Exception as exc:
+                        raise ddl.error(line, statement, exc) from exc
+                raise
+
+    async def _drop(self, conn: Any, namespace: str, tables: list[str] | None = None) -> None:
+        """Drop ``tables`` (all the scratch schema's, and the schema itself, by default) in
+        committed batches: dropping everything at once would need a lock per object."""
+        await conn.execute("RESET search_path")
+        whole = tables is None
+        if tables is None:
+            rows = await conn.fetch(
                 "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
                 "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') "
                 "ORDER BY c.oid DESC",
                 namespace,
             )
-            names = [f'"{namespace}"."{r[0].replace(chr(34), chr(34) * 2)}"' for r in tables]
-            for start in range(0, len(names), self.BATCH // 3):
-                await conn.execute(
-                    f"DROP TABLE {', '.join(names[start : start + self.BATCH // 3])} CASCADE"
-                )
+            tables = [r[0] for r in rows]
+        names = [f'"{namespace}"."{t.replace(chr(34), chr(34) * 2)}"' for t in tables]
+        step = max(1, self.BATCH // 3)
+        for start in range(0, len(names), step):
+            await conn.execute(
+                f"DROP TABLE IF EXISTS {', '.join(names[start : start + step])} CASCADE"
+            )
+        if whole:
             await conn.execute(f'DROP SCHEMA "{namespace}" CASCADE')
+
+
+def _drop_groups(ddl: DesiredDDL, count: int) -> list[list[str]] | None:
+    """The script's tables in ``count`` groups with no foreign key between two groups (each
+    group newest first), so they can be dropped on separate connections without waiting on
+    (or deadlocking with) each other; ``None`` when that cannot be known or guaranteed (no
+    per-table DDL, or references to tables outside the script, e.g. live ones)."""
+    if ddl.tables is None or count < 2:
+        return None
+    names = {t.name for t in ddl.tables}
+    parent = {name: name for name in names}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for table in ddl.tables:
+        for ref in table.references:
+            if ref not in names:
+                return None
+            parent[root(ref)] = root(table.name)
+    components: dict[str, list[str]] = {}
+    for table in ddl.tables:
+        components.setdefault(root(table.name), []).append(table.name)
+    groups: list[list[str]] = [[] for _ in range(count)]
+    for members in sorted(components.values(), key=len, reverse=True):
+        min(groups, key=len).extend(members)
+    order = {t.name: i for i, t in enumerate(ddl.tables)}
+    return [sorted(g, key=order.__getitem__, reverse=True) for g in groups]
+
+
+async def _all(coroutines: Any) -> None:
+    """Run ``coroutines`` together; on the first failure the others are cancelled (their
+    connections free again) and that failure is raised as it is."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for coroutine in coroutines:
+                group.create_task(coroutine)
+    except BaseExceptionGroup as failures:
+        first = failures.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from first.__cause__
+
+
+def _levels(ddl: DesiredDDL, statements: Sequence) -> list[list[list]]:
+    """Levels of tables, each table its ``(line, statement)`` pairs: the tables of a level
+    only need those of the levels before it, so a level's tables may go to any connection.
+
+    A table's level is one more than the highest level among the tables its foreign keys
+    reference (tables outside the script do not count). Without per-table DDL (a file, or
+    foreign keys in a cycle) the whole script is one unit, run in order on one connection.
+    """
+    if ddl.tables is None or sum(len(t.statements) for t in ddl.tables) != len(statements):
+        return [[list(statements)]]
+    level_of: dict[str, int] = {}
+    levels: list[list[list]] = []
+    pairs = iter(statements)
+    for table in ddl.tables:  # creation order: referenced tables come first
+        level = 1 + max(
+            (level_of[r] for r in table.references if r in level_of and r != table.name),
+            default=-1,
+        )
+        level_of[table.name] = level
+        while len(levels) <= level:
+            levels.append([])
+        levels[level].append([next(pairs) for _ in table.statements])
+    return levels
 
 
 #: The live schema (the dumpers' default): scratch tables referencing live ones (``--apps``

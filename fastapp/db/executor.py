@@ -17,9 +17,10 @@ Library code: it raises, it never prints. The command supplies the callbacks.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -242,11 +243,14 @@ def _with(options: DiffOptions, **changes: Any) -> DiffOptions:
 
 async def migrate_database(
     cfg: DatabaseConfig,
-    desired: Schema,
+    desired: Schema | Awaitable[Schema],
     options: ApplyOptions,
     callbacks: Callbacks | None = None,
 ) -> Outcome:
     """Bring ``cfg``'s database to ``desired``; see the module docstring for the steps.
+
+    ``desired`` may still be in the making (an awaitable, e.g. the scratch space at work):
+    the live schema is then read while it is built, on another connection.
 
     Raises :class:`LockTimeoutError`, :class:`DestructiveRefusedError` (nothing executed),
     :class:`DataCheckError` (nothing executed, offending row counts named),
@@ -262,7 +266,7 @@ async def migrate_database(
     async with raw_connection(cfg) as conn:
         session = session_type(cfg, conn)
         if read_only:
-            current = await read_live(cfg, conn)
+            current, desired = await _both(read_live(cfg, conn), desired)
             plan = plan_for(current, desired, options, callbacks.ask_rename)
             statements = renderer.render(plan, RenderOptions(options.concurrently))
             return Outcome(plan, statements)
@@ -270,7 +274,7 @@ async def migrate_database(
             await session.execute(sql)
         await session.acquire(options.lock_timeout)
         try:
-            current = await read_live(cfg, conn)
+            current, desired = await _both(read_live(cfg, conn), desired)
             plan = plan_for(current, desired, options, callbacks.ask_rename)
             statements = renderer.render(plan, RenderOptions(options.concurrently))
             outcome = Outcome(plan, statements)
@@ -287,6 +291,27 @@ async def migrate_database(
             await session.release()
             for sql in session.postlude:
                 await session.execute(sql)
+
+
+async def _both(live: Awaitable[Schema], desired: Schema | Awaitable[Schema]) -> tuple:
+    """The live schema and the desired one, awaited together; the first failure is raised
+    as it is and the other side is cancelled."""
+    if not inspect.isawaitable(desired):
+        return await live, desired
+    try:
+        async with asyncio.TaskGroup() as group:
+            current = group.create_task(live)
+            wanted = group.create_task(_awaited(desired))
+    except BaseExceptionGroup as failures:
+        first = failures.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from first.__cause__
+    return current.result(), wanted.result()
+
+
+async def _awaited(value: Awaitable[Schema]) -> Schema:
+    return await value
 
 
 def _refusal(cfg: DatabaseConfig, plan: Plan) -> str:
