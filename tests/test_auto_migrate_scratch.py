@@ -1,0 +1,117 @@
+"""The scratch space at scale: a desired schema too big for one transaction is built level by
+level on several connections (PostgreSQL), and whatever happens nothing is left behind."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from fastapp.db import desired as desired_module
+from fastapp.db.context import raw_connection
+from fastapp.db.desired import DesiredDDL, DesiredSchemaError, TableDDL, desired_schema
+
+#: Where each backend's scratch spaces would linger if they were not removed.
+LEFTOVERS = {
+    "postgres": "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fastapp_scratch%'",
+    "mysql": "SELECT schema_name FROM information_schema.schemata "
+    "WHERE schema_name LIKE 'fastapp_scratch%'",
+    "sqlite": "SELECT name FROM sqlite_master WHERE name LIKE 'fastapp_scratch%'",
+}
+
+
+def chains(
+    backend: str, chains: int = 4, length: int = 5, broken: str | None = None, hub: bool = True
+) -> DesiredDDL:
+    """``chains`` chains of ``length`` tables, each referencing the previous one of its
+    chain, and (``hub``) a table every chain head references; every table has an index."""
+    tables = []
+    if hub:
+        tables.append(
+            TableDDL(
+                "hub",
+                (
+                    "CREATE TABLE hub (id INTEGER NOT NULL PRIMARY KEY, label VARCHAR(20))",
+                    "CREATE INDEX ix_hub_label ON hub (label)",
+                ),
+                frozenset(),
+            )
+        )
+    for c in range(chains):
+        for i in range(length):
+            name = f"c{c}_t{i}"
+            ref = f"c{c}_t{i - 1}" if i else ("hub" if hub else None)
+            key = f", FOREIGN KEY (up_id) REFERENCES {ref} (id)" if ref else ""
+            body = (
+                f"CREATE TABLE {name} (id INTEGER NOT NULL PRIMARY KEY, up_id INTEGER, "
+                f"code VARCHAR(20) NOT NULL UNIQUE{key})"
+            )
+            if name == broken:
+                body = body.replace("up_id INTEGER,", "up_id INTEGER, up_id INTEGER,")
+            tables.append(
+                TableDDL(
+                    name,
+                    (body, f"CREATE INDEX ix_{name}_code ON {name} (up_id, code)"),
+                    frozenset({ref} if ref else ()),
+                )
+            )
+    parts = tuple(s for t in tables for s in t.statements)
+    return DesiredDDL("\n".join(f"{p};" for p in parts), "models", backend, parts, tuple(tables))
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Every PostgreSQL desired schema goes the committed, parallel way, in tiny batches."""
+    monkeypatch.setattr(desired_module.PostgresScratch, "BATCH_LIMIT", 0)
+    monkeypatch.setattr(desired_module.PostgresScratch, "BATCH", 3)
+    monkeypatch.setattr(desired_module.PostgresScratch, "WORKERS", 3)
+
+
+async def _leftovers(cfg) -> list:
+    async with raw_connection(cfg) as conn:
+        return await cfg.dialect.fetch_scalar_list(conn, LEFTOVERS[cfg.dialect_name])
+
+
+def test_levels_and_drop_groups_follow_foreign_keys(backend):
+    ddl = chains(backend, chains=2, length=3)
+    levels = desired_module._levels(ddl, ddl.statements())
+    names = [[t[0][1].split()[2] for t in level] for level in levels]
+    assert names == [["hub"], ["c0_t0", "c1_t0"], ["c0_t1", "c1_t1"], ["c0_t2", "c1_t2"]]
+    assert all(len(t) == 2 for level in levels for t in level)  # a table with its index
+    # One component (all reach the hub): one group; without the hub, one per chain.
+    groups = [g for g in desired_module._drop_groups(ddl, 3) if g]
+    assert len(groups) == 1 and len(groups[0]) == 7
+    assert groups[0][0] == "c1_t2" and groups[0][-1] == "hub"  # newest first
+    free = [g for g in desired_module._drop_groups(chains(backend, 2, 3, hub=False), 3) if g]
+    assert sorted(free) == [["c0_t2", "c0_t1", "c0_t0"], ["c1_t2", "c1_t1", "c1_t0"]]
+    apart = DesiredDDL(ddl.text, "models", backend, ddl.parts, ddl.tables[1:])
+    assert desired_module._drop_groups(apart, 3) is None  # references a table not in the script
+    file_ddl = DesiredDDL(ddl.text, "schema.sql", backend)
+    assert desired_module._levels(file_ddl, file_ddl.statements()) == [[file_ddl.statements()]]
+
+
+def test_parallel_build_matches_whole_build(backend, module_db, small_batches):
+    ddl = chains(backend)
+    built = asyncio.run(desired_schema(module_db, ddl, use_cache=False))
+    assert len(built.tables) == 21
+    tail = built.table("c3_t4")
+    assert [fk.ref_table for fk in tail.foreign_keys] == ["c3_t3"]
+    assert any(ix.columns == ("up_id", "code") for ix in tail.indexes)
+    # The same DDL as a file (one connection, in order) reads back the same.
+    as_file = DesiredDDL(ddl.text, "schema.sql", backend)
+    assert asyncio.run(desired_schema(module_db, as_file, use_cache=False)) == built
+    # Independent chains (no hub): dropped on separate connections.
+    free = chains(backend, hub=False)
+    assert len([g for g in desired_module._drop_groups(free, 3) if g]) == 3
+    assert len(asyncio.run(desired_schema(module_db, free, use_cache=False)).tables) == 20
+    assert asyncio.run(_leftovers(module_db)) == []
+
+
+def test_rejected_statement_in_a_later_level_names_its_line(backend, module_db, small_batches):
+    ddl = chains(backend, broken="c2_t3")
+    line = next(n for n, s in ddl.statements() if s.count("up_id INTEGER") == 2)
+    with pytest.raises(DesiredSchemaError) as caught:
+        asyncio.run(desired_schema(module_db, ddl, use_cache=False))
+    assert f"models:{line}:" in str(caught.value)
+    assert "fix the statement" in str(caught.value)
+    assert asyncio.run(_leftovers(module_db)) == []
