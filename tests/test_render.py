@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fastapp.db import ops as o
+from fastapp.db.ddl import get_ddl
 from fastapp.db.migrate import DiffOptions, UnsupportedChangeError, diff
 from fastapp.db.render import get_renderer
 from fastapp.db.render.base import AFTER, BEFORE, RenderOptions
@@ -110,7 +111,7 @@ def test_mysql_foreign_key_around_column_change():
     assert sql("mysql", [users, posts], [wider, posts2]) == [
         "ALTER TABLE `p` DROP FOREIGN KEY `p_u`, DROP INDEX IF EXISTS `p_u`, "
         "DROP INDEX IF EXISTS `uid`",
-        "ALTER TABLE `p` MODIFY COLUMN `uid` BIGINT NULL",
+        "ALTER TABLE `p` MODIFY COLUMN `uid` BIGINT",
         "ALTER TABLE `u` MODIFY COLUMN `id` BIGINT NOT NULL",
         "ALTER TABLE `p` ADD CONSTRAINT `p_u` FOREIGN KEY (`uid`) REFERENCES `u` (`id`)",
     ]
@@ -147,7 +148,7 @@ def test_sqlite_rebuild_follows_the_documented_steps():
     assert [(s.sql, s.phase) for s in statements] == [
         ("PRAGMA foreign_keys = OFF", BEFORE),
         (
-            'CREATE TABLE "_fastapp_new_t" (\n    "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n'
+            'CREATE TABLE "_fastapp_new_t" (\n    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n'
             "    \"name\" VARCHAR(80) NOT NULL DEFAULT 'x'\n)",
             "inside",
         ),
@@ -177,6 +178,26 @@ def test_sqlite_new_tables_keep_foreign_keys_inline_even_in_cycles():
     statements = sql("sqlite", [], [a, b])
     assert len(statements) == 2 and all(s.startswith("CREATE TABLE") for s in statements)
     assert 'REFERENCES "b"' in statements[0]
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite"])
+def test_created_tables_are_written_by_the_ddl_layer(dialect):
+    """export_schema and auto_migrate spell a new table identically (one place says how)."""
+    t = table(
+        "post",
+        Column("title", "varchar", length=40, nullable=False, default="'x'"),
+        Column("at", "timestamp"),
+        uniques=(UniqueConstraint(("title",), name="post_title_key"),),
+        indexes=(Index(("at",), name="post_at"),),
+        comment="Posts",
+    )
+    assert sql(dialect, [], [t]) == get_ddl(dialect).table_statements(t)
+
+
+def test_mysql_nullable_timestamp_says_null_explicitly():
+    before = table("t", Column("at", "timestamp", nullable=False))
+    after = table("t", Column("at", "timestamp"))
+    assert sql("mysql", [before], [after]) == ["ALTER TABLE `t` MODIFY COLUMN `at` TIMESTAMP NULL"]
 
 
 def test_generated_names_are_deterministic_and_short():

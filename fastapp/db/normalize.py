@@ -525,6 +525,7 @@ def normalize_comment(comment: str | None) -> str | None:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def is_simple_default(dialect: str, text: str) -> bool:
     """A literal or a CURRENT_* keyword: what every backend accepts after DEFAULT without
     parentheses (SQLite and MySQL need them around any other expression)."""

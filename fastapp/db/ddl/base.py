@@ -57,7 +57,7 @@ class DDL:
         return f"{head}_{digest}"
 
     # -- columns --------------------------------------------------------------------------
-    def column_type(self, table: Table, column: Column) -> str:
+    def column_type(self, table: Table | None, column: Column) -> str:
         """The type as written in a column definition."""
         if not column.known_type:
             return column.type
@@ -74,8 +74,9 @@ class DDL:
     #: is cached per Column value, which repeats a lot across tables.
     column_text_uses_table: ClassVar[bool] = False
 
-    def column_definition(self, table: Table, column: Column) -> str:
-        """``"name" TYPE [COLLATE] [GENERATED] [NOT NULL] [DEFAULT] ...`` for one column."""
+    def column_definition(self, table: Table | None, column: Column) -> str:
+        """``"name" TYPE [COLLATE] [GENERATED] [NOT NULL] [DEFAULT] ...`` for one column
+        (``table`` None: a column added to or changed in an existing table)."""
         if self.column_text_uses_table:
             return self._column_definition(table, column)
         cache = self.__dict__.setdefault("_column_cache", {})
@@ -86,14 +87,13 @@ class DDL:
             text = cache[column] = self._column_definition(table, column)
         return text
 
-    def _column_definition(self, table: Table, column: Column) -> str:
-        parts = [self.quote(column.name), self.column_type(table, column)]
+    def _column_definition(self, table: Table | None, column: Column) -> str:
+        parts = [self.quote(column.name), self.declared_type(table, column)]
         if column.collation:
             parts.append(self.collation_clause(column.collation))
         if column.generated:
             parts.append(self.generated_template.format(column.generated))
-        if not column.nullable and self.writes_not_null(column):
-            parts.append("NOT NULL")
+        parts.append(self.null_clause(column))
         if column.default is not None and not column.generated:
             parts.append(f"DEFAULT {self.default_text(column)}")
         parts.extend(self.column_suffix(table, column))
@@ -102,8 +102,13 @@ class DDL:
     def collation_clause(self, collation: str) -> str:
         return f"COLLATE {self.quote(collation)}"
 
-    def writes_not_null(self, column: Column) -> bool:
-        return True
+    def declared_type(self, table: Table | None, column: Column) -> str:
+        """The type in a column definition (PostgreSQL's serial types stand for a type plus
+        a sequence there, but cannot be the target of ``ALTER COLUMN ... TYPE``)."""
+        return self.column_type(table, column)
+
+    def null_clause(self, column: Column) -> str:
+        return "" if column.nullable else "NOT NULL"
 
     def default_text(self, column: Column) -> str:
         from fastapp.db.normalize import is_simple_default
@@ -113,7 +118,7 @@ class DDL:
             return f"({text})"
         return text
 
-    def column_suffix(self, table: Table, column: Column) -> list[str]:
+    def column_suffix(self, table: Table | None, column: Column) -> list[str]:
         """Clauses after the default (AUTO_INCREMENT, inline comments, ...)."""
         return []
 

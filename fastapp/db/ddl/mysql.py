@@ -26,7 +26,7 @@ class MySQLDDL(DDL):
         # Backslash is an escape character in MySQL strings unless NO_BACKSLASH_ESCAPES.
         return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
-    def column_type(self, table: Table, column: Column) -> str:
+    def column_type(self, table: Table | None, column: Column) -> str:
         if column.known_type and column.type in ("enum", "set"):
             values = ",".join(self.literal(v) for v in column.enum_values)
             text = f"{column.type.upper()}({values})"
@@ -38,10 +38,16 @@ class MySQLDDL(DDL):
         # MySQL collations are names, not quoted identifiers.
         return f"COLLATE {collation}"
 
-    def writes_not_null(self, column: Column) -> bool:
-        return not column.generated
+    def null_clause(self, column: Column) -> str:
+        if column.generated:
+            return ""
+        if column.nullable:
+            # Without it, a TIMESTAMP column becomes NOT NULL DEFAULT CURRENT_TIMESTAMP where
+            # explicit_defaults_for_timestamp is off (MySQL 5.7, MariaDB before 10.10).
+            return "NULL" if column.type == "timestamp" else ""
+        return "NOT NULL"
 
-    def column_suffix(self, table: Table, column: Column) -> list[str]:
+    def column_suffix(self, table: Table | None, column: Column) -> list[str]:
         parts = []
         if column.autoincrement:
             parts.append("AUTO_INCREMENT")

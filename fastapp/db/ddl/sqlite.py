@@ -16,19 +16,20 @@ class SQLiteDDL(DDL):
     supports_add_foreign_key = False
     column_text_uses_table = True
 
-    def _rowid_alias(self, table: Table, column: Column) -> bool:
+    def _rowid_alias(self, table: Table | None, column: Column) -> bool:
         return (
             column.autoincrement
+            and table is not None
             and table.primary_key is not None
             and table.primary_key.columns == (column.name,)
         )
 
-    def column_type(self, table: Table, column: Column) -> str:
+    def column_type(self, table: Table | None, column: Column) -> str:
         if column.type == "" and not column.known_type:
             return ""
         return super().column_type(table, column)
 
-    def column_suffix(self, table: Table, column: Column) -> list[str]:
+    def column_suffix(self, table: Table | None, column: Column) -> list[str]:
         return ["PRIMARY KEY AUTOINCREMENT"] if self._rowid_alias(table, column) else []
 
     def primary_key_clause(self, table: Table) -> str | None:
@@ -56,7 +57,11 @@ class SQLiteDDL(DDL):
 
     def table_options(self, table: Table) -> str:
         options = dict(table.options)
-        words = [text for key, text in _OPTIONS if options.get(key) == "1"]
+        words = [
+            text
+            for key, text in _OPTIONS
+            if str(options.get(key, "")).lower() in ("1", "true", "yes")
+        ]
         return (" " + ", ".join(words)) if words else ""
 
 

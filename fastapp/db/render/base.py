@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastapp.db import ops as o
+from fastapp.db.ddl import get_ddl
 from fastapp.db.migrate import UnsupportedChangeError
-from fastapp.db.schema import Column, ForeignKey, Index, Table
+from fastapp.db.schema import CheckConstraint, Column, ForeignKey, Index, Table, UniqueConstraint
 
 if TYPE_CHECKING:
+    from fastapp.db.ddl.base import DDL
     from fastapp.db.migrate import Plan
 
 #: Where a statement runs relative to the plan's transaction.
@@ -63,16 +65,21 @@ class RenderOptions:
 
 
 class Renderer:
-    """Base class of the per-dialect renderers, found by :func:`fastapp.db.render.get_renderer`."""
+    """Base class of the per-dialect renderers, found by :func:`fastapp.db.render.get_renderer`.
+
+    How a table, column, index or foreign key is written is the DDL layer's
+    (:mod:`fastapp.db.ddl`): ops that create things delegate to it, so ``export_schema`` and
+    ``auto_migrate`` spell objects the same way. What stays here is what only a change needs:
+    ALTER statements, names for objects the desired schema left unnamed, data checks.
+    """
 
     dialect_name: ClassVar[str]
-    quote_char: ClassVar[str] = '"'
-    #: Longest identifier the backend accepts; generated names are shortened with a hash.
-    max_identifier: ClassVar[int] = 63
-    #: Canonical type -> spelling (arguments are appended from length/precision/scale).
-    type_names: ClassVar[dict[str, str]] = {}
     #: Function giving a string's length in characters.
     length_function: ClassVar[str] = "CHAR_LENGTH"
+
+    @property
+    def ddl(self) -> DDL:
+        return get_ddl(self.dialect_name)
 
     # --- public API -----------------------------------------------------------------------
 
@@ -109,55 +116,24 @@ class Renderer:
     # --- SQL pieces -----------------------------------------------------------------------
 
     def q(self, name: str) -> str:
-        c = self.quote_char
-        return f"{c}{name.replace(c, c + c)}{c}"
+        return self.ddl.quote(name)
 
     def qs(self, names: Sequence[str]) -> str:
-        return ", ".join(self.q(n) for n in names)
+        return self.ddl.columns_list(names)
 
     def literal(self, text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    def column_type(self, column: Column) -> str:
-        if not column.known_type:
-            return column.type
-        name = self.type_names.get(column.type, column.type.upper())
-        if column.type in ("enum", "set") and column.enum_values:
-            return f"{name}({', '.join(self.literal(v) for v in column.enum_values)})"
-        if column.length is not None:
-            return f"{name}({column.length})"
-        if column.precision is not None and column.scale is not None:
-            return f"{name}({column.precision},{column.scale})"
-        if column.precision is not None:
-            return f"{name}({column.precision})"
-        return name
+        return self.ddl.literal(text)
 
     def name(self, kind: str, table: str, columns: Sequence[str], given: str | None) -> str:
         """``given`` when known, else a deterministic ``<table>_<cols>_<kind>`` within limits."""
         if given:
             return given
+        limit = self.ddl.max_identifier
         raw = "_".join([table, *(c for c in columns if c.isidentifier()), kind])
-        if len(raw) <= self.max_identifier:
+        if len(raw) <= limit:
             return raw
         digest = hashlib.sha1(raw.encode()).hexdigest()[:8]
-        return f"{raw[: self.max_identifier - 9]}_{digest}"
-
-    def index_columns(self, index: Index) -> str:
-        parts = []
-        exprs = index.expressions or (False,) * len(index.columns)
-        orders = index.orders or (None,) * len(index.columns)
-        for column, is_expr, order in zip(index.columns, exprs, orders, strict=False):
-            text = f"({column})" if is_expr else self.q(column)
-            parts.append(f"{text} {order}" if order else text)
-        return ", ".join(parts)
-
-    def references(self, fk: ForeignKey) -> str:
-        text = f"FOREIGN KEY ({self.qs(fk.columns)}) REFERENCES {self.q(fk.ref_table)} ({self.qs(fk.ref_columns)})"
-        if fk.on_delete != "NO ACTION":
-            text += f" ON DELETE {fk.on_delete}"
-        if fk.on_update != "NO ACTION":
-            text += f" ON UPDATE {fk.on_update}"
-        return text
+        return f"{raw[: limit - 9]}_{digest}"
 
     def fk_name(self, table: str, fk: ForeignKey) -> str:
         return self.name("fkey", table, fk.columns, fk.name)
@@ -168,86 +144,100 @@ class Renderer:
         digest = hashlib.sha1(expression.encode()).hexdigest()[:8]
         return self.name("check", table, (digest,), None)
 
-    def table_body(self, table: Table) -> list[str]:
-        """Column definitions and table constraints of a CREATE TABLE."""
-        parts = [self.column_definition(table, c) for c in table.columns]
-        if table.primary_key is not None and not self.inline_primary_key(table):
-            name = table.primary_key.name
-            prefix = f"CONSTRAINT {self.q(name)} " if name and self.name_primary_key else ""
-            parts.append(f"{prefix}PRIMARY KEY ({self.qs(table.primary_key.columns)})")
-        for unique in table.uniques:
-            name = self.name("key", table.name, unique.columns, unique.name)
-            parts.append(f"CONSTRAINT {self.q(name)} UNIQUE ({self.qs(unique.columns)})")
-        for fk in table.foreign_keys:
-            parts.append(f"CONSTRAINT {self.q(self.fk_name(table.name, fk))} {self.references(fk)}")
-        for check in table.checks:
-            name = self.check_name(table.name, check.expression, check.name)
-            parts.append(f"CONSTRAINT {self.q(name)} CHECK ({check.expression})")
-        return parts
+    # Names for objects the desired schema leaves unnamed (a schema parsed from a file), so
+    # the statements of a plan do not depend on names the server would make up.
 
-    name_primary_key: ClassVar[bool] = True
-
-    def inline_primary_key(self, table: Table) -> bool:
-        return False
-
-    def column_definition(self, table: Table | None, column: Column) -> str:
-        raise NotImplementedError
-
-    def create_table_sql(self, table: Table, name: str | None = None) -> str:
-        body = ",\n    ".join(self.table_body(table))
+    def named_index(self, table: str, index: Index) -> Index:
         return (
-            f"CREATE TABLE {self.q(name or table.name)} (\n    {body}\n){self.table_suffix(table)}"
+            index
+            if index.name
+            else replace(index, name=self.name("idx", table, index.columns, None))
         )
 
-    def table_suffix(self, table: Table) -> str:
-        return ""
+    def named_foreign_key(self, table: str, fk: ForeignKey) -> ForeignKey:
+        return fk if fk.name else replace(fk, name=self.fk_name(table, fk))
+
+    def named_unique(self, table: str, unique: UniqueConstraint) -> UniqueConstraint:
+        if unique.name:
+            return unique
+        return replace(unique, name=self.name("key", table, unique.columns, None))
+
+    def named_check(self, table: str, check: CheckConstraint) -> CheckConstraint:
+        if check.name:
+            return check
+        return replace(check, name=self.check_name(table, check.expression, None))
+
+    def named(self, table: Table) -> Table:
+        """``table`` with every constraint and index named."""
+        n = table.name
+        return replace(
+            table,
+            uniques=tuple(self.named_unique(n, u) for u in table.uniques),
+            foreign_keys=tuple(self.named_foreign_key(n, fk) for fk in table.foreign_keys),
+            checks=tuple(self.named_check(n, c) for c in table.checks),
+            indexes=tuple(self.named_index(n, ix) for ix in table.indexes),
+        )
+
+    def table_of(self, name: str) -> Table:
+        """The desired definition of ``name`` (the DDL layer takes tables, not names)."""
+        plan = getattr(self, "plan", None)
+        table = plan.desired.table(name) if plan is not None else None
+        return table if table is not None else Table(name)
+
+    def column_definition(self, table: str, column: Column) -> str:
+        """A column added to or changed in the existing table ``table``."""
+        return self.ddl.column_definition(None, column)
 
     def create_index_sql(self, table: str, index: Index) -> str:
-        name = self.name("idx", table, index.columns, index.name)
-        unique = "UNIQUE " if index.unique else ""
-        using = f" USING {index.method}" if index.method else ""
-        where = f" WHERE {index.where}" if index.where else ""
-        return (
-            f"CREATE {unique}INDEX {self.q(name)} ON {self.q(table)}{using} "
-            f"({self.index_columns(index)}){where}"
-        )
+        return self.ddl.create_index(self.table_of(table), self.named_index(table, index))
+
+    # --- ops that create things: the DDL layer's statements ---------------------------------
+
+    def op_create_table(self, op: o.CreateTable) -> list[Any]:
+        return list(self.ddl.table_statements(self.named(op.definition)))
+
+    def op_create_index(self, op: o.CreateIndex) -> list[Any]:
+        return [self.create_index_sql(op.table, op.index)]
+
+    def op_add_foreign_key(self, op: o.AddForeignKey) -> list[Any]:
+        fk = self.named_foreign_key(op.table, op.foreign_key)
+        return [self.ddl.add_foreign_key(self.table_of(op.table), fk)]
+
+    def op_add_column(self, op: o.AddColumn) -> list[Any]:
+        out: list[Any] = [
+            f"ALTER TABLE {self.q(op.table)} ADD COLUMN {self.column_definition(op.table, op.column)}"
+        ]
+        out.extend(self.column_comment_sql(op.table, op.column, created=True))
+        return out
 
     # --- ops every dialect spells the same ------------------------------------------------
 
-    def op_create_table(self, op: o.CreateTable) -> list[Any]:
-        out: list[Any] = [self.create_table_sql(op.definition)]
-        out.extend(self.create_index_sql(op.table, ix) for ix in op.definition.indexes)
-        out.extend(self.table_comment_sql(op.table, op.definition.comment, created=True))
-        for column in op.definition.columns:
-            out.extend(self.column_comment_sql(op.table, column, created=True))
-        return out
-
     def op_drop_table(self, op: o.DropTable) -> list[Any]:
-        return [f"DROP TABLE {self.q(op.table)}"]
+        return [self.ddl.drop_table(Table(op.table))]
+
+    def op_drop_index(self, op: o.DropIndex) -> list[Any]:
+        index = replace(op.index, name=self.live_name(op.index.name, op))
+        return [self.ddl.drop_index(Table(op.table), index)]
+
+    def live_name(self, name: str | None, op: o.Op) -> str:
+        """The name of an existing object ``op`` drops: it comes from the database."""
+        if not name:
+            raise UnsupportedChangeError(
+                f"cannot {op.describe()}: its name is unknown (read the current schema from "
+                "the database, not from a file)"
+            )
+        return name
+
+    def op_rename_table(self, op: o.RenameTable) -> list[Any]:
+        return [f"ALTER TABLE {self.q(op.table)} RENAME TO {self.q(op.new_name)}"]
 
     def op_rename_column(self, op: o.RenameColumn) -> list[Any]:
         return [
             f"ALTER TABLE {self.q(op.table)} RENAME COLUMN {self.q(op.old_name)} TO {self.q(op.new_name)}"
         ]
 
-    def op_add_column(self, op: o.AddColumn) -> list[Any]:
-        out: list[Any] = [
-            f"ALTER TABLE {self.q(op.table)} ADD COLUMN {self.column_definition(None, op.column)}"
-        ]
-        out.extend(self.column_comment_sql(op.table, op.column, created=True))
-        return out
-
     def op_drop_column(self, op: o.DropColumn) -> list[Any]:
         return [f"ALTER TABLE {self.q(op.table)} DROP COLUMN {self.q(op.column.name)}"]
-
-    def op_create_index(self, op: o.CreateIndex) -> list[Any]:
-        return [self.create_index_sql(op.table, op.index)]
-
-    def op_add_foreign_key(self, op: o.AddForeignKey) -> list[Any]:
-        name = self.fk_name(op.table, op.foreign_key)
-        return [
-            f"ALTER TABLE {self.q(op.table)} ADD CONSTRAINT {self.q(name)} {self.references(op.foreign_key)}"
-        ]
 
     def op_add_unique(self, op: o.AddUnique) -> list[Any]:
         name = self.name("key", op.table, op.unique.columns, op.unique.name)

@@ -9,104 +9,22 @@ from typing import Any
 from fastapp.db import ops as o
 from fastapp.db.migrate import UnsupportedChangeError
 from fastapp.db.render.base import Renderer
-from fastapp.db.schema import Column, Index, Table
+from fastapp.db.schema import Index
 
 
 class MySQLRenderer(Renderer):
     dialect_name = "mysql"
-    quote_char = "`"
-    max_identifier = 64
-    name_primary_key = False
-    type_names = {
-        "tinyint": "TINYINT",
-        "smallint": "SMALLINT",
-        "mediumint": "MEDIUMINT",
-        "integer": "INT",
-        "bigint": "BIGINT",
-        "boolean": "BOOL",
-        "decimal": "DECIMAL",
-        "real": "FLOAT",
-        "double": "DOUBLE",
-        "char": "CHAR",
-        "varchar": "VARCHAR",
-        "binary": "BINARY",
-        "varbinary": "VARBINARY",
-        "tinytext": "TINYTEXT",
-        "text": "TEXT",
-        "mediumtext": "MEDIUMTEXT",
-        "longtext": "LONGTEXT",
-        "tinyblob": "TINYBLOB",
-        "blob": "BLOB",
-        "mediumblob": "MEDIUMBLOB",
-        "longblob": "LONGBLOB",
-        "date": "DATE",
-        "time": "TIME",
-        "datetime": "DATETIME",
-        "timestamp": "TIMESTAMP",
-        "year": "YEAR",
-        "json": "JSON",
-        "enum": "ENUM",
-        "set": "SET",
-        "bit": "BIT",
-        "uuid": "UUID",
-    }
-
-    def column_type(self, column: Column) -> str:
-        text = super().column_type(column)
-        if column.unsigned:
-            text += " UNSIGNED"
-        if column.collation:
-            text += f" COLLATE {column.collation}"
-        return text
-
-    def column_definition(self, table: Table | None, column: Column) -> str:
-        text = f"{self.q(column.name)} {self.column_type(column)}"
-        if column.generated is not None:
-            text += f" GENERATED ALWAYS AS ({column.generated}) STORED"
-        else:
-            text += " NULL" if column.nullable else " NOT NULL"
-        if column.default is not None:
-            text += f" DEFAULT {column.default}"
-        if column.autoincrement:
-            text += " AUTO_INCREMENT"
-        if column.comment is not None:
-            text += f" COMMENT {self.literal(column.comment)}"
-        return text
-
-    def literal(self, text: str) -> str:
-        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
-
-    def table_suffix(self, table: Table) -> str:
-        options = dict(table.options)
-        parts = []
-        if "engine" in options:
-            parts.append(f"ENGINE={options['engine']}")
-        if "charset" in options:
-            parts.append(f"DEFAULT CHARSET={options['charset']}")
-        if "collation" in options:
-            parts.append(f"COLLATE={options['collation']}")
-        if table.comment is not None:
-            parts.append(f"COMMENT={self.literal(table.comment)}")
-        return (" " + " ".join(parts)) if parts else ""
 
     def create_index_sql(self, table: str, index: Index) -> str:
-        if index.where:
-            raise UnsupportedChangeError(
-                f"{table}: MySQL/MariaDB have no partial indexes (WHERE {index.where}); "
-                "index the whole column or drop the condition from the desired schema"
-            )
-        name = self.name("idx", table, index.columns, index.name)
-        unique = "UNIQUE " if index.unique else ""
-        using = f" USING {index.method.upper()}" if index.method else ""
-        return f"CREATE {unique}INDEX {self.q(name)} ON {self.q(table)} ({self.index_columns(index)}){using}"
+        _no_partial(table, index)
+        return super().create_index_sql(table, index)
 
     # --- ops ------------------------------------------------------------------------------
 
     def op_create_table(self, op: o.CreateTable) -> list[Any]:
-        # Table and column comments live inside CREATE TABLE here.
-        out: list[Any] = [self.create_table_sql(op.definition)]
-        out.extend(self.create_index_sql(op.table, ix) for ix in op.definition.indexes)
-        return out
+        for index in op.definition.indexes:
+            _no_partial(op.table, index)
+        return super().op_create_table(op)
 
     def op_rename_table(self, op: o.RenameTable) -> list[Any]:
         return [f"RENAME TABLE {self.q(op.table)} TO {self.q(op.new_name)}"]
@@ -127,15 +45,12 @@ class MySQLRenderer(Renderer):
 
     def op_alter_column(self, op: o.AlterColumn) -> list[Any]:
         return [
-            f"ALTER TABLE {self.q(op.table)} MODIFY COLUMN {self.column_definition(None, op.new)}"
+            f"ALTER TABLE {self.q(op.table)} MODIFY COLUMN {self.column_definition(op.table, op.new)}"
         ]
-
-    def op_drop_index(self, op: o.DropIndex) -> list[Any]:
-        return [f"DROP INDEX {self.q(self._named(op.index.name, op))} ON {self.q(op.table)}"]
 
     def op_drop_unique(self, op: o.DropUnique) -> list[Any]:
         return [
-            f"ALTER TABLE {self.q(op.table)} DROP INDEX {self.q(self._named(op.unique.name, op))}"
+            f"ALTER TABLE {self.q(op.table)} DROP INDEX {self.q(self.live_name(op.unique.name, op))}"
         ]
 
     def op_drop_foreign_key(self, op: o.DropForeignKey) -> list[Any]:
@@ -156,7 +71,7 @@ class MySQLRenderer(Renderer):
 
     def op_drop_check(self, op: o.DropCheck) -> list[Any]:
         return [
-            f"ALTER TABLE {self.q(op.table)} DROP CONSTRAINT {self.q(self._named(op.check.name, op))}"
+            f"ALTER TABLE {self.q(op.table)} DROP CONSTRAINT {self.q(self.live_name(op.check.name, op))}"
         ]
 
     def op_set_primary_key(self, op: o.SetPrimaryKey) -> list[Any]:
@@ -178,13 +93,13 @@ class MySQLRenderer(Renderer):
             parts.append(f"COLLATE={new['collation']}")
         return [f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}"] if parts else []
 
-    def _named(self, name: str | None, op: o.Op) -> str:
-        if not name:
-            raise UnsupportedChangeError(
-                f"cannot {op.describe()}: its name is unknown (read the current schema from "
-                "the database, not from a file)"
-            )
-        return name
+
+def _no_partial(table: str, index: Index) -> None:
+    if index.where:
+        raise UnsupportedChangeError(
+            f"{table}: MySQL/MariaDB have no partial indexes (WHERE {index.where}); "
+            "index the whole column or drop the condition from the desired schema"
+        )
 
 
 renderer = MySQLRenderer()

@@ -11,19 +11,16 @@ collapse into that one rebuild from the current table to the desired one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastapp.db import ops as o
-from fastapp.db.migrate import UnsupportedChangeError
 from fastapp.db.render.base import AFTER, BEFORE, INSIDE, Renderer, RenderOptions, Statement
-from fastapp.db.schema import Column, Table
+from fastapp.db.schema import Column
 
 if TYPE_CHECKING:
     from fastapp.db.migrate import Plan
 
-#: Defaults SQLite accepts without parentheses.
-_BARE_DEFAULTS = {"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "TRUE", "FALSE", "NULL"}
 #: Ops SQLite performs in place; anything else on an existing table means a rebuild.
 _NATIVE = {
     "create_table",
@@ -40,49 +37,6 @@ REBUILD_PREFIX = "_fastapp_new_"
 class SQLiteRenderer(Renderer):
     dialect_name = "sqlite"
     length_function = "LENGTH"
-    type_names = {"double": "DOUBLE", "boolean": "BOOLEAN"}
-
-    def column_definition(self, table: Table | None, column: Column) -> str:
-        text = f"{self.q(column.name)} {self.column_type(column)}"
-        if (
-            table is not None
-            and self.inline_primary_key(table)
-            and table.primary_key.columns == (column.name,)
-        ):
-            text += " PRIMARY KEY AUTOINCREMENT"
-        if not column.nullable:
-            text += " NOT NULL"
-        if column.default is not None:
-            text += f" DEFAULT {self.default_sql(column.default)}"
-        if column.collation:
-            text += f" COLLATE {column.collation}"
-        if column.generated is not None:
-            text += f" GENERATED ALWAYS AS ({column.generated}) STORED"
-        return text
-
-    def default_sql(self, default: str) -> str:
-        bare = (
-            default.upper() in _BARE_DEFAULTS
-            or default.startswith("'")
-            or default.lstrip("-").replace(".", "", 1).isdigit()
-        )
-        return default if bare else f"({default})"
-
-    def inline_primary_key(self, table: Table) -> bool:
-        pk = table.primary_key
-        if pk is None or len(pk.columns) != 1:
-            return False
-        column = table.column(pk.columns[0])
-        return column is not None and column.autoincrement
-
-    def table_suffix(self, table: Table) -> str:
-        options = dict(table.options)
-        flags = [
-            words
-            for key, words in (("without_rowid", "WITHOUT ROWID"), ("strict", "STRICT"))
-            if str(options.get(key, "")).lower() in ("1", "true", "yes")
-        ]
-        return (" " + ", ".join(flags)) if flags else ""
 
     # --- the plan -------------------------------------------------------------------------
 
@@ -145,15 +99,14 @@ class SQLiteRenderer(Renderer):
             if c.generated is None and column_source.get(c.name, c.name) in have
         ]
         temp = f"{REBUILD_PREFIX}{name}"
+        named = self.named(desired)
         steps: list[Any] = [
-            f"CREATE TABLE {self.q(temp)} (\n    "
-            + ",\n    ".join(self.table_body(desired))
-            + f"\n){self.table_suffix(desired)}",
+            self.ddl.create_table(replace(named, name=temp)),
             f"INSERT INTO {self.q(temp)} ({self.qs([n for n, _ in pairs])}) "
             f"SELECT {self.qs([s for _, s in pairs])} FROM {self.q(source_name)}",
             f"DROP TABLE {self.q(source_name)}",
             f"ALTER TABLE {self.q(temp)} RENAME TO {self.q(name)}",
-            *(self.create_index_sql(name, ix) for ix in desired.indexes),
+            *(self.ddl.create_index(named, ix) for ix in named.indexes),
         ]
         op = RebuildTable(name, first.describe(), _worst(plan, name, source_name))
         statements = [Statement(s, op) for s in steps]
@@ -168,19 +121,6 @@ class SQLiteRenderer(Renderer):
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = "
             f"{self.literal(table)} ORDER BY name"
         )
-
-    # --- native ops -----------------------------------------------------------------------
-
-    def op_rename_table(self, op: o.RenameTable) -> list[Any]:
-        return [f"ALTER TABLE {self.q(op.table)} RENAME TO {self.q(op.new_name)}"]
-
-    def op_drop_index(self, op: o.DropIndex) -> list[Any]:
-        if not op.index.name:
-            raise UnsupportedChangeError(
-                f"cannot {op.describe()}: its name is unknown (read the current schema from "
-                "the database, not from a file)"
-            )
-        return [f"DROP INDEX {self.q(op.index.name)}"]
 
 
 def _addable(column: Column) -> bool:
