@@ -288,7 +288,7 @@ class PostgresScratch(Scratch):
         "SELECT version() UNION ALL SELECT current_setting('server_encoding') UNION ALL "
         "SELECT string_agg(extname || extversion, ',' ORDER BY extname) FROM pg_extension"
     )
-    BATCH_LIMIT = 1200
+    BATCH_LIMIT = 100
     #: Connections creating tables at once (the server's catalog work runs on several cores).
     WORKERS = 3
     #: Statements per committed batch, at most; fewer when the lock table is small.

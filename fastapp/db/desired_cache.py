@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import fields, is_dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fastapp.db.schema import Schema, Table
 
@@ -76,7 +78,7 @@ def store(entry: str, schema: Schema, *, prune: bool = True) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         temp = folder / f".{entry}.{os.getpid()}.tmp"
-        temp.write_text(json.dumps(schema.to_dict()), encoding="utf-8")
+        temp.write_text(json.dumps(_plain(schema)), encoding="utf-8")
         temp.replace(folder / f"{entry}.json")
         if not prune:
             return
@@ -85,6 +87,24 @@ def store(entry: str, schema: Schema, *, prune: bool = True) -> None:
             old.unlink(missing_ok=True)
     except OSError:
         return
+
+
+def _plain(value: Any) -> Any:
+    """What ``Schema.to_dict`` gives (``dataclasses.asdict``), without its per-value deep
+    copies: a first run stores every table, and ``asdict`` took 3 ms per table."""
+    names = _FIELDS.get(type(value))
+    if names is None and is_dataclass(value):
+        names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def load_table(entry: str) -> Table | None:
