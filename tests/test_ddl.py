@@ -252,3 +252,26 @@ def test_generated_names_count_bytes_not_characters():
     t = table("名前" * 20)
     name = get_ddl("postgres").index_name(t, Index(("列",)))
     assert len(name.encode()) <= 63
+
+
+def test_mysql_on_update_and_prefix_lengths():
+    my = get_ddl("mysql")
+    column = Column(
+        "at",
+        "timestamp",
+        precision=3,
+        default="CURRENT_TIMESTAMP(3)",
+        on_update="CURRENT_TIMESTAMP(3)",
+    )
+    assert my.column_definition(table("t"), column) == (
+        "`at` TIMESTAMP(3) NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)"
+    )
+    index = Index(("a", "b"), lengths=(10, None), name="ab")
+    assert my.create_index(table("t"), index) == "CREATE INDEX `ab` ON `t` (`a`(10), `b`)"
+    t = Table(
+        "t",
+        (ID,),
+        PrimaryKey(("id",)),
+        indexes=(Index(("a",), unique=True, lengths=(5,), name="u"),),
+    )
+    assert "UNIQUE KEY `u` (`a`(5))" in my.create_table(t)

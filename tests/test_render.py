@@ -230,3 +230,28 @@ def test_unknown_dialect():
 
     with pytest.raises(FastappError, match="no SQL renderer"):
         get_renderer("oracle")
+
+
+def test_mysql_on_update_change_is_a_modify_column():
+    plain = Column("at", "datetime", default="CURRENT_TIMESTAMP()")
+    updating = Column(
+        "at", "datetime", default="CURRENT_TIMESTAMP()", on_update="CURRENT_TIMESTAMP()"
+    )
+    assert sql("mysql", [table("t", plain)], [table("t", updating)]) == [
+        "ALTER TABLE `t` MODIFY COLUMN `at` DATETIME DEFAULT CURRENT_TIMESTAMP() "
+        "ON UPDATE CURRENT_TIMESTAMP()"
+    ]
+    assert sql("mysql", [table("t", updating)], [table("t", plain)]) == [
+        "ALTER TABLE `t` MODIFY COLUMN `at` DATETIME DEFAULT CURRENT_TIMESTAMP()"
+    ]
+
+
+def test_mysql_prefix_length_change_recreates_the_index():
+    short = Index(("name",), lengths=(5,), name="t_name")
+    longer = Index(("name",), lengths=(10,), name="t_name")
+    assert sql(
+        "mysql", [table("t", NAME, indexes=(short,))], [table("t", NAME, indexes=(longer,))]
+    ) == [
+        "DROP INDEX `t_name` ON `t`",
+        "CREATE INDEX `t_name` ON `t` (`name`(10))",
+    ]

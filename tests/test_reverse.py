@@ -631,3 +631,46 @@ def test_generated_module_imports_and_tortoise_builds_its_schema(tmp_path, monke
     assert 'CREATE TABLE "post_tag"' in sql  # made by the ManyToManyField
     assert "\"Mixed Case\" VARCHAR(5) DEFAULT 'x'" in sql
     assert '"reviewer_email" VARCHAR(100) REFERENCES "users" ("email")' in sql
+
+
+def test_mysql_on_update_current_timestamp_becomes_auto_now():
+    source = generate(
+        table(
+            "page",
+            pk_id(),
+            Column(
+                "changed",
+                "datetime",
+                precision=6,
+                nullable=False,
+                default="CURRENT_TIMESTAMP(6)",
+                on_update="CURRENT_TIMESTAMP(6)",
+            ),
+            Column("touched", "datetime", on_update="CURRENT_TIMESTAMP()"),
+            Column("n", "integer", on_update="1"),
+        ),
+        dialect="mysql",
+    )
+    assert "changed = fields.DatetimeField(auto_now=True, db_default=Now())" in source
+    assert "auto_now=True" in line_of(source, "touched")
+    assert "auto_now_add" not in source
+    assert "TODO: ON UPDATE 1 not expressible" in line_of(source, "n")
+
+
+def test_mysql_prefix_index_stays_a_todo():
+    source = generate(
+        table(
+            "doc",
+            pk_id(),
+            Column("title", "varchar", length=200),
+            Column("slug", "varchar", length=100),
+            indexes=(
+                Index(("title", "slug"), lengths=(20, None), name="doc_ts"),
+                Index(("slug",), unique=True, lengths=(30,), name="doc_slug"),
+            ),
+        ),
+        dialect="mysql",
+    )
+    assert "with prefix lengths title(20)" in source
+    assert "with prefix lengths slug(30)" in source
+    assert "indexes =" not in source and "unique=True" not in source

@@ -58,9 +58,11 @@ def comparable(table: Table, dialect: str) -> Table:
     pk = table.primary_key.columns if table.primary_key else ()
     columns = (
         # SQLite lets a primary-key column be declared without NOT NULL; Tortoise says it.
-        dataclasses.replace(c, nullable=False, comment=_comment(dialect, c.comment))
+        # ON UPDATE CURRENT_TIMESTAMP becomes auto_now=True, which Tortoise applies in Python
+        # and does not write into the table.
+        dataclasses.replace(c, nullable=False, comment=_comment(dialect, c.comment), on_update=None)
         if (c.name,) == pk
-        else dataclasses.replace(c, comment=_comment(dialect, c.comment))
+        else dataclasses.replace(c, comment=_comment(dialect, c.comment), on_update=None)
         for c in table.columns
     )
     return dataclasses.replace(

@@ -26,7 +26,9 @@ def post_table(**overrides):
         primary_key=PrimaryKey(("id",), name="post_pkey"),
         uniques=(UniqueConstraint(("title",), name="post_title_key"),),
         indexes=(Index(("title", "price"), name="idx_a"), Index(("price",), unique=True, name="b")),
-        foreign_keys=(ForeignKey(("author_id",), "user", ("id",), on_delete="CASCADE", name="fk1"),),
+        foreign_keys=(
+            ForeignKey(("author_id",), "user", ("id",), on_delete="CASCADE", name="fk1"),
+        ),
         checks=(CheckConstraint("price > 0", name="c1"),),
         comment="Posts",
     )
@@ -72,3 +74,24 @@ def test_helpers():
     assert table.column("nope") is None
     assert table.references == {"user"}
     assert Schema("sqlite", (table,)).only(["nope"]).tables == ()
+
+
+def test_on_update_and_prefix_lengths_default_to_nothing_and_round_trip():
+    from fastapp.db.schema import Index
+
+    col = Column("at", "datetime", on_update="CURRENT_TIMESTAMP()")
+    ix = Index(("a", "b"), lengths=(10, None), name="ab")
+    schema = Schema(
+        "mysql", (Table("t", (col, Column("a", "text"), Column("b", "integer")), indexes=(ix,)),)
+    )
+    assert Schema.from_dict(schema.to_dict()) == schema
+    assert Column("at", "datetime") != col and Index(("a", "b")) != ix
+    old = schema.to_dict()
+    for c in old["tables"][0]["columns"]:
+        del c["on_update"]
+    for i in old["tables"][0]["indexes"]:
+        del i["lengths"]
+    loaded = Schema.from_dict(old)
+    assert (
+        loaded.tables[0].columns[0].on_update is None and loaded.tables[0].indexes[0].lengths == ()
+    )

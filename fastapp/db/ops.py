@@ -202,6 +202,7 @@ COLUMN_ASPECTS = (
     "type",
     "nullable",
     "default",
+    "on_update",
     "autoincrement",
     "comment",
     "collation",
@@ -262,6 +263,12 @@ class AlterColumn(Op):
             elif aspect == "default":
                 parts.append(
                     "drop default" if self.new.default is None else f"default {self.new.default}"
+                )
+            elif aspect == "on_update":
+                parts.append(
+                    "drop ON UPDATE"
+                    if self.new.on_update is None
+                    else f"ON UPDATE {self.new.on_update}"
                 )
             elif aspect == "autoincrement":
                 parts.append("auto-increment" if self.new.autoincrement else "no auto-increment")

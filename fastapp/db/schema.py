@@ -94,6 +94,9 @@ class Column:
     #: Generated column expression (normalized text), stored or virtual.
     generated: str | None = None
     known_type: bool = True
+    #: Expression the backend stores on every UPDATE of the row (normalized text; MySQL
+    #: ``ON UPDATE CURRENT_TIMESTAMP``). None everywhere else.
+    on_update: str | None = None
 
     @property
     def type_text(self) -> str:
@@ -130,6 +133,9 @@ class Index:
     where: str | None = None
     orders: tuple[str | None, ...] = ()
     expressions: tuple[bool, ...] = ()
+    #: Prefix length per column where only a prefix is indexed (MySQL ``col(10)``); empty
+    #: when no column has one.
+    lengths: tuple[int | None, ...] = ()
     name: str | None = field(default=None, compare=False)
 
 
@@ -196,6 +202,7 @@ def _index_key(index: Index) -> tuple:
         index.where or "",
         tuple(o or "" for o in index.orders),
         index.expressions,
+        tuple(n or 0 for n in index.lengths),
     )
 
 

@@ -177,7 +177,13 @@ def _single_pk(table: Table) -> str | None:
 
 
 def _plain(index: Index) -> bool:
-    return not (index.method or index.where or any(index.orders) or any(index.expressions))
+    return not (
+        index.method
+        or index.where
+        or any(index.orders)
+        or any(index.expressions)
+        or any(index.lengths)
+    )
 
 
 def _unique_columns(table: Table) -> set[tuple[str, ...]]:
@@ -252,6 +258,11 @@ def _index_todo(index: Index) -> str:
     text += f" USING {index.method}" if index.method else ""
     text += f" WHERE {index.where}" if index.where else ""
     text += " with DESC columns" if any(index.orders) else ""
+    if any(index.lengths):
+        prefixes = ", ".join(
+            f"{c}({n})" for c, n in zip(index.columns, index.lengths, strict=False) if n
+        )
+        text += f" with prefix lengths {prefixes}"
     if any(index.expressions):
         text += " (an expression index)"
     elif _plain(index) and not _index_safe(index.columns):
@@ -512,7 +523,13 @@ class _Builder:
         return attr
 
     def _index(self, table: Table, index: Index, kinds: dict[str, str], attr) -> str | None:
-        if index.where or any(index.orders) or any(index.expressions) or index.unique:
+        if (
+            index.where
+            or any(index.orders)
+            or any(index.expressions)
+            or any(index.lengths)
+            or index.unique
+        ):
             return None  # (a plain unique index never gets here: it is unique/unique_together)
         if not _index_safe(index.columns):
             return None
@@ -573,7 +590,17 @@ class _Builder:
         spec.kwargs.extend((k, _py(v)) for k, v in ftype.args)
         if column.nullable and not is_pk:
             spec.kwargs.append(("null", "True"))
-        spec.kwargs.extend(self._default(column, ftype.field, enum))
+        defaults = self._default(column, ftype.field, enum)
+        if column.on_update is not None:
+            if ftype.field == "DatetimeField" and _NOW.fullmatch(column.on_update.strip()):
+                # Tortoise sets auto_now fields on every save; it writes no ON UPDATE clause.
+                defaults = [
+                    ("auto_now", "True"),
+                    *(kv for kv in defaults if kv[0] != "auto_now_add"),
+                ]
+            else:
+                self._todo(spec.comments, f"ON UPDATE {column.on_update} not expressible")
+        spec.kwargs.extend(defaults)
         if not is_pk and (column.name,) in uniques and ftype.field not in NOT_INDEXABLE:
             spec.kwargs.append(("unique", "True"))
         elif not is_pk and column.name in single_index and ftype.field not in NOT_INDEXABLE:

@@ -185,6 +185,8 @@ class DDL:
         column = index.columns[position]
         is_expression = index.expressions and index.expressions[position]
         text = f"({column})" if is_expression else self.quote(column)
+        if index.lengths and index.lengths[position]:
+            text += f"({index.lengths[position]})"
         if index.orders and index.orders[position]:
             text += f" {index.orders[position]}"
         return text

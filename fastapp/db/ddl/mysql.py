@@ -48,7 +48,7 @@ class MySQLDDL(DDL):
         return "NOT NULL"
 
     def column_suffix(self, table: Table | None, column: Column) -> list[str]:
-        parts = []
+        parts = [f"ON UPDATE {column.on_update}"] if column.on_update else []
         if column.autoincrement:
             parts.append("AUTO_INCREMENT")
         if column.comment is not None:

@@ -12,6 +12,7 @@ from fastapp.db.normalize import (
     index_shape,
     is_json_check,
     normalize_comment,
+    normalize_default,
     normalize_expression,
     normalize_fk_action,
     normalize_index_method,
@@ -150,10 +151,7 @@ class Dumper(BaseDumper):
                 if spec.type == "longtext" and is_json_check(check[2], col):
                     spec = TypeSpec("json")
                     json_checks.add(check[1])
-            if "on update" in extra.lower():
-                self.warn(
-                    f"{name}.{col}: '{extra}' is not represented in the schema and is not exported"
-                )
+            on_update = _on_update(extra)
             generated = None
             default = self._default(catalog, raw_default, extra, spec)
             if "GENERATED" in extra.upper() and gen:
@@ -171,6 +169,7 @@ class Dumper(BaseDumper):
                     generated=generated,
                     comment=col_comment,
                     collation=col_coll if keep_collation else None,
+                    on_update=on_update,
                 )
             )
         fks = self._foreign_keys(catalog.foreign_keys.get(name, ()))
@@ -183,13 +182,18 @@ class Dumper(BaseDumper):
                 r[3] if r[3] is not None else normalize_expression("mysql", r[7]) for r in rows
             )
             exprs = [r[3] is None for r in rows]
-            if any(r[4] is not None for r in rows):
-                self.warn(f"{name}: index {index_name!r} has a prefix length, which is dropped")
+            lengths = tuple(int(r[4]) if r[4] is not None else None for r in rows)
+            lengths = lengths if any(lengths) else ()
             method = normalize_index_method(rows[0][6])
             unique = rows[0][2] in (0, "0")
             if index_name == "PRIMARY":
+                if lengths:
+                    self.warn(
+                        f"{name}: primary key prefix lengths {lengths} are not represented; "
+                        "the whole columns are exported"
+                    )
                 primary_key = PrimaryKey(cols, name=None)
-            elif unique and method is None and not any(exprs):
+            elif unique and method is None and not any(exprs) and not lengths:
                 uniques.append(UniqueConstraint(cols, name=index_name))
             elif (index_name, cols) in implicit and not unique:
                 continue
@@ -202,6 +206,7 @@ class Dumper(BaseDumper):
                         method=method,
                         orders=orders,
                         expressions=expressions,
+                        lengths=lengths,
                         name=index_name,
                     )
                 )
@@ -253,3 +258,13 @@ def _options(engine: str | None, collation: str | None) -> tuple[tuple[str, str]
         options.append(("charset", collation.split("_", 1)[0]))
         options.append(("collation", collation))
     return tuple(options)
+
+
+def _on_update(extra: str) -> str | None:
+    """The expression of ``on update ...`` in a column's EXTRA (MariaDB: ``on update
+    current_timestamp()``; MySQL 8: ``DEFAULT_GENERATED on update CURRENT_TIMESTAMP``),
+    normalized like a default so both servers' spellings compare equal."""
+    at = extra.lower().find("on update ")
+    if at < 0:
+        return None
+    return normalize_default("mysql", extra[at + len("on update ") :].strip())
