@@ -82,6 +82,7 @@ def store(entry: str, schema: Schema, *, prune: bool = True) -> None:
         temp.replace(folder / f"{entry}.json")
         if not prune:
             return
+        _TABLES.clear()  # a whole schema comes last: its tables are not needed again
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-MAX_ENTRIES]:
             old.unlink(missing_ok=True)
@@ -91,7 +92,18 @@ def store(entry: str, schema: Schema, *, prune: bool = True) -> None:
 
 def _plain(value: Any) -> Any:
     """What ``Schema.to_dict`` gives (``dataclasses.asdict``), without its per-value deep
-    copies: a first run stores every table, and ``asdict`` took 3 ms per table."""
+    copies: a first run stores every table, and ``asdict`` took 3 ms per table. A table
+    already stored on its own is not converted again for the whole schema."""
+    if isinstance(value, Table):
+        seen = _TABLES.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        plain = _TABLES[id(value)] = (value, _fields_plain(value))
+        return plain[1]
+    return _fields_plain(value)
+
+
+def _fields_plain(value: Any) -> Any:
     names = _FIELDS.get(type(value))
     if names is None and is_dataclass(value):
         names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))
@@ -105,6 +117,8 @@ def _plain(value: Any) -> Any:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+#: Tables converted in this process, by id (the table is kept, so the id stays its own).
+_TABLES: dict[int, tuple[Table, Any]] = {}
 
 
 def load_table(entry: str) -> Table | None:
