@@ -350,7 +350,10 @@ class PostgresScratch(Scratch):
         async with AsyncExitStack() as stack:
             try:
                 (slots,) = await cfg.dialect.fetch_scalar_list(conn, self._LOCK_SLOTS_SQL)
-                batch = max(1, min(self.BATCH, slots // (self.WORKERS * self.LOCKS_PER_STATEMENT)))
+                # Half the lock table at most, shared by the workers: other sessions need some.
+                batch = max(
+                    1, min(self.BATCH, slots // (2 * self.WORKERS * self.LOCKS_PER_STATEMENT))
+                )
                 levels = _levels(ddl, statements)
                 for _ in range(min(self.WORKERS, max(len(level) for level in levels)) - 1):
                     workers.append(await stack.enter_async_context(raw_connection(cfg)))
@@ -375,7 +378,7 @@ class PostgresScratch(Scratch):
                     await self._drop(conn, namespace)
                 else:  # no shared locks between the groups: dropped side by side
                     await _all(
-                        self._drop(w, namespace, tables)
+                        self._drop(w, namespace, tables, step=max(1, batch // 2))
                         for w, tables in zip(workers, groups, strict=True)
                     )
                     await conn.execute(f'DROP SCHEMA "{namespace}" CASCADE')
@@ -394,7 +397,9 @@ class PostgresScratch(Scratch):
                         raise ddl.error(line, statement, exc) from exc
                 raise
 
-    async def _drop(self, conn: Any, namespace: str, tables: list[str] | None = None) -> None:
+    async def _drop(
+        self, conn: Any, namespace: str, tables: list[str] | None = None, step: int = 0
+    ) -> None:
         """Drop ``tables`` (all the scratch schema's, and the schema itself, by default) in
         committed batches: dropping everything at once would need a lock per object."""
         await conn.execute("RESET search_path")
@@ -408,7 +413,7 @@ class PostgresScratch(Scratch):
             )
             tables = [r[0] for r in rows]
         names = [f'"{namespace}"."{t.replace(chr(34), chr(34) * 2)}"' for t in tables]
-        step = max(1, self.BATCH // 3)
+        step = step or max(1, self.BATCH // 3)
         for start in range(0, len(names), step):
             await conn.execute(
                 f"DROP TABLE IF EXISTS {', '.join(names[start : start + step])} CASCADE"
