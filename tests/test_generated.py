@@ -52,3 +52,37 @@ def test_split_keeps_semicolons_inside_strings_and_comments(dialect):
 
 def test_split_drops_empty_statements():
     assert split_statements(";;SELECT 1;; ;", "sqlite") == ["SELECT 1"]
+
+
+def test_split_mysql_backslash_escaped_quote():
+    sql = r"CREATE TABLE t (x INT COMMENT 'it\'s; here'); SELECT 'a\\'; SELECT 2"
+    assert split_statements(sql, "mysql") == [
+        r"CREATE TABLE t (x INT COMMENT 'it\'s; here')",
+        r"SELECT 'a\\'",
+        "SELECT 2",
+    ]
+
+
+def test_split_backslash_is_plain_text_in_standard_strings():
+    assert split_statements(r"SELECT 'a\'; SELECT 2", "sqlite") == [r"SELECT 'a\'", "SELECT 2"]
+    assert split_statements(r"SELECT E'a\'; b'; SELECT 'c\'", "postgres") == [
+        r"SELECT E'a\'; b'",
+        r"SELECT 'c\'",
+    ]
+
+
+def test_split_postgres_dollar_quoted_bodies_and_parameters():
+    body = "CREATE FUNCTION f() RETURNS int AS $fn$ BEGIN RETURN 1; END; $fn$ LANGUAGE plpgsql"
+    assert split_statements(f"{body}; DO $$ BEGIN PERFORM 1; END $$;", "postgres") == [
+        body,
+        "DO $$ BEGIN PERFORM 1; END $$",
+    ]
+    assert split_statements("SELECT $1; SELECT a$b", "postgres") == ["SELECT $1", "SELECT a$b"]
+
+
+def test_split_quoted_identifiers_and_unterminated_text():
+    assert split_statements('CREATE TABLE "a;b" (`c;d` INT); x', "mysql") == [
+        'CREATE TABLE "a;b" (`c;d` INT)',
+        "x",
+    ]
+    assert split_statements("SELECT 'open; string", "sqlite") == ["SELECT 'open; string"]

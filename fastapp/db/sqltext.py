@@ -1,37 +1,91 @@
-"""SQL text utilities built on sqlglot's tokenizer (never on regular expressions)."""
+"""Splitting SQL scripts into statements.
+
+A small scanner that knows where a semicolon is *not* a boundary: inside quoted strings and
+identifiers, comments, PostgreSQL dollar-quoted bodies, and (per dialect) backslash-escaped
+quotes. It never interprets the statements themselves. It replaces sqlglot's full tokenizer
+for this one job because splitting the DDL of a thousand models with it took over a second.
+"""
 
 from __future__ import annotations
 
-from functools import cache
-
-
-@cache
-def _tokenizer(dialect: str):
-    from sqlglot.dialects import Dialect
-
-    return Dialect.get_or_raise(dialect).tokenizer_class()
-
 
 def split_statements(sql: str, dialect: str) -> list[str]:
-    """Split a script into its statements, each without the trailing semicolon.
+    """Split a script into its statements, each stripped and without its semicolon.
 
     Semicolons inside strings, quoted identifiers and comments are not boundaries. Empty
-    statements (and comment-only tails) are dropped.
+    statements and comment-only tails are dropped.
     """
-    from sqlglot.tokens import TokenType
+    from fastapp.db.dialects import get_dialect
 
+    flags = get_dialect(dialect)
     statements: list[str] = []
     start = 0
-    tokens = _tokenizer(dialect).tokenize(sql)
-    seen_token = False
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if seen_token:
-                statements.append(sql[start : token.start].strip())
-            start = token.end + 1
-            seen_token = False
+    content = False  # anything but blanks and comments since ``start``
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == ";":
+            if content:
+                statements.append(sql[start:i].strip())
+            start, content, i = i + 1, False, i + 1
+        elif ch in "'\"`":
+            backslash = ch == "'" and (
+                flags.string_backslash_escapes
+                or (flags.escape_string_prefix and _has_e_prefix(sql, i))
+            )
+            content, i = True, _end_of_quoted(sql, i, ch, backslash)
+        elif ch == "-" and sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif ch == "/" and sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif ch == "$" and flags.dollar_quoted_strings and (tag := _dollar_tag(sql, i)):
+            end = sql.find(tag, i + len(tag))
+            content, i = True, n if end < 0 else end + len(tag)
         else:
-            seen_token = True
-    if seen_token and sql[start:].strip():
+            if not ch.isspace():
+                content = True
+            i += 1
+    if content:
         statements.append(sql[start:].strip())
     return statements
+
+
+def _end_of_quoted(sql: str, i: int, quote: str, backslash: bool) -> int:
+    """Index just past the quoted text opening at ``i`` (doubled quotes stay inside)."""
+    j = i + 1
+    while True:
+        k = sql.find(quote, j)
+        if k < 0:
+            return len(sql)
+        if backslash:
+            escapes, b = 0, k - 1
+            while b > i and sql[b] == "\\":
+                escapes, b = escapes + 1, b - 1
+            if escapes % 2:
+                j = k + 1
+                continue
+        if sql.startswith(quote, k + 1):
+            j = k + 2
+            continue
+        return k + 1
+
+
+def _has_e_prefix(sql: str, i: int) -> bool:
+    if i == 0 or sql[i - 1] not in "eE":
+        return False
+    return i == 1 or not (sql[i - 2].isalnum() or sql[i - 2] == "_")
+
+
+def _dollar_tag(sql: str, i: int) -> str | None:
+    """``$tag$`` (or ``$$``) opening at ``i``, else None (``$1`` parameters are not tags)."""
+    if i > 0 and (sql[i - 1].isalnum() or sql[i - 1] == "_"):
+        return None
+    end = sql.find("$", i + 1)
+    if end < 0:
+        return None
+    tag = sql[i + 1 : end]
+    if tag and not (tag.replace("_", "a").isalnum() and not tag[0].isdigit()):
+        return None
+    return sql[i : end + 1]

@@ -25,6 +25,12 @@ class Dialect:
     #: Catalog query returning one column ``name``: the tables of the connected database.
     list_tables_sql: ClassVar[str]
     identifier_quote: ClassVar[str] = '"'
+    #: A backslash escapes a quote inside every '...' string (MySQL's default sql_mode).
+    string_backslash_escapes: ClassVar[bool] = False
+    #: E'...' strings take backslash escapes (PostgreSQL).
+    escape_string_prefix: ClassVar[bool] = False
+    #: $tag$ ... $tag$ bodies (PostgreSQL functions and DO blocks).
+    dollar_quoted_strings: ClassVar[bool] = False
 
     def quote(self, identifier: str) -> str:
         q = self.identifier_quote

@@ -19,6 +19,7 @@ class MySQLDialect(Dialect):
     default_port = 3306
     supports_transactional_ddl = False
     identifier_quote = "`"
+    string_backslash_escapes = True
     list_tables_sql = (
         "SELECT table_name AS name FROM information_schema.tables "
         "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"

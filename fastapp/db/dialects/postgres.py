@@ -16,6 +16,8 @@ class PostgresDialect(Dialect):
     sqlglot_name = "postgres"
     default_port = 5432
     supports_transactional_ddl = True
+    escape_string_prefix = True
+    dollar_quoted_strings = True
     list_tables_sql = (
         "SELECT c.relname AS name FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
