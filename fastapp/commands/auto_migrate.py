@@ -137,10 +137,15 @@ def _callbacks(out, request):
     def ask_rename(proposal) -> bool:
         return typer.confirm(f"Was {proposal.describe()} a rename?", default=False)
 
+    last_op: list = [None]
+
     def progress(statement) -> None:
-        if not request.guided:
-            what = statement.op.describe() if statement.op else statement.sql
-            out.print(f"  \u2713 {what}", style="green", markup=False)
+        # One line per change: a SQLite rebuild runs several statements for one op.
+        if request.guided or (statement.op is not None and statement.op is last_op[0]):
+            return
+        last_op[0] = statement.op
+        what = statement.op.describe() if statement.op else statement.sql
+        out.print(f"  \u2713 {what}", style="green", markup=False)
 
     def planned(plan, statements) -> None:
         if request.guided:
