@@ -8,28 +8,18 @@ methods (``column_definition``, ``create_table``, ``create_index``, ``add_foreig
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-from fastapp.errors import DatabaseURLError
+from fastapp.db.dialects import dialect_module
 
 if TYPE_CHECKING:
     from fastapp.db.ddl.base import DDL
 
-_MODULES = {
-    "postgres": "fastapp.db.ddl.postgres",
-    "mysql": "fastapp.db.ddl.mysql",
-    "sqlite": "fastapp.db.ddl.sqlite",
-}
 _cache: dict[str, DDL] = {}
 
 
 def get_ddl(dialect_name: str) -> DDL:
     """The DDL renderer of ``dialect_name`` (``postgres``, ``mysql``, ``sqlite``)."""
     if dialect_name not in _cache:
-        if dialect_name not in _MODULES:
-            raise DatabaseURLError(
-                f"no DDL renderer for backend {dialect_name!r}: use one of {', '.join(_MODULES)}"
-            )
-        _cache[dialect_name] = importlib.import_module(_MODULES[dialect_name]).ddl
+        _cache[dialect_name] = dialect_module(__name__, dialect_name, "DDL renderer").ddl
     return _cache[dialect_name]

@@ -7,6 +7,7 @@ capability flags and methods; it never branches on a backend's name itself.
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from fastapp.errors import DatabaseURLError
@@ -59,6 +60,19 @@ def dialect_for_engine(engine: str) -> Dialect:
     raise DatabaseURLError(
         f"unknown ENGINE {engine!r}: use 'postgres', 'mysql' or 'sqlite' (or a Tortoise backend path)"
     )
+
+
+def dialect_module(package: str, dialect_name: str, what: str) -> ModuleType:
+    """The ``package.<dialect_name>`` module of a per-dialect layer (ddl, render, dumpers...).
+
+    Every layer keeps one module per registered dialect under the same name, so adding a
+    backend is adding its modules; ``what`` names the layer in the error for an unknown name.
+    """
+    if dialect_name not in _MODULES:
+        raise DatabaseURLError(
+            f"no {what} for backend {dialect_name!r}: use one of {', '.join(_MODULES)}"
+        )
+    return importlib.import_module(f"{package}.{dialect_name}")
 
 
 def dialect_for_client(client: Any) -> Dialect:

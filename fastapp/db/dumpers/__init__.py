@@ -7,19 +7,12 @@ number of catalog queries, whatever the table count (``dumper.queries`` counts t
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from fastapp.errors import DatabaseURLError
+from fastapp.db.dialects import dialect_module
 
 if TYPE_CHECKING:
     from fastapp.db.dumpers.base import Dumper
-
-_MODULES = {
-    "postgres": "fastapp.db.dumpers.postgres",
-    "mysql": "fastapp.db.dumpers.mysql",
-    "sqlite": "fastapp.db.dumpers.sqlite",
-}
 
 
 def get_dumper(dialect_name: str, **options: Any) -> Dumper:
@@ -31,8 +24,4 @@ def get_dumper(dialect_name: str, **options: Any) -> Dumper:
     The dumper only reads, on the one connection it is given, so it also sees uncommitted
     work of that connection (a scratch schema created inside an open transaction).
     """
-    if dialect_name not in _MODULES:
-        raise DatabaseURLError(
-            f"no schema dumper for backend {dialect_name!r}: use one of {', '.join(_MODULES)}"
-        )
-    return importlib.import_module(_MODULES[dialect_name]).Dumper(**options)
+    return dialect_module(__name__, dialect_name, "schema dumper").Dumper(**options)

@@ -7,25 +7,14 @@ queries run before a data-dependent plan is applied.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-from fastapp.errors import DatabaseURLError
+from fastapp.db.dialects import dialect_module
 
 if TYPE_CHECKING:
     from fastapp.db.render.base import Renderer
 
-_MODULES = {
-    "postgres": "fastapp.db.render.postgres",
-    "mysql": "fastapp.db.render.mysql",
-    "sqlite": "fastapp.db.render.sqlite",
-}
-
 
 def get_renderer(dialect_name: str) -> Renderer:
     """The renderer of ``dialect_name`` (a fresh instance: renderers keep per-plan state)."""
-    if dialect_name not in _MODULES:
-        raise DatabaseURLError(
-            f"no SQL renderer for backend {dialect_name!r}: use one of {', '.join(_MODULES)}"
-        )
-    return type(importlib.import_module(_MODULES[dialect_name]).renderer)()
+    return type(dialect_module(__name__, dialect_name, "SQL renderer").renderer)()
