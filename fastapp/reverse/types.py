@@ -1,7 +1,7 @@
 """Column type -> Tortoise field class, and the other per-dialect facts, as data.
 
 Two tables say everything: :data:`FIELD_FOR_TYPE` picks the field class for a canonical type
-(the same on every backend, with per-dialect overrides), and :data:`TORTOISE_CREATES` says what
+(the same on every backend), and :data:`TORTOISE_CREATES` says what
 column type that field class makes on each backend, in the Schema's canonical spelling. Where
 the two disagree the generated field carries a ``# database type: ...`` note, so the difference
 is visible in the code and not a silent guess; the documentation lists these pairs as the
@@ -50,62 +50,47 @@ FIELD_FOR_TYPE: dict[str, str] = {
     "enum": "CharEnumField",
 }
 
-#: Per-dialect exceptions to :data:`FIELD_FOR_TYPE` (none needed today; kept as the hook).
-FIELD_OVERRIDES: dict[str, dict[str, str]] = {"postgres": {}, "mysql": {}, "sqlite": {}}
+#: What each field class creates, (type, length, precision, scale) canonical, where the
+#: backends agree; ``"*"`` means "taken from the field's arguments" (max_length, digits).
+_CREATES_EVERYWHERE: dict[str, tuple] = {
+    "SmallIntField": ("smallint", None, None, None),
+    "IntField": ("integer", None, None, None),
+    "BigIntField": ("bigint", None, None, None),
+    "BooleanField": ("boolean", None, None, None),
+    "DecimalField": ("decimal", None, "*", "*"),
+    "FloatField": ("double", None, None, None),
+    "CharField": ("varchar", "*", None, None),
+    "CharEnumField": ("varchar", "*", None, None),
+    "TextField": ("text", None, None, None),
+    "BinaryField": ("blob", None, None, None),
+    "DateField": ("date", None, None, None),
+    "TimeField": ("time", None, None, None),
+    "DatetimeField": ("timestamp", None, None, None),
+    "JSONField": ("json", None, None, None),
+    "UUIDField": ("char", 36, None, None),
+}
 
-#: What each field class creates on each backend: (type, length, precision, scale), canonical.
-#: ``"*"`` means "taken from the field's arguments" (CharField's max_length, DecimalField's).
+#: What each field class creates on each backend: the shared shapes plus each one's own.
 TORTOISE_CREATES: dict[str, dict[str, tuple]] = {
     "postgres": {
-        "SmallIntField": ("smallint", None, None, None),
-        "IntField": ("integer", None, None, None),
-        "BigIntField": ("bigint", None, None, None),
-        "BooleanField": ("boolean", None, None, None),
-        "DecimalField": ("decimal", None, "*", "*"),
-        "FloatField": ("double", None, None, None),
-        "CharField": ("varchar", "*", None, None),
-        "CharEnumField": ("varchar", "*", None, None),
-        "TextField": ("text", None, None, None),
-        "BinaryField": ("blob", None, None, None),
-        "DateField": ("date", None, None, None),
+        **_CREATES_EVERYWHERE,
         "TimeField": ("timetz", None, None, None),
         "DatetimeField": ("timestamptz", None, None, None),
         "JSONField": ("jsonb", None, None, None),
         "UUIDField": ("uuid", None, None, None),
     },
     "mysql": {
-        "SmallIntField": ("smallint", None, None, None),
-        "IntField": ("integer", None, None, None),
-        "BigIntField": ("bigint", None, None, None),
-        "BooleanField": ("boolean", None, None, None),
-        "DecimalField": ("decimal", None, "*", "*"),
-        "FloatField": ("double", None, None, None),
-        "CharField": ("varchar", "*", None, None),
-        "CharEnumField": ("varchar", "*", None, None),
+        **_CREATES_EVERYWHERE,
         "TextField": ("longtext", None, None, None),
         "BinaryField": ("longblob", None, None, None),
-        "DateField": ("date", None, None, None),
         "TimeField": ("time", None, 6, None),
         "DatetimeField": ("datetime", None, 6, None),
-        "JSONField": ("json", None, None, None),
-        "UUIDField": ("char", 36, None, None),
     },
     "sqlite": {
-        "SmallIntField": ("smallint", None, None, None),
-        "IntField": ("integer", None, None, None),
-        "BigIntField": ("bigint", None, None, None),
+        **_CREATES_EVERYWHERE,
         "BooleanField": ("integer", None, None, None),
         "DecimalField": ("varchar", 40, None, None),
         "FloatField": ("real", None, None, None),
-        "CharField": ("varchar", "*", None, None),
-        "CharEnumField": ("varchar", "*", None, None),
-        "TextField": ("text", None, None, None),
-        "BinaryField": ("blob", None, None, None),
-        "DateField": ("date", None, None, None),
-        "TimeField": ("time", None, None, None),
-        "DatetimeField": ("timestamp", None, None, None),
-        "JSONField": ("json", None, None, None),
-        "UUIDField": ("char", 36, None, None),
     },
 }
 
@@ -157,7 +142,7 @@ def field_type(dialect: str, column: Column, *, indexed: bool = False) -> FieldT
     storage = STORAGE_FIELDS.get(dialect, {}).get((column.type, column.length))
     if storage is not None and column.known_type:
         return FieldType(storage[0], (), f"{storage[1]}; use CharField for other text")
-    name = FIELD_OVERRIDES.get(dialect, {}).get(column.type) or FIELD_FOR_TYPE.get(column.type)
+    name = FIELD_FOR_TYPE.get(column.type)
     if name is None or not column.known_type:
         return _unknown(column, indexed)
     args: tuple[tuple[str, object], ...] = ()
