@@ -20,8 +20,10 @@ the type name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from fastapp.db.schema import FK_ACTIONS
 
@@ -517,6 +519,47 @@ def is_json_check(expression: str, column: str) -> bool:
         and isinstance(args[0], exp.Column)
         and args[0].name == column
     )
+
+
+def json_check_columns(
+    columns: list[tuple[str, str]], checks: list[tuple[str, str]]
+) -> tuple[set[str], set[str]]:
+    """MariaDB's JSON: ``(columns, checks)`` where ``columns`` (name, canonical type) holds
+    LONGTEXT columns guarded by a ``json_valid(col)`` check among ``checks`` (name,
+    expression). Returns the names of the columns that are JSON and of the checks that only
+    say so (not reported as checks)."""
+    json_columns, json_checks = set(), set()
+    for column, canonical in columns:
+        if canonical != "longtext":
+            continue
+        for check_name, expression in checks:
+            if is_json_check(expression, column):
+                json_columns.add(column)
+                json_checks.add(check_name)
+    return json_columns, json_checks
+
+
+def is_implicit_fk_index(
+    name: str | None, columns: tuple[str, ...], unique: bool, foreign_keys: Iterable[Any]
+) -> bool:
+    """An index InnoDB added for a foreign key that had none: named after the constraint
+    (or its first column when unnamed), on exactly its columns. Not part of the Schema: the
+    key recreates it."""
+    if unique:
+        return False
+    return any(fk.columns == columns and name in (fk.name, fk.columns[0]) for fk in foreign_keys)
+
+
+def table_options(engine: str | None, collation: str | None) -> tuple[tuple[str, str], ...]:
+    """MySQL table options as the Schema keeps them: engine, collation and the charset it
+    belongs to (the collation's first word)."""
+    options = []
+    if engine:
+        options.append(("engine", engine))
+    if collation:
+        options.append(("charset", collation.split("_", 1)[0]))
+        options.append(("collation", collation))
+    return tuple(options)
 
 
 def normalize_comment(comment: str | None) -> str | None:

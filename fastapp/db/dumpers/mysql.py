@@ -10,13 +10,15 @@ from fastapp.db.dumpers.base import Dumper as BaseDumper
 from fastapp.db.normalize import (
     TypeSpec,
     index_shape,
-    is_json_check,
+    is_implicit_fk_index,
+    json_check_columns,
     normalize_comment,
     normalize_default,
     normalize_expression,
     normalize_fk_action,
     normalize_index_method,
     normalize_type,
+    table_options,
 )
 from fastapp.db.schema import (
     CheckConstraint,
@@ -141,16 +143,18 @@ class Dumper(BaseDumper):
     def _table(self, catalog: Catalog, name: str) -> Table:
         _, engine, collation, comment = catalog.tables[name]
         checks = list(catalog.checks.get(name, ()))
-        json_checks = set()
+        rows = catalog.columns.get(name, ())
+        specs = [normalize_type(self.dialect_name, row[4]) for row in rows]
+        json_columns, json_checks = json_check_columns(
+            [(row[1], spec.type) for row, spec in zip(rows, specs, strict=True)],
+            [(c[1], c[2]) for c in checks],
+        )
         columns = []
-        for row in catalog.columns.get(name, ()):
+        for row, spec in zip(rows, specs, strict=True):
             _, col, raw_default, nullable, type_text, extra, col_comment, col_coll, gen = row
             extra = extra or ""
-            spec = normalize_type(self.dialect_name, type_text)
-            for check in checks:
-                if spec.type == "longtext" and is_json_check(check[2], col):
-                    spec = TypeSpec("json")
-                    json_checks.add(check[1])
+            if col in json_columns:
+                spec = TypeSpec("json")
             on_update = _on_update(extra)
             generated = None
             default = self._default(catalog, raw_default, extra, spec)
@@ -173,9 +177,6 @@ class Dumper(BaseDumper):
                 )
             )
         fks = self._foreign_keys(catalog.foreign_keys.get(name, ()))
-        # InnoDB adds an index for a foreign key that has none, named after the constraint
-        # (or its first column when unnamed); the key recreates it, so it is not reported.
-        implicit = {(n, fk.columns) for fk in fks for n in (fk.name, fk.columns[0])}
         primary_key, uniques, indexes = None, [], []
         for index_name, rows in _group(catalog.indexes.get(name, ()), 1).items():
             cols = tuple(
@@ -195,7 +196,7 @@ class Dumper(BaseDumper):
                 primary_key = PrimaryKey(cols, name=None)
             elif unique and method is None and not any(exprs) and not lengths:
                 uniques.append(UniqueConstraint(cols, name=index_name))
-            elif (index_name, cols) in implicit and not unique:
+            elif is_implicit_fk_index(index_name, cols, unique, fks):
                 continue
             else:
                 orders, expressions = index_shape([r[5] == "D" and "DESC" for r in rows], exprs)
@@ -223,7 +224,7 @@ class Dumper(BaseDumper):
                 if c[1] not in json_checks
             ),
             comment=normalize_comment(comment),
-            options=_options(engine, collation),
+            options=table_options(engine, collation),
         )
 
     def _foreign_keys(self, rows) -> list[ForeignKey]:
@@ -248,16 +249,6 @@ def _group(rows, key: int) -> dict[Any, list[tuple]]:
     for row in rows:
         groups.setdefault(row[key], []).append(row)
     return groups
-
-
-def _options(engine: str | None, collation: str | None) -> tuple[tuple[str, str], ...]:
-    options = []
-    if engine:
-        options.append(("engine", engine))
-    if collation:
-        options.append(("charset", collation.split("_", 1)[0]))
-        options.append(("collation", collation))
-    return tuple(options)
 
 
 def _on_update(extra: str) -> str | None:
