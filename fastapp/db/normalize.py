@@ -336,6 +336,11 @@ def _redundant_parentheses(paren) -> bool:
         return True
     if isinstance(inner, arithmetic) and isinstance(parent, exp.Predicate):
         return True
+    # ``(a || b) || c`` is ``a || b || c``: PostgreSQL prints left-nested operators with
+    # parentheses, people write them without.
+    left_associative = (exp.DPipe, exp.Add, exp.Sub, exp.Mul, exp.Div)
+    if type(inner) is type(parent) and isinstance(inner, left_associative):
+        return parent.this is paren
     return type(inner) is type(parent) and isinstance(inner, exp.Connector)
 
 

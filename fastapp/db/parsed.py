@@ -1,0 +1,93 @@
+"""The desired Schema read from DDL text with sqlglot, for when no scratch space is allowed.
+
+The scratch-space path (:mod:`fastapp.db.desired`) applies the DDL and reads it back with the
+backend's dumper; this module predicts that result from the text alone. Statements are split
+by :mod:`fastapp.db.sqltext`, parsed by sqlglot in the backend's dialect, and collected
+into drafts (:mod:`fastapp.db.parsers.base`); what the server does on its own (PostgreSQL
+SERIAL, MySQL's implicit foreign-key indexes, SQLite keeping type names verbatim...) is said
+by the backend's module under :mod:`fastapp.db.parsers`; every value goes through
+:mod:`fastapp.db.normalize`, the same rules the dumpers use.
+
+What the text alone cannot say (so the scratch space stays the reference):
+
+* MySQL/MariaDB: the database's default charset and collation, each charset's default
+  collation, and whether the server is MariaDB; pass them as ``server`` (see
+  :class:`~fastapp.db.parsers.base.ServerHint`), else MariaDB with utf8mb4 is assumed.
+* Statements other than CREATE TABLE / CREATE [UNIQUE] INDEX / CREATE TYPE ... AS ENUM
+  (PostgreSQL) / ALTER TABLE ... ADD / COMMENT ON (PostgreSQL): views, functions, triggers,
+  sequences, extensions, DROP/RENAME... are refused, never skipped.
+* Expressions a server rewrites in ways not modelled here (PostgreSQL ``IN`` lists and
+  ``BETWEEN`` in checks, MySQL index methods) are refused with the same error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from fastapp.errors import SchemaError
+
+if TYPE_CHECKING:
+    from fastapp.db.parsers.base import ServerHint
+    from fastapp.db.schema import Schema
+
+#: What the error suggests: the scratch-space path reads any DDL the server accepts.
+FIX = "grant the scratch-space right so the DDL is applied and read back instead"
+
+
+class ParsedSchemaError(SchemaError):
+    """DDL text the parser cannot turn into a Schema: names ``source:line`` and the cause.
+
+    ``source``, ``line`` and ``reason`` are kept as attributes for callers that re-word it.
+    """
+
+    def __init__(self, source: str, line: int, reason: str) -> None:
+        self.source, self.line, self.reason = source, line, reason
+        super().__init__(f"{source}:{line}: {reason}; {FIX}")
+
+
+def parse_schema(
+    text: str,
+    dialect_name: str,
+    source: str = "<sql>",
+    server: ServerHint | Mapping[str, Any] | None = None,
+) -> Schema:
+    """The Schema the ``dialect_name`` dumper would read back after applying ``text``.
+
+    ``source`` names the text in errors (a file path, ``models of connection 'default'``).
+    ``server`` tells what the text cannot (MySQL: ``mariadb``, ``charset``, ``collation``,
+    ``charset_collations``); a dict with those keys or a
+    :class:`~fastapp.db.parsers.base.ServerHint`.
+
+    Raises :class:`ParsedSchemaError` (a :class:`~fastapp.errors.SchemaError`) naming
+    ``source:line`` for a statement it cannot represent (view, function, trigger, unknown
+    syntax, an expression the server would rewrite unpredictably), for SQL sqlglot cannot
+    parse, and for references to tables or columns the script does not define.
+    ``DatabaseURLError`` for an unknown ``dialect_name``.
+    """
+    from fastapp.db.dialects import get_dialect
+    from fastapp.db.parsers import get_reader
+    from fastapp.db.sqltext import split_statements
+
+    dialect = get_dialect(dialect_name)
+    reader = get_reader(dialect_name, source, server)
+    try:
+        parts = split_statements(text, dialect.sqlglot_name)
+    except Exception as exc:  # the scanner is total, but keep the promise of one typed error
+        raise ParsedSchemaError(source, 1, f"cannot split the script: {exc}") from exc
+    for line, statement in _with_lines(text, parts):
+        reader.statement(line, statement)
+    return reader.schema()
+
+
+def _with_lines(text: str, parts: list[str]) -> list[tuple[int, str]]:
+    """``(line, statement)``: each statement with the line it starts on."""
+    found, position, line = [], 0, 1
+    for part in parts:
+        start = text.find(part, position)
+        start = position if start < 0 else start
+        line += text.count("\n", position, start)
+        found.append((line, part))
+        line += part.count("\n")
+        position = start + len(part)
+    return found

@@ -1,0 +1,264 @@
+"""MySQL/MariaDB: what the server does with DDL on its own, for the parse path.
+
+Types: BOOL is ``tinyint(1)``, ``decimal`` without arguments is ``decimal(10,0)``, a bare
+``char``/``bit`` has length 1, fractional-second precision 0 is not shown. Defaults come back
+in the column's type (``0`` on a VARCHAR is ``'0'``, ``0`` on DECIMAL(18,4) is ``0.0000``).
+Tables get the engine and collation of the server/database unless they say otherwise, a
+charset without COLLATE means that charset's default collation. A UNIQUE index is a unique
+constraint (the dumper cannot tell them apart); InnoDB's implicit foreign-key indexes are
+not part of the Schema (:func:`fastapp.db.normalize.is_implicit_fk_index`). On MariaDB, JSON
+is LONGTEXT with a ``json_valid`` check (read back as JSON without that check) and inline
+``REFERENCES`` create foreign keys; MySQL 8 ignores them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapp.db.normalize import (
+    TypeSpec,
+    is_implicit_fk_index,
+    json_check_columns,
+    normalize_type,
+    table_options,
+)
+from fastapp.db.parsers.base import ColumnDraft, IndexDraft, ServerHint, TableDraft
+from fastapp.db.parsers.base import Reader as BaseReader
+
+#: Each charset's default collation when a table names the charset without COLLATE.
+MARIADB_CHARSET_COLLATIONS = {
+    "utf8mb4": "utf8mb4_general_ci",
+    "utf8mb3": "utf8mb3_general_ci",
+    "utf8": "utf8mb3_general_ci",
+    "latin1": "latin1_swedish_ci",
+    "ascii": "ascii_general_ci",
+    "binary": "binary",
+}
+MYSQL_CHARSET_COLLATIONS = {**MARIADB_CHARSET_COLLATIONS, "utf8mb4": "utf8mb4_0900_ai_ci"}
+#: sqlglot function nodes MariaDB stores under another name (it prints ``octet_length``).
+MARIADB_FUNCTIONS = {"Length": "octet_length"}
+_NUMERIC = frozenset(
+    {"tinyint", "smallint", "mediumint", "integer", "bigint", "boolean", "decimal", "real"}
+    | {"double", "bit", "year"}
+)
+_TEXT = frozenset({"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"})
+_FRACTIONAL = frozenset({"datetime", "timestamp", "time"})
+_LENGTH_ONE = frozenset({"char", "bit", "binary"})
+
+
+class Reader(BaseReader):
+    dialect_name = "mysql"
+    sqlglot_name = "mysql"
+
+    def __init__(self, source: str, server: ServerHint) -> None:
+        super().__init__(source, server)
+        self.inline_references = server.mariadb
+
+    def charset_collation(self, charset: str) -> str:
+        charset = charset.lower()
+        known = dict(
+            MARIADB_CHARSET_COLLATIONS if self.server.mariadb else MYSQL_CHARSET_COLLATIONS
+        )
+        known.update(self.server.charset_collations)
+        if charset not in known:
+            self.unsupported(f"the charset {charset!r} without COLLATE (its default collation)")
+        return known[charset]
+
+    # -- columns ---------------------------------------------------------------------------
+
+    def column_type(self, table: TableDraft, column: ColumnDraft) -> None:
+        spec = normalize_type(self.dialect_name, column.type_text)
+        if spec.type == "decimal" and spec.precision is None:
+            spec = TypeSpec("decimal", precision=10, scale=0, unsigned=spec.unsigned)
+        elif spec.type == "decimal" and spec.scale is None:
+            spec = TypeSpec("decimal", precision=spec.precision, scale=0, unsigned=spec.unsigned)
+        elif spec.type in _LENGTH_ONE and spec.length is None:
+            spec = TypeSpec(spec.type, length=1)
+        elif spec.type in _FRACTIONAL and spec.precision == 0:
+            spec = TypeSpec(spec.type)
+        column.spec = spec
+
+    def default_text(self, column: ColumnDraft, node: Any) -> str | None:
+        from sqlglot import exp
+
+        self.check_rewritten(node)
+        spec = column.spec
+        kind = spec.type if spec is not None else ""
+        inner = node.this if isinstance(node, exp.Paren) else node
+        constant = _constant(inner)
+        if constant is None:
+            return node.sql(dialect=self.sqlglot_name)
+        if constant is True or constant is False:
+            constant = "1" if constant else "0"
+        if kind in _TEXT:
+            return "'" + str(constant).replace("'", "''") + "'"
+        if kind in _NUMERIC:
+            return _number(constant, spec.scale if kind == "decimal" else None)
+        if isinstance(inner, exp.Literal) and inner.is_string:
+            return "'" + str(constant).replace("'", "''") + "'"
+        return node.sql(dialect=self.sqlglot_name)
+
+    def expression_text(self, node: Any) -> str:
+        node = _backquoted(node)
+        if self.server.mariadb:
+            node = _respelled(node, MARIADB_FUNCTIONS)
+        return super().expression_text(node)
+
+    # -- keys and indexes ------------------------------------------------------------------
+
+    def unique_key(self, table: TableDraft, target: Any, name: str | None) -> None:
+        if target.this is not None:
+            name = self.ident(target.this)
+        draft = IndexDraft([], unique=True, name=name)
+        for part in target.expressions:
+            self.key_part(table, draft, part)
+        self.add_index(table, draft)
+
+    def inline_index(self, table: TableDraft, node: Any) -> None:
+        kind = node.args.get("kind")
+        if node.args.get("index_type") or node.args.get("options"):
+            self.unsupported("index options (USING, visibility) inside CREATE TABLE")
+        name = node.this.name if node.this is not None else None
+        draft = IndexDraft([], unique=False, method=str(kind).lower() if kind else None, name=name)
+        for part in node.expressions:
+            self.key_part(table, draft, part)
+        self.add_index(table, draft)
+
+    def key_part(self, table: TableDraft, draft: IndexDraft, part: Any) -> None:
+        from sqlglot import exp
+
+        desc = isinstance(part, exp.Ordered) and bool(part.args.get("desc"))
+        target = part.this if isinstance(part, exp.Ordered) else part
+        if isinstance(target, exp.ColumnPrefix):
+            name = self.column_ref(target.this)
+            self.column_of(table, name)
+            draft.columns.append(name)
+            draft.expressions.append(False)
+            draft.orders.append("DESC" if desc else None)
+            draft.lengths.append(int(target.expression.name))
+            return
+        self.index_part(table, draft, target, desc)
+
+    def index_part(self, table: TableDraft, draft: IndexDraft, target: Any, desc: bool) -> None:
+        from sqlglot import exp
+
+        if isinstance(target, exp.Anonymous) and not target.expressions:
+            self.unsupported("a key part with a prefix length written as a call")
+        if not isinstance(target, (exp.Column, exp.Identifier)) and self.server.mariadb:
+            self.unsupported("an expression in an index (MariaDB has no functional key parts)")
+        super().index_part(table, draft, target, desc)
+
+    def add_index(self, table: TableDraft, draft: IndexDraft) -> None:
+        plain = not any(draft.expressions) and not any(n is not None for n in draft.lengths)
+        if draft.unique and draft.method is None and plain:
+            table.uniques.append((draft.columns, draft.name))
+        else:
+            table.indexes.append(draft)
+
+    # -- table options and what the server adds --------------------------------------------
+
+    def table_property(self, table: TableDraft, prop: Any) -> None:
+        from sqlglot import exp
+
+        if isinstance(prop, exp.EngineProperty):
+            table.written["engine"] = prop.this.name
+        elif isinstance(prop, exp.CharacterSetProperty):
+            table.written["charset"] = prop.this.name
+        elif isinstance(prop, exp.CollateProperty):
+            table.written["collation"] = prop.this.name
+        elif isinstance(prop, exp.SchemaCommentProperty):
+            table.comment = prop.this.name
+        else:
+            super().table_property(table, prop)
+
+    def finish_table(self, table: TableDraft) -> None:
+        super().finish_table(table)
+        collation = table.written.get("collation")
+        if collation is None and "charset" in table.written:
+            collation = self.charset_collation(table.written["charset"])
+        if collation is None:
+            collation = self.server.collation or self.charset_collation(self.server.charset)
+        engine = table.written.get("engine") or self.server.engine
+        table.options = dict(table_options(engine, collation))
+        columns = list(table.columns.values())
+        if self.server.mariadb:
+            json_columns, json_checks = json_check_columns(
+                [(c.name, c.spec.type if c.spec else "") for c in columns],
+                [(str(i), text) for i, (text, _) in enumerate(table.checks)],
+            )
+            for column in columns:
+                if column.name in json_columns:
+                    column.spec = TypeSpec("json")
+            table.checks = [c for i, c in enumerate(table.checks) if str(i) not in json_checks]
+        for column in columns:
+            if column.autoincrement:
+                column.nullable = False
+            column.collation = self._collation(column, collation)
+        fks = [_Key(tuple(fk.columns), fk.name) for fk in table.foreign_keys]
+        table.indexes = [
+            i
+            for i in table.indexes
+            if not is_implicit_fk_index(i.name, tuple(i.columns), i.unique, fks)
+        ]
+
+    def _collation(self, column: ColumnDraft, table_collation: str) -> str | None:
+        if column.spec is None or column.spec.type not in _TEXT:
+            return None
+        collation = column.collation
+        if collation is None and column.charset:
+            collation = self.charset_collation(column.charset)
+        return collation if collation and collation != table_collation else None
+
+
+class _Key:
+    def __init__(self, columns: tuple[str, ...], name: str | None) -> None:
+        self.columns, self.name = columns, name
+
+
+def _constant(node: Any) -> Any:
+    from sqlglot import exp
+
+    negative = isinstance(node, exp.Neg)
+    if negative:
+        node = node.this
+    if isinstance(node, exp.Boolean):
+        return bool(node.this)
+    if isinstance(node, exp.Literal):
+        return ("-" if negative else "") + node.name
+    return None
+
+
+def _number(value: Any, scale: int | None) -> str:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return "'" + str(value).replace("'", "''") + "'"
+    if scale is not None:
+        return f"{number:.{scale}f}"
+    return str(number)
+
+
+def _backquoted(node: Any) -> Any:
+    """MariaDB reports every name in an expression in backquotes."""
+    from sqlglot import exp
+
+    def visit(n: Any) -> Any:
+        if isinstance(n, exp.Identifier) and not n.quoted:
+            return exp.Identifier(this=n.name, quoted=True)
+        return n
+
+    return node.transform(visit)
+
+
+def _respelled(node: Any, names: dict[str, str]) -> Any:
+    from sqlglot import exp
+
+    def visit(n: Any) -> Any:
+        name = names.get(type(n).__name__)
+        if name is None:
+            return n
+        args = [a for a in (n.this, *n.expressions) if a is not None]
+        return exp.Anonymous(this=name, expressions=args)
+
+    return node.transform(visit)

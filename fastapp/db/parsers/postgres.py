@@ -1,0 +1,259 @@
+"""PostgreSQL: what the server does with DDL on its own, for the parse path.
+
+Unquoted names fold to lowercase; SERIAL types are integers owning a sequence (the dumper
+reports autoincrement, no default); identity columns likewise; ``numeric(p)`` is stored as
+``numeric(p,0)`` and a bare ``char``/``bit`` has length 1; enum types come from CREATE TYPE.
+Expressions are reported by ``pg_get_expr``, which quotes only the names that need it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from fastapp.db.normalize import TypeSpec, normalize_type
+from fastapp.db.parsers.base import ColumnDraft, TableDraft
+from fastapp.db.parsers.base import Reader as BaseReader
+
+#: SERIAL spellings -> the integer type they create.
+SERIAL_TYPES = {
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+}
+#: Short spellings -> the names ``format_type`` prints (array elements keep them).
+ARRAY_ELEMENT_NAMES = {
+    "int": "integer",
+    "int4": "integer",
+    "int8": "bigint",
+    "int2": "smallint",
+    "bool": "boolean",
+    "float8": "double precision",
+    "float4": "real",
+    "decimal": "numeric",
+    "varchar": "character varying",
+    "char": "character",
+    "timestamp": "timestamp without time zone",
+    "timestamptz": "timestamp with time zone",
+    "time": "time without time zone",
+    "timetz": "time with time zone",
+}
+#: Operators whose string-literal operand PostgreSQL casts to the other operand's type.
+TYPED_OPERATORS = frozenset({"EQ", "NEQ", "GT", "GTE", "LT", "LTE"})
+TYPED_OPERATORS |= {"ArrayContainsAll", "ArrayContainedBy"}
+#: Column types whose literals come back cast to a text type (normalization drops that) or
+#: as numbers (normalization turns '5'::integer into 5 either way).
+_UNTYPED_LITERALS = frozenset({"text", "char", ""})
+#: Types whose one argument is optional and defaults to 1 when omitted.
+_LENGTH_ONE = frozenset({"char", "bit"})
+#: Keywords ``quote_ident`` quotes (reserved, column-name and type/function-name categories
+#: of PostgreSQL's keyword list); other simple lowercase names come back bare.
+QUOTED_KEYWORDS = frozenset(
+    """
+    all analyse analyze and any array as asc asymmetric both case cast check collate column
+    constraint create current_catalog current_date current_role current_time
+    current_timestamp current_user default deferrable desc distinct do else end except false
+    fetch for foreign from grant group having in initially intersect into lateral leading
+    limit localtime localtimestamp not null offset on only or order placing primary
+    references returning select session_user some symmetric table then to trailing true
+    union unique user using variadic when where window with
+    authorization binary collation concurrently cross current_schema freeze full ilike inner
+    is isnull join left like natural notnull outer overlaps right similar tablesample verbose
+    between bigint bit boolean char character coalesce dec decimal exists extract float
+    greatest grouping inout int integer interval least national nchar none normalize nullif
+    numeric out overlay position precision real row setof smallint substring time timestamp
+    treat trim values varchar xmlattributes xmlconcat xmlelement xmlexists xmlforest
+    xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable
+    """.split()
+)
+
+
+class Reader(BaseReader):
+    dialect_name = "postgres"
+    sqlglot_name = "postgres"
+    enum_types = True
+    comment_statements = True
+    rewritten: ClassVar[dict[str, str]] = {
+        "Interval": "an INTERVAL literal (PostgreSQL stores its canonical output)",
+    }
+
+    def ident(self, node: Any) -> str:
+        name = node.name if hasattr(node, "name") else str(node)
+        return name if getattr(node, "args", {}).get("quoted") else name.lower()
+
+    def column_type(self, table: TableDraft, column: ColumnDraft) -> None:
+        text = column.type_text
+        key = text if column.type_quoted else " ".join(text.lower().split())
+        if key in self.enums:
+            column.spec = TypeSpec("enum", enum_values=self.enums[key])
+            column.enum_name = key
+            return
+        if key in SERIAL_TYPES:
+            column.spec = TypeSpec(SERIAL_TYPES[key])
+            column.autoincrement, column.nullable = True, False
+            return
+        if text.endswith("[]"):
+            column.spec = TypeSpec(_array_type(text), known=False)
+            return
+        spec = normalize_type(self.dialect_name, text)
+        if spec.type == "decimal" and spec.precision is not None and spec.scale is None:
+            spec = TypeSpec("decimal", precision=spec.precision, scale=0)
+        elif spec.type in _LENGTH_ONE and spec.length is None and spec.known:
+            spec = TypeSpec(spec.type, length=1)
+        column.spec = spec
+
+    def identity(self, column: ColumnDraft) -> None:
+        column.autoincrement, column.nullable = True, False
+
+    def expression_text(self, node: Any) -> str:
+        node = _in_lists(_between(_requoted(node)))
+        if self.current is not None:
+            node = node.transform(lambda n: self._typed(n, self.current.columns))
+        return super().expression_text(node)
+
+    def _typed(self, node: Any, columns: dict[str, ColumnDraft]) -> Any:
+        """A string literal next to a column, cast the way PostgreSQL resolves the operator:
+        a varchar column is compared as text, a literal takes a typed column's type."""
+        from sqlglot import exp
+
+        if isinstance(node, exp.Column) and not node.table and node.name in columns:
+            return self._as_text(node, columns[node.name])
+        this, other = node.args.get("this"), node.args.get("expression")
+        pairs = ((this, other, "this", "expression"), (other, this, "expression", "this"))
+        for column, literal, column_key, literal_key in pairs:
+            if not (
+                isinstance(column, exp.Column)
+                and not column.table
+                and column.name in columns
+                and _is_string(literal)
+            ):
+                continue
+            draft = columns[column.name]
+            kind = draft.spec.type if draft.spec else ""
+            if isinstance(literal, (exp.Any, exp.All)) and kind not in ("varchar", "text"):
+                self.unsupported(f"an IN list of strings for the {kind} column {column.name!r}")
+            if kind == "varchar":
+                node = node.copy()
+                node.set(column_key, exp.Cast(this=column.copy(), to=exp.DataType.build("text")))
+            elif kind == "char" and isinstance(literal, exp.Literal):
+                node = node.copy()
+                to = exp.DataType.build("bpchar", dialect=self.sqlglot_name, udt=True)
+                node.set(literal_key, exp.Cast(this=literal.copy(), to=to))
+            elif type(node).__name__ in TYPED_OPERATORS and kind not in _UNTYPED_LITERALS:
+                node = node.copy()
+                node.set(literal_key, exp.Cast(this=literal.copy(), to=self._cast_type(draft)))
+            return node
+        return node
+
+    def _as_text(self, node: Any, column: ColumnDraft) -> Any:
+        """varchar and char have (almost) no functions of their own: PostgreSQL passes them
+        to text functions and ``||`` as ``(col)::text``."""
+        from sqlglot import exp
+
+        kind = column.spec.type if column.spec else ""
+        parent = node.parent
+        while isinstance(parent, exp.Paren):
+            parent = parent.parent
+        to_text = isinstance(parent, (exp.Func, exp.DPipe)) and not isinstance(parent, exp.Cast)
+        if kind in ("varchar", "char") and to_text:
+            return exp.Cast(this=node.copy(), to=exp.DataType.build("text"))
+        return node
+
+    def _cast_type(self, column: ColumnDraft) -> Any:
+        from sqlglot import exp
+
+        if column.spec is not None and column.spec.type == "boolean":
+            # PostgreSQL folds 'true'::boolean to true, unlike other typed literals.
+            self.unsupported(f"a string compared with the boolean column {column.name!r}")
+        if column.enum_name is not None:
+            return exp.DataType.build(exp.to_identifier(column.enum_name), udt=True)
+        text = column.type_text
+        if "(" in text or "[" in text or column.type_quoted:
+            self.unsupported(f"a string compared with the {text} column {column.name!r}")
+        return exp.DataType.build(text, dialect=self.sqlglot_name, udt=True)
+
+    def default_text(self, column: ColumnDraft, node: Any) -> str | None:
+        return super().default_text(column, _requoted(node))
+
+
+def _array_type(text: str) -> str:
+    """An array type as ``format_type`` prints it: the element's full name, one ``[]``
+    whatever the dimensions (PostgreSQL does not keep them)."""
+    element = text
+    while element.endswith("[]"):
+        element = element[:-2].rstrip()
+    name, paren, args = element.partition("(")
+    name = " ".join(name.lower().split())
+    name = ARRAY_ELEMENT_NAMES.get(name, name)
+    return f"{name}{paren}{args.replace(' ', '')}[]"
+
+
+def _is_string(node: Any) -> bool:
+    """A string literal, or ``ANY/ALL (ARRAY[...])`` of string literals (an IN list)."""
+    from sqlglot import exp
+
+    if isinstance(node, (exp.Any, exp.All)):
+        array = node.this.this if isinstance(node.this, exp.Paren) else node.this
+        return isinstance(array, exp.Array) and all(_is_string(e) for e in array.expressions)
+    return isinstance(node, exp.Literal) and node.is_string
+
+
+def _in_lists(node: Any) -> Any:
+    """``x IN (a)`` as PostgreSQL stores it: ``x = a``; ``x IN (a, b)``: ``x = ANY
+    (ARRAY[a, b])``; NOT IN with ``<>`` and ``ALL``."""
+    from sqlglot import exp
+
+    def rewrite(n: Any, negated: bool) -> Any:
+        if n.args.get("query") is not None or n.args.get("unnest") is not None:
+            return None
+        items = [e.copy() for e in n.expressions]
+        op = exp.NEQ if negated else exp.EQ
+        if len(items) == 1:
+            return op(this=n.this.copy(), expression=items[0])
+        quantifier = exp.All if negated else exp.Any
+        array = exp.Paren(this=exp.Array(expressions=items))
+        return op(this=n.this.copy(), expression=quantifier(this=array))
+
+    def visit(n: Any) -> Any:
+        if isinstance(n, exp.Not) and isinstance(n.this, exp.In):
+            return rewrite(n.this, True) or n
+        if isinstance(n, exp.In):
+            return rewrite(n, False) or n
+        return n
+
+    return node.transform(visit)
+
+
+def _between(node: Any) -> Any:
+    """``x BETWEEN a AND b`` as PostgreSQL stores it: ``x >= a AND x <= b``."""
+    from sqlglot import exp
+
+    def visit(n: Any) -> Any:
+        if isinstance(n, exp.Between):
+            low = exp.GTE(this=n.this.copy(), expression=n.args["low"].copy())
+            high = exp.LTE(this=n.this.copy(), expression=n.args["high"].copy())
+            return exp.And(this=low, expression=high)
+        return n
+
+    return node.transform(visit)
+
+
+def _requoted(node: Any) -> Any:
+    """``node`` with names quoted exactly where ``quote_ident`` would quote them."""
+    from sqlglot import exp
+
+    def visit(n: Any) -> Any:
+        if isinstance(n, exp.Identifier):
+            name = n.name if n.quoted else n.name.lower()
+            simple = (
+                (name[:1].isalpha() or name[:1] == "_")
+                and name == name.lower()
+                and name.replace("_", "a").isalnum()
+                and name.isascii()
+            )
+            n = exp.Identifier(this=name, quoted=not simple or name in QUOTED_KEYWORDS)
+        return n
+
+    return node.transform(visit)
