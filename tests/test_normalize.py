@@ -9,8 +9,10 @@ from fastapp.db.normalize import (
     FAST_LITERAL_CASTS,
     TypeSpec,
     index_shape,
+    is_implicit_fk_index,
     is_json_check,
     is_simple_default,
+    json_check_columns,
     normalize_comment,
     normalize_default,
     normalize_expression,
@@ -18,6 +20,7 @@ from fastapp.db.normalize import (
     normalize_index_method,
     normalize_type,
     parsed_default,
+    table_options,
 )
 from fastapp.db.schema import CANONICAL_TYPES
 
@@ -213,3 +216,46 @@ def test_json_check_and_comments():
 )
 def test_simple_defaults(text, simple):
     assert is_simple_default("sqlite", text) is simple
+
+
+@pytest.mark.parametrize(
+    ("dialect", "stored", "written"),
+    [
+        ("postgres", "((first || ' '::text) || last)", "first || ' ' || last"),
+        ("postgres", "((a + b) + c)", "a + b + c"),
+        ("mysql", "(`a` - `b`) - `c`", "`a` - `b` - `c`"),
+    ],
+)
+def test_left_nested_operators_lose_their_parentheses(dialect, stored, written):
+    assert normalize_expression(dialect, stored) == normalize_expression(dialect, written)
+
+
+@pytest.mark.parametrize("text", ["a - (b - c)", "a / (b / c)", "a || (b || c)"])
+def test_right_nested_parentheses_stay(text):
+    assert "(" in normalize_expression("postgres", text)
+
+
+def test_mariadb_json_checks_say_which_columns_are_json():
+    columns = [("doc", "longtext"), ("body", "text"), ("other", "longtext")]
+    checks = [("doc", "json_valid(`doc`)"), ("body", "json_valid(`body`)"), ("c", "`x` > 0")]
+    assert json_check_columns(columns, checks) == ({"doc"}, {"doc"})
+
+
+def test_implicit_fk_index_is_named_after_the_key_or_its_first_column():
+    class Key:
+        columns, name = ("a", "b"), "fk_ab"
+
+    assert is_implicit_fk_index("fk_ab", ("a", "b"), False, [Key()])
+    assert is_implicit_fk_index("a", ("a", "b"), False, [Key()])
+    assert not is_implicit_fk_index("idx_ab", ("a", "b"), False, [Key()])
+    assert not is_implicit_fk_index("fk_ab", ("a", "b"), True, [Key()])
+    assert not is_implicit_fk_index("fk_ab", ("a",), False, [Key()])
+
+
+def test_table_options_take_the_charset_from_the_collation():
+    assert table_options("InnoDB", "utf8mb4_bin") == (
+        ("engine", "InnoDB"),
+        ("charset", "utf8mb4"),
+        ("collation", "utf8mb4_bin"),
+    )
+    assert table_options(None, None) == ()

@@ -199,7 +199,7 @@ def test_generated_ddl_of_the_example_project(backend, scratch, example_project)
         (
             "postgres",
             "CREATE TABLE t (a INT,\n b DATE DEFAULT now() + interval '1 day')",
-            1,
+            2,
             "INTERVAL",
         ),
         ("sqlite", "CREATE TABLE t (a INT);\nDROP TABLE t;", 2, "DROP TABLE"),
@@ -207,6 +207,15 @@ def test_generated_ddl_of_the_example_project(backend, scratch, example_project)
         ("sqlite", "CREATE TABLE t (a INT);\nCREATE INDEX i ON t (b);", 2, "no column 'b'"),
         ("mysql", "CREATE TABLE t (a INT DEFAULT);", 1, "cannot parse"),
         ("sqlite", "CREATE TABLE t (a INT);\nCOMMENT ON TABLE t IS 'x';", 2, "COMMENT"),
+        ("mysql", "CREATE TABLE t (\n a INT,\n b INT,\n c INT INVISIBLE\n)", 4, "INVISIBLE"),
+        (
+            "postgres",
+            "\n\nCREATE TABLE t (\n a INT,\n b INT CHECK (b > 0) NO INHERIT\n)",
+            5,
+            "cannot parse",
+        ),
+        ("postgres", "CREATE TABLE t (a INT);\nCREATE SEQUENCE s;", 2, "SEQUENCE"),
+        ("postgres", "CREATE TABLE s.t (a INT);", 1, "qualified table name s.t"),
     ],
 )
 def test_refusals_name_file_line_and_the_fix(backend, sql, line, words):

@@ -90,6 +90,7 @@ class ColumnDraft:
     generated: str | None = None
     on_update: str | None = None
     enum_name: str | None = None
+    line: int | None = None
 
 
 @dataclass
@@ -155,8 +156,10 @@ class Reader:
         self.server = server
         self.tables: dict[str, TableDraft] = {}
         self.enums: dict[str, tuple[str, ...]] = {}
-        self.line = 1
+        self.line = self.part_line = 1
         self.sql = ""
+        self._token_list: list[Any] = []
+        self._tokens_of: str | None = None
         #: The table whose statement is being read (expressions may need its columns).
         self.current: TableDraft | None = None
 
@@ -167,11 +170,23 @@ class Reader:
 
         raise ParsedSchemaError(self.source, line or self.line, reason)
 
-    def unsupported(self, what: str) -> NoReturn:
+    def unsupported(self, what: str, node: Any = None, line: int | None = None) -> NoReturn:
+        """Refuse ``what``; the line is ``node``'s when sqlglot kept a position in it."""
         tokens = self._tokens()
         start = tokens[0].start if tokens else 0
         head = " ".join(self.sql[start:].split())[:60]
-        self.fail(f"{what} is not supported by the DDL parser (in: {head})")
+        line = self.node_line(node) or line
+        self.fail(f"{what} is not supported by the DDL parser (in: {head})", line)
+
+    def node_line(self, node: Any) -> int | None:
+        """The script line of ``node`` (sqlglot keeps positions on identifiers only)."""
+        if node is None:
+            return None
+        for part in node.walk():
+            line = part.meta.get("line") if part._meta else None
+            if line:
+                return self.part_line + line - 1
+        return None
 
     # -- statements ------------------------------------------------------------------------
 
@@ -179,7 +194,7 @@ class Reader:
         """Read one statement (without its semicolon) that starts on ``line``."""
         from sqlglot import exp
 
-        self.line, self.sql = line, sql
+        self.line, self.sql, self.part_line = line, sql, line
         tokens = self._tokens()
         if tokens:  # leading comments belong to the statement but say nothing
             self.line = line + tokens[0].line - 1
@@ -217,8 +232,12 @@ class Reader:
         try:
             nodes = sqlglot.parse(sql, read=self.sqlglot_name)
         except Exception as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.fail(f"cannot parse the statement: {message}")
+            # sqlglot's own text counts lines from the statement: say the script's line.
+            errors = getattr(exc, "errors", None) or [{}]
+            message = errors[0].get("description") or str(exc).strip() or type(exc).__name__
+            line = errors[0].get("line")
+            message = message.splitlines()[0]
+            self.fail(f"cannot parse the statement: {message}", line and self.part_line + line - 1)
         finally:
             logger.setLevel(level)
         if len(nodes) != 1 or nodes[0] is None:
@@ -298,7 +317,7 @@ class Reader:
         if name in table.columns:
             self.fail(f"table {table.name!r} has two columns named {name!r}")
         text, quoted = self.type_span(node)
-        column = ColumnDraft(name, text, type_quoted=quoted)
+        column = ColumnDraft(name, text, type_quoted=quoted, line=self.node_line(node))
         table.columns[name] = column
         self.column_type(table, column)
         for constraint in node.args.get("constraints") or ():
@@ -346,7 +365,8 @@ class Reader:
         elif isinstance(kind, exp.OnUpdateColumnConstraint):
             column.on_update = self.default_text(column, kind.this)
         else:
-            self.unsupported(f"the column constraint {kind.sql(dialect=self.sqlglot_name)}")
+            text = kind.sql(dialect=self.sqlglot_name)
+            self.unsupported(f"the column constraint {text}", line=column.line)
 
     def table_constraint(self, table: TableDraft, node: Any, name: str | None = None) -> None:
         from sqlglot import exp
@@ -369,7 +389,8 @@ class Reader:
         elif isinstance(node, exp.IndexColumnConstraint):
             self.inline_index(table, node)
         else:
-            self.unsupported(f"the table constraint {node.sql(dialect=self.sqlglot_name)}")
+            text = node.sql(dialect=self.sqlglot_name)
+            self.unsupported(f"the table constraint {text}", node)
 
     def unique_key(self, table: TableDraft, target: Any, name: str | None) -> None:
         """``UNIQUE (cols)``; a backend where it is an index with key parts overrides."""
@@ -531,7 +552,7 @@ class Reader:
         return self.sql[picked[0].start : picked[-1].end + 1], False
 
     def _tokens(self) -> list[Any]:
-        if getattr(self, "_tokens_of", None) != self.sql:
+        if self._tokens_of != self.sql:
             from fastapp.db.normalize import _tokenizer
 
             self._token_list = _tokenizer(self.dialect_name).tokenize(self.sql)
@@ -554,7 +575,7 @@ class Reader:
         for part in node.walk():
             said = self.rewritten.get(type(part).__name__)
             if said:
-                self.unsupported(said)
+                self.unsupported(said, part.parent or part)
 
     def check_text(self, node: Any) -> str:
         return self.expression_text(node)
