@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from fastapp.db import desired as desired_module
+from fastapp.db.scratch import get_scratch
 from fastapp.db.desired import DesiredDDL, TableDDL, desired_schema
 
 
@@ -37,7 +37,7 @@ def generated(backend: str, extra: str = "") -> DesiredDDL:
 
 def test_changed_table_alone_goes_through_the_scratch_space(backend, module_db, cache, monkeypatch):
     seen: list[str] = []
-    strategy = desired_module.SCRATCH[backend]
+    strategy = type(get_scratch(backend))
     real = strategy.read
 
     async def spy(self, cfg, ddl):
@@ -64,3 +64,48 @@ def test_cache_off(module_db, cache, monkeypatch, backend):
     monkeypatch.setenv("FASTAPP_NO_CACHE", "1")
     asyncio.run(desired_schema(module_db, generated(backend)))
     assert not cache.exists()
+
+
+def test_entries_round_trip_in_one_file(cache):
+    from fastapp.db import desired_cache
+    from fastapp.db.schema import Column, ForeignKey, Index, Schema, Table
+
+    book = Table(
+        "book",
+        (Column("id", "integer", nullable=False), Column("title", "varchar", length=20)),
+        indexes=(Index(("title",), unique=True, name="book_title"),),
+        foreign_keys=(ForeignKey(("id",), "author", ("id",), on_delete="CASCADE"),),
+        options=(("engine", "InnoDB"),),
+    )
+    whole = Schema("mysql", (book, Table("author", (Column("id", "integer"),))))
+    desired_cache.store("whole", whole)
+    desired_cache.store_tables({"t1": book, "t2": whole.tables[0]})
+    assert desired_cache.load("whole") == whole
+    assert desired_cache.load_tables(["t2", "t1", "nope"]) == {"t1": book, "t2": whole.tables[0]}
+    assert desired_cache.load("nope") is None
+    assert [p.name for p in cache.iterdir()] == [desired_cache.FILE_NAME]
+
+
+def test_least_recently_used_entries_are_pruned(cache, monkeypatch):
+    from fastapp.db import desired_cache
+    from fastapp.db.schema import Schema
+
+    monkeypatch.setattr(desired_cache, "MAX_ENTRIES", 2)
+    clock = iter(range(100))
+    monkeypatch.setattr(desired_cache.time, "time", lambda: next(clock))
+    for name in ("a", "b"):
+        desired_cache.store(name, Schema("sqlite"))
+    assert desired_cache.load("a") is not None  # "a" used again: "b" is now the oldest
+    desired_cache.store("c", Schema("sqlite"))
+    assert desired_cache.load("b") is None
+    assert desired_cache.load("a") is not None and desired_cache.load("c") is not None
+
+
+def test_a_broken_cache_file_is_not_used_and_never_fails(cache):
+    from fastapp.db import desired_cache
+    from fastapp.db.schema import Schema
+
+    cache.mkdir(parents=True)
+    (cache / desired_cache.FILE_NAME).write_bytes(b"not a database" * 100)
+    desired_cache.store("x", Schema("sqlite"))
+    assert desired_cache.load("x") is None

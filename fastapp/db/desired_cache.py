@@ -6,25 +6,34 @@ text, the server (version, defaults that shape table options) and fastapp's own 
 code, so it is cached under a hash of exactly those. A stale entry cannot be hit: any change
 to one of them changes the key.
 
-Location: ``$FASTAPP_CACHE_DIR`` or ``~/.cache/fastapp/desired``; ``FASTAPP_NO_CACHE=1``
-turns it off. At most :data:`MAX_ENTRIES` files are kept (oldest removed first); tables of
-generated DDL are also kept one file each.
+Entries live in one SQLite file (``desired.sqlite3``): a first run stores a thousand tables
+in one transaction instead of a thousand files. Values are JSON (orjson serializes the
+Schema's dataclasses directly). Location: ``$FASTAPP_CACHE_DIR`` or
+``~/.cache/fastapp/desired``; ``FASTAPP_NO_CACHE=1`` turns it off. At most
+:data:`MAX_ENTRIES` entries are kept, the least recently used removed first. The cache is
+best effort: one that cannot be read or written is simply not used.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from dataclasses import fields, is_dataclass
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from contextlib import closing, suppress
 from functools import cache
 from pathlib import Path
-from typing import Any
+
+import orjson
 
 from fastapp.db.schema import Schema, Table
 
-MAX_ENTRIES = 5000
+MAX_ENTRIES = 20_000
+FILE_NAME = "desired.sqlite3"
 _READERS = ("schema.py", "normalize.py", "desired.py", "dumpers")
+#: A table's entry is stored as a one-table Schema of this dialect name.
+_TABLE = "table"
 
 
 def cache_dir() -> Path | None:
@@ -59,73 +68,88 @@ def key(dialect: str, server: str, ddl_text: str) -> str:
     return digest.hexdigest()
 
 
-def load(entry: str) -> Schema | None:
+def _connect(create: bool) -> sqlite3.Connection | None:
     folder = cache_dir()
-    if folder is None:
+    if folder is None or not (create or (folder / FILE_NAME).exists()):
         return None
-    try:
-        data = json.loads((folder / f"{entry}.json").read_text(encoding="utf-8"))
-        return Schema.from_dict(data)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(folder / FILE_NAME, timeout=5, isolation_level=None)
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS entry "
+        "(key TEXT PRIMARY KEY, data BLOB NOT NULL, used REAL NOT NULL) WITHOUT ROWID"
+    )
+    return conn
 
 
-def store(entry: str, schema: Schema, *, prune: bool = True) -> None:
-    """Best effort: a cache that cannot be written is simply not used."""
-    folder = cache_dir()
-    if folder is None:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temp = folder / f".{entry}.{os.getpid()}.tmp"
-        temp.write_text(json.dumps(_plain(schema)), encoding="utf-8")
-        temp.replace(folder / f"{entry}.json")
-        if not prune:
+def _fetch(keys: list[str]) -> dict[str, bytes]:
+    """``{key: stored bytes}`` of the ``keys`` found; marks them used (for the pruning)."""
+    found: dict[str, bytes] = {}
+    with suppress(OSError, sqlite3.Error):
+        conn = _connect(create=False)
+        if conn is None:
+            return found
+        with closing(conn):
+            for start in range(0, len(keys), 500):  # within SQLite's parameter limit
+                part = keys[start : start + 500]
+                marks = ",".join("?" * len(part))
+                found.update(
+                    conn.execute(f"SELECT key, data FROM entry WHERE key IN ({marks})", part)
+                )
+            if found:
+                with suppress(sqlite3.Error):  # a reader never fails for a busy writer
+                    conn.executemany(
+                        "UPDATE entry SET used = ? WHERE key = ?",
+                        [(time.time(), k) for k in found],
+                    )
+    return found
+
+
+def _put(items: Mapping[str, bytes]) -> None:
+    with suppress(OSError, sqlite3.Error):
+        conn = _connect(create=True)
+        if conn is None:
             return
-        _TABLES.clear()  # a whole schema comes last: its tables are not needed again
-        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
-        for old in entries[:-MAX_ENTRIES]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        return
+        with closing(conn):
+            now = time.time()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT OR REPLACE INTO entry (key, data, used) VALUES (?, ?, ?)",
+                [(k, v, now) for k, v in items.items()],
+            )
+            conn.execute(
+                "DELETE FROM entry WHERE key IN (SELECT key FROM entry "
+                "ORDER BY used DESC LIMIT -1 OFFSET ?)",
+                (MAX_ENTRIES,),
+            )
+            conn.execute("COMMIT")
 
 
-def _plain(value: Any) -> Any:
-    """What ``Schema.to_dict`` gives (``dataclasses.asdict``), without its per-value deep
-    copies: a first run stores every table, and ``asdict`` took 3 ms per table. A table
-    already stored on its own is not converted again for the whole schema."""
-    if isinstance(value, Table):
-        seen = _TABLES.get(id(value))
-        if seen is not None and seen[0] is value:
-            return seen[1]
-        plain = _TABLES[id(value)] = (value, _fields_plain(value))
-        return plain[1]
-    return _fields_plain(value)
+def _decode(data: bytes) -> Schema | None:
+    try:
+        return Schema.from_dict(orjson.loads(data))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
-def _fields_plain(value: Any) -> Any:
-    names = _FIELDS.get(type(value))
-    if names is None and is_dataclass(value):
-        names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))
-    if names is not None:
-        return {name: _plain(getattr(value, name)) for name in names}
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    return value
+def load(entry: str) -> Schema | None:
+    data = _fetch([entry]).get(entry)
+    return None if data is None else _decode(data)
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-#: Tables converted in this process, by id (the table is kept, so the id stays its own).
-_TABLES: dict[int, tuple[Table, Any]] = {}
+def store(entry: str, schema: Schema) -> None:
+    _put({entry: orjson.dumps(schema)})
 
 
-def load_table(entry: str) -> Table | None:
-    """One cached table (stored as a one-table Schema)."""
-    schema = load(entry)
-    return schema.tables[0] if schema is not None and len(schema.tables) == 1 else None
+def load_tables(entries: Iterable[str]) -> dict[str, Table]:
+    """``{entry: table}`` of the cached tables among ``entries`` (one query)."""
+    found = {}
+    for entry, data in _fetch(list(entries)).items():
+        schema = _decode(data)
+        if schema is not None and len(schema.tables) == 1:
+            found[entry] = schema.tables[0]
+    return found
 
 
-def store_table(entry: str, table: Table) -> None:
-    store(entry, Schema("table", (table,)), prune=False)
+def store_tables(tables: Mapping[str, Table]) -> None:
+    """Store each table under its entry (one transaction)."""
+    _put({entry: orjson.dumps(Schema(_TABLE, (t,))) for entry, t in tables.items()})

@@ -260,12 +260,20 @@ class Schema:
 
 
 def _build(kind: type, data: Mapping[str, Any]) -> Any:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
     values = {}
-    for f in fields(kind):
-        if f.name in data:
-            value = data[f.name]
-            values[f.name] = tuple(value) if isinstance(value, list) else value
+    for name in names:
+        if name in data:
+            value = data[name]
+            values[name] = tuple(value) if isinstance(value, list) else value
     return kind(**values)
+
+
+#: Field names per dataclass: ``fields()`` is slow, and the desired-schema cache builds
+#: thousands of values per load.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _table_from_dict(data: Mapping[str, Any]) -> Table:
