@@ -109,3 +109,34 @@ def test_module_without_comment_marks_is_not_parsed(tmp_path, monkeypatch):
         assert tortoise.models._get_comments(module.Bare) == {}
     finally:
         sys.modules.pop("plainmodels", None)
+
+
+def test_schema_only_init_gives_the_same_ddl_and_queries_still_work_after(example_project, tmp_path):
+    import asyncio
+
+    from fastapp.apps import AppRegistry
+    from fastapp.conf import load_settings
+    from fastapp.db.context import tortoise_context
+    from fastapp.db.generated import connection_models, generated_tables
+    from fastapp.db.url import parse_database_url
+
+    db = parse_database_url(f"sqlite:///{tmp_path / 'speed.sqlite3'}")
+    registry = AppRegistry(load_settings(), db)
+
+    async def ddl(schema_only: bool) -> list:
+        async with tortoise_context(registry, schema_only=schema_only) as ctx:
+            client = ctx.db("default")
+            models = connection_models(client, ctx.apps)
+            return [t.statements for t in generated_tables(client, models, models, safe=False)]
+
+    assert asyncio.run(ddl(True)) == asyncio.run(ddl(False))
+
+    async def query() -> int:
+        async with tortoise_context(registry) as ctx:
+            await ctx.generate_schemas()
+            post = ctx.apps.get_model("blog", "Post")
+            assert "title__icontains" in post._meta.filters
+            return await post.filter(title__icontains="x", id__in=[1, 2]).count()
+
+    asyncio.run(ddl(True))  # a schema-only context just before: the next init is complete
+    assert asyncio.run(query()) == 0

@@ -30,18 +30,27 @@ def connection_error(exc: BaseException, cfg: DatabaseConfig) -> DatabaseUnavail
 
 
 @asynccontextmanager
-async def tortoise_context(registry: AppRegistry) -> AsyncIterator[TortoiseContext]:
-    """Initialise Tortoise for ``registry``'s apps, check every connection, close on exit."""
+async def tortoise_context(
+    registry: AppRegistry, *, schema_only: bool = False
+) -> AsyncIterator[TortoiseContext]:
+    """Initialise Tortoise for ``registry``'s apps, check every connection, close on exit.
+
+    ``schema_only``: the context only generates and runs DDL, never queries models, so what
+    only queries need is not built (:func:`fastapp.db.tortoise_speedups.schema_only`).
+    """
+    from contextlib import nullcontext
+
     from tortoise.context import TortoiseContext
 
-    from fastapp.db.tortoise_speedups import install
+    from fastapp.db import tortoise_speedups
 
-    install()  # before the models modules are imported by ctx.init
+    tortoise_speedups.install()  # before the models modules are imported by ctx.init
     ctx = TortoiseContext()
     with ctx:
         try:
             try:
-                await ctx.init(config=registry.tortoise_config())
+                with tortoise_speedups.schema_only() if schema_only else nullcontext():
+                    await ctx.init(config=registry.tortoise_config())
             except Exception as exc:
                 raise SettingsError(f"cannot load the models of the installed apps: {exc}") from exc
             for alias, cfg in registry.connections().items():

@@ -197,7 +197,7 @@ async def migrate(
     Returns the plan. Raises :class:`AbortedByUser` when ``confirm`` says no,
     :class:`SchemaError` / :class:`ExecutionError` / :class:`DatabaseUnavailableError` on failure.
     """
-    async with tortoise_context(registry) as ctx:
+    async with tortoise_context(registry, schema_only=True) as ctx:
         plan = await plan_creation(ctx, registry, options)
         if options.dry_run or plan.is_empty:
             return plan
