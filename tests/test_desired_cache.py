@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from fastapp.db.scratch import get_scratch
 from fastapp.db.desired import DesiredDDL, TableDDL, desired_schema
+from fastapp.db.scratch import get_scratch
 
 
 @pytest.fixture

@@ -111,7 +111,9 @@ def test_module_without_comment_marks_is_not_parsed(tmp_path, monkeypatch):
         sys.modules.pop("plainmodels", None)
 
 
-def test_schema_only_init_gives_the_same_ddl_and_queries_still_work_after(example_project, tmp_path):
+def test_schema_only_init_gives_the_same_ddl_and_queries_still_work_after(
+    example_project, tmp_path
+):
     import asyncio
 
     from fastapp.apps import AppRegistry
