@@ -1,5 +1,6 @@
-"""The scratch space at scale: a desired schema too big for one transaction is built level by
-level on several connections (PostgreSQL), and whatever happens nothing is left behind."""
+"""The scratch space at scale: a desired schema too big for one transaction is built on
+several connections (PostgreSQL: temporary tables by independent groups, or a scratch schema
+level by level), and whatever happens nothing is left behind."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from fastapp.db import desired as desired_module
 from fastapp.db.context import raw_connection
 from fastapp.db.desired import DesiredDDL, DesiredSchemaError, TableDDL, desired_schema
+from fastapp.db.scratch import base as scratch_base
+from fastapp.db.scratch import mysql as mysql_scratch
+from fastapp.db.scratch import postgres as postgres_scratch
 
 #: Where each backend's scratch spaces would linger if they were not removed (other suites
 #: may be running on the same servers: only the names this test drew are looked for).
@@ -33,7 +36,8 @@ def drawn(monkeypatch) -> list[str]:
         names.append(value.hex[:12])
         return value
 
-    monkeypatch.setattr(desired_module, "uuid", SimpleNamespace(uuid4=uuid4))
+    for module in (postgres_scratch, mysql_scratch):
+        monkeypatch.setattr(module, "uuid", SimpleNamespace(uuid4=uuid4))
     return names
 
 
@@ -79,33 +83,46 @@ def chains(
 @pytest.fixture
 def small_batches(monkeypatch):
     """Every PostgreSQL desired schema goes the committed, parallel way, in tiny batches."""
-    monkeypatch.setattr(desired_module.PostgresScratch, "BATCH_LIMIT", 0)
-    monkeypatch.setattr(desired_module.PostgresScratch, "BATCH", 3)
-    monkeypatch.setattr(desired_module.PostgresScratch, "WORKERS", 3)
+    monkeypatch.setattr(postgres_scratch.Scratch, "BATCH_LIMIT", 0)
+    monkeypatch.setattr(postgres_scratch.Scratch, "BATCH", 3)
+    monkeypatch.setattr(postgres_scratch.Scratch, "WORKERS", 3)
+
+
+#: PostgreSQL temporary tables of any session still holding a name of :func:`chains`.
+TEMPORARY_LEFTOVERS = (
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname LIKE 'pg_temp%' AND (c.relname = 'hub' OR c.relname ~ '^c[0-9]+_t[0-9]+$')"
+)
 
 
 async def _leftovers(cfg, drawn: list[str]) -> list:
     async with raw_connection(cfg) as conn:
         found = await cfg.dialect.fetch_scalar_list(conn, LEFTOVERS[cfg.dialect_name])
-    return [name for name in found if name.removeprefix("fastapp_scratch_") in drawn]
+        temporary = []
+        if cfg.dialect_name == "postgres":
+            temporary = await cfg.dialect.fetch_scalar_list(conn, TEMPORARY_LEFTOVERS)
+    return [name for name in found if name.removeprefix("fastapp_scratch_") in drawn] + temporary
 
 
-def test_levels_and_drop_groups_follow_foreign_keys(backend):
+def test_levels_and_independent_groups_follow_foreign_keys(backend):
     ddl = chains(backend, chains=2, length=3)
-    levels = desired_module._levels(ddl, ddl.statements())
+    levels = scratch_base.levels(ddl, ddl.statements())
     names = [[t[0][1].split()[2] for t in level] for level in levels]
     assert names == [["hub"], ["c0_t0", "c1_t0"], ["c0_t1", "c1_t1"], ["c0_t2", "c1_t2"]]
     assert all(len(t) == 2 for level in levels for t in level)  # a table with its index
     # One component (all reach the hub): one group; without the hub, one per chain.
-    groups = [g for g in desired_module._drop_groups(ddl, 3) if g]
-    assert len(groups) == 1 and len(groups[0]) == 7
-    assert groups[0][0] == "c1_t2" and groups[0][-1] == "hub"  # newest first
-    free = [g for g in desired_module._drop_groups(chains(backend, 2, 3, hub=False), 3) if g]
-    assert sorted(free) == [["c0_t2", "c0_t1", "c0_t0"], ["c1_t2", "c1_t1", "c1_t0"]]
+    groups = scratch_base.independent_groups(ddl, 3)
+    assert [[t.name for t in g] for g in groups] == [[t.name for t in ddl.tables]]
+    free = scratch_base.independent_groups(chains(backend, 2, 3, hub=False), 3)
+    assert sorted([t.name for t in g] for g in free) == [
+        ["c0_t0", "c0_t1", "c0_t2"],
+        ["c1_t0", "c1_t1", "c1_t2"],
+    ]
     apart = DesiredDDL(ddl.text, "models", backend, ddl.parts, ddl.tables[1:])
-    assert desired_module._drop_groups(apart, 3) is None  # references a table not in the script
+    assert scratch_base.independent_groups(apart, 3) is None  # references a live table
     file_ddl = DesiredDDL(ddl.text, "schema.sql", backend)
-    assert desired_module._levels(file_ddl, file_ddl.statements()) == [[file_ddl.statements()]]
+    assert scratch_base.levels(file_ddl, file_ddl.statements()) == [[file_ddl.statements()]]
+    assert scratch_base.independent_groups(file_ddl, 3) is None
 
 
 def test_parallel_build_matches_whole_build(backend, module_db, small_batches, drawn):
@@ -118,11 +135,14 @@ def test_parallel_build_matches_whole_build(backend, module_db, small_batches, d
     # The same DDL as a file (one connection, in order) reads back the same.
     as_file = DesiredDDL(ddl.text, "schema.sql", backend)
     assert asyncio.run(desired_schema(module_db, as_file, use_cache=False)) == built
-    # Independent chains (no hub): dropped on separate connections.
+    # Independent chains (no hub): built on separate connections.
     free = chains(backend, hub=False)
-    assert len([g for g in desired_module._drop_groups(free, 3) if g]) == 3
-    assert len(asyncio.run(desired_schema(module_db, free, use_cache=False)).tables) == 20
-    assert drawn or backend == "sqlite"  # a named scratch space was used
+    assert len(scratch_base.independent_groups(free, 3)) == 3
+    apart = asyncio.run(desired_schema(module_db, free, use_cache=False))
+    assert len(apart.tables) == 20
+    as_file = DesiredDDL(free.text, "schema.sql", backend)
+    assert asyncio.run(desired_schema(module_db, as_file, use_cache=False)) == apart
+    assert drawn or backend != "mysql"  # a named scratch database was used
     assert asyncio.run(_leftovers(module_db, drawn)) == []
 
 

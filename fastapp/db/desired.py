@@ -1,11 +1,8 @@
 """The desired side: DDL (from the models or a file) applied in a scratch space and read back
 with the same dumper as the live database, so both sides are normalized by the same code.
 
-Scratch spaces, one strategy per backend (found by dialect name, like every dialect difference):
-
-* PostgreSQL: a temporary schema inside a transaction on the target server, rolled back;
-* MySQL/MariaDB: a scratch database with the target's charset and collation, always dropped;
-* SQLite: an in-memory database.
+Scratch spaces, one strategy per backend, live in :mod:`fastapp.db.scratch` (PostgreSQL
+temporary tables, a MySQL/MariaDB scratch database, an in-memory SQLite database).
 
 A statement the scratch space rejects is reported with the file (or model source), the line
 it starts on and the database's message; nothing is left behind.
@@ -13,18 +10,18 @@ it starts on and the database's message; nothing is left behind.
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
+from fastapp.db.scratch import get_scratch
 from fastapp.db.sqltext import split_statements
 from fastapp.errors import FastappError, SchemaError
 
 if TYPE_CHECKING:
     from fastapp.db.schema import Schema
+    from fastapp.db.scratch.base import ScratchSpace
     from fastapp.db.url import DatabaseConfig
 
 
@@ -103,7 +100,7 @@ async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL, *, use_cache: boo
     """
     from fastapp.db import desired_cache
 
-    strategy = SCRATCH[cfg.dialect_name]()
+    strategy = get_scratch(cfg.dialect_name)
     if not use_cache or desired_cache.cache_dir() is None:
         return await _scratch_read(strategy, cfg, ddl)
     server = await strategy.server_identity(cfg)
@@ -120,7 +117,7 @@ async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL, *, use_cache: boo
 
 
 async def _read_by_table(
-    cfg: DatabaseConfig, ddl: DesiredDDL, strategy: Scratch, server: str
+    cfg: DatabaseConfig, ddl: DesiredDDL, strategy: ScratchSpace, server: str
 ) -> Schema:
     """Cached tables as they are; the others created in the scratch space with the tables
     their foreign keys reference (transitively), then cached one by one."""
@@ -134,11 +131,12 @@ async def _read_by_table(
         t.name: desired_cache.key(cfg.dialect_name, server, "table\0" + ";\n".join(t.statements))
         for t in ddl.tables
     }
+    cached = desired_cache.load_tables(keys.values())
     found: dict[str, Table] = {}
     for t in ddl.tables:
-        cached = desired_cache.load_table(keys[t.name])
-        if cached is not None and cached.name == t.name:
-            found[t.name] = cached
+        table = cached.get(keys[t.name])
+        if table is not None and table.name == t.name:
+            found[t.name] = table
     missing = [t for t in ddl.tables if t.name not in found]
     if missing:
         by_name = {t.name: t for t in ddl.tables}
@@ -163,11 +161,11 @@ async def _read_by_table(
             if table is None:
                 return await _scratch_read(strategy, cfg, ddl)
             found[t.name] = table
-            desired_cache.store_table(keys[t.name], table)
+        desired_cache.store_tables({keys[t.name]: found[t.name] for t in missing})
     return Schema(cfg.dialect_name, tuple(found[t.name] for t in ddl.tables))
 
 
-async def _scratch_read(strategy: Scratch, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
+async def _scratch_read(strategy: ScratchSpace, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
     """``strategy.read`` with driver failures (rights, server limits) as one clear line."""
     try:
         return await strategy.read(cfg, ddl)
@@ -189,438 +187,6 @@ def _sqlglot_name(dialect: str) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _dumper(dialect: str, namespace: str | None = None):
-    from fastapp.db.dumpers import get_dumper
-
-    return get_dumper(dialect, namespace=namespace)
-
-
-class Scratch:
-    """Applies DDL somewhere disposable and reads it back."""
-
-    dialect_name: ClassVar[str]
-    #: For messages: where the desired DDL is applied, and the right that takes.
-    scratch_kind: ClassVar[str] = "scratch space"
-    needs: ClassVar[str] = "create tables"
-    #: The backend accepts a foreign key to a table created later in the same script
-    #: (SQLite always; MySQL with foreign key checks off, as the scratch database runs).
-    forward_references: ClassVar[bool] = True
-
-    @classmethod
-    def cyclic_script(cls, tables: Sequence[Any]) -> tuple[str, ...]:
-        """The statements of generated ``tables`` whose foreign keys form a cycle.
-
-        Where forward references are accepted, tables simply come in name order. Elsewhere
-        (PostgreSQL) the tables come in dependency order; a table stuck in a cycle is created
-        without its column references to tables not yet created, which are added with
-        ``ALTER TABLE ... ADD FOREIGN KEY`` at the end.
-        """
-        if cls.forward_references:
-            return tuple(s for t in sorted(tables, key=lambda t: t.table) for s in t.statements)
-        by_name = {t.table: t for t in tables}
-        done: set[str] = set()
-        parts: list[str] = []
-        deferred: list[str] = []
-        while len(done) < len(by_name):
-            ready = sorted(
-                n
-                for n, t in by_name.items()
-                if n not in done and (t.references & by_name.keys()) <= done | {n}
-            )
-            if ready:
-                name = ready[0]
-                parts.extend(by_name[name].statements)
-            else:
-                name = min(n for n in by_name if n not in done)
-                create, *rest = by_name[name].statements
-                keep = (
-                    done | {name} | (set().union(*(t.references for t in tables)) - by_name.keys())
-                )
-                create, later = _split_references(create, keep, cls.dialect_name)
-                parts.append(create)
-                parts.extend(rest)
-                deferred.extend(later)
-            done.add(name)
-        return tuple(parts + deferred)
-
-    async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
-        raise NotImplementedError
-
-    async def server_identity(self, cfg: DatabaseConfig) -> str:
-        """What, besides the DDL, shapes the Schema read back (for the cache key)."""
-        from fastapp.db.context import raw_connection
-
-        async with raw_connection(cfg) as conn:
-            values = await cfg.dialect.fetch_scalar_list(conn, self.identity_sql)
-        return "|".join(str(v) for v in values)
-
-    identity_sql: ClassVar[str] = "SELECT 1"
-
-    async def apply_each(self, dialect: Any, conn: Any, ddl: DesiredDDL) -> None:
-        for line, statement in ddl.statements():
-            try:
-                await dialect.execute_raw(conn, statement)
-            except Exception as exc:
-                raise ddl.error(line, statement, exc) from exc
-
-
-class PostgresScratch(Scratch):
-    """A temporary schema, built on several connections at once and always removed.
-
-    Small schemas are created in one transaction that is rolled back (nothing to drop).
-    Every object created in a transaction holds a lock until its end, and the server's lock
-    table is shared and bounded (``max_locks_per_transaction`` x connections, 6,400 slots by
-    default): a desired schema of more than :attr:`BATCH_LIMIT` statements is therefore
-    created in committed batches in a scratch schema that is dropped afterwards (``finally``:
-    also on errors). Creating a table costs the server milliseconds of catalog work, so those
-    batches run on :attr:`WORKERS` connections in parallel, level by level: a table is
-    created once every table its foreign keys reference is committed. The scratch sessions
-    skip waiting for the WAL flush (``synchronous_commit = off``): nothing they write is kept.
-    """
-
-    dialect_name = "postgres"
-    forward_references = False
-    scratch_kind = "temporary schema"
-    needs = "create schemas in the database (GRANT CREATE ON DATABASE ...)"
-    identity_sql = (
-        "SELECT version() UNION ALL SELECT current_setting('server_encoding') UNION ALL "
-        "SELECT string_agg(extname || extversion, ',' ORDER BY extname) FROM pg_extension"
-    )
-    BATCH_LIMIT = 100
-    #: Connections creating tables at once (the server's catalog work runs on several cores).
-    WORKERS = 3
-    #: Statements per committed batch, at most; fewer when the lock table is small.
-    BATCH = 300
-    #: Lock-table slots one statement may hold (a table: itself, its TOAST table and index,
-    #: sequences, one index per key), with a safety margin for other sessions.
-    LOCKS_PER_STATEMENT = 10
-    _LOCK_SLOTS_SQL = (
-        "SELECT current_setting('max_locks_per_transaction')::int * "
-        "(current_setting('max_connections')::int + "
-        "current_setting('max_prepared_transactions')::int)"
-    )
-
-    async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
-        from fastapp.db.context import raw_connection
-
-        namespace = f"fastapp_scratch_{uuid.uuid4().hex[:12]}"
-        statements = ddl.statements()
-        async with raw_connection(cfg) as conn:
-            if len(statements) > self.BATCH_LIMIT:
-                return await self._batched(cfg, conn, namespace, ddl, statements)
-            transaction = conn.transaction()
-            await transaction.start()
-            try:
-                await conn.execute(f'CREATE SCHEMA "{namespace}"')
-                await conn.execute(f'SET LOCAL search_path TO "{namespace}", public')
-                await self._apply(conn, ddl, statements)
-                return _unqualified(await _dumper("postgres", namespace).dump(conn))
-            finally:
-                await transaction.rollback()
-
-    async def _apply(self, conn: Any, ddl: DesiredDDL, statements: Sequence) -> None:
-        script = ";\n".join(s for _, s in statements)
-        if not script:
-            return
-        await conn.execute("SAVEPOINT whole_script")
-        try:
-            await conn.execute(script)  # one round trip for the whole batch
-        except Exception:
-            await conn.execute("ROLLBACK TO SAVEPOINT whole_script")
-            for line, statement in statements:
-                try:
-                    await conn.execute(statement)
-                except Exception as exc:
-                    raise ddl.error(line, statement, exc) from exc
-            raise
-
-    async def _batched(
-        self, cfg: DatabaseConfig, conn: Any, namespace: str, ddl: DesiredDDL, statements: Sequence
-    ) -> Schema:
-        from contextlib import AsyncExitStack
-
-        from fastapp.db.context import raw_connection
-
-        await conn.execute("SET synchronous_commit = off")
-        await conn.execute(f'CREATE SCHEMA "{namespace}"')
-        workers = [conn]
-        built = False
-        async with AsyncExitStack() as stack:
-            try:
-                (slots,) = await cfg.dialect.fetch_scalar_list(conn, self._LOCK_SLOTS_SQL)
-                # Half the lock table at most, shared by the workers: other sessions need some.
-                batch = max(
-                    1, min(self.BATCH, slots // (2 * self.WORKERS * self.LOCKS_PER_STATEMENT))
-                )
-                levels = _levels(ddl, statements)
-                for _ in range(min(self.WORKERS, max(len(level) for level in levels)) - 1):
-                    workers.append(await stack.enter_async_context(raw_connection(cfg)))
-                setup = f'SET search_path TO "{namespace}", public; SET synchronous_commit = off'
-                await _all(w.execute(setup) for w in workers)
-                for level in levels:
-                    share = -(-len(level) // len(workers))
-                    await _all(
-                        self._committed(
-                            w,
-                            ddl,
-                            [p for t in level[i * share : (i + 1) * share] for p in t],
-                            batch,
-                        )
-                        for i, w in enumerate(workers)
-                    )
-                built = True
-                return _unqualified(await _dumper("postgres", namespace).dump(conn))
-            finally:
-                groups = _drop_groups(ddl, len(workers)) if built else None
-                if groups is None:
-                    await self._drop(conn, namespace)
-                else:  # no shared locks between the groups: dropped side by side
-                    await _all(
-                        self._drop(w, namespace, tables, step=max(1, batch // 2))
-                        for w, tables in zip(workers, groups, strict=True)
-                    )
-                    await conn.execute(f'DROP SCHEMA "{namespace}" CASCADE')
-
-    async def _committed(self, conn: Any, ddl: DesiredDDL, statements: Sequence, batch: int):
-        """``statements`` in scripts of ``batch``, each its own transaction (one round trip)."""
-        for start in range(0, len(statements), batch):
-            part = statements[start : start + batch]
-            try:
-                await conn.execute(";\n".join(s for _, s in part))
-            except Exception:
-                for line, statement in part:  # the script was rolled back: find the culprit
-                    try:
-                        await conn.execute(statement)
-                    except Exception as exc:
-                        raise ddl.error(line, statement, exc) from exc
-                raise
-
-    async def _drop(
-        self, conn: Any, namespace: str, tables: list[str] | None = None, step: int = 0
-    ) -> None:
-        """Drop ``tables`` (all the scratch schema's, and the schema itself, by default) in
-        committed batches: dropping everything at once would need a lock per object."""
-        await conn.execute("RESET search_path")
-        whole = tables is None
-        if tables is None:
-            rows = await conn.fetch(
-                "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-                "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') "
-                "ORDER BY c.oid DESC",
-                namespace,
-            )
-            tables = [r[0] for r in rows]
-        names = [f'"{namespace}"."{t.replace(chr(34), chr(34) * 2)}"' for t in tables]
-        step = step or max(1, self.BATCH // 3)
-        for start in range(0, len(names), step):
-            await conn.execute(
-                f"DROP TABLE IF EXISTS {', '.join(names[start : start + step])} CASCADE"
-            )
-        if whole:
-            await conn.execute(f'DROP SCHEMA "{namespace}" CASCADE')
-
-
-def _drop_groups(ddl: DesiredDDL, count: int) -> list[list[str]] | None:
-    """The script's tables in ``count`` groups with no foreign key between two groups (each
-    group newest first), so they can be dropped on separate connections without waiting on
-    (or deadlocking with) each other; ``None`` when that cannot be known or guaranteed (no
-    per-table DDL, or references to tables outside the script, e.g. live ones)."""
-    if ddl.tables is None or count < 2:
-        return None
-    names = {t.name for t in ddl.tables}
-    parent = {name: name for name in names}
-
-    def root(name: str) -> str:
-        while parent[name] != name:
-            parent[name] = parent[parent[name]]
-            name = parent[name]
-        return name
-
-    for table in ddl.tables:
-        for ref in table.references:
-            if ref not in names:
-                return None
-            parent[root(ref)] = root(table.name)
-    components: dict[str, list[str]] = {}
-    for table in ddl.tables:
-        components.setdefault(root(table.name), []).append(table.name)
-    groups: list[list[str]] = [[] for _ in range(count)]
-    for members in sorted(components.values(), key=len, reverse=True):
-        min(groups, key=len).extend(members)
-    order = {t.name: i for i, t in enumerate(ddl.tables)}
-    return [sorted(g, key=order.__getitem__, reverse=True) for g in groups]
-
-
-async def _all(coroutines: Any) -> None:
-    """Run ``coroutines`` together; on the first failure the others are cancelled (their
-    connections free again) and that failure is raised as it is."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            for coroutine in coroutines:
-                group.create_task(coroutine)
-    except BaseExceptionGroup as failures:
-        first = failures.exceptions[0]
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from first.__cause__
-
-
-def _levels(ddl: DesiredDDL, statements: Sequence) -> list[list[list]]:
-    """Levels of tables, each table its ``(line, statement)`` pairs: the tables of a level
-    only need those of the levels before it, so a level's tables may go to any connection.
-
-    A table's level is one more than the highest level among the tables its foreign keys
-    reference (tables outside the script do not count). Without per-table DDL (a file, or
-    foreign keys in a cycle) the whole script is one unit, run in order on one connection.
-    """
-    if ddl.tables is None or sum(len(t.statements) for t in ddl.tables) != len(statements):
-        return [[list(statements)]]
-    level_of: dict[str, int] = {}
-    levels: list[list[list]] = []
-    pairs = iter(statements)
-    for table in ddl.tables:  # creation order: referenced tables come first
-        level = 1 + max(
-            (level_of[r] for r in table.references if r in level_of and r != table.name),
-            default=-1,
-        )
-        level_of[table.name] = level
-        while len(levels) <= level:
-            levels.append([])
-        levels[level].append([next(pairs) for _ in table.statements])
-    return levels
-
-
-#: The live schema (the dumpers' default): scratch tables referencing live ones (``--apps``
-#: leaves the other apps' tables out of the scratch schema) see them as ``public.<name>``.
-LIVE_NAMESPACE = "public"
-
-
-def _unqualified(schema: Schema) -> Schema:
-    """References from the scratch schema to the live one, written as the live side has them."""
-    from dataclasses import replace
-
-    prefix = f"{LIVE_NAMESPACE}."
-
-    def bare(name: str | None) -> str | None:
-        return name[len(prefix) :] if name and name.startswith(prefix) else name
-
-    tables = []
-    for table in schema.tables:
-        fks = tuple(replace(fk, ref_table=bare(fk.ref_table)) for fk in table.foreign_keys)
-        columns = tuple(replace(c, enum_name=bare(c.enum_name)) for c in table.columns)
-        tables.append(replace(table, foreign_keys=fks, columns=columns))
-    enums = tuple(replace(e, name=bare(e.name)) for e in schema.enums)
-    return replace(schema, tables=tuple(tables), enums=enums)
-
-
-class MySQLScratch(Scratch):
-    """A scratch database with the target database's defaults, dropped afterwards; tables
-    are created on :attr:`WORKERS` connections at once (InnoDB creates a file per table)."""
-
-    dialect_name = "mysql"
-    WORKERS = 3
-    scratch_kind = "scratch database"
-    needs = "create and drop databases (GRANT CREATE, DROP ON *.* ...)"
-    identity_sql = (
-        "SELECT VERSION() UNION ALL SELECT CONCAT(default_character_set_name, ' ', "
-        "default_collation_name) FROM information_schema.schemata WHERE schema_name = DATABASE()"
-    )
-
-    async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
-        from contextlib import AsyncExitStack
-
-        from fastapp.db.context import raw_connection
-
-        dialect = cfg.dialect
-        scratch = cfg.with_name(f"fastapp_scratch_{uuid.uuid4().hex[:12]}")
-        statements = ddl.statements()
-        async with raw_connection(cfg) as conn:
-            rows = await _fetch_rows(
-                conn,
-                "SELECT default_character_set_name, default_collation_name "
-                "FROM information_schema.schemata WHERE schema_name = DATABASE()",
-            )
-            charset, collation = rows[0] if rows else ("utf8mb4", "utf8mb4_unicode_ci")
-            await dialect.execute_raw(
-                conn,
-                f"CREATE DATABASE {dialect.quote(scratch.name)} "
-                f"CHARACTER SET {charset} COLLATE {collation}",
-            )
-            try:
-                # With foreign key checks off, tables may come in any order: each table's
-                # statements go to one of the connections (a DDL file runs in order on one).
-                tables = [t for level in _levels(ddl, statements) for t in level]
-                async with AsyncExitStack() as stack:
-                    workers = [
-                        await stack.enter_async_context(raw_connection(scratch))
-                        for _ in range(max(1, min(self.WORKERS, len(tables))))
-                    ]
-                    # Foreign keys may point at tables outside the selected apps.
-                    await _all(
-                        dialect.execute_raw(w, "SET FOREIGN_KEY_CHECKS = 0") for w in workers
-                    )
-                    share = -(-len(tables) // len(workers))
-                    await _all(
-                        self._run(
-                            dialect,
-                            w,
-                            ddl,
-                            [p for t in tables[i * share : (i + 1) * share] for p in t],
-                        )
-                        for i, w in enumerate(workers)
-                    )
-                    return await _dumper("mysql").dump(workers[0])
-            finally:
-                await dialect.execute_raw(
-                    conn, f"DROP DATABASE IF EXISTS {dialect.quote(scratch.name)}"
-                )
-
-    @staticmethod
-    async def _run(dialect: Any, conn: Any, ddl: DesiredDDL, statements: Sequence) -> None:
-        for line, statement in statements:
-            try:
-                await dialect.execute_raw(conn, statement)
-            except Exception as exc:
-                raise ddl.error(line, statement, exc) from exc
-
-
-class SQLiteScratch(Scratch):
-    """An in-memory database."""
-
-    dialect_name = "sqlite"
-    scratch_kind = "in-memory database"
-
-    async def server_identity(self, cfg: DatabaseConfig) -> str:
-        import sqlite3
-
-        return sqlite3.sqlite_version
-
-    async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
-        from fastapp.db.context import raw_connection
-
-        memory = type(cfg)(dialect_name="sqlite", name=":memory:")
-        async with raw_connection(memory) as conn:
-            try:
-                # The whole script at once: trigger bodies hold semicolons of their own.
-                await conn.executescript(ddl.text)
-            except Exception:
-                async with raw_connection(memory) as probe:
-                    await self.apply_each(cfg.dialect, probe, ddl)
-                raise
-            return await _dumper("sqlite").dump(conn)
-
-
-async def _fetch_rows(conn: Any, sql: str) -> list[tuple]:
-    async with conn.cursor() as cur:
-        await cur.execute(sql)
-        return [tuple(r) for r in await cur.fetchall()]
-
-
-SCRATCH: dict[str, type[Scratch]] = {
-    s.dialect_name: s for s in (PostgresScratch, MySQLScratch, SQLiteScratch)
-}
 
 
 # --- declared renames inside a desired DDL file --------------------------------------------
@@ -753,7 +319,7 @@ async def models_ddl(registry: Any, apps: Sequence[str] = ()) -> dict[str, Desir
 
     labels = {app.label for app in registry.select(apps)}
     found: dict[str, DesiredDDL] = {}
-    async with tortoise_context(registry) as ctx:
+    async with tortoise_context(registry, schema_only=True) as ctx:
         for alias, cfg in registry.connections().items():
             client = ctx.db(alias)
             all_models = connection_models(client, ctx.apps)
@@ -767,35 +333,9 @@ async def models_ddl(registry: Any, apps: Sequence[str] = ()) -> dict[str, Desir
                 parts = tuple(s for t in ordered for s in t.statements)
                 tables = tuple(TableDDL(t.table, t.statements, t.references) for t in ordered)
             except SchemaError:  # foreign keys in a cycle: fine for a declarative tool
-                parts = SCRATCH[cfg.dialect_name].cyclic_script(generated)
+                parts = get_scratch(cfg.dialect_name).cyclic_script(generated)
             text = "\n".join(f"{s};" for s in parts)
             found[alias] = DesiredDDL(
                 text, f"models of connection {alias!r}", cfg.dialect_name, parts, tables
             )
     return found
-
-
-def _split_references(create: str, keep: set[str], dialect: str) -> tuple[str, list[str]]:
-    """``create`` without its column references to tables outside ``keep``, and the
-    ``ALTER TABLE`` statements adding them back (sqlglot does the rewriting)."""
-    import sqlglot
-    from sqlglot import exp
-
-    name = _sqlglot_name(dialect)
-    tree = sqlglot.parse_one(create, read=name)
-    table = tree.find(exp.Table)
-    later = []
-    for column in tree.find_all(exp.ColumnDef):
-        for constraint in list(column.args.get("constraints") or ()):
-            reference = constraint.args.get("kind")
-            if not isinstance(reference, exp.Reference):
-                continue
-            target = reference.find(exp.Table)
-            if target is None or target.name in keep:
-                continue
-            constraint.pop()
-            later.append(
-                f"ALTER TABLE {table.sql(dialect=name)} ADD FOREIGN KEY "
-                f"({column.this.sql(dialect=name)}) {reference.sql(dialect=name)}"
-            )
-    return tree.sql(dialect=name), later

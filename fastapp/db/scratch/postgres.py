@@ -1,0 +1,265 @@
+"""PostgreSQL: temporary tables, or a temporary schema for DDL that needs one.
+
+**Temporary tables** (generated DDL whose foreign keys stay inside the script): each session
+runs the script with ``pg_temp`` first in its ``search_path``, so ``CREATE TABLE`` makes a
+temporary table, private to the session, with no WAL for its storage (creating one costs
+about a third of a permanent table). Only the ``TEMP`` right is needed, which every role has
+by default. Tables of independent foreign-key groups go to :attr:`Scratch.WORKERS`
+sessions at once, each read back from its own ``pg_temp_N`` namespace.
+
+**A temporary schema** (a DDL file: it may hold functions, triggers or views, which
+``pg_temp`` does not resolve; generated DDL referencing live tables, which temporary tables
+cannot): ``CREATE SCHEMA`` rights needed.
+
+Small scripts run in one transaction that is rolled back (nothing to drop). Every object
+created in a transaction holds a lock until its end, and the server's lock table is shared
+and bounded (``max_locks_per_transaction`` x connections, 6,400 slots by default): a script of
+more than :attr:`Scratch.BATCH_LIMIT` statements is therefore run in committed batches and
+dropped afterwards, in batches too (``finally``: also on errors). The scratch sessions skip
+waiting for the WAL flush (``synchronous_commit = off``): nothing they write is kept.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from fastapp.db.scratch.base import (
+    ScratchSpace,
+    Statements,
+    dumper,
+    independent_groups,
+    levels,
+    run_together,
+    table_statements,
+)
+
+if TYPE_CHECKING:
+    from fastapp.db.desired import DesiredDDL
+    from fastapp.db.schema import Schema
+    from fastapp.db.url import DatabaseConfig
+
+#: The live schema (the dumpers' default): scratch tables referencing live ones (``--apps``
+#: leaves the other apps' tables out of the script) see them as ``public.<name>``.
+LIVE_NAMESPACE = "public"
+_TEMP_PATH = f"pg_temp, {LIVE_NAMESPACE}"
+_MY_TEMP_NAMESPACE = "SELECT nspname FROM pg_catalog.pg_namespace WHERE oid = pg_my_temp_schema()"
+
+
+class Scratch(ScratchSpace):
+    dialect_name = "postgres"
+    forward_references = False
+    scratch_kind = "temporary schema"
+    needs = "create temporary tables and schemas (GRANT TEMP, CREATE ON DATABASE ...)"
+    identity_sql = (
+        "SELECT version() UNION ALL SELECT current_setting('server_encoding') UNION ALL "
+        "SELECT string_agg(extname || extversion, ',' ORDER BY extname) FROM pg_extension"
+    )
+    BATCH_LIMIT = 100
+    #: Sessions creating tables at once (the server's catalog work runs on several cores).
+    WORKERS = 3
+    #: Statements per committed batch, at most; fewer when the lock table is small.
+    BATCH = 300
+    #: Lock-table slots one statement may hold (a table: itself, its TOAST table and index,
+    #: sequences, one index per key), with a safety margin for other sessions.
+    LOCKS_PER_STATEMENT = 10
+    _LOCK_SLOTS_SQL = (
+        "SELECT current_setting('max_locks_per_transaction')::int * "
+        "(current_setting('max_connections')::int + "
+        "current_setting('max_prepared_transactions')::int)"
+    )
+
+    async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
+        from fastapp.db.context import raw_connection
+
+        statements = ddl.statements()
+        groups = independent_groups(ddl, self.WORKERS)
+        async with raw_connection(cfg) as conn:
+            if len(statements) <= self.BATCH_LIMIT:
+                return await self._rolled_back(conn, ddl, statements, temporary=bool(groups))
+            await conn.execute("SET synchronous_commit = off")
+            if groups:
+                return await self._temporary(cfg, conn, ddl, groups)
+            return await self._schema(cfg, conn, ddl, statements)
+
+    async def _rolled_back(
+        self, conn: Any, ddl: DesiredDDL, statements: Statements, *, temporary: bool
+    ) -> Schema:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            if temporary:
+                await conn.execute(f"SET LOCAL search_path TO {_TEMP_PATH}")
+                await self._apply(conn, ddl, statements)
+                namespace = await conn.fetchval(_MY_TEMP_NAMESPACE)
+                return await dumper("postgres", namespace).dump(conn)
+            namespace = _new_namespace()
+            await conn.execute(f'CREATE SCHEMA "{namespace}"')
+            await conn.execute(f'SET LOCAL search_path TO "{namespace}", {LIVE_NAMESPACE}')
+            await self._apply(conn, ddl, statements)
+            return _unqualified(await dumper("postgres", namespace).dump(conn))
+        finally:
+            await transaction.rollback()
+
+    async def _apply(self, conn: Any, ddl: DesiredDDL, statements: Statements) -> None:
+        script = ";\n".join(s for _, s in statements)
+        if not script:
+            return
+        await conn.execute("SAVEPOINT whole_script")
+        try:
+            await conn.execute(script)  # one round trip for the whole batch
+        except Exception:
+            await conn.execute("ROLLBACK TO SAVEPOINT whole_script")
+            for line, statement in statements:
+                try:
+                    await conn.execute(statement)
+                except Exception as exc:
+                    raise ddl.error(line, statement, exc) from exc
+            raise
+
+    async def _batch_size(self, cfg: DatabaseConfig, conn: Any, sessions: int) -> int:
+        (slots,) = await cfg.dialect.fetch_scalar_list(conn, self._LOCK_SLOTS_SQL)
+        # Half the lock table at most, shared by the sessions: other sessions need some.
+        return max(1, min(self.BATCH, slots // (2 * sessions * self.LOCKS_PER_STATEMENT)))
+
+    async def _temporary(
+        self, cfg: DatabaseConfig, conn: Any, ddl: DesiredDDL, groups: list
+    ) -> Schema:
+        """Each independent group of tables on its own session, as temporary tables."""
+        from fastapp.db.context import raw_connection
+        from fastapp.db.schema import Schema
+
+        assert ddl.tables is not None
+        per_table = table_statements(ddl, ddl.statements()) or []
+        pairs = {t.name: p for t, p in zip(ddl.tables, per_table, strict=True)}
+        batch = await self._batch_size(cfg, conn, len(groups))
+        parts: list[Schema] = []
+        async with AsyncExitStack() as stack:
+            sessions = [conn]
+            for _ in groups[1:]:
+                sessions.append(await stack.enter_async_context(raw_connection(cfg)))
+            await run_together(
+                self._temporary_part(session, ddl, [t.name for t in group], pairs, batch, parts)
+                for session, group in zip(sessions, groups, strict=True)
+            )
+        first = parts[0]
+        return Schema(
+            first.dialect,
+            tuple(t for part in parts for t in part.tables),
+            tuple(e for part in parts for e in part.enums),
+            first.extensions,
+        )
+
+    async def _temporary_part(
+        self,
+        conn: Any,
+        ddl: DesiredDDL,
+        names: list[str],
+        pairs: dict[str, list],
+        batch: int,
+        parts: list[Schema],
+    ) -> None:
+        await conn.execute(f"SET search_path TO {_TEMP_PATH}; SET synchronous_commit = off")
+        try:
+            await self._committed(conn, ddl, [p for n in names for p in pairs[n]], batch)
+            namespace = await conn.fetchval(_MY_TEMP_NAMESPACE)
+            parts.append(await dumper("postgres", namespace).dump(conn))
+        finally:
+            drops = [f'pg_temp."{_escaped(n)}"' for n in reversed(names)]
+            await self._drop(conn, drops, batch // 2)
+
+    async def _schema(
+        self, cfg: DatabaseConfig, conn: Any, ddl: DesiredDDL, statements: Statements
+    ) -> Schema:
+        """A scratch schema, level by level on several sessions."""
+        from fastapp.db.context import raw_connection
+
+        namespace = _new_namespace()
+        await conn.execute(f'CREATE SCHEMA "{namespace}"')
+        async with AsyncExitStack() as stack:
+            try:
+                by_level = levels(ddl, statements)
+                count = min(self.WORKERS, max(len(level) for level in by_level))
+                batch = await self._batch_size(cfg, conn, count)
+                sessions = [conn]
+                for _ in range(count - 1):
+                    sessions.append(await stack.enter_async_context(raw_connection(cfg)))
+                setup = (
+                    f'SET search_path TO "{namespace}", {LIVE_NAMESPACE}; '
+                    "SET synchronous_commit = off"
+                )
+                await run_together(s.execute(setup) for s in sessions)
+                for level in by_level:
+                    share = -(-len(level) // len(sessions))
+                    await run_together(
+                        self._committed(
+                            s,
+                            ddl,
+                            [p for t in level[i * share : (i + 1) * share] for p in t],
+                            batch,
+                        )
+                        for i, s in enumerate(sessions)
+                    )
+                return _unqualified(await dumper("postgres", namespace).dump(conn))
+            finally:
+                await conn.execute("RESET search_path")
+                rows = await conn.fetch(
+                    "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') "
+                    "ORDER BY c.oid DESC",
+                    namespace,
+                )
+                names = [f'"{namespace}"."{_escaped(r[0])}"' for r in rows]
+                await self._drop(conn, names, max(1, self.BATCH // 3))
+                await conn.execute(f'DROP SCHEMA "{namespace}" CASCADE')
+
+    async def _committed(self, conn: Any, ddl: DesiredDDL, statements: Sequence, batch: int):
+        """``statements`` in scripts of ``batch``, each its own transaction (one round trip)."""
+        for start in range(0, len(statements), batch):
+            part = statements[start : start + batch]
+            try:
+                await conn.execute(";\n".join(s for _, s in part))
+            except Exception:
+                for line, statement in part:  # the script was rolled back: find the culprit
+                    try:
+                        await conn.execute(statement)
+                    except Exception as exc:
+                        raise ddl.error(line, statement, exc) from exc
+                raise
+
+    @staticmethod
+    async def _drop(conn: Any, names: list[str], step: int) -> None:
+        """Drop the tables ``names`` (qualified, newest first) in committed batches:
+        dropping everything at once would need a lock per object."""
+        step = max(1, step)
+        for start in range(0, len(names), step):
+            await conn.execute(
+                f"DROP TABLE IF EXISTS {', '.join(names[start : start + step])} CASCADE"
+            )
+
+
+def _new_namespace() -> str:
+    return f"fastapp_scratch_{uuid.uuid4().hex[:12]}"
+
+
+def _escaped(name: str) -> str:
+    return name.replace('"', '""')
+
+
+def _unqualified(schema: Schema) -> Schema:
+    """References from the scratch schema to the live one, written as the live side has them."""
+    prefix = f"{LIVE_NAMESPACE}."
+
+    def bare(name: str | None) -> str | None:
+        return name[len(prefix) :] if name and name.startswith(prefix) else name
+
+    tables = []
+    for table in schema.tables:
+        fks = tuple(replace(fk, ref_table=bare(fk.ref_table)) for fk in table.foreign_keys)
+        columns = tuple(replace(c, enum_name=bare(c.enum_name)) for c in table.columns)
+        tables.append(replace(table, foreign_keys=fks, columns=columns))
+    enums = tuple(replace(e, name=bare(e.name)) for e in schema.enums)
+    return replace(schema, tables=tuple(tables), enums=enums)
