@@ -265,6 +265,25 @@ def test_generated_ddl_of_every_field_kind(backend, scratch, kinds_project):
     assert parsed == applied
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_server_hint_is_read_from_the_target_database(backend, scratch):
+    from fastapp.db.parsers import server_hint
+    from fastapp.db.parsers.base import ServerHint
+
+    cfg = scratch(backend)
+
+    async def read():
+        conn = await cfg.dialect.connect(cfg)
+        try:
+            return await server_hint(backend, conn)
+        finally:
+            await cfg.dialect.close(conn)
+
+    hint = asyncio.run(read())
+    expected = ServerHint(**SERVER.get(backend, {}))
+    assert (hint.charset, hint.collation) == (expected.charset, expected.collation)
+
+
 # -- pure: errors name the source and line, and say what to do ------------------------------
 
 

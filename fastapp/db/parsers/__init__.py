@@ -1,6 +1,7 @@
 """DDL readers: one per backend, found by dialect name like the dumpers.
 
-``get_reader(dialect_name, source, server)`` returns a fresh
+``server_hint(dialect_name, connection)`` reads what the text cannot say from the target
+database. ``get_reader(dialect_name, source, server)`` returns a fresh
 :class:`~fastapp.db.parsers.base.Reader` that collects a script's statements and predicts the
 Schema that backend's dumper would read back (see :func:`fastapp.db.parsed.parse_schema`).
 """
@@ -24,3 +25,14 @@ def get_reader(
 
     hint = server if isinstance(server, ServerHint) else ServerHint.from_mapping(server or {})
     return dialect_module(__name__, dialect_name, "DDL reader").Reader(source, hint)
+
+
+async def server_hint(dialect_name: str, connection: Any) -> ServerHint:
+    """What the parse path cannot read from DDL text, read from the target database through
+    an open raw driver ``connection`` (MySQL: MariaDB or not, the database's charset and
+    collation). Backends that need nothing return the defaults without a query."""
+    from fastapp.db.parsers.base import ServerHint
+
+    module = dialect_module(__name__, dialect_name, "DDL reader")
+    read = getattr(module, "read_server_hint", None)
+    return ServerHint() if read is None else await read(connection)

@@ -47,6 +47,25 @@ _FRACTIONAL = frozenset({"datetime", "timestamp", "time"})
 _LENGTH_ONE = frozenset({"char", "bit", "binary"})
 
 
+_HINT_SQL = (
+    "SELECT VERSION(), default_character_set_name, default_collation_name "
+    "FROM information_schema.schemata WHERE schema_name = DATABASE()"
+)
+
+
+async def read_server_hint(connection: Any) -> ServerHint:
+    """MariaDB or MySQL, and the connected database's default charset and collation."""
+    async with connection.cursor() as cur:
+        await cur.execute(_HINT_SQL)
+        row = await cur.fetchone()
+    if row is None:
+        return ServerHint()
+    version, charset, collation = row
+    return ServerHint(
+        mariadb="mariadb" in str(version).lower(), charset=charset, collation=collation
+    )
+
+
 class Reader(BaseReader):
     dialect_name = "mysql"
     sqlglot_name = "mysql"
