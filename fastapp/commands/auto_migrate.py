@@ -151,7 +151,11 @@ def _callbacks(out, request):
         if request.guided:
             out.print(f"{len(plan.ops)} change(s), {len(statements)} statement(s):")
 
+    def notice(line: str) -> None:
+        console(stderr=True).print(f"warning: {line}", style="yellow", markup=False)
+
     return Callbacks(
+        notice=notice,
         ask_statement=ask_statement if request.guided else None,
         ask_rename=ask_rename if request.guided else None,
         progress=progress,

@@ -103,8 +103,6 @@ async def auto_migrate(
     """
     results = []
     for target in await resolve_targets(state, request):
-        # The scratch space works while the live side is read.
-        desired = asyncio.ensure_future(desired_schema(target.cfg, target.ddl))
         options = ApplyOptions(
             guided=request.guided,
             allow_destructive=request.allow_destructive,
@@ -116,6 +114,10 @@ async def auto_migrate(
             diff=diff_options(request, target.ddl, file=request.desired_sql is not None),
         )
         callbacks = callbacks_for(target) if callbacks_for is not None else Callbacks()
+        # The scratch space works while the live side is read.
+        desired = asyncio.ensure_future(
+            desired_schema(target.cfg, target.ddl, notice=callbacks.notice)
+        )
         try:
             outcome = await migrate_database(target.cfg, desired, options, callbacks)
         finally:

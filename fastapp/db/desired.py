@@ -10,7 +10,7 @@ it starts on and the database's message; nothing is left behind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,17 +90,37 @@ def read_ddl_file(path: str | Path, dialect: str) -> DesiredDDL:
     return DesiredDDL(text, str(target), dialect)
 
 
-async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL, *, use_cache: bool = True) -> Schema:
+async def desired_schema(
+    cfg: DatabaseConfig,
+    ddl: DesiredDDL,
+    *,
+    use_cache: bool = True,
+    notice: Callable[[str], None] | None = None,
+) -> Schema:
     """Apply ``ddl`` in a scratch space next to ``cfg`` and read it back as a Schema.
 
     Results are cached by DDL text, server and reader code (:mod:`fastapp.db.desired_cache`),
     so an unchanged desired schema costs one small query instead of creating every table.
     Generated DDL is also cached table by table: after a change only the changed tables (and
     the tables their foreign keys need) are created in the scratch space.
+
+    Where the user may not create the scratch space, the DDL text is parsed instead
+    (:func:`fastapp.db.parsed.parse_schema`) and ``notice`` is told so, once. Raises
+    :class:`DesiredSchemaError` for DDL the scratch space rejects, or that cannot be parsed
+    when no scratch space is allowed.
     """
+    strategy = get_scratch(cfg.dialect_name)
+    try:
+        return await _through_scratch(strategy, cfg, ddl, use_cache)
+    except _ScratchRefused as refused:
+        return await _parsed_instead(strategy, cfg, ddl, refused.cause, notice)
+
+
+async def _through_scratch(
+    strategy: ScratchSpace, cfg: DatabaseConfig, ddl: DesiredDDL, use_cache: bool
+) -> Schema:
     from fastapp.db import desired_cache
 
-    strategy = get_scratch(cfg.dialect_name)
     if not use_cache or desired_cache.cache_dir() is None:
         return await _scratch_read(strategy, cfg, ddl)
     server = await strategy.server_identity(cfg)
@@ -113,6 +133,46 @@ async def desired_schema(cfg: DatabaseConfig, ddl: DesiredDDL, *, use_cache: boo
     else:
         schema = await _scratch_read(strategy, cfg, ddl)
     desired_cache.store(entry, schema)
+    return schema
+
+
+class _ScratchRefused(Exception):
+    """The user may not create the scratch space (a missing right, nothing else)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+async def _parsed_instead(
+    strategy: ScratchSpace,
+    cfg: DatabaseConfig,
+    ddl: DesiredDDL,
+    cause: BaseException,
+    notice: Callable[[str], None] | None,
+) -> Schema:
+    """The sqlglot fallback: the Schema predicted from the DDL text (never cached: the cache
+    holds what servers read back)."""
+    from fastapp.db.context import raw_connection
+    from fastapp.db.parsed import ParsedSchemaError, parse_schema
+    from fastapp.db.parsers import server_hint
+
+    why = f"cannot create a {strategy.scratch_kind} on {cfg.url()} ({cfg.mask(_first_line(cause))})"
+    grant = f"grant the right to {strategy.needs}"
+    async with raw_connection(cfg) as conn:
+        hint = await server_hint(cfg.dialect_name, conn)
+    try:
+        schema = parse_schema(ddl.text, cfg.dialect_name, ddl.source, hint)
+    except ParsedSchemaError as exc:
+        raise DesiredSchemaError(
+            f"{why}, and without one the DDL cannot be read: {exc.source}:{exc.line}: "
+            f"{exc.reason}; {grant}"
+        ) from exc
+    if notice is not None:
+        notice(
+            f"{why}: the desired schema was parsed from the DDL instead; {grant} to have "
+            "the server read it back"
+        )
     return schema
 
 
@@ -172,6 +232,8 @@ async def _scratch_read(strategy: ScratchSpace, cfg: DatabaseConfig, ddl: Desire
     except FastappError:
         raise
     except Exception as exc:
+        if cfg.dialect.is_permission_error(exc):
+            raise _ScratchRefused(exc) from exc
         raise DesiredSchemaError(
             f"cannot build the desired schema in a {strategy.scratch_kind} on {cfg.url()}: "
             f"{cfg.mask(_first_line(exc))} (the user needs the right to {strategy.needs})"

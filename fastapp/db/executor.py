@@ -84,6 +84,8 @@ class Callbacks:
     progress: Progress | None = None
     #: Called once with the plan and statements before anything executes.
     planned: Callable[[Plan, list[Statement]], None] | None = None
+    #: Called with a line worth the user's attention that is not an error (a fallback taken).
+    notice: Callable[[str], None] | None = None
 
 
 # --- per-backend sessions: lock, transaction ---------------------------------------------

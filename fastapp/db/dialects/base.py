@@ -83,6 +83,10 @@ class Dialect:
         finally:
             await self.close(conn)
 
+    def is_permission_error(self, exc: BaseException) -> bool:
+        """``exc`` says the user lacks a right (not a bad statement, not a lost server)."""
+        return False
+
     def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
         """One line saying why ``cfg`` could not be used and what to do about it."""
         detail = cfg.mask(

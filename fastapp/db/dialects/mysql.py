@@ -8,6 +8,8 @@ from fastapp.db.dialects.base import Dialect
 from fastapp.db.url import DatabaseConfig
 
 _UNKNOWN_DATABASE = 1049
+#: ER_DBACCESS_DENIED_ERROR, ER_TABLEACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED_ERROR.
+_ACCESS_DENIED = frozenset({1044, 1142, 1227})
 
 
 class MySQLDialect(Dialect):
@@ -70,6 +72,10 @@ class MySQLDialect(Dialect):
             )
         finally:
             await self.close(conn)
+
+    def is_permission_error(self, exc: BaseException) -> bool:
+        args = getattr(exc, "args", None)
+        return bool(args) and args[0] in _ACCESS_DENIED
 
     def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
         if getattr(exc, "args", None) and exc.args[0] == _UNKNOWN_DATABASE:

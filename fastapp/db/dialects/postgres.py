@@ -46,6 +46,9 @@ class PostgresDialect(Dialect):
     def maintenance_config(self, cfg: DatabaseConfig) -> DatabaseConfig:
         return cfg.with_name("postgres")
 
+    def is_permission_error(self, exc: BaseException) -> bool:
+        return getattr(exc, "sqlstate", None) == "42501"  # insufficient_privilege
+
     def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
         if type(exc).__name__ == "InvalidCatalogNameError":
             return (
