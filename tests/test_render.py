@@ -147,6 +147,7 @@ def test_sqlite_rebuild_follows_the_documented_steps():
     statements = get_renderer("sqlite").render(plan)
     assert [(s.sql, s.phase) for s in statements] == [
         ("PRAGMA foreign_keys = OFF", BEFORE),
+        ("-- drop the views", "inside"),
         (
             'CREATE TABLE "_fastapp_new_t" (\n    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n'
             "    \"name\" VARCHAR(80) NOT NULL DEFAULT 'x'\n)",
@@ -157,12 +158,19 @@ def test_sqlite_rebuild_follows_the_documented_steps():
         ('ALTER TABLE "_fastapp_new_t" RENAME TO "t"', "inside"),
         ('CREATE INDEX "t_name" ON "t" ("name")', "inside"),
         ("-- recreate the triggers of t", "inside"),
+        ("-- re-create the views", "inside"),
         ("PRAGMA foreign_key_check", "inside"),
         ("PRAGMA foreign_keys = ON", AFTER),
     ]
     assert statements[-2].expect_empty
-    rebuild = statements[1].op
+    rebuild = statements[2].op
     assert rebuild.kind == "rebuild_table" and rebuild.safety == o.DESTRUCTIVE
+    replays = [s.replay for s in statements if s.replay]
+    assert "type = 'trigger' AND tbl_name = 't'" in replays[1]
+    assert [("DROP VIEW" in q, "type = 'view'" in q) for q in (replays[0], replays[2])] == [
+        (True, True),
+        (False, True),
+    ]
 
 
 def test_sqlite_rebuild_copies_renamed_columns_from_old_names():

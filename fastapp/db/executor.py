@@ -287,7 +287,7 @@ async def migrate_database(
             await _run_data_checks(session, renderer.data_checks(plan), cfg)
             if callbacks.planned is not None:
                 callbacks.planned(plan, statements)
-            await _execute(session, outcome, options, callbacks, renderer)
+            await _execute(session, outcome, options, callbacks)
             return outcome
         finally:
             await session.release()
@@ -347,21 +347,20 @@ async def _execute(
     outcome: Outcome,
     options: ApplyOptions,
     callbacks: Callbacks,
-    renderer: Any,
 ) -> None:
     transactional = session.dialect.supports_transactional_ddl
     statements = outcome.statements
-    saved_triggers = await _capture_triggers(session, renderer, statements)
+    replays = await _capture_replays(session, statements)
     for statement in statements:
         if statement.phase == BEFORE and statement.sql not in session.prelude:
-            await _run_one(session, statement, outcome, options, callbacks, False, saved_triggers)
+            await _run_one(session, statement, outcome, options, callbacks, False, replays)
     await session.begin()
     try:
         for statement in statements:
             if statement.phase in (BEFORE, AFTER):
                 continue
             await _run_one(
-                session, statement, outcome, options, callbacks, transactional, saved_triggers
+                session, statement, outcome, options, callbacks, transactional, replays
             )
     except BaseException:
         await session.rollback()
@@ -369,15 +368,15 @@ async def _execute(
     await session.commit()
     for statement in statements:
         if statement.phase == AFTER and statement.sql not in session.postlude:
-            await _run_one(session, statement, outcome, options, callbacks, False, saved_triggers)
+            await _run_one(session, statement, outcome, options, callbacks, False, replays)
 
 
-async def _capture_triggers(session: Session, renderer: Any, statements: list[Statement]) -> dict:
+async def _capture_replays(session: Session, statements: list[Statement]) -> dict:
+    """The statements each ``replay`` query gives, read before anything changes."""
     saved: dict[str, list[str]] = {}
     for statement in statements:
-        if statement.triggers_of and statement.triggers_of not in saved:
-            sql = renderer.triggers_query(statement.triggers_of)
-            saved[statement.triggers_of] = [s for s in await session.scalars(sql) if s]
+        if statement.replay and statement.replay not in saved:
+            saved[statement.replay] = [s for s in await session.scalars(statement.replay) if s]
     return saved
 
 
@@ -388,7 +387,7 @@ async def _run_one(
     options: ApplyOptions,
     callbacks: Callbacks,
     transactional: bool,
-    saved_triggers: dict[str, list[str]],
+    replays: dict[str, list[str]],
 ) -> None:
     if options.guided and callbacks.ask_statement is not None and statement.op is not None:
         answer = callbacks.ask_statement(statement)
@@ -402,9 +401,7 @@ async def _run_one(
         if answer == "no":
             outcome.skipped.append(statement)
             return
-    sqls = (
-        saved_triggers.get(statement.triggers_of, []) if statement.triggers_of else [statement.sql]
-    )
+    sqls = replays.get(statement.replay, []) if statement.replay else [statement.sql]
     guard = options.continue_on_error and transactional
     try:
         for sql in sqls:

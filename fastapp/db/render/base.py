@@ -40,9 +40,9 @@ class Statement:
     op: o.Op | None = None
     phase: str = INSIDE
     expect_empty: bool = False
-    #: SQLite rebuild: stands for re-running the CREATE TRIGGER statements this table had
-    #: before the plan (read by the executor before anything changes).
-    triggers_of: str | None = None
+    #: Stands for the statements this query gives, run by the executor before anything
+    #: changes (a SQLite rebuild: re-create the table's triggers, drop and re-create views).
+    replay: str | None = None
 
     @property
     def destructive(self) -> bool:

@@ -32,6 +32,12 @@ _NATIVE = {
     "add_column",
 }
 REBUILD_PREFIX = "_fastapp_new_"
+#: Every view, in creation order (a view may use an earlier one): its CREATE and DROP.
+_VIEWS = "SELECT sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid"
+_DROP_VIEWS = (
+    "SELECT 'DROP VIEW ' || quote(name) FROM sqlite_master WHERE type = 'view' "
+    "ORDER BY rowid DESC"
+)
 
 
 class SQLiteRenderer(Renderer):
@@ -74,6 +80,13 @@ class SQLiteRenderer(Renderer):
                 out.extend(self.render_op(o.CreateTable(op.table, full)))
                 continue
             out.extend(self.render_op(op))
+        if rebuilt:
+            # SQLite checks every view when a table is renamed: views over a rebuilt table
+            # (gone between its DROP and the RENAME) are dropped first and re-created after.
+            first = next(i for i, s in enumerate(out) if isinstance(s.op, RebuildTable))
+            last = max(i for i, s in enumerate(out) if isinstance(s.op, RebuildTable))
+            out.insert(last + 1, Statement("-- re-create the views", out[last].op, replay=_VIEWS))
+            out.insert(first, Statement("-- drop the views", out[first].op, replay=_DROP_VIEWS))
         if rebuilt or dropped:
             out.insert(0, Statement("PRAGMA foreign_keys = OFF", None, BEFORE))
             out.append(Statement("PRAGMA foreign_key_check", None, INSIDE, expect_empty=True))
@@ -110,17 +123,14 @@ class SQLiteRenderer(Renderer):
         ]
         op = RebuildTable(name, first.describe(), _worst(plan, name, source_name))
         statements = [Statement(s, op) for s in steps]
+        triggers = (  # the table's CREATE TRIGGER statements, kept across the rebuild
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = "
+            f"{self.literal(source_name)} ORDER BY name"
+        )
         statements.append(
-            Statement(f"-- recreate the triggers of {source_name}", op, triggers_of=source_name)
+            Statement(f"-- recreate the triggers of {source_name}", op, replay=triggers)
         )
         return statements
-
-    def triggers_query(self, table: str) -> str:
-        """Query giving the CREATE TRIGGER statements of ``table`` (kept across a rebuild)."""
-        return (
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = "
-            f"{self.literal(table)} ORDER BY name"
-        )
 
 
 def _addable(column: Column) -> bool:
