@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from tortoise import fields
 
-from fastapp.fixtures.writers.sqlite import _stored_datetime
+from fastapp.fixtures.values import Timezones, ValueProblem, loader
+from fastapp.fixtures.writers.sqlite import _decimal_text_form, _stored_datetime
 
 _offsets = st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59).map(
     lambda minutes: dt.timezone(dt.timedelta(minutes=minutes))
@@ -34,7 +36,48 @@ def test_sqlite_stored_datetime_text_equals_parse_then_isoformat(value, sep):
         "2024-01-01T00:00:07",  # naive: taken in TIME_ZONE by the full conversion
         "2024-02-30T00:00:00+00:00",
         "2024-13-01T00:00:00+00:00",
+        "2023-02-29T00:00:00+00:00",
+        "2024-04-31T00:00:00+00:00",
+        "2024-01-01T00:00:07+00:60",  # read as +01:00, written so
+        "2024-01-01T24:00:00+00:00",
+        "0000-01-01T00:00:00+00:00",
     ],
 )
 def test_sqlite_stored_datetime_leaves_other_text_to_the_full_conversion(text):
     assert _stored_datetime(text) is None
+
+
+def _decimal_field(max_digits: int, decimal_places: int):
+    return fields.DecimalField(max_digits=max_digits, decimal_places=decimal_places)
+
+
+_decimal_text = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.from_regex(r"[-+]?[0-9]{0,14}(\.[0-9]{0,4})?", fullmatch=True),
+    st.sampled_from(["0.00", "-0.00", "00.50", ".50", "1.", "1e2", "１.00", " 1.00", "1.00 "]),
+)
+
+
+@settings(deadline=None)  # a machine shared with other work: no timing in tests
+@given(st.sampled_from([(12, 2), (10, 2), (5, 3), (3, 2), (6, 1)]), _decimal_text)
+def test_sqlite_decimal_text_kept_as_is_equals_the_full_conversion(shape, text):
+    field = _decimal_field(*shape)
+    kept = _decimal_text_form(field)(text)
+    if kept is None:
+        return
+    assert kept == text
+    assert str(loader(field, "decimal", Timezones())(text)) == text
+
+
+@pytest.mark.parametrize("shape", [(12, 2), (5, 3), (6, 1)])
+def test_sqlite_decimal_text_in_the_form_dumpdata_writes_is_kept(shape):
+    field = _decimal_field(*shape)
+    convert, keep = loader(field, "decimal", Timezones()), _decimal_text_form(field)
+    limit = 10 ** (shape[0] - shape[1])
+    for number in ("0", "-0", "1", "-7", "1234.5", str(limit - 1), "0.125", "-0.001"):
+        try:
+            text = str(convert(number))
+        except ValueProblem:
+            continue
+        assert keep(text) == text, text
+    assert keep(f"{limit}." + "0" * shape[1]) is None  # one digit too many: the error path
