@@ -46,6 +46,16 @@ EXTRA = {
         ALTER TABLE t ADD CONSTRAINT t_extra UNIQUE (extra, i);
         CREATE TABLE u (Id INT PRIMARY KEY, "T_id" BIGINT REFERENCES t ON DELETE SET NULL);
         COMMENT ON COLUMN u."T_id" IS 'to t';""",
+        # How PostgreSQL resolves operators on character columns, as far as it is modelled.
+        """CREATE TABLE x (v VARCHAR(10), c CHAR(3), t TEXT, i INT, d DATE,
+            CHECK (lower(v) <> ''), CHECK (length(v) < 5), CHECK (length(c) < 5),
+            CHECK (lower(c) = 'a'), CHECK (substr(v, 1, 2) = 'ab'), CHECK (v || 'x' <> 'y'),
+            CHECK (c || 'x' <> 'y'), CHECK (t || v <> ''), CHECK (v ILIKE 'a%'),
+            CHECK (v ~ 'a'), CHECK (v NOT LIKE '%x'), CHECK (c LIKE 'a%'), CHECK (c ~ 'a'),
+            CHECK (char_length(v) > 1), CHECK (c IN ('a', 'b')), CHECK (c NOT IN ('a')),
+            CHECK (d IN ('2020-01-01', '2021-01-01')), CHECK (lower(v || c) <> ''),
+            CHECK (coalesce(i, 0) > 1), CHECK (v::text <> ''), CHECK (c <> 'ab'),
+            CHECK (lower(t) LIKE 'x%'), CHECK (v IS NOT NULL OR i > '3'));""",
     ],
     "mysql": [
         """CREATE TABLE p (id INT UNSIGNED AUTO_INCREMENT, code VARCHAR(10) DEFAULT 0,
@@ -60,6 +70,18 @@ EXTRA = {
             COLLATE=utf8mb4_bin COMMENT='children';
         CREATE UNIQUE INDEX c_both ON c (p_id, q_id);
         ALTER TABLE c ADD COLUMN note TEXT COMMENT 'n';""",
+        # As mysqldump writes it.
+        """CREATE TABLE `d` (
+          `id` int(11) NOT NULL AUTO_INCREMENT,
+          `name` varchar(20) COLLATE utf8mb4_unicode_ci DEFAULT NULL,
+          `ts` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(),
+          `body` text,
+          PRIMARY KEY (`id`),
+          KEY `ix` (`name`) USING BTREE,
+          KEY `iy` (`ts`) USING HASH,
+          FULLTEXT KEY `ft` (`body`)
+        ) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+          ROW_FORMAT=DYNAMIC""",
     ],
     "sqlite": [
         """CREATE TABLE k (a  VARCHAR( 10 ) NOT NULL, b Double   Precision, c, d BLOB,
@@ -338,6 +360,17 @@ def test_refusals_name_file_line_and_the_fix(backend, sql, line, words):
     assert "\n" not in message
     assert info.value.line == line and info.value.source == "schema.sql"
     assert isinstance(info.value, SchemaError)
+
+
+@pytest.mark.parametrize(
+    "check",
+    ["coalesce(v, 'x') <> 'y'", "trim(v) <> ''", "v = t", "v <> c", "position('a' in v) > 0"]
+    + ["v SIMILAR TO 'a'", "b = 'true'"],
+)
+def test_postgres_casts_not_modelled_are_refused_not_guessed(check):
+    sql = f"CREATE TABLE x (v VARCHAR(10), c CHAR(3), t TEXT, b BOOL,\n CHECK ({check}))"
+    with pytest.raises(ParsedSchemaError, match=r"^x\.sql:2: .* not supported"):
+        parse_schema(sql, "postgres", "x.sql")
 
 
 def test_unknown_server_hint_is_refused():

@@ -327,11 +327,14 @@ def _redundant_parentheses(paren) -> bool:
     from sqlglot import exp
 
     inner, parent = paren.this, paren.parent
-    arithmetic = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
+    arithmetic = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.DPipe)
     if isinstance(inner, (exp.Paren, exp.Column)) or _is_constant(inner):
         return True
     if parent is None or isinstance(parent, exp.Paren):
         return True
+    operator = (exp.Binary, exp.Unary)  # AND, OR, || ... are Func subclasses in sqlglot too
+    if isinstance(parent, exp.Func) and not isinstance(parent, operator):
+        return True  # an argument: the call's own parentheses delimit it
     if isinstance(inner, exp.Predicate) and isinstance(parent, (exp.Connector, exp.Not)):
         return True
     if isinstance(inner, arithmetic) and isinstance(parent, exp.Predicate):

@@ -183,7 +183,7 @@ class Reader:
         if node is None:
             return None
         for part in node.walk():
-            line = part.meta.get("line") if part._meta else None
+            line = part.meta.get("line")
             if line:
                 return self.part_line + line - 1
         return None

@@ -38,6 +38,8 @@ MARIADB_CHARSET_COLLATIONS = {
 MYSQL_CHARSET_COLLATIONS = {**MARIADB_CHARSET_COLLATIONS, "utf8mb4": "utf8mb4_0900_ai_ci"}
 #: sqlglot function nodes MariaDB stores under another name (it prints ``octet_length``).
 MARIADB_FUNCTIONS = {"Length": "octet_length"}
+#: Index kinds InnoDB keeps; any other USING is silently a BTREE.
+INNODB_METHODS = frozenset({None, "fulltext", "spatial"})
 _NUMERIC = frozenset(
     {"tinyint", "smallint", "mediumint", "integer", "bigint", "boolean", "decimal", "real"}
     | {"double", "bit", "year"}
@@ -136,10 +138,16 @@ class Reader(BaseReader):
 
     def inline_index(self, table: TableDraft, node: Any) -> None:
         kind = node.args.get("kind")
-        if node.args.get("index_type") or node.args.get("options"):
-            self.unsupported("index options (USING, visibility) inside CREATE TABLE")
+        method = str(kind).lower() if kind else None
+        for option in node.args.get("options") or ():
+            using = option.args.get("using")
+            if using is None or len([v for v in option.args.values() if v]) != 1:
+                self.unsupported(f"the index option {option.sql(dialect='mysql')}", node)
+            method = method or str(using.name if hasattr(using, "name") else using).lower()
+        if node.args.get("index_type"):
+            self.unsupported("an index type before the key parts", node)
         name = node.this.name if node.this is not None else None
-        draft = IndexDraft([], unique=False, method=str(kind).lower() if kind else None, name=name)
+        draft = IndexDraft([], unique=False, method=method, name=name)
         for part in node.expressions:
             self.key_part(table, draft, part)
         self.add_index(table, draft)
@@ -180,6 +188,8 @@ class Reader(BaseReader):
     def table_property(self, table: TableDraft, prop: Any) -> None:
         from sqlglot import exp
 
+        IGNORED_PROPERTIES = (exp.AutoIncrementProperty, exp.RowFormatProperty)  # noqa: N806
+
         if isinstance(prop, exp.EngineProperty):
             table.written["engine"] = prop.this.name
         elif isinstance(prop, exp.CharacterSetProperty):
@@ -188,6 +198,8 @@ class Reader(BaseReader):
             table.written["collation"] = prop.this.name
         elif isinstance(prop, exp.SchemaCommentProperty):
             table.comment = prop.this.name
+        elif isinstance(prop, IGNORED_PROPERTIES):
+            pass  # not part of the Schema, and not read back by the dumper
         else:
             super().table_property(table, prop)
 
@@ -200,6 +212,10 @@ class Reader(BaseReader):
             collation = self.server.collation or self.charset_collation(self.server.charset)
         engine = table.written.get("engine") or self.server.engine
         table.options = dict(table_options(engine, collation))
+        if engine.lower() == "innodb":
+            for index in table.indexes:
+                if index.method not in INNODB_METHODS:
+                    index.method = None  # InnoDB builds a BTREE whatever USING says
         columns = list(table.columns.values())
         if self.server.mariadb:
             json_columns, json_checks = json_check_columns(
@@ -264,7 +280,9 @@ def _backquoted(node: Any) -> Any:
 
     def visit(n: Any) -> Any:
         if isinstance(n, exp.Identifier) and not n.quoted:
-            return exp.Identifier(this=n.name, quoted=True)
+            quoted = exp.Identifier(this=n.name, quoted=True)
+            quoted.meta.update(n.meta)  # the position, for errors
+            return quoted
         return n
 
     return node.transform(visit)

@@ -40,12 +40,23 @@ ARRAY_ELEMENT_NAMES = {
     "time": "time without time zone",
     "timetz": "time with time zone",
 }
-#: Operators whose string-literal operand PostgreSQL casts to the other operand's type.
-TYPED_OPERATORS = frozenset({"EQ", "NEQ", "GT", "GTE", "LT", "LTE"})
-TYPED_OPERATORS |= {"ArrayContainsAll", "ArrayContainedBy"}
-#: Column types whose literals come back cast to a text type (normalization drops that) or
-#: as numbers (normalization turns '5'::integer into 5 either way).
-_UNTYPED_LITERALS = frozenset({"text", "char", ""})
+#: Operators (sqlglot classes) whose string-literal operand PostgreSQL casts to the other
+#: operand's type.
+TYPED_OPERATORS = frozenset(
+    {"EQ", "NEQ", "GT", "GTE", "LT", "LTE", "ArrayContainsAll", "ArrayContainedBy"}
+)
+#: Pattern operators: a varchar operand is compared as text.
+PATTERN_OPERATORS = frozenset({"Like", "ILike", "RegexpLike", "RegexpILike"})
+#: Functions that take text: a varchar/char argument comes back as ``(col)::text``
+#: (``length`` has its own bpchar version, so char is not cast there).
+TEXT_FUNCTIONS = {
+    "varchar": frozenset({"Lower", "Upper", "Length", "Substring", "DPipe"}),
+    "char": frozenset({"Lower", "Upper", "DPipe"}),
+}
+#: Where a char operand stays as it is (bpchar has its own length and pattern operators).
+BPCHAR_OPERATIONS = frozenset({"Length"}) | PATTERN_OPERATORS
+#: Column types whose literals come back cast to a text type (normalization drops that).
+_UNTYPED = frozenset({"text", ""})
 #: Types whose one argument is optional and defaults to 1 when omitted.
 _LENGTH_ONE = frozenset({"char", "bit"})
 #: Keywords ``quote_ident`` quotes (reserved, column-name and type/function-name categories
@@ -77,6 +88,7 @@ class Reader(BaseReader):
     comment_statements = True
     rewritten: ClassVar[dict[str, str]] = {
         "Interval": "an INTERVAL literal (PostgreSQL stores its canonical output)",
+        "SimilarTo": "SIMILAR TO (PostgreSQL stores a regular expression)",
     }
 
     def ident(self, node: Any) -> str:
@@ -110,68 +122,73 @@ class Reader(BaseReader):
     def expression_text(self, node: Any) -> str:
         node = _in_lists(_between(_requoted(node)))
         if self.current is not None:
-            node = node.transform(lambda n: self._typed(n, self.current.columns))
+            node = self._typed(node, self.current.columns)
         return super().expression_text(node)
 
-    def _typed(self, node: Any, columns: dict[str, ColumnDraft]) -> Any:
-        """A string literal next to a column, cast the way PostgreSQL resolves the operator:
-        a varchar column is compared as text, a literal takes a typed column's type."""
+    def _typed(self, tree: Any, columns: dict[str, ColumnDraft]) -> Any:
+        """The casts PostgreSQL adds when it resolves operators and functions, for the
+        contexts modelled here (see :data:`TEXT_FUNCTIONS`); a character column anywhere
+        else is refused rather than guessed."""
         from sqlglot import exp
 
-        if isinstance(node, exp.Column) and not node.table and node.name in columns:
-            return self._as_text(node, columns[node.name])
-        this, other = node.args.get("this"), node.args.get("expression")
-        pairs = ((this, other, "this", "expression"), (other, this, "expression", "this"))
-        for column, literal, column_key, literal_key in pairs:
-            if not (
-                isinstance(column, exp.Column)
-                and not column.table
-                and column.name in columns
-                and _is_string(literal)
-            ):
+        tree = tree.copy()
+        for column in list(tree.find_all(exp.Column)):
+            if column.table or column.name not in columns:
                 continue
             draft = columns[column.name]
             kind = draft.spec.type if draft.spec else ""
-            if isinstance(literal, (exp.Any, exp.All)) and kind not in ("varchar", "text"):
-                self.unsupported(f"an IN list of strings for the {kind} column {column.name!r}")
-            if kind == "varchar":
-                node = node.copy()
-                node.set(column_key, exp.Cast(this=column.copy(), to=exp.DataType.build("text")))
-            elif kind == "char" and isinstance(literal, exp.Literal):
-                node = node.copy()
-                to = exp.DataType.build("bpchar", dialect=self.sqlglot_name, udt=True)
-                node.set(literal_key, exp.Cast(this=literal.copy(), to=to))
-            elif type(node).__name__ in TYPED_OPERATORS and kind not in _UNTYPED_LITERALS:
-                node = node.copy()
-                node.set(literal_key, exp.Cast(this=literal.copy(), to=self._cast_type(draft)))
-            return node
-        return node
+            child, parent = column, column.parent
+            while isinstance(parent, exp.Paren):
+                child, parent = parent, parent.parent
+            other = None
+            if parent is not None and parent.args.get("this") is child:
+                other = parent.args.get("expression")
+            elif parent is not None and parent.args.get("expression") is child:
+                other = parent.args.get("this")
+            operator = type(parent).__name__
+            if kind in ("varchar", "char"):
+                self._character_operand(column, draft, kind, parent, operator, other)
+            elif operator in TYPED_OPERATORS and _is_string(other) and kind not in _UNTYPED:
+                _cast_strings(other, self._cast_type(draft, column))
+        return tree
 
-    def _as_text(self, node: Any, column: ColumnDraft) -> Any:
-        """varchar and char have (almost) no functions of their own: PostgreSQL passes them
-        to text functions and ``||`` as ``(col)::text``."""
+    def _character_operand(self, column, draft, kind, parent, operator, other) -> None:
         from sqlglot import exp
 
-        kind = column.spec.type if column.spec else ""
-        parent = node.parent
-        while isinstance(parent, exp.Paren):
-            parent = parent.parent
-        to_text = isinstance(parent, (exp.Func, exp.DPipe)) and not isinstance(parent, exp.Cast)
-        if kind in ("varchar", "char") and to_text:
-            return exp.Cast(this=node.copy(), to=exp.DataType.build("text"))
-        return node
+        if parent is None or isinstance(parent, (exp.Ordered, exp.Cast, exp.Is)):
+            return
+        text = exp.DataType.build("text")
+        if operator in TEXT_FUNCTIONS[kind]:
+            column.replace(exp.Cast(this=column.copy(), to=text))
+            return
+        if kind == "char" and operator in BPCHAR_OPERATIONS and operator not in TYPED_OPERATORS:
+            if operator == "Length" or _is_string(other):
+                return
+        if _is_string(other) and operator in TYPED_OPERATORS | PATTERN_OPERATORS:
+            if kind == "varchar":
+                column.replace(exp.Cast(this=column.copy(), to=text))
+                return
+            if operator in TYPED_OPERATORS:
+                bpchar = exp.DataType.build("bpchar", dialect=self.sqlglot_name, udt=True)
+                _cast_strings(other, bpchar)
+                return
+        self.unsupported(
+            f"this use of the {kind} column {draft.name!r} (PostgreSQL's implicit casts "
+            "are predicted only in comparisons with strings, LIKE and lower/upper/length)",
+            column,
+        )
 
-    def _cast_type(self, column: ColumnDraft) -> Any:
+    def _cast_type(self, column: ColumnDraft, node: Any) -> Any:
         from sqlglot import exp
 
         if column.spec is not None and column.spec.type == "boolean":
             # PostgreSQL folds 'true'::boolean to true, unlike other typed literals.
-            self.unsupported(f"a string compared with the boolean column {column.name!r}")
+            self.unsupported(f"a string compared with the boolean column {column.name!r}", node)
         if column.enum_name is not None:
             return exp.DataType.build(exp.to_identifier(column.enum_name), udt=True)
         text = column.type_text
         if "(" in text or "[" in text or column.type_quoted:
-            self.unsupported(f"a string compared with the {text} column {column.name!r}")
+            self.unsupported(f"a string compared with the {text} column {column.name!r}", node)
         return exp.DataType.build(text, dialect=self.sqlglot_name, udt=True)
 
     def default_text(self, column: ColumnDraft, node: Any) -> str | None:
@@ -188,6 +205,15 @@ def _array_type(text: str) -> str:
     name = " ".join(name.lower().split())
     name = ARRAY_ELEMENT_NAMES.get(name, name)
     return f"{name}{paren}{args.replace(' ', '')}[]"
+
+
+def _cast_strings(node: Any, to: Any) -> None:
+    """Cast the string literal ``node`` (or each one of an ``ANY/ALL (ARRAY[...])``) in place."""
+    from sqlglot import exp
+
+    literals = [node] if isinstance(node, exp.Literal) else list(node.find_all(exp.Literal))
+    for literal in literals:
+        literal.replace(exp.Cast(this=literal.copy(), to=to.copy()))
 
 
 def _is_string(node: Any) -> bool:
@@ -253,7 +279,9 @@ def _requoted(node: Any) -> Any:
                 and name.replace("_", "a").isalnum()
                 and name.isascii()
             )
-            n = exp.Identifier(this=name, quoted=not simple or name in QUOTED_KEYWORDS)
+            requoted = exp.Identifier(this=name, quoted=not simple or name in QUOTED_KEYWORDS)
+            requoted.meta.update(n.meta)  # the position, for errors
+            return requoted
         return n
 
     return node.transform(visit)
