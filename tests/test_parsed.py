@@ -70,6 +70,14 @@ EXTRA = {
             COLLATE=utf8mb4_bin COMMENT='children';
         CREATE UNIQUE INDEX c_both ON c (p_id, q_id);
         ALTER TABLE c ADD COLUMN note TEXT COMMENT 'n';""",
+        # What MariaDB does to an expression when it stores it, as far as it is modelled.
+        """CREATE TABLE x (v VARCHAR(10), i INT, b BOOL,
+            CHECK (char_length(v) < 5), CHECK (length(v) < 5), CHECK (v NOT IN ('a')),
+            CHECK (NOT (i > 1)), CHECK (b = TRUE), CHECK (NOT (i = 1)), CHECK (i IN (1)),
+            CHECK (NOT (v LIKE 'a')), CHECK (v NOT LIKE 'a%'), CHECK (NOT b),
+            CHECK (NOT (v IS NULL)), CHECK (i NOT BETWEEN 1 AND 2), CHECK (v NOT IN ('a', 'b')),
+            CHECK (NOT (i <= 2)), CHECK (ifnull(i, 0) > 1), CHECK (i MOD 2 = 0),
+            CHECK (v REGEXP '^a'), CHECK (coalesce(v, 'x') <> 'y'))""",
         # As mysqldump writes it.
         """CREATE TABLE `d` (
           `id` int(11) NOT NULL AUTO_INCREMENT,
@@ -371,6 +379,33 @@ def test_postgres_casts_not_modelled_are_refused_not_guessed(check):
     sql = f"CREATE TABLE x (v VARCHAR(10), c CHAR(3), t TEXT, b BOOL,\n CHECK ({check}))"
     with pytest.raises(ParsedSchemaError, match=r"^x\.sql:2: .* not supported"):
         parse_schema(sql, "postgres", "x.sql")
+
+
+@pytest.mark.parametrize(
+    ("check", "server"),
+    [
+        ("NOT (i > 1 AND i < 5)", None),
+        ("NOT (v NOT LIKE 'a')", None),
+        ("v <> 'a'", {"mariadb": False}),
+    ],
+)
+def test_mysql_rewrites_not_modelled_are_refused_not_guessed(check, server):
+    sql = f"CREATE TABLE x (v VARCHAR(10), i INT,\n CHECK ({check}))"
+    with pytest.raises(ParsedSchemaError, match=r"^x\.sql:2: .* not supported"):
+        parse_schema(sql, "mysql", "x.sql", server=server)
+
+
+def test_mysql8_ignores_inline_references_and_has_its_own_collations():
+    sql = (
+        "CREATE TABLE a (id INT PRIMARY KEY) CHARSET=utf8mb4;\n"
+        "CREATE TABLE b (a_id INT REFERENCES a (id), d JSON)"
+    )
+    mysql8 = parse_schema(sql, "mysql", server={"mariadb": False})
+    mariadb = parse_schema(sql, "mysql")
+    assert mysql8.table("b").foreign_keys == ()
+    assert mariadb.table("b").foreign_keys[0].ref_table == "a"
+    assert dict(mysql8.table("a").options)["collation"] == "utf8mb4_0900_ai_ci"
+    assert dict(mariadb.table("a").options)["collation"] == "utf8mb4_general_ci"
 
 
 def test_unknown_server_hint_is_refused():

@@ -14,6 +14,7 @@ is LONGTEXT with a ``json_valid`` check (read back as JSON without that check) a
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from fastapp.db.normalize import (
@@ -36,8 +37,6 @@ MARIADB_CHARSET_COLLATIONS = {
     "binary": "binary",
 }
 MYSQL_CHARSET_COLLATIONS = {**MARIADB_CHARSET_COLLATIONS, "utf8mb4": "utf8mb4_0900_ai_ci"}
-#: sqlglot function nodes MariaDB stores under another name (it prints ``octet_length``).
-MARIADB_FUNCTIONS = {"Length": "octet_length"}
 #: Index kinds InnoDB keeps; any other USING is silently a BTREE.
 INNODB_METHODS = frozenset({None, "fulltext", "spatial"})
 _NUMERIC = frozenset(
@@ -121,10 +120,50 @@ class Reader(BaseReader):
         return node.sql(dialect=self.sqlglot_name)
 
     def expression_text(self, node: Any) -> str:
+        from sqlglot import exp
+
         node = _backquoted(node)
         if self.server.mariadb:
-            node = _respelled(node, MARIADB_FUNCTIONS)
+            node = self._mariadb_stored(node)
+        elif any(n.is_string for n in node.find_all(exp.Literal)):
+            # MySQL 8 stores string literals with a charset introducer (_utf8mb4'a').
+            self.unsupported("a string literal in a MySQL 8 expression", node)
         return super().expression_text(node)
+
+    def _mariadb_stored(self, node: Any) -> Any:
+        """What MariaDB makes of an expression when it stores it: ``LENGTH`` is
+        ``octet_length``, TRUE/FALSE are 1/0, ``x IN (a)`` is ``x = a``, and a NOT is pushed
+        into a comparison (``NOT x > 1`` is ``x <= 1``); other negations are refused."""
+        from sqlglot import exp
+
+        inverses = _inverse_comparisons()
+
+        def visit(n: Any) -> Any:
+            if isinstance(n, exp.Length) and n.args.get("binary"):
+                return exp.Anonymous(this="octet_length", expressions=[n.this.copy()])
+            if isinstance(n, exp.Boolean):
+                return exp.Literal.number(1 if n.this else 0)
+            if isinstance(n, exp.In) and _single(n):
+                return exp.EQ(this=n.this.copy(), expression=n.expressions[0].copy())
+            if not isinstance(n, exp.Not):
+                return n
+            inner = n.this.unnest()
+            if isinstance(inner, exp.In) and _single(inner):
+                return exp.NEQ(this=inner.this.copy(), expression=inner.expressions[0].copy())
+            if type(inner) in inverses:
+                inverse = inverses[type(inner)]
+                return inverse(this=inner.this.copy(), expression=inner.expression.copy())
+            if isinstance(inner, exp.Column):
+                return exp.EQ(this=inner.copy(), expression=exp.Literal.number(0))
+            if isinstance(inner, exp.Like) and not inner.args.get("negate"):
+                negated = inner.copy()
+                negated.set("negate", True)
+                return negated
+            if isinstance(inner, (exp.Is, exp.Between, exp.In, exp.RegexpLike)):
+                return n
+            self.unsupported("this NOT (MariaDB stores negations rewritten)", n)
+
+        return node.transform(visit)
 
     # -- keys and indexes ------------------------------------------------------------------
 
@@ -246,6 +285,14 @@ class Reader(BaseReader):
         return collation if collation and collation != table_collation else None
 
 
+@lru_cache(maxsize=1)
+def _inverse_comparisons() -> dict[type, type]:
+    from sqlglot import exp
+
+    pairs = [(exp.EQ, exp.NEQ), (exp.LT, exp.GTE), (exp.GT, exp.LTE)]
+    return {**dict(pairs), **{b: a for a, b in pairs}}
+
+
 class _Key:
     def __init__(self, columns: tuple[str, ...], name: str | None) -> None:
         self.columns, self.name = columns, name
@@ -288,14 +335,5 @@ def _backquoted(node: Any) -> Any:
     return node.transform(visit)
 
 
-def _respelled(node: Any, names: dict[str, str]) -> Any:
-    from sqlglot import exp
-
-    def visit(n: Any) -> Any:
-        name = names.get(type(n).__name__)
-        if name is None:
-            return n
-        args = [a for a in (n.this, *n.expressions) if a is not None]
-        return exp.Anonymous(this=name, expressions=args)
-
-    return node.transform(visit)
+def _single(node: Any) -> bool:
+    return node.args.get("query") is None and len(node.expressions) == 1
