@@ -55,7 +55,12 @@ EXTRA = {
             CHECK (char_length(v) > 1), CHECK (c IN ('a', 'b')), CHECK (c NOT IN ('a')),
             CHECK (d IN ('2020-01-01', '2021-01-01')), CHECK (lower(v || c) <> ''),
             CHECK (coalesce(i, 0) > 1), CHECK (v::text <> ''), CHECK (c <> 'ab'),
-            CHECK (lower(t) LIKE 'x%'), CHECK (v IS NOT NULL OR i > '3'));""",
+            CHECK (lower(t) LIKE 'x%'), CHECK (v IS NOT NULL OR i > '3'));
+        -- Typed literals are stored as the value's output text.
+        CREATE TABLE y (i INT, d DATE, u UUID, j JSONB, n NUMERIC,
+            CHECK (u <> '00000000-0000-0000-0000-00000000000A'), CHECK (d > '20200101'),
+            CHECK (j @> '{"b":1, "a": [1, 2]}'), CHECK (i > 1.5), CHECK (i IN (1.5, 2)),
+            CHECK (n > 2), CHECK (j ->> 'a' <> ''), CHECK (NOT (i > 1)));""",
     ],
     "mysql": [
         """CREATE TABLE p (id INT UNSIGNED AUTO_INCREMENT, code VARCHAR(10) DEFAULT 0,
@@ -373,10 +378,12 @@ def test_refusals_name_file_line_and_the_fix(backend, sql, line, words):
 @pytest.mark.parametrize(
     "check",
     ["coalesce(v, 'x') <> 'y'", "trim(v) <> ''", "v = t", "v <> c", "position('a' in v) > 0"]
-    + ["v SIMILAR TO 'a'", "b = 'true'"],
+    + ["v SIMILAR TO 'a'", "b = 'true'", "d > '2020-1-1'", "ts > '2020-01-01'"]
+    + ["""j @> '{"a": 1.5}'"""],
 )
 def test_postgres_casts_not_modelled_are_refused_not_guessed(check):
-    sql = f"CREATE TABLE x (v VARCHAR(10), c CHAR(3), t TEXT, b BOOL,\n CHECK ({check}))"
+    columns = "v VARCHAR(10), c CHAR(3), t TEXT, b BOOL, d DATE, ts TIMESTAMPTZ, j JSONB"
+    sql = f"CREATE TABLE x ({columns},\n CHECK ({check}))"
     with pytest.raises(ParsedSchemaError, match=r"^x\.sql:2: .* not supported"):
         parse_schema(sql, "postgres", "x.sql")
 

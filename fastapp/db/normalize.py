@@ -328,6 +328,8 @@ def _redundant_parentheses(paren) -> bool:
 
     inner, parent = paren.this, paren.parent
     arithmetic = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.DPipe)
+    arithmetic += (exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract)
+    arithmetic += (exp.JSONBExtractScalar,)
     if isinstance(inner, (exp.Paren, exp.Column)) or _is_constant(inner):
         return True
     if parent is None or isinstance(parent, exp.Paren):

@@ -57,6 +57,7 @@ TEXT_FUNCTIONS = {
 BPCHAR_OPERATIONS = frozenset({"Length"}) | PATTERN_OPERATORS
 #: Column types whose literals come back cast to a text type (normalization drops that).
 _UNTYPED = frozenset({"text", ""})
+_INTEGERS = frozenset({"smallint", "integer", "bigint"})
 #: Types whose one argument is optional and defaults to 1 when omitted.
 _LENGTH_ONE = frozenset({"char", "bit"})
 #: Keywords ``quote_ident`` quotes (reserved, column-name and type/function-name categories
@@ -149,7 +150,11 @@ class Reader(BaseReader):
             if kind in ("varchar", "char"):
                 self._character_operand(column, draft, kind, parent, operator, other)
             elif operator in TYPED_OPERATORS and _is_string(other) and kind not in _UNTYPED:
+                self._canonical_strings(other, draft, column)
                 _cast_strings(other, self._cast_type(draft, column))
+            elif operator in TYPED_OPERATORS and kind in _INTEGERS and _is_fraction(other):
+                # integer vs 1.5: PostgreSQL compares as numeric, casting the column
+                column.replace(exp.Cast(this=column.copy(), to=exp.DataType.build("decimal")))
         return tree
 
     def _character_operand(self, column, draft, kind, parent, operator, other) -> None:
@@ -178,6 +183,26 @@ class Reader(BaseReader):
             column,
         )
 
+    def _canonical_strings(self, node: Any, column: ColumnDraft, where: Any) -> None:
+        """PostgreSQL stores a typed literal as the value's output text: rewrite each literal
+        of ``node`` so, where that text is predictable (:data:`CANONICAL_LITERALS`)."""
+        from sqlglot import exp
+
+        kind = column.spec.type if column.spec else ""
+        if column.enum_name is not None or kind in _INTEGERS | {"decimal", "real", "double"}:
+            return
+        canonical = CANONICAL_LITERALS.get(kind)
+        for literal in node.find_all(exp.Literal) if not isinstance(node, exp.Literal) else [node]:
+            text = canonical(literal.this) if canonical is not None else None
+            if text is not None:
+                literal.set("this", text)
+            else:
+                self.unsupported(
+                    f"the {kind or column.type_text} literal {literal.sql()} (PostgreSQL stores "
+                    "the value's canonical text; write it that way or use the scratch space)",
+                    where,
+                )
+
     def _cast_type(self, column: ColumnDraft, node: Any) -> Any:
         from sqlglot import exp
 
@@ -205,6 +230,71 @@ def _array_type(text: str) -> str:
     name = " ".join(name.lower().split())
     name = ARRAY_ELEMENT_NAMES.get(name, name)
     return f"{name}{paren}{args.replace(' ', '')}[]"
+
+
+def _is_fraction(node: Any) -> bool:
+    """A non-integer number, or an ANY/ALL (ARRAY[...]) holding one."""
+    from sqlglot import exp
+
+    if isinstance(node, (exp.Any, exp.All)):
+        return any(_is_fraction(e) for e in node.find_all(exp.Literal, exp.Neg))
+    if isinstance(node, exp.Neg):
+        node = node.this
+    return isinstance(node, exp.Literal) and not node.is_string and not node.this.isdigit()
+
+
+def _canonical_date(text: str) -> str | None:
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+def _canonical_uuid(text: str) -> str | None:
+    import uuid
+
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+def _canonical_jsonb(text: str) -> str | None:
+    """jsonb's output text: object keys ordered by length then bytes, the last of duplicate
+    keys kept, ``", "``/``": "``. None when a float is involved (PostgreSQL prints numeric,
+    unlike Python)."""
+    import json
+
+    def out(value: Any) -> str | None:
+        if isinstance(value, dict):
+            keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+            parts = [(json.dumps(k, ensure_ascii=False), out(value[k])) for k in keys]
+            if any(v is None for _, v in parts):
+                return None
+            return "{" + ", ".join(f"{k}: {v}" for k, v in parts) + "}"
+        if isinstance(value, list):
+            items = [out(v) for v in value]
+            return None if None in items else "[" + ", ".join(items) + "]"
+        if isinstance(value, float):
+            return None
+        return json.dumps(value, ensure_ascii=False)
+
+    try:
+        return out(json.loads(text))
+    except ValueError:
+        return None
+
+
+#: Typed literals PostgreSQL stores as the value's output text, and how to compute it from
+#: the written text (None: not predictable). Types not here are refused.
+CANONICAL_LITERALS = {
+    "date": _canonical_date,
+    "uuid": _canonical_uuid,
+    "jsonb": _canonical_jsonb,
+    "json": lambda text: text,  # json keeps the text as written
+}
 
 
 def _cast_strings(node: Any, to: Any) -> None:
