@@ -60,7 +60,13 @@ EXTRA = {
         CREATE TABLE y (i INT, d DATE, u UUID, j JSONB, n NUMERIC,
             CHECK (u <> '00000000-0000-0000-0000-00000000000A'), CHECK (d > '20200101'),
             CHECK (j @> '{"b":1, "a": [1, 2]}'), CHECK (i > 1.5), CHECK (i IN (1.5, 2)),
-            CHECK (n > 2), CHECK (j ->> 'a' <> ''), CHECK (NOT (i > 1)));""",
+            CHECK (n > 2), CHECK (j ->> 'a' <> ''), CHECK (NOT (i > 1)));
+        -- String defaults of typed columns are stored as the value's output text.
+        CREATE TABLE z (u UUID DEFAULT '00000000-0000-0000-0000-00000000000A',
+            j JSONB DEFAULT '{"b":1,"a":2}', js JSON DEFAULT '{"b":1,"a":2}',
+            ts TIMESTAMP DEFAULT '2020-01-01', b BOOL DEFAULT 't', n NUMERIC DEFAULT '1.50',
+            i INT DEFAULT '-7', v VARCHAR(3) DEFAULT 'ab', c CHAR(3) DEFAULT 'ab',
+            d DATE DEFAULT '2020-01-01', e JSONB DEFAULT '{}'::jsonb);""",
     ],
     "mysql": [
         """CREATE TABLE p (id INT UNSIGNED AUTO_INCREMENT, code VARCHAR(10) DEFAULT 0,
@@ -83,6 +89,13 @@ EXTRA = {
             CHECK (NOT (v IS NULL)), CHECK (i NOT BETWEEN 1 AND 2), CHECK (v NOT IN ('a', 'b')),
             CHECK (NOT (i <= 2)), CHECK (ifnull(i, 0) > 1), CHECK (i MOD 2 = 0),
             CHECK (v REGEXP '^a'), CHECK (coalesce(v, 'x') <> 'y'))""",
+        # Defaults as MariaDB reports them.
+        """CREATE TABLE z (dt DATETIME DEFAULT '2020-01-01', d6 DATETIME(6) DEFAULT
+            '2020-01-01 10:00:00', d3 DATETIME(3) DEFAULT '2020-01-01 10:00:00.5',
+            t TIME DEFAULT '01:02:03', f DOUBLE DEFAULT '1e3', g DOUBLE DEFAULT 1.50,
+            b1 BIT(1) DEFAULT 1, b3 BIT(3) DEFAULT 5, n DATETIME(6) DEFAULT now(6),
+            s VARCHAR(10) DEFAULT 'a\\b''c', y YEAR DEFAULT 2020, dd DATE DEFAULT '2020-01-01',
+            tt TINYINT DEFAULT TRUE)""",
         # As mysqldump writes it.
         """CREATE TABLE `d` (
           `id` int(11) NOT NULL AUTO_INCREMENT,
@@ -413,6 +426,21 @@ def test_mysql8_ignores_inline_references_and_has_its_own_collations():
     assert mariadb.table("b").foreign_keys[0].ref_table == "a"
     assert dict(mysql8.table("a").options)["collation"] == "utf8mb4_0900_ai_ci"
     assert dict(mariadb.table("a").options)["collation"] == "utf8mb4_general_ci"
+
+
+@pytest.mark.parametrize(
+    ("backend", "column"),
+    [
+        ("postgres", "c TIMESTAMPTZ DEFAULT '2020-01-01'"),
+        ("postgres", "c DATE DEFAULT '2020-1-1'"),
+        ("postgres", "c FLOAT8 DEFAULT '1e3'"),
+        ("mysql", "c TIME DEFAULT '1:2'"),
+        ("mysql", "c DOUBLE DEFAULT 1e20"),
+    ],
+)
+def test_defaults_the_server_rewrites_unpredictably_are_refused(backend, column):
+    with pytest.raises(ParsedSchemaError, match=r"^d\.sql:2: the default .* not supported"):
+        parse_schema(f"CREATE TABLE x (\n{column})", backend, "d.sql")
 
 
 def test_unknown_server_hint_is_refused():

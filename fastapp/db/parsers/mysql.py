@@ -45,6 +45,7 @@ _NUMERIC = frozenset(
 )
 _TEXT = frozenset({"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"})
 _FRACTIONAL = frozenset({"datetime", "timestamp", "time"})
+_TEMPORAL = _FRACTIONAL | {"date"}
 _LENGTH_ONE = frozenset({"char", "bit", "binary"})
 
 
@@ -100,24 +101,44 @@ class Reader(BaseReader):
         column.spec = spec
 
     def default_text(self, column: ColumnDraft, node: Any) -> str | None:
+        """A default as MariaDB reports it: in the column's type (``0`` on a VARCHAR is
+        ``'0'``, on DECIMAL(5,2) ``0.00``, on BIT ``b'0'``), temporal strings in their full
+        form, NOW() as CURRENT_TIMESTAMP()."""
         from sqlglot import exp
 
         self.check_rewritten(node)
         spec = column.spec
         kind = spec.type if spec is not None else ""
         inner = node.this if isinstance(node, exp.Paren) else node
+        if isinstance(inner, exp.Anonymous) and inner.name.lower() == "now":
+            precision = inner.expressions[0].copy() if inner.expressions else None
+            return exp.CurrentTimestamp(this=precision).sql(dialect=self.sqlglot_name)
         constant = _constant(inner)
         if constant is None:
             return node.sql(dialect=self.sqlglot_name)
         if constant is True or constant is False:
             constant = "1" if constant else "0"
-        if kind in _TEXT:
-            return "'" + str(constant).replace("'", "''") + "'"
+        text = str(constant)
+        if kind in _TEXT or kind in ("binary", "varbinary"):
+            return _quoted(text)
+        if kind == "bit":
+            return _bit(text) or self._refuse_default(column, text)
         if kind in _NUMERIC:
-            return _number(constant, spec.scale if kind == "decimal" else None)
+            scale = spec.scale if kind == "decimal" else None
+            number = _float(text) if kind in ("real", "double") else _number(text, scale)
+            return number or self._refuse_default(column, text)
+        if kind in _TEMPORAL:
+            return _temporal(kind, text, spec.precision) or self._refuse_default(column, text)
         if isinstance(inner, exp.Literal) and inner.is_string:
-            return "'" + str(constant).replace("'", "''") + "'"
+            return _quoted(text)
         return node.sql(dialect=self.sqlglot_name)
+
+    def _refuse_default(self, column: ColumnDraft, text: str) -> str:
+        self.unsupported(
+            f"the default {text!r} of the {column.type_text} column {column.name!r} "
+            "(MariaDB reports it rewritten)",
+            line=column.line,
+        )
 
     def expression_text(self, node: Any) -> str:
         from sqlglot import exp
@@ -311,14 +332,65 @@ def _constant(node: Any) -> Any:
     return None
 
 
-def _number(value: Any, scale: int | None) -> str:
+def _quoted(text: str) -> str:
+    """A string literal as MariaDB prints it (backslashes escaped, quotes doubled)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _number(text: str, scale: int | None) -> str | None:
     try:
-        number = Decimal(str(value))
+        number = Decimal(text.strip())
     except InvalidOperation:
-        return "'" + str(value).replace("'", "''") + "'"
+        return None
+    if not number.is_finite() or "E" in str(number):
+        return None
     if scale is not None:
         return f"{number:.{scale}f}"
     return str(number)
+
+
+def _float(text: str) -> str | None:
+    """A DOUBLE/FLOAT default: MariaDB prints the shortest form, integers without ``.0``."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    shown = repr(value)
+    return None if "e" in shown or "inf" in shown or "nan" in shown else shown
+
+
+def _bit(text: str) -> str | None:
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return f"b'{value:b}'" if value >= 0 else None
+
+
+def _temporal(kind: str, text: str, precision: int | None) -> str | None:
+    """A DATE/DATETIME/TIMESTAMP/TIME string default in MariaDB's full form."""
+    import datetime
+
+    try:
+        if kind == "date":
+            return "'" + datetime.date.fromisoformat(text).isoformat() + "'"
+        if kind == "time":
+            value = datetime.time.fromisoformat(text)
+            shown = value.strftime("%H:%M:%S")
+        else:
+            value = datetime.datetime.fromisoformat(text)
+            if value.tzinfo is not None:
+                return None
+            shown = value.strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    if precision:
+        shown += "." + f"{value.microsecond:06d}"[:precision]
+    elif value.microsecond:
+        return None
+    return "'" + shown + "'"
 
 
 def _backquoted(node: Any) -> Any:

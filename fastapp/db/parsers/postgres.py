@@ -217,7 +217,28 @@ class Reader(BaseReader):
         return exp.DataType.build(text, dialect=self.sqlglot_name, udt=True)
 
     def default_text(self, column: ColumnDraft, node: Any) -> str | None:
-        return super().default_text(column, _requoted(node))
+        """A default as PostgreSQL stores it: a string for a typed column becomes the value's
+        output text (``'2020-1-1'`` on a date is ``'2020-01-01'``), or is refused where that
+        text depends on the server (time zones, float output)."""
+        from sqlglot import exp
+
+        inner = node.unnest()
+        while isinstance(inner, exp.Cast) and isinstance(inner.this.unnest(), exp.Literal):
+            inner = inner.this.unnest()
+        kind = column.spec.type if column.spec else ""
+        if not (isinstance(inner, exp.Literal) and inner.is_string) or column.enum_name:
+            return super().default_text(column, _requoted(node))
+        if kind in _TEXT_KINDS:
+            return inner.sql(dialect=self.sqlglot_name)
+        convert = DEFAULT_LITERALS.get(kind) or CANONICAL_LITERALS.get(kind)
+        text = convert(inner.this) if convert is not None else None
+        if text is None:
+            self.unsupported(
+                f"the default {inner.sql()} of the {kind or column.type_text} column "
+                f"{column.name!r} (PostgreSQL stores the value's output text)",
+                line=column.line,
+            )
+        return text if kind in _BARE_DEFAULTS else exp.Literal.string(text).sql(dialect="postgres")
 
 
 def _array_type(text: str) -> str:
@@ -295,6 +316,58 @@ CANONICAL_LITERALS = {
     "jsonb": _canonical_jsonb,
     "json": lambda text: text,  # json keeps the text as written
 }
+
+
+def _integer(text: str) -> str | None:
+    try:
+        return str(int(text.strip()))
+    except ValueError:
+        return None
+
+
+def _decimal(text: str) -> str | None:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return str(value) if value.is_finite() and "E" not in str(value) else None
+
+
+def _boolean(text: str) -> str | None:
+    word = text.strip().lower()
+    if word in ("t", "true", "y", "yes", "on", "1"):
+        return "TRUE"
+    if word in ("f", "false", "n", "no", "off", "0"):
+        return "FALSE"
+    return None
+
+
+def _timestamp(text: str) -> str | None:
+    import datetime
+
+    try:
+        value = datetime.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if value.tzinfo is not None or value.microsecond:
+        return None
+    return value.isoformat(sep=" ")
+
+
+#: String defaults of these column types -> the text PostgreSQL stores (None: refused).
+DEFAULT_LITERALS = {
+    "smallint": _integer,
+    "integer": _integer,
+    "bigint": _integer,
+    "decimal": _decimal,
+    "boolean": _boolean,
+    "timestamp": _timestamp,
+}
+#: Types whose converted default is a bare number or keyword, not a quoted string.
+_BARE_DEFAULTS = frozenset({"smallint", "integer", "bigint", "decimal", "boolean"})
+_TEXT_KINDS = frozenset({"text", "varchar", "char"})
 
 
 def _cast_strings(node: Any, to: Any) -> None:
