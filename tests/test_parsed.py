@@ -25,7 +25,6 @@ SERVER = {"mysql": {"collation": "utf8mb4_unicode_ci"}}
 
 #: (backend, case) -> why the parser refuses it (and the fix is the scratch space).
 REFUSED = {
-    ("postgres", "expression_defaults"): "INTERVAL literal: the server stores its canonical output",
     ("postgres", "multiline_unicode_comments"): "sqlglot cannot parse E'...' in COMMENT ON",
     ("mysql", "index_methods"): "sqlglot reads CREATE FULLTEXT INDEX / USING BTREE as a Command",
     ("mysql", "unknown_types_kept_verbatim"): "sqlglot cannot parse the POINT column type",
@@ -66,7 +65,10 @@ EXTRA = {
             j JSONB DEFAULT '{"b":1,"a":2}', js JSON DEFAULT '{"b":1,"a":2}',
             ts TIMESTAMP DEFAULT '2020-01-01', b BOOL DEFAULT 't', n NUMERIC DEFAULT '1.50',
             i INT DEFAULT '-7', v VARCHAR(3) DEFAULT 'ab', c CHAR(3) DEFAULT 'ab',
-            d DATE DEFAULT '2020-01-01', e JSONB DEFAULT '{}'::jsonb);""",
+            d DATE DEFAULT '2020-01-01', e JSONB DEFAULT '{}'::jsonb,
+            iv INTERVAL DEFAULT '1 day', i2 INTERVAL DEFAULT interval '14 months',
+            i3 INTERVAL DEFAULT interval '90' minute, due TIMESTAMP DEFAULT now() + interval '1 week',
+            CHECK (iv < '2 days'), CHECK (i2 > interval '3 hours'));""",
     ],
     "mysql": [
         """CREATE TABLE p (id INT UNSIGNED AUTO_INCREMENT, code VARCHAR(10) DEFAULT 0,
@@ -356,7 +358,7 @@ def test_server_hint_is_read_from_the_target_database(backend, scratch):
         ),
         (
             "postgres",
-            "CREATE TABLE t (a INT,\n b DATE DEFAULT now() + interval '1 day')",
+            "CREATE TABLE t (a INT,\n b DATE DEFAULT now() + interval '1 day 2 hours')",
             2,
             "INTERVAL",
         ),

@@ -88,7 +88,8 @@ class Reader(BaseReader):
     enum_types = True
     comment_statements = True
     rewritten: ClassVar[dict[str, str]] = {
-        "Interval": "an INTERVAL literal (PostgreSQL stores its canonical output)",
+        "Interval": "this INTERVAL literal (PostgreSQL stores its output text; only one "
+        "whole-number unit is predicted)",
         "SimilarTo": "SIMILAR TO (PostgreSQL stores a regular expression)",
     }
 
@@ -121,7 +122,7 @@ class Reader(BaseReader):
         column.autoincrement, column.nullable = True, False
 
     def expression_text(self, node: Any) -> str:
-        node = _in_lists(_between(_requoted(node)))
+        node = _intervals(_in_lists(_between(_requoted(node))))
         if self.current is not None:
             node = self._typed(node, self.current.columns)
         return super().expression_text(node)
@@ -227,7 +228,7 @@ class Reader(BaseReader):
             inner = inner.this.unnest()
         kind = column.spec.type if column.spec else ""
         if not (isinstance(inner, exp.Literal) and inner.is_string) or column.enum_name:
-            return super().default_text(column, _requoted(node))
+            return super().default_text(column, _intervals(_requoted(node)))
         if kind in _TEXT_KINDS:
             return inner.sql(dialect=self.sqlglot_name)
         convert = DEFAULT_LITERALS.get(kind) or CANONICAL_LITERALS.get(kind)
@@ -308,9 +309,17 @@ def _canonical_jsonb(text: str) -> str | None:
         return None
 
 
+def _interval_string(text: str) -> str | None:
+    words = text.split()
+    if len(words) != 2 or not words[0].isdigit():
+        return None
+    return interval_text(int(words[0]), words[1])
+
+
 #: Typed literals PostgreSQL stores as the value's output text, and how to compute it from
 #: the written text (None: not predictable). Types not here are refused.
 CANONICAL_LITERALS = {
+    "interval": _interval_string,
     "date": _canonical_date,
     "uuid": _canonical_uuid,
     "jsonb": _canonical_jsonb,
@@ -411,6 +420,60 @@ def _in_lists(node: Any) -> Any:
         if isinstance(n, exp.In):
             return rewrite(n, False) or n
         return n
+
+    return node.transform(visit)
+
+
+#: Interval units -> (months, seconds) per unit; PostgreSQL prints days on their own.
+_INTERVAL_UNITS = {
+    "year": (12, 0),
+    "month": (1, 0),
+    "mon": (1, 0),
+    "hour": (0, 3600),
+    "minute": (0, 60),
+    "min": (0, 60),
+    "second": (0, 1),
+    "sec": (0, 1),
+}
+
+
+def interval_text(count: int, unit: str) -> str | None:
+    """``interval_out`` of ``count unit`` (PostgreSQL's default IntervalStyle), or None
+    when not one of the simple shapes: ``1 day``, ``2 days``, ``1 year 2 mons``,
+    ``25:00:00``."""
+    unit = unit.lower().rstrip("s") if unit.lower() != "s" else unit
+    if count < 0:
+        return None
+    if unit in ("day", "week"):
+        days = count * (7 if unit == "week" else 1)
+        return f"{days} day" + ("" if days == 1 else "s")
+    if unit not in _INTERVAL_UNITS:
+        return None
+    months, seconds = (n * count for n in _INTERVAL_UNITS[unit])
+    if months:
+        years, months = divmod(months, 12)
+        parts = [f"{years} year" + ("" if years == 1 else "s")] if years else []
+        parts += [f"{months} mon" + ("" if months == 1 else "s")] if months else []
+        return " ".join(parts)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _intervals(node: Any) -> Any:
+    """``INTERVAL '1 day'`` as PostgreSQL stores it: ``'1 day'::interval`` (its output
+    text); shapes :func:`interval_text` does not predict stay and are refused later."""
+    from sqlglot import exp
+
+    def visit(n: Any) -> Any:
+        if not isinstance(n, exp.Interval) or n.args.get("unit") is None:
+            return n
+        value, unit = n.this, n.args["unit"]
+        if not (isinstance(value, exp.Literal) and value.this.isdigit()):
+            return n
+        text = interval_text(int(value.this), unit.name)
+        if text is None:
+            return n
+        return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("interval"))
 
     return node.transform(visit)
 
