@@ -215,3 +215,53 @@ def test_discovery_by_name_ambiguity_and_all(tmp_path):
     assert explicit.path == one / "users.jsonc"
     with pytest.raises(FixtureError, match="does not exist"):
         find_fixtures([str(one / "missing.json")], registry)
+
+
+def test_bytes_fast_path_hands_over_to_the_text_reader_mid_file(tmp_path, monkeypatch):
+    """Plain JSON read as bytes, then a comment: the text reader goes on, lines intact."""
+    monkeypatch.setattr(formats, "_CHUNK", 300)
+    monkeypatch.setattr(formats, "_TAIL", 200)
+    rows = [
+        json.dumps({"model": "m", "pk": i, "f": "ü—“x”"}, ensure_ascii=False) for i in range(200)
+    ]
+    head, tail = ",\n".join(rows[:120]), ",\n".join(rows[120:])
+    text = f"\ufeff[\n{head},\n// a comment, now\n{tail}\n]\n"
+    path = tmp_path / "mixed.json"
+    path.write_text(text, encoding="utf-8")
+    reader, seen, got = FixtureReader(source_for(path)), set(), []
+    for first, values in reader:
+        seen.add(type(reader._lines).__name__)
+        got += [(i, reader.line(i), v) for i, v in enumerate(values, first)]
+    assert seen == {"_BytesArrayReader", "_JSONArrayReader"}
+    assert [v for _, _, v in got] == [json.loads(r) for r in rows]
+    assert [(i, line) for i, line, _ in got] == [(i + 1, i + 2 + (i >= 120)) for i in range(200)]
+
+    # An error after the hand-over: its line, and its column counted in characters.
+    bad = text.replace('"pk": 150, "f": "ü—“x”"}', '"pk": 150, "f": "ü—“x”",}').replace(
+        "// a comment, now\n", ""
+    )
+    bad = bad.replace('{"model": "m", "pk": 170, "f": "ü—“x”"}', '{"model": "m", "pk": 170 "f": 1}')
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(FixtureError) as info:
+        records(source_for(path))
+    assert str(info.value).startswith(f"{path}:172:26: invalid JSON"), str(info.value)
+
+
+def test_bytes_fast_path_hand_over_mid_line_keeps_columns_in_characters(tmp_path, monkeypatch):
+    monkeypatch.setattr(formats, "_CHUNK", 300)
+    monkeypatch.setattr(formats, "_TAIL", 200)
+    rows = [
+        json.dumps({"model": "m", "pk": i, "f": "ü—“x”"}, ensure_ascii=False) for i in range(150)
+    ]
+    rows[120] = '{"model": "m", "pk": 120, /* a comment */ "f": 1}'
+    rows[140] = '{"model": "m", "pk": 140 "f": 1}'
+    text = "[" + ", ".join(rows) + "]"
+    path = tmp_path / "line.json"
+    path.write_text(text, encoding="utf-8")
+    reader, seen = FixtureReader(source_for(path)), set()
+    with pytest.raises(FixtureError) as info:
+        for _ in reader:
+            seen.add(type(reader._lines).__name__)
+    assert seen == {"_BytesArrayReader", "_JSONArrayReader"}
+    column = text.index('"f": 1}', text.index('"pk": 140')) + 1
+    assert str(info.value).startswith(f"{path}:1:{column}: invalid JSON"), str(info.value)
