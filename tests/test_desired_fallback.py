@@ -40,9 +40,8 @@ LIMITED = {
         [
             "CREATE USER '{user}'@'%'",
             "CREATE USER '{user}'@'localhost'",
-            # MariaDB lists constraints in information_schema only with a right beyond SELECT.
-            "GRANT SELECT, REFERENCES ON `{db}`.* TO '{user}'@'%'",
-            "GRANT SELECT, REFERENCES ON `{db}`.* TO '{user}'@'localhost'",
+            "GRANT SELECT ON `{db}`.* TO '{user}'@'%'",
+            "GRANT SELECT ON `{db}`.* TO '{user}'@'localhost'",
         ],
         ["DROP USER IF EXISTS '{user}'@'%'", "DROP USER IF EXISTS '{user}'@'localhost'"],
     ),

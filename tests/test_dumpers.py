@@ -188,3 +188,46 @@ def test_sqlite_virtual_tables_are_skipped_with_a_warning(tmp_path):
     schema, warnings = asyncio.run(go())
     assert schema.table_names == ("notes",)
     assert warnings == ["notes_fts: virtual table (and its shadow tables) not exported"]
+
+
+def test_mysql_user_with_select_alone_reads_the_same_foreign_keys():
+    """MariaDB lists REFERENTIAL_CONSTRAINTS only to users with a right beyond SELECT; the
+    dumper reads the actions from SHOW CREATE TABLE for them instead."""
+    import uuid
+    from dataclasses import replace
+
+    require_backend("mysql")
+    user = f"fastapp_ro_{uuid.uuid4().hex[:8]}"
+    hosts = ("%", "localhost")
+
+    async def go():
+        async with scratch_database("mysql") as cfg:
+            async with raw_connection(cfg) as conn:
+                await execute_script(
+                    cfg,
+                    conn,
+                    "CREATE TABLE a (id INT PRIMARY KEY, u INT UNIQUE, c INT CHECK (c > 0));"
+                    "CREATE TABLE `b``q` (id INT PRIMARY KEY, a_id INT, a2 INT, a3 INT,"
+                    " CONSTRAINT cascade_fk FOREIGN KEY (a_id) REFERENCES a (id)"
+                    " ON DELETE CASCADE ON UPDATE SET NULL,"
+                    " CONSTRAINT plain_fk FOREIGN KEY (a2) REFERENCES a (id),"
+                    " CONSTRAINT null_fk FOREIGN KEY (a3) REFERENCES a (u) ON DELETE SET NULL);",
+                )
+                for host in hosts:
+                    await cfg.dialect.execute_raw(conn, f"CREATE USER '{user}'@'{host}'")
+                    await cfg.dialect.execute_raw(
+                        conn, f"GRANT SELECT ON `{cfg.name}`.* TO '{user}'@'{host}'"
+                    )
+                try:
+                    full = await read_schema(cfg)
+                    limited = await read_schema(replace(cfg, user=user, password=None))
+                finally:
+                    for host in hosts:
+                        await cfg.dialect.execute_raw(conn, f"DROP USER '{user}'@'{host}'")
+            return full, limited
+
+    full, limited = asyncio.run(go())
+    assert limited == full
+    actions = {fk.name: (fk.on_delete, fk.on_update) for fk in full.table("b`q").foreign_keys}
+    assert actions["cascade_fk"] == ("CASCADE", "SET NULL")
+    assert actions["null_fk"][0] == "SET NULL"

@@ -58,7 +58,7 @@ _FOREIGN_KEYS_SQL = """
 SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA,
        k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE
 FROM information_schema.KEY_COLUMN_USAGE k
-JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r
   ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
  AND r.TABLE_NAME = k.TABLE_NAME
 WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
@@ -124,6 +124,16 @@ class Dumper(BaseDumper):
         ):
             for row in await self._fetch(connection, sql):
                 target[row[0]].append(row)
+        # MariaDB shows REFERENTIAL_CONSTRAINTS only to a user with a right beyond SELECT on
+        # the table; such a user still reads SHOW CREATE TABLE (one query per table so hit).
+        for table, rows in catalog.foreign_keys.items():
+            if any(row[6] is None for row in rows):
+                quoted = "`" + table.replace("`", "``") + "`"
+                ((_, create),) = await self._fetch(connection, f"SHOW CREATE TABLE {quoted}")
+                actions = _foreign_key_actions(create)
+                catalog.foreign_keys[table] = [
+                    row[:6] + actions.get(row[1], ("RESTRICT", "RESTRICT")) for row in rows
+                ]
         return catalog
 
     def build(self, catalog: Catalog, tables: list[str]) -> Schema:
@@ -242,6 +252,26 @@ class Dumper(BaseDumper):
                 )
             )
         return fks
+
+
+def _foreign_key_actions(create: str) -> dict[str, tuple[str, str]]:
+    """``{constraint name: (on delete, on update)}`` from ``SHOW CREATE TABLE`` text, which
+    leaves out the default action (RESTRICT)."""
+    import sqlglot
+    from sqlglot import exp
+
+    found = {}
+    for key in sqlglot.parse_one(create, read="mysql").find_all(exp.ForeignKey):
+        if not isinstance(key.parent, exp.Constraint):
+            continue
+        actions = {"DELETE": "RESTRICT", "UPDATE": "RESTRICT"}
+        reference = key.args.get("reference")
+        for option in (reference.args.get("options") if reference else None) or ():
+            words = str(option).upper().split()
+            if len(words) > 2 and words[0] == "ON" and words[1] in actions:
+                actions[words[1]] = " ".join(words[2:])
+        found[key.parent.name] = (actions["DELETE"], actions["UPDATE"])
+    return found
 
 
 def _group(rows, key: int) -> dict[Any, list[tuple]]:
