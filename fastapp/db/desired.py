@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapp.db.scratch import get_scratch
-from fastapp.db.sqltext import split_statements
+from fastapp.db.sqltext import split_statements, with_lines
 from fastapp.errors import FastappError, SchemaError
 
 if TYPE_CHECKING:
@@ -61,15 +61,7 @@ class DesiredDDL:
                 raise DesiredSchemaError(
                     f"{self.source}: cannot read the SQL: {_first_line(exc)}"
                 ) from exc
-        found, position, line = [], 0, 1
-        for part in parts:
-            start = self.text.find(part, position)
-            start = position if start < 0 else start
-            line += self.text.count("\n", position, start)
-            found.append((line, part))
-            line += part.count("\n")
-            position = start + len(part)
-        return found
+        return with_lines(self.text, parts)
 
     def error(self, line: int, statement: str, exc: BaseException) -> DesiredSchemaError:
         head = " ".join(statement.split())[:60]

@@ -67,7 +67,7 @@ def parse_schema(
     """
     from fastapp.db.dialects import get_dialect
     from fastapp.db.parsers import get_reader
-    from fastapp.db.sqltext import split_statements
+    from fastapp.db.sqltext import split_statements, with_lines
 
     dialect = get_dialect(dialect_name)
     reader = get_reader(dialect_name, source, server)
@@ -75,19 +75,6 @@ def parse_schema(
         parts = split_statements(text, dialect.sqlglot_name)
     except Exception as exc:  # the scanner is total, but keep the promise of one typed error
         raise ParsedSchemaError(source, 1, f"cannot split the script: {exc}") from exc
-    for line, statement in _with_lines(text, parts):
+    for line, statement in with_lines(text, parts):
         reader.statement(line, statement)
     return reader.schema()
-
-
-def _with_lines(text: str, parts: list[str]) -> list[tuple[int, str]]:
-    """``(line, statement)``: each statement with the line it starts on."""
-    found, position, line = [], 0, 1
-    for part in parts:
-        start = text.find(part, position)
-        start = position if start < 0 else start
-        line += text.count("\n", position, start)
-        found.append((line, part))
-        line += part.count("\n")
-        position = start + len(part)
-    return found

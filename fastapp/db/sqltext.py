@@ -8,6 +8,8 @@ for this one job because splitting the DDL of a thousand models with it took ove
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 def split_statements(sql: str, dialect: str) -> list[str]:
     """Split a script into its statements, each stripped and without its semicolon.
@@ -50,6 +52,20 @@ def split_statements(sql: str, dialect: str) -> list[str]:
     if content:
         statements.append(sql[start:].strip())
     return statements
+
+
+def with_lines(sql: str, parts: Sequence[str]) -> list[tuple[int, str]]:
+    """``(line, statement)``: each of ``parts`` (statements of ``sql``, in order) with the
+    line of ``sql`` it starts on, for messages."""
+    found, position, line = [], 0, 1
+    for part in parts:
+        start = sql.find(part, position)
+        start = position if start < 0 else start
+        line += sql.count("\n", position, start)
+        found.append((line, part))
+        line += part.count("\n")
+        position = start + len(part)
+    return found
 
 
 def _end_of_quoted(sql: str, i: int, quote: str, backslash: bool) -> int:
