@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fastapp.db import ops as o
@@ -300,3 +302,34 @@ def test_dialects_must_match():
 
     with pytest.raises(SchemaError, match="cannot compare"):
         diff(Schema("sqlite"), Schema("postgres"))
+
+
+def test_on_update_the_models_cannot_declare_is_kept():
+    """Tortoise models cannot say MySQL's ON UPDATE: with keep_on_update the live clause
+    stays, also through another change of the same column, and is never added."""
+    stamp = Column(
+        "touched", "timestamp", default="CURRENT_TIMESTAMP", on_update="CURRENT_TIMESTAMP"
+    )
+    plain = Column("touched", "timestamp", default="CURRENT_TIMESTAMP")
+    current = Schema("mysql", (table("t", stamp, Column("n", "integer")),))
+    desired = Schema("mysql", (table("t", plain, Column("n", "integer")),))
+    assert diff(current, desired).ops  # a file's desired schema says: remove it
+    keep = DiffOptions(keep_on_update=True)
+    assert diff(current, desired, keep).ops == ()
+    nullable = Schema(
+        "mysql",
+        (
+            table(
+                "t",
+                Column("touched", "timestamp", nullable=True, default="CURRENT_TIMESTAMP"),
+                Column("n", "integer"),
+            ),
+        ),
+    )
+    stamp_not_null = replace(stamp, nullable=False)
+    current = Schema("mysql", (table("t", stamp_not_null, Column("n", "integer")),))
+    (op,) = diff(current, nullable, keep).ops
+    assert isinstance(op, o.AlterColumn) and op.new.on_update == "CURRENT_TIMESTAMP"
+    assert op.new.nullable
+    gone = Schema("mysql", (table("t", Column("n", "integer")),))
+    assert [type(op) for op in diff(current, gone, keep).ops] == [o.DropColumn]

@@ -88,6 +88,7 @@ def diff_options(request: AutoMigrateRequest, ddl: DesiredDDL, *, file: bool) ->
         table_renames=tables,
         column_renames=columns,
         drop_tables=not request.apps,
+        keep_on_update=not file,
     )
 
 

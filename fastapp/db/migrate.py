@@ -43,12 +43,15 @@ class DiffOptions:
     ``table`` is the table's current or desired name. ``drop_tables``: whether tables of the
     current schema that the desired one lacks are dropped (off when the desired side covers
     only some apps). ``propose_renames``: fill :attr:`Plan.proposals` for guided sessions.
+    ``keep_on_update``: the desired side cannot declare MySQL's ``ON UPDATE`` (Tortoise
+    models): a live column's clause is kept, not removed behind the user's back.
     """
 
     table_renames: tuple[tuple[str, str], ...] = ()
     column_renames: tuple[tuple[str, str, str], ...] = ()
     drop_tables: bool = True
     propose_renames: bool = False
+    keep_on_update: bool = False
 
 
 @dataclass(frozen=True, order=True)
@@ -176,6 +179,8 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
             f"cannot compare a {current.dialect} schema with a {desired.dialect} schema"
         )
     working, rename_ops = _apply_renames(current, desired, options)
+    if options.keep_on_update:
+        desired = _with_live_on_update(working, desired)
     cur = {t.name: t for t in working.tables}
     des = {t.name: t for t in desired.tables}
     found: list[o.Op] = list(rename_ops)
@@ -192,6 +197,24 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
     ordered = _order(found)
     proposals = _proposals(ordered, cur, des) if options.propose_renames else ()
     return Plan(current.dialect, tuple(ordered), current, desired, proposals)
+
+
+def _with_live_on_update(current: Schema, desired: Schema) -> Schema:
+    """``desired`` with each column's ``ON UPDATE`` taken from the live column it lacks."""
+    tables = []
+    for table in desired.tables:
+        live = current.table(table.name)
+        columns = tuple(
+            replace(c, on_update=was.on_update)
+            if live is not None
+            and c.on_update is None
+            and (was := live.column(c.name)) is not None
+            and was.on_update is not None
+            else c
+            for c in table.columns
+        )
+        tables.append(replace(table, columns=columns) if columns != table.columns else table)
+    return replace(desired, tables=tuple(tables))
 
 
 def _order(found: Sequence[o.Op]) -> list[o.Op]:
