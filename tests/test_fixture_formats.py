@@ -265,3 +265,17 @@ def test_bytes_fast_path_hand_over_mid_line_keeps_columns_in_characters(tmp_path
     assert seen == {"_BytesArrayReader", "_JSONArrayReader"}
     column = text.index('"f": 1}', text.index('"pk": 140')) + 1
     assert str(info.value).startswith(f"{path}:1:{column}: invalid JSON"), str(info.value)
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_ends_count_lines_as_before(tmp_path, monkeypatch, newline):
+    monkeypatch.setattr(formats, "_CHUNK", 300)
+    monkeypatch.setattr(formats, "_TAIL", 200)
+    rows = [json.dumps({"model": "m", "pk": i}) for i in range(100)]
+    rows[60] = '{"model": "m", // a comment' + newline + '"pk": 60}'
+    text = "[" + newline + ("," + newline).join(rows) + newline + "]" + newline
+    path = tmp_path / "ends.jsonc"
+    path.write_bytes(text.encode())
+    got = records(source_for(path))
+    assert [v["pk"] for _, _, v in got] == list(range(100))
+    assert [line for _, line, _ in got] == [i + 2 + (i > 60) for i in range(100)]
