@@ -8,6 +8,7 @@ for this one job because splitting the DDL of a thousand models with it took ove
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 
@@ -25,7 +26,15 @@ def split_statements(sql: str, dialect: str) -> list[str]:
     content = False  # anything but blanks and comments since ``start``
     i, n = 0, len(sql)
     while i < n:
-        ch = sql[i]
+        # Jump to the next character that may start or end something; what lies between
+        # only tells whether the statement has content.
+        found = _SPECIAL.search(sql, i)
+        j = n if found is None else found.start()
+        if not content and j > i and not sql[i:j].isspace():
+            content = True
+        if found is None:
+            break
+        i, ch = j, sql[j]
         if ch == ";":
             if content:
                 statements.append(sql[start:i].strip())
@@ -46,12 +55,14 @@ def split_statements(sql: str, dialect: str) -> list[str]:
             end = sql.find(tag, i + len(tag))
             content, i = True, n if end < 0 else end + len(tag)
         else:
-            if not ch.isspace():
-                content = True
-            i += 1
+            content, i = True, i + 1
     if content:
         statements.append(sql[start:].strip())
     return statements
+
+
+#: Characters that may begin a boundary, a quoted part or a comment.
+_SPECIAL = re.compile(r"[;'\"`$/-]")
 
 
 def with_lines(sql: str, parts: Sequence[str]) -> list[tuple[int, str]]:
