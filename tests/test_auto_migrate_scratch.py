@@ -156,3 +156,8 @@ def test_rejected_statement_in_a_later_level_names_its_line(
     assert f"models:{line}:" in str(caught.value)
     assert "fix the statement" in str(caught.value)
     assert asyncio.run(_leftovers(module_db, drawn)) == []
+
+
+def test_empty_generated_ddl_reads_as_an_empty_schema(backend, module_db):
+    empty = DesiredDDL("", "models", backend, (), ())
+    assert asyncio.run(desired_schema(module_db, empty, use_cache=False)).tables == ()

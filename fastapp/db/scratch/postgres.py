@@ -79,7 +79,7 @@ class Scratch(ScratchSpace):
         groups = independent_groups(ddl, self.WORKERS)
         async with raw_connection(cfg) as conn:
             if len(statements) <= self.BATCH_LIMIT:
-                return await self._rolled_back(conn, ddl, statements, temporary=bool(groups))
+                return await self._rolled_back(conn, ddl, statements, temporary=groups is not None)
             await conn.execute("SET synchronous_commit = off")
             if groups:
                 return await self._temporary(cfg, conn, ddl, groups)
@@ -95,6 +95,10 @@ class Scratch(ScratchSpace):
                 await conn.execute(f"SET LOCAL search_path TO {_TEMP_PATH}")
                 await self._apply(conn, ddl, statements)
                 namespace = await conn.fetchval(_MY_TEMP_NAMESPACE)
+                if namespace is None:  # nothing was created: no temporary schema either
+                    from fastapp.db.schema import Schema
+
+                    return Schema(self.dialect_name)
                 return await dumper("postgres", namespace).dump(conn)
             namespace = _new_namespace()
             await conn.execute(f'CREATE SCHEMA "{namespace}"')
