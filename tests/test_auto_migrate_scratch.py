@@ -120,6 +120,10 @@ def test_levels_and_independent_groups_follow_foreign_keys(backend):
     ]
     apart = DesiredDDL(ddl.text, "models", backend, ddl.parts, ddl.tables[1:])
     assert scratch_base.independent_groups(apart, 3) is None  # references a live table
+    assert scratch_base.outside_references(apart) == {"hub"}
+    # ...unless a copy of it is in every group: then the chains are independent again.
+    copied = scratch_base.independent_groups(apart, 3, frozenset({"hub"}))
+    assert sorted(len(g) for g in copied) == [3, 3]
     file_ddl = DesiredDDL(ddl.text, "schema.sql", backend)
     assert scratch_base.levels(file_ddl, file_ddl.statements()) == [[file_ddl.statements()]]
     assert scratch_base.independent_groups(file_ddl, 3) is None

@@ -118,3 +118,44 @@ def test_check_command_warns_and_compares(limited, tmp_path, cli):
     # The admin's run cached what the server read back: no scratch space needed at all.
     cached = cli(*check)
     assert cached.exit_code == 0 and cached.stderr == ""
+
+
+@pytest.mark.parametrize("limited", ["postgres"], indirect=True)
+def test_postgres_apps_subset_referencing_live_tables_needs_only_temp(limited):
+    """``--apps`` leaves referenced tables out of the models' DDL: temporary copies of the
+    live ones stand in, so a user with the TEMP right alone still gets the server's reading."""
+    from fastapp.db.desired import TableDDL
+    from tests import live
+
+    admin, user = limited
+    live.execute(
+        admin,
+        "CREATE TABLE author (id SERIAL PRIMARY KEY, name VARCHAR(40) NOT NULL UNIQUE,"
+        " mentor_id INTEGER REFERENCES author (id))",
+        f"GRANT TEMPORARY ON DATABASE {admin.name} TO {user.user}",
+    )
+    book = (
+        "CREATE TABLE book (id SERIAL NOT NULL PRIMARY KEY, title VARCHAR(20) NOT NULL,"
+        " author_id INTEGER NOT NULL REFERENCES author (id) ON DELETE CASCADE,"
+        " editor VARCHAR(40) REFERENCES author (name))"
+    )
+    index = "CREATE INDEX book_title ON book (title)"
+    generated = DesiredDDL(
+        f"{book};\n{index};",
+        "models",
+        "postgres",
+        (book, index),
+        (TableDDL("book", (book, index), frozenset({"author"})),),
+    )
+    notices: list[str] = []
+    got = asyncio.run(desired_schema(user, generated, use_cache=False, notice=notices.append))
+    assert notices == [] and got.table_names == ("book",)
+    whole = DesiredDDL(
+        "CREATE TABLE author (id SERIAL PRIMARY KEY, name VARCHAR(40) NOT NULL UNIQUE);\n"
+        f"{book};\n{index};",
+        "schema.sql",
+        "postgres",
+    )
+    assert got.table("book") == asyncio.run(desired_schema(admin, whole, use_cache=False)).table(
+        "book"
+    )

@@ -165,10 +165,22 @@ def levels(ddl: DesiredDDL, statements: Statements) -> list[list[list]]:
     return found
 
 
-def independent_groups(ddl: DesiredDDL, count: int) -> list[list[TableDDL]] | None:
+def outside_references(ddl: DesiredDDL) -> set[str]:
+    """Tables the script's foreign keys reference without creating them (live ones:
+    ``--apps`` leaves the other apps' tables out)."""
+    if ddl.tables is None:
+        return set()
+    names = {t.name for t in ddl.tables}
+    return {ref for t in ddl.tables for ref in t.references} - names
+
+
+def independent_groups(
+    ddl: DesiredDDL, count: int, everywhere: frozenset[str] = frozenset()
+) -> list[list[TableDDL]] | None:
     """The script's tables in at most ``count`` groups, no foreign key between two groups,
     each group in creation order; sizes balanced by table count. ``None`` when that cannot
-    be known (no per-table DDL) or a table references one outside the script (a live one)."""
+    be known (no per-table DDL) or a table references one outside the script, unless that
+    one is in ``everywhere`` (a table every group will have)."""
     if ddl.tables is None:
         return None
     names = {t.name for t in ddl.tables}
@@ -182,6 +194,8 @@ def independent_groups(ddl: DesiredDDL, count: int) -> list[list[TableDDL]] | No
 
     for table in ddl.tables:
         for ref in table.references:
+            if ref in everywhere:
+                continue
             if ref not in names:
                 return None
             parent[root(ref)] = root(table.name)

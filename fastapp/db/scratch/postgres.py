@@ -33,6 +33,7 @@ from fastapp.db.scratch.base import (
     dumper,
     independent_groups,
     levels,
+    outside_references,
     run_together,
     table_statements,
 )
@@ -76,23 +77,39 @@ class Scratch(ScratchSpace):
         from fastapp.db.context import raw_connection
 
         statements = ddl.statements()
-        groups = independent_groups(ddl, self.WORKERS)
         async with raw_connection(cfg) as conn:
+            borrowed = await _borrowed_tables(conn, ddl)
+            groups = independent_groups(ddl, self.WORKERS, frozenset(borrowed))
             if len(statements) <= self.BATCH_LIMIT:
-                return await self._rolled_back(conn, ddl, statements, temporary=groups is not None)
-            await conn.execute("SET synchronous_commit = off")
-            if groups:
-                return await self._temporary(cfg, conn, ddl, groups)
-            return await self._schema(cfg, conn, ddl, statements)
+                temporary = borrowed if groups is not None else None
+                schema = await self._rolled_back(conn, ddl, statements, temporary)
+            else:
+                await conn.execute("SET synchronous_commit = off")
+                if not groups:
+                    return await self._schema(cfg, conn, ddl, statements)
+                schema = await self._temporary(cfg, conn, ddl, groups, borrowed)
+            if borrowed:
+                kept = tuple(t for t in schema.tables if t.name not in borrowed)
+                return replace(schema, tables=kept)
+            return schema
 
     async def _rolled_back(
-        self, conn: Any, ddl: DesiredDDL, statements: Statements, *, temporary: bool
+        self,
+        conn: Any,
+        ddl: DesiredDDL,
+        statements: Statements,
+        temporary: dict[str, str] | None,
     ) -> Schema:
+        """In one transaction, rolled back: as temporary tables (after the ``temporary``
+        copies of live tables, see :func:`_borrowed_tables`) or, when ``None``, in a
+        temporary schema."""
         transaction = conn.transaction()
         await transaction.start()
         try:
-            if temporary:
+            if temporary is not None:
                 await conn.execute(f"SET LOCAL search_path TO {_TEMP_PATH}")
+                for create in temporary.values():
+                    await conn.execute(create)
                 await self._apply(conn, ddl, statements)
                 namespace = await conn.fetchval(_MY_TEMP_NAMESPACE)
                 if namespace is None:  # nothing was created: no temporary schema either
@@ -130,7 +147,12 @@ class Scratch(ScratchSpace):
         return max(1, min(self.BATCH, slots // (2 * sessions * self.LOCKS_PER_STATEMENT)))
 
     async def _temporary(
-        self, cfg: DatabaseConfig, conn: Any, ddl: DesiredDDL, groups: list
+        self,
+        cfg: DatabaseConfig,
+        conn: Any,
+        ddl: DesiredDDL,
+        groups: list,
+        borrowed: dict[str, str],
     ) -> Schema:
         """Each independent group of tables on its own session, as temporary tables."""
         from fastapp.db.context import raw_connection
@@ -146,7 +168,9 @@ class Scratch(ScratchSpace):
             for _ in groups[1:]:
                 sessions.append(await stack.enter_async_context(raw_connection(cfg)))
             await run_together(
-                self._temporary_part(session, ddl, [t.name for t in group], pairs, batch, parts)
+                self._temporary_part(
+                    session, ddl, [t.name for t in group], pairs, batch, parts, borrowed
+                )
                 for session, group in zip(sessions, groups, strict=True)
             )
         first = parts[0]
@@ -165,10 +189,14 @@ class Scratch(ScratchSpace):
         pairs: dict[str, list],
         batch: int,
         parts: list[Schema],
+        borrowed: dict[str, str],
     ) -> None:
         await conn.execute(f"SET search_path TO {_TEMP_PATH}; SET synchronous_commit = off")
+        names = [*borrowed, *names]
         try:
-            await self._committed(conn, ddl, [p for n in names for p in pairs[n]], batch)
+            for create in borrowed.values():
+                await conn.execute(create)
+            await self._committed(conn, ddl, [p for n in names for p in pairs.get(n, ())], batch)
             namespace = await conn.fetchval(_MY_TEMP_NAMESPACE)
             parts.append(await dumper("postgres", namespace).dump(conn))
         finally:
@@ -243,6 +271,29 @@ class Scratch(ScratchSpace):
             await conn.execute(
                 f"DROP TABLE IF EXISTS {', '.join(names[start : start + step])} CASCADE"
             )
+
+
+async def _borrowed_tables(conn: Any, ddl: DesiredDDL) -> dict[str, str]:
+    """``{name: CREATE TABLE}`` copies of the live tables the script's foreign keys reference
+    (``--apps``): a temporary table may only reference temporary ones, so each session
+    creates these first. Only what a foreign key needs is copied (columns, primary key,
+    unique constraints). Empty when there are none, or when one is missing from the live
+    database: the scratch schema then reports it as the server does."""
+    from fastapp.db.ddl import get_ddl
+    from fastapp.errors import SchemaError
+
+    outside = outside_references(ddl)
+    if not outside:
+        return {}
+    try:
+        live = await dumper("postgres", LIVE_NAMESPACE).dump(conn, tables=sorted(outside))
+    except SchemaError:
+        return {}
+    render = get_ddl("postgres")
+    return {
+        t.name: render.create_table(replace(t, foreign_keys=(), indexes=(), checks=()))
+        for t in live.tables
+    }
 
 
 def _new_namespace() -> str:
