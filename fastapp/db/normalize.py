@@ -216,6 +216,22 @@ def _tokenizer(dialect: str):
     return Dialect.get_or_raise(_sqlglot_name(dialect)).tokenizer_class()
 
 
+def outer_close(tokens: list) -> int | None:
+    """Index of the token closing the first top-level parenthesis (a CREATE TABLE's column
+    list), or ``None``; what follows it is the table's options."""
+    from sqlglot.tokens import TokenType
+
+    depth = 0
+    for index, token in enumerate(tokens):
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
 def _split_type(text: str, dialect: str) -> tuple[list[str], list[str], list[str], bool]:
     """(name words, argument texts, string arguments, ok) of a type's text.
 

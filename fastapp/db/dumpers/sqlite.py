@@ -210,23 +210,20 @@ class Dumper(BaseDumper):
     def _parse_table(self, name: str, sql: str, has_generated: bool) -> _TableSQL:
         from sqlglot.tokens import TokenType
 
-        from fastapp.db.normalize import _tokenizer
+        from fastapp.db.normalize import _tokenizer, outer_close
 
         info = _TableSQL()
         tokens = _tokenizer("sqlite").tokenize(sql)
-        depth, close = 0, None
-        words = set()
-        for token in tokens:
-            if token.token_type == TokenType.L_PAREN:
-                depth += 1
-            elif token.token_type == TokenType.R_PAREN:
-                depth -= 1
-                if depth == 0:
-                    close = token
-            elif close is not None:
-                words.add(token.text.upper())
-            elif token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER):
-                words.add("@" + token.text.upper())
+        at = outer_close(tokens)
+        body = tokens if at is None else tokens[:at]
+        words = {
+            "@" + t.text.upper()
+            for t in body
+            if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+        }
+        if at is not None:
+            words |= {t.text.upper() for t in tokens[at + 1 :]}
+        close = None if at is None else tokens[at]
         info.without_rowid = "ROWID" in words
         info.strict = "STRICT" in words
         info.autoincrement = "@AUTOINCREMENT" in words

@@ -26,23 +26,17 @@ class Reader(BaseReader):
     def parse(self, sql: str) -> Any:
         from sqlglot.tokens import TokenType
 
+        from fastapp.db.normalize import outer_close
+
         self._options: list[str] = []
         tokens = self._tokens()
         words = [t.text.upper() for t in tokens[:3]]
         if words[:2] != ["CREATE", "TABLE"]:
             return super().parse(sql)
-        depth, close = 0, None
-        for token in tokens:
-            if token.token_type == TokenType.L_PAREN:
-                depth += 1
-            elif token.token_type == TokenType.R_PAREN:
-                depth -= 1
-                if depth == 0:
-                    close = token
-                    break
+        close = outer_close(tokens)
         if close is None:
             return super().parse(sql)
-        tail = [t for t in tokens if t.start > close.end]
+        tail = tokens[close + 1 :]
         groups: list[tuple[str, ...]] = [()]
         for token in tail:
             if token.token_type == TokenType.COMMA:
@@ -55,7 +49,7 @@ class Reader(BaseReader):
             if group not in _TABLE_OPTIONS:
                 self.unsupported(f"the table option {' '.join(group)}")
             self._options.append(_TABLE_OPTIONS[group])
-        return super().parse(sql[: close.end + 1])
+        return super().parse(sql[: tokens[close].end + 1])
 
     def create_table(self, node: Any) -> None:
         super().create_table(node)
