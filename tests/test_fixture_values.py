@@ -85,7 +85,7 @@ def test_sqlite_decimal_text_in_the_form_dumpdata_writes_is_kept(shape):
 
 @given(st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()), st.text()))
 def test_uuid_text_taken_as_is_is_what_the_converter_returns(text):
-    from fastapp.fixtures.rowcode import _UUID_TEXT
+    from fastapp.fixtures.rowcode import UUID_TEXT
 
-    if _UUID_TEXT(text) is not None:
+    if UUID_TEXT(text) is not None:
         assert loader(None, "uuid", Timezones())(text) == text

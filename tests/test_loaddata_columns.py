@@ -1,0 +1,293 @@
+"""Runs built column by column must give exactly what the per-record builders give.
+
+Pure (the example models' layouts for each dialect's adapters, no database): a run of
+records goes through :func:`compile_run_builder` and, record by record, through the
+per-record builder. Where every record gives a row, the column builder gives the same rows;
+where one record gives an error, it hands the run back (None) so the per-record path words
+it. Then through real databases: a long fixture whose stretches are built column by column
+stores what dumpdata writes back, and a bad value deep in a run is reported for its record.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests import live
+from tests import test_loaddata_shapes as shapes
+from tests.test_loaddata import TABLES_CHILD_FIRST
+from tests.test_loaddata_shapes import RECORDS, UUID, WHEN, _intake, _outcome
+
+# The shape tests' fixtures: the example models' layouts, a migrated database per backend.
+layouts, db, run = shapes.layouts, shapes.db, shapes.run
+
+DIALECTS = ["sqlite", "postgres", "mysql"]
+
+#: A user as dumpdata writes it, without the many-to-many list (applied after the rows).
+USER = {
+    "username": "carol",
+    "email": "carol@example.org",
+    "full_name": "Carol",
+    "is_active": False,
+    "role": "editor",
+    "karma": -9007199254740993,
+    "balance": "-0.50",
+    "birth_date": "2000-02-29",
+    "date_joined": WHEN,
+    "api_key": UUID,
+    "preferences": {"a": [1, None]},
+    "avatar": "AP8=",
+}
+POST = {
+    "author": 3,
+    "title": "t",
+    "slug": "s",
+    "body": "b",
+    "status": 1,
+    "views": 0,
+    "rating": 2.5,
+    "published_at": None,
+    "metadata": {"k": "v"},
+}
+
+#: Values of each field, good and bad, canonical and not: any mix must behave alike.
+USER_VALUES = {
+    "username": ["carol", "x" * 150, "x" * 151, None, 7, "Ünïcode “q”"],
+    "email": ["e@x.org", "", None],
+    "full_name": ["", "F", None, 1.5],
+    "is_active": [True, False, 1, "yes", None],
+    "role": ["editor", "reader", "EDITOR", "boss", None, 3],
+    "karma": [0, -9007199254740993, "12", 1.5, True, None],
+    "balance": ["-0.50", "12.3", 7, "0012.30", "1e2", "99999999999.00", "abc", None],
+    "birth_date": ["2000-02-29", "2023-02-29", None, "2000-1-1"],
+    "date_joined": [
+        WHEN,
+        "2024-02-29T00:00:00+00:00",
+        "2023-02-29T00:00:00+00:00",
+        "2024-04-31T00:00:00+00:00",
+        "2024-01-31T00:00:00+00:00",
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T00:00:00.000000+00:00",
+        "2024-01-01T00:00:00-00:00",
+        "2024-01-01T00:00:00",
+        "2024-01-01 00:00:00+00:00",
+        17,
+        None,
+    ],
+    "api_key": [UUID, UUID.upper(), "nope", None, 5],
+    "preferences": [{}, [1], "text", None],
+    "avatar": ["AP8=", "***", None],
+}
+POST_VALUES = {
+    "author": [3, "${username=carol}", "${username=dave}", "3", None, "${bad", 2.0, True],
+    "title": ["t", "x" * 201, None],
+    "status": [1, 2, 9, "1", None],
+    "views": [0, 10**12, -1, "0", None],
+    "rating": [2.5, 3, "2.5", None, True],
+    "published_at": [None, WHEN, "yesterday"],
+    "metadata": [None, {"a": 1}, [1, 2], "s"],
+}
+
+
+def _compare(layouts, model: str, records: list[dict], expect_taken: bool | None = None):
+    """Build ``records`` (one key set) both ways; return whether the column builder took them."""
+    from fastapp.fixtures.columns import compile_run_builder
+
+    layout = layouts[model]
+    per_record, columns = _intake(layouts), _intake(layouts)
+    build = per_record._builder(layout)
+    outcomes = [_outcome(build, r["fields"], r["pk"]) for r in records]
+    run_builder = compile_run_builder(
+        layout,
+        tuple(records[0]["fields"]),
+        adapted_kinds=set(layout.adapted),
+        reference=columns._reference,
+    )
+    rows = None
+    if run_builder is not None:
+        rows = run_builder([dict(r["fields"]) for r in records], [r["pk"] for r in records])
+    if rows is not None:
+        assert all(o[0] == "row" for o in outcomes), "an error hidden by the column builder"
+        assert _typed(rows) == _typed([o[1] for o in outcomes])  # 1 == True == 1.0: types too
+    elif run_builder is not None:
+        assert any(o[0] == "error" for o in outcomes), "a good run handed back"
+    if expect_taken is not None:
+        assert (rows is not None) == expect_taken
+    return rows is not None
+
+
+def _typed(rows: list[list]) -> list[list]:
+    return [[(type(v), v) for v in row] for row in rows]
+
+
+def _run_of(model: str, base: dict, count: int = 40, **at) -> list[dict]:
+    """``count`` records of ``base``; ``at`` = {index: {field: value}} changes some."""
+    records = []
+    for i in range(count):
+        fields = dict(base)
+        fields.update(at.get(f"i{i}", {}))
+        if model == "users.User":
+            fields["username"] = fields.get("username", "u") if f"i{i}" in at else f"u{i}"
+        records.append({"model": model, "pk": i + 1, "fields": fields})
+    return records
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_runs_of_canonical_records_are_taken_and_equal(layouts, dialect):
+    layouts = layouts[dialect]
+    _compare(layouts, "users.User", _run_of("users.User", USER), expect_taken=True)
+    _compare(layouts, "blog.Post", _run_of("blog.Post", POST), expect_taken=True)
+    lookups = _run_of("blog.Post", POST)
+    for i, record in enumerate(lookups):
+        record["fields"]["author"] = "${username=carol}" if i % 2 else i + 1
+    _compare(layouts, "blog.Post", lookups, expect_taken=True)
+    equal = _run_of("blog.Post", POST)  # 1 == True == 1.0: not one conversion for all
+    for record, author in zip(equal, itertools.cycle([1, True, 1.0, "1"]), strict=False):
+        record["fields"]["author"] = author
+    _compare(layouts, "blog.Post", equal)
+    reordered = _run_of("users.User", USER)
+    for record in reordered[::3]:  # the same keys in another order
+        record["fields"] = dict(reversed(list(record["fields"].items())))
+    _compare(layouts, "users.User", reordered, expect_taken=True)
+    defaults = _run_of("users.User", {"username": "u", "email": "e", "date_joined": WHEN})
+    _compare(layouts, "users.User", defaults, expect_taken=True)
+    tags = _run_of("blog.Tag", {"name": "t"})
+    _compare(layouts, "blog.Tag", tags, expect_taken=True)
+    _compare(layouts, "blog.Tag", _run_of("blog.Tag", {}), expect_taken=False)  # name required
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_value_of_every_field_inside_a_run_behaves_as_per_record(layouts, dialect):
+    layouts = layouts[dialect]
+    for model, base, values in (
+        ("users.User", USER, USER_VALUES),
+        ("blog.Post", POST, POST_VALUES),
+    ):
+        for name, choices in values.items():
+            for value in choices:
+                _compare(layouts, model, _run_of(model, base, i17={name: value}))
+                every = _run_of(model, base)
+                for record in every:
+                    record["fields"][name] = value
+                _compare(layouts, model, every)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_runs_the_column_builder_leaves_to_the_per_record_path(layouts, dialect):
+    from fastapp.fixtures.columns import compile_run_builder
+
+    layouts = layouts[dialect]
+
+    def builder(model, keys):
+        intake = _intake(layouts)
+        layout = layouts[model]
+        return compile_run_builder(
+            layout, keys, adapted_kinds=set(layout.adapted), reference=intake._reference
+        )
+
+    assert builder("users.User", tuple(USER)) is not None
+    assert builder("users.User", (*USER, "groups")) is None  # many-to-many: after the rows
+    assert builder("users.User", (*USER, "id")) is None  # the pk's name: an alias
+    assert builder("users.User", (*USER, "nickname")) is None  # unknown
+    assert builder("users.User", tuple(k for k in USER if k != "username")) is None  # required
+    assert builder("blog.Post", (*POST, "author_id")) is None  # two keys for one column
+    assert builder("blog.Comment", ("post", "author", "parent", "body")) is None  # deferred
+    # Keys that differ from the first record's: handed back, not misread.
+    build = builder("blog.Tag", ("name",))
+    assert build([{"name": "a"}, {"nom": "b"}], [1, 2]) is None
+    assert build([{"name": "a"}, {"name": "b", "x": 1}], [1, 2]) is None
+    # Every record of the RECORDS table of the shape tests, as a run of its own.
+    for model, pk, fields in RECORDS:
+        if pk is not None:
+            records = [{"model": model, "pk": pk, "fields": dict(fields)} for _ in range(3)]
+            _compare(layouts, model, records)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_random_mixes_of_values_behave_as_per_record(layouts, data):
+    dialect = data.draw(st.sampled_from(DIALECTS))
+    model, base, values = data.draw(
+        st.sampled_from([("users.User", USER, USER_VALUES), ("blog.Post", POST, POST_VALUES)])
+    )
+    count = data.draw(st.integers(1, 12))
+    records = _run_of(model, base, count)
+    for record in records:
+        for name in data.draw(st.lists(st.sampled_from(sorted(values)), max_size=3)):
+            record["fields"][name] = data.draw(st.sampled_from(values[name]))
+    _compare(layouts[dialect], model, records)
+
+
+# -- through real databases -------------------------------------------------------------------
+
+
+def _users(count: int, seed: int) -> list[dict]:
+    rnd = random.Random(seed)
+    records = []
+    for i in range(1, count + 1):
+        fields = dict(USER)
+        fields.update(
+            username=f"user{i}",
+            email=f"user{i}@example.org",
+            full_name=f"Ünïcode “{i}”",
+            is_active=rnd.random() < 0.5,
+            karma=rnd.randrange(-(10**15), 10**15),
+            balance=f"{rnd.randrange(10**9)}.{rnd.randrange(100):02d}",
+            date_joined=f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:00:00"
+            f".{rnd.randrange(1, 10**6):06d}+00:00",
+            api_key=f"{i:08x}-7c0b-4b8e-9a43-{rnd.randrange(16**12):012x}",
+        )
+        if i % 97 == 0:
+            fields["balance"] = rnd.randrange(1000)  # not canonical: converted in the run
+        records.append({"model": "users.User", "pk": i, "fields": fields})
+    return records
+
+
+def test_a_long_fixture_built_by_columns_stores_what_dumpdata_writes_back(run, db, tmp_path):
+    users = _users(3000, seed=5)
+    posts = [
+        {
+            "model": "blog.Post",
+            "pk": p,
+            "fields": {
+                **POST,
+                "author": p if p % 2 else f"${{username=user{p}}}",
+                "slug": f"s{p}",
+                "created_at": "2024-01-01T00:00:00+00:00",
+                "updated_at": "2024-01-01T00:00:00+00:00",
+            },
+        }
+        for p in range(1, 2001)
+    ]
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(users + posts, ensure_ascii=False), encoding="utf-8")
+    result = run("loaddata", str(path))
+    assert result.exit_code == 0, result.output
+    assert live.rows(db, "SELECT COUNT(*) FROM users_user") == [(3000,)]
+    assert live.rows(db, "SELECT COUNT(*) FROM blog_post WHERE author_id = id") == [(2000,)]
+    dumped = {r["pk"]: r["fields"] for r in json.loads(run("dumpdata", "users.User").stdout)}
+    for record in users:
+        fields, stored = record["fields"], dumped[record["pk"]]
+        balance = fields["balance"]
+        expected = f"{balance}.00" if isinstance(balance, int) else balance
+        assert stored["balance"] == expected
+        for name in ("username", "full_name", "karma", "date_joined", "api_key", "is_active"):
+            assert stored[name] == fields[name], (record["pk"], name)
+
+
+def test_a_bad_value_deep_in_a_run_names_its_record_and_writes_nothing(run, db, tmp_path):
+    users = _users(6000, seed=7)  # stretches of ~1 MB: runs before the bad one are built
+    users[4321]["fields"]["date_joined"] = "2023-02-29T00:00:00+00:00"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(users, ensure_ascii=False), encoding="utf-8")
+    result = run("loaddata", str(path))
+    assert result.exit_code == 1
+    assert "bad.json, record 4322 (users.User): field 'date_joined'" in result.stderr
+    assert all(live.rows(db, f"SELECT COUNT(*) FROM {t}") == [(0,)] for t in TABLES_CHILD_FIRST)
