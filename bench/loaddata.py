@@ -176,11 +176,9 @@ async def _child(backend: str, fixture: Path, records: int, with_baseline: bool)
         # A load may parse in a forked child process (SQLite): its own peak, reaped by now.
         out["rss_parser_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         out["objects"] = result.objects
-        if with_baseline:
-            for statement in ("DELETE FROM bench_item", "DELETE FROM bench_category"):
-                conn = await cfg.dialect.connect(cfg)
-                await cfg.dialect.execute_raw(conn, statement)
-                await cfg.dialect.close(conn)
+    if with_baseline:  # into a database of its own, created the same way: no freed pages
+        async with scratch_database(backend, Path(tempfile.gettempdir())) as cfg:
+            await migrate(_registry(cfg), MigrateOptions())
             out["baseline_s"] = await _baseline(cfg, records)
     return out
 
