@@ -1,5 +1,6 @@
 """The scratch space at scale: a desired schema too big for one transaction is built on
-several connections (PostgreSQL: temporary tables by independent groups, or a scratch schema
+several connections (PostgreSQL: temporary tables in batches, each rolled back once read,
+or committed and dropped when one table is too big for a transaction; or a scratch schema
 level by level), and whatever happens nothing is left behind."""
 
 from __future__ import annotations
@@ -80,12 +81,17 @@ def chains(
     return DesiredDDL("\n".join(f"{p};" for p in parts), "models", backend, parts, tuple(tables))
 
 
-@pytest.fixture
-def small_batches(monkeypatch):
-    """Every PostgreSQL desired schema goes the committed, parallel way, in tiny batches."""
+@pytest.fixture(params=["rolled back", "committed"])
+def small_batches(request, monkeypatch):
+    """Every PostgreSQL desired schema goes the parallel way in tiny batches: each table in
+    its own transaction, rolled back once read (with copies of the tables it references), or
+    (a lock budget too small for a table) committed and dropped."""
     monkeypatch.setattr(postgres_scratch.Scratch, "BATCH_LIMIT", 0)
-    monkeypatch.setattr(postgres_scratch.Scratch, "BATCH", 3)
+    monkeypatch.setattr(
+        postgres_scratch.Scratch, "BATCH", 3 if request.param == "rolled back" else 1
+    )
     monkeypatch.setattr(postgres_scratch.Scratch, "WORKERS", 3)
+    return request.param
 
 
 #: PostgreSQL temporary tables of any session still holding a name of :func:`chains`.
@@ -127,6 +133,33 @@ def test_levels_and_independent_groups_follow_foreign_keys(backend):
     file_ddl = DesiredDDL(ddl.text, "schema.sql", backend)
     assert scratch_base.levels(file_ddl, file_ddl.statements()) == [[file_ddl.statements()]]
     assert scratch_base.independent_groups(file_ddl, 3) is None
+
+
+def test_batches_pack_components_and_cut_big_ones(backend):
+    free = chains(backend, chains=3, length=2, hub=False)  # three components of 4 statements
+    packed = scratch_base.batches(free, 8)
+    assert [[t.name for t in b.tables] for b in packed] == [
+        ["c0_t0", "c0_t1", "c1_t0", "c1_t1"],
+        ["c2_t0", "c2_t1"],
+    ]
+    assert all(not b.needs for b in packed)
+    # One component (all reach the hub) bigger than a batch: cut in creation order; a
+    # batch needs the tables of earlier ones that its foreign keys reference.
+    joined = chains(backend, chains=2, length=2)
+    cut = scratch_base.batches(joined, 4)
+    assert [[t.name for t in b.tables] for b in cut] == [
+        ["hub", "c0_t0"],
+        ["c0_t1", "c1_t0"],
+        ["c1_t1"],
+    ]
+    assert [sorted(b.needs) for b in cut] == [[], ["c0_t0", "hub"], ["c1_t0"]]
+    assert [b.statements for b in cut] == [4, 6, 3]  # a copy of each needed table counts
+    # A table bigger than a batch is never cut; a live table copied everywhere is no need.
+    assert [len(b.tables) for b in scratch_base.batches(joined, 0)] == [1] * 5
+    apart = DesiredDDL(joined.text, "models", backend, joined.parts, joined.tables[1:])
+    assert scratch_base.batches(apart, 100) is None
+    assert [b.needs for b in scratch_base.batches(apart, 100, frozenset({"hub"}))] == [frozenset()]
+    assert scratch_base.batches(DesiredDDL(free.text, "schema.sql", backend), 100) is None
 
 
 def test_parallel_build_matches_whole_build(backend, module_db, small_batches, drawn):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -174,13 +175,9 @@ def outside_references(ddl: DesiredDDL) -> set[str]:
     return {ref for t in ddl.tables for ref in t.references} - names
 
 
-def independent_groups(
-    ddl: DesiredDDL, count: int, everywhere: frozenset[str] = frozenset()
-) -> list[list[TableDDL]] | None:
-    """The script's tables in at most ``count`` groups, no foreign key between two groups,
-    each group in creation order; sizes balanced by table count. ``None`` when that cannot
-    be known (no per-table DDL) or a table references one outside the script, unless that
-    one is in ``everywhere`` (a table every group will have)."""
+def _components(ddl: DesiredDDL, everywhere: frozenset[str]) -> list[list[str]] | None:
+    """The script's tables in foreign-key components (names in creation order, components
+    by their first table); ``None`` as :func:`independent_groups` says."""
     if ddl.tables is None:
         return None
     names = {t.name for t in ddl.tables}
@@ -202,9 +199,83 @@ def independent_groups(
     components: dict[str, list[str]] = {}
     for table in ddl.tables:
         components.setdefault(root(table.name), []).append(table.name)
+    return list(components.values())
+
+
+def independent_groups(
+    ddl: DesiredDDL, count: int, everywhere: frozenset[str] = frozenset()
+) -> list[list[TableDDL]] | None:
+    """The script's tables in at most ``count`` groups, no foreign key between two groups,
+    each group in creation order; sizes balanced by table count. ``None`` when that cannot
+    be known (no per-table DDL) or a table references one outside the script, unless that
+    one is in ``everywhere`` (a table every group will have)."""
+    components = _components(ddl, everywhere)
+    if components is None:
+        return None
+    assert ddl.tables is not None
     groups: list[list[str]] = [[] for _ in range(max(1, count))]
-    for members in sorted(components.values(), key=len, reverse=True):
+    for members in sorted(components, key=len, reverse=True):
         min(groups, key=len).extend(members)
     order = {t.name: i for i, t in enumerate(ddl.tables)}
     by_name = {t.name: t for t in ddl.tables}
     return [[by_name[n] for n in sorted(g, key=order.__getitem__)] for g in groups if g]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Tables created together (in creation order), and the tables of earlier batches their
+    foreign keys reference (``needs``: present as copies while this batch is built)."""
+
+    tables: tuple[TableDDL, ...]
+    needs: frozenset[str] = frozenset()
+
+    @property
+    def statements(self) -> int:
+        """Statements run for this batch, a copy of each needed table included."""
+        return sum(len(t.statements) for t in self.tables) + len(self.needs)
+
+
+def batches(
+    ddl: DesiredDDL, limit: int, everywhere: frozenset[str] = frozenset()
+) -> list[Batch] | None:
+    """The script's tables cut into batches of about ``limit`` statements: whole foreign-key
+    components packed together, a component bigger than ``limit`` cut in creation order
+    (a batch then ``needs`` tables of earlier ones; a table is never cut). ``None`` as
+    :func:`independent_groups` says."""
+    components = _components(ddl, everywhere)
+    if components is None:
+        return None
+    assert ddl.tables is not None
+    by_name = {t.name: t for t in ddl.tables}
+    found: list[Batch] = []
+    packed: list[TableDDL] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal packed, size
+        if packed:
+            found.append(_cut(packed, everywhere))
+        packed, size = [], 0
+
+    for names in components:
+        members = [by_name[n] for n in names]
+        whole = sum(len(t.statements) for t in members)
+        if size + whole > limit:
+            flush()
+        if whole <= limit:
+            packed.extend(members)
+            size += whole
+            continue
+        for table in members:  # too big for one batch: cut in creation order
+            if packed and size + len(table.statements) > limit:
+                flush()
+            packed.append(table)
+            size += len(table.statements)
+    flush()
+    return found
+
+
+def _cut(tables: Sequence[TableDDL], everywhere: frozenset[str]) -> Batch:
+    inside = {t.name for t in tables}
+    needs = {r for t in tables for r in t.references} - inside - everywhere
+    return Batch(tuple(tables), frozenset(needs))

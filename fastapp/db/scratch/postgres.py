@@ -4,23 +4,36 @@
 runs the script with ``pg_temp`` first in its ``search_path``, so ``CREATE TABLE`` makes a
 temporary table, private to the session, with no WAL for its storage (creating one costs
 about a third of a permanent table). Only the ``TEMP`` right is needed, which every role has
-by default. Tables of independent foreign-key groups go to :attr:`Scratch.WORKERS`
-sessions at once, each read back from its own ``pg_temp_N`` namespace.
+by default.
+
+The tables go in batches of about :attr:`Scratch.BATCH_LIMIT` statements (whole foreign-key
+components where they fit, see :func:`fastapp.db.scratch.base.batches`), each created in a
+transaction, read back from the session's ``pg_temp_N`` namespace and rolled back: nothing is
+ever committed, so nothing is dropped or left behind, and the server's shared, bounded lock
+table (``max_locks_per_transaction`` x connections, 6,400 slots by default; every object
+created holds a lock until the transaction ends) never holds more than a batch per session.
+A batch whose foreign keys reach tables of earlier batches waits for them and first creates
+copies of them (columns and keys, as read back). Batches go to :attr:`Scratch.WORKERS`
+sessions at once. Small transactions are also what the disk wants: each rolled-back batch
+frees its files at once, while files kept until the end of a long build make creating the
+next ones slow on some filesystems (ext4 without a journal skips recently freed inodes one
+by one), several times slower for a thousand tables.
+
+Should one table (with the copies it needs) be too big for the lock budget, the tables are
+created in committed batches instead, by independent groups on several sessions, and dropped
+afterwards in batches too (``finally``: also on errors).
 
 **A temporary schema** (a DDL file: it may hold functions, triggers or views, which
 ``pg_temp`` does not resolve; generated DDL referencing live tables, which temporary tables
-cannot): ``CREATE SCHEMA`` rights needed.
-
-Small scripts run in one transaction that is rolled back (nothing to drop). Every object
-created in a transaction holds a lock until its end, and the server's lock table is shared
-and bounded (``max_locks_per_transaction`` x connections, 6,400 slots by default): a script of
-more than :attr:`Scratch.BATCH_LIMIT` statements is therefore run in committed batches and
-dropped afterwards, in batches too (``finally``: also on errors). The scratch sessions skip
-waiting for the WAL flush (``synchronous_commit = off``): nothing they write is kept.
+cannot): ``CREATE SCHEMA`` rights needed. Small scripts run in one transaction that is rolled
+back (nothing to drop); bigger ones in committed batches, level by level on several sessions,
+dropped afterwards. The scratch sessions skip waiting for the WAL flush
+(``synchronous_commit = off``): nothing they write is kept.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
@@ -28,8 +41,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from fastapp.db.scratch.base import (
+    Batch,
     ScratchSpace,
     Statements,
+    batches,
     dumper,
     independent_groups,
     levels,
@@ -40,7 +55,7 @@ from fastapp.db.scratch.base import (
 
 if TYPE_CHECKING:
     from fastapp.db.desired import DesiredDDL
-    from fastapp.db.schema import Schema
+    from fastapp.db.schema import Schema, Table
     from fastapp.db.url import DatabaseConfig
 
 #: The live schema (the dumpers' default): scratch tables referencing live ones (``--apps``
@@ -79,15 +94,21 @@ class Scratch(ScratchSpace):
         statements = ddl.statements()
         async with raw_connection(cfg) as conn:
             borrowed = await _borrowed_tables(conn, ddl)
-            groups = independent_groups(ddl, self.WORKERS, frozenset(borrowed))
-            if len(statements) <= self.BATCH_LIMIT:
-                temporary = borrowed if groups is not None else None
-                schema = await self._rolled_back(conn, ddl, statements, temporary)
-            else:
-                await conn.execute("SET synchronous_commit = off")
-                if not groups:
+            everywhere = frozenset(borrowed)
+            cut = batches(ddl, self.BATCH_LIMIT, everywhere)
+            if cut is None:
+                if len(statements) > self.BATCH_LIMIT:
+                    await conn.execute("SET synchronous_commit = off")
                     return await self._schema(cfg, conn, ddl, statements)
-                schema = await self._temporary(cfg, conn, ddl, groups, borrowed)
+                schema = await self._rolled_back(conn, ddl, statements, None)
+            else:
+                budget = await self._batch_size(cfg, conn, self.WORKERS)
+                if budget < self.BATCH_LIMIT:  # a small lock table: smaller batches
+                    cut = batches(ddl, budget, everywhere) or []
+                if any(b.statements > budget for b in cut):  # a table and its copies
+                    schema = await self._temporary_committed(cfg, conn, ddl, borrowed)
+                else:
+                    schema = await self._temporary(cfg, conn, ddl, cut, borrowed)
             if borrowed:
                 kept = tuple(t for t in schema.tables if t.name not in borrowed)
                 return replace(schema, tables=kept)
@@ -101,8 +122,8 @@ class Scratch(ScratchSpace):
         temporary: dict[str, str] | None,
     ) -> Schema:
         """In one transaction, rolled back: as temporary tables (after the ``temporary``
-        copies of live tables, see :func:`_borrowed_tables`) or, when ``None``, in a
-        temporary schema."""
+        copies of the tables they reference: live ones, see :func:`_borrowed_tables`, or
+        those of earlier batches) or, when ``None``, in a temporary schema."""
         transaction = conn.transaction()
         await transaction.start()
         try:
@@ -151,14 +172,62 @@ class Scratch(ScratchSpace):
         cfg: DatabaseConfig,
         conn: Any,
         ddl: DesiredDDL,
-        groups: list,
+        cut: list[Batch],
         borrowed: dict[str, str],
     ) -> Schema:
-        """Each independent group of tables on its own session, as temporary tables."""
+        """Temporary tables, batch by batch, each batch in a transaction rolled back after
+        it is read: nothing to drop, and nothing left behind whatever happens. Batches go
+        to :attr:`WORKERS` sessions; one that ``needs`` tables of earlier batches waits for
+        them and creates copies of them first (columns and keys, as read back)."""
         from fastapp.db.context import raw_connection
-        from fastapp.db.schema import Schema
 
         assert ddl.tables is not None
+        if not cut:
+            return _merged(self.dialect_name, [])
+        count = min(self.WORKERS, len(cut))
+        per_table = table_statements(ddl, ddl.statements()) or []
+        pairs = {t.name: p for t, p in zip(ddl.tables, per_table, strict=True)}
+        owner = {t.name: i for i, b in enumerate(cut) for t in b.tables}
+        done = [asyncio.Event() for _ in cut]
+        read: dict[str, Table] = {}
+        parts: list[Schema] = []
+        queue = iter(range(len(cut)))
+
+        async def work(session: Any) -> None:
+            for i in queue:  # shared: each batch goes to the first free session
+                batch = cut[i]
+                for name in batch.needs:
+                    await done[owner[name]].wait()
+                copies = {n: _copy_sql(read[n]) for n in sorted(batch.needs)}
+                statements = [p for t in batch.tables for p in pairs[t.name]]
+                part = await self._rolled_back(session, ddl, statements, {**borrowed, **copies})
+                part = part.only(t.name for t in batch.tables)
+                read.update((t.name, t) for t in part.tables)
+                parts.append(part)
+                done[i].set()
+
+        async with AsyncExitStack() as stack:
+            sessions = [conn]
+            for _ in range(count - 1):
+                sessions.append(await stack.enter_async_context(raw_connection(cfg)))
+            await run_together(work(session) for session in sessions)
+        return _merged(self.dialect_name, parts)
+
+    async def _temporary_committed(
+        self,
+        cfg: DatabaseConfig,
+        conn: Any,
+        ddl: DesiredDDL,
+        borrowed: dict[str, str],
+    ) -> Schema:
+        """Each independent group of tables on its own session, as temporary tables created
+        in committed batches and dropped at the end: for a table that, with the copies it
+        needs, would hold too many locks in one transaction."""
+        from fastapp.db.context import raw_connection
+
+        assert ddl.tables is not None
+        await conn.execute("SET synchronous_commit = off")
+        groups = independent_groups(ddl, self.WORKERS, frozenset(borrowed)) or []
         per_table = table_statements(ddl, ddl.statements()) or []
         pairs = {t.name: p for t, p in zip(ddl.tables, per_table, strict=True)}
         batch = await self._batch_size(cfg, conn, len(groups))
@@ -173,13 +242,7 @@ class Scratch(ScratchSpace):
                 )
                 for session, group in zip(sessions, groups, strict=True)
             )
-        first = parts[0]
-        return Schema(
-            first.dialect,
-            tuple(t for part in parts for t in part.tables),
-            tuple(e for part in parts for e in part.enums),
-            first.extensions,
-        )
+        return _merged(self.dialect_name, parts)
 
     async def _temporary_part(
         self,
@@ -279,7 +342,6 @@ async def _borrowed_tables(conn: Any, ddl: DesiredDDL) -> dict[str, str]:
     creates these first. Only what a foreign key needs is copied (columns, primary key,
     unique constraints). Empty when there are none, or when one is missing from the live
     database: the scratch schema then reports it as the server does."""
-    from fastapp.db.ddl import get_ddl
     from fastapp.errors import SchemaError
 
     outside = outside_references(ddl)
@@ -289,11 +351,26 @@ async def _borrowed_tables(conn: Any, ddl: DesiredDDL) -> dict[str, str]:
         live = await dumper("postgres", LIVE_NAMESPACE).dump(conn, tables=sorted(outside))
     except SchemaError:
         return {}
-    render = get_ddl("postgres")
-    return {
-        t.name: render.create_table(replace(t, foreign_keys=(), indexes=(), checks=()))
-        for t in live.tables
-    }
+    return {t.name: _copy_sql(t) for t in live.tables}
+
+
+def _copy_sql(table: Table) -> str:
+    """``CREATE TABLE`` for what a foreign key to ``table`` needs: its columns, primary key
+    and unique constraints."""
+    from fastapp.db.ddl import get_ddl
+
+    return get_ddl("postgres").create_table(replace(table, foreign_keys=(), indexes=(), checks=()))
+
+
+def _merged(dialect: str, parts: Sequence[Schema]) -> Schema:
+    """One Schema of the parts read on several sessions."""
+    from fastapp.db.schema import Schema
+
+    enums = {e.name: e for part in parts for e in part.enums}
+    extensions = parts[0].extensions if parts else ()
+    return Schema(
+        dialect, tuple(t for p in parts for t in p.tables), tuple(enums.values()), extensions
+    )
 
 
 def _new_namespace() -> str:
