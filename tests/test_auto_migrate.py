@@ -5,6 +5,7 @@ migration lock, renames declared in the DDL file, and errors naming file and lin
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
@@ -77,6 +78,20 @@ def test_check_exit_codes(run):
     assert result.exit_code == 1
     assert "differs from the desired schema (3 change(s))" in result.output
     assert "add column book.pages" in result.output
+
+
+def test_collector_paused_only_while_the_command_runs(run):
+    # The command pauses the cyclic garbage collector while it works (see the command's
+    # _collector_paused), also when it exits with a code, and leaves it as it found it.
+    assert gc.isenabled()
+    assert run(CHANGED, "--check").exit_code == 1
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert run(BASE, "--check").exit_code == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_dry_run_prints_sql_and_changes_nothing(run, db):
