@@ -142,3 +142,73 @@ def test_schema_only_init_gives_the_same_ddl_and_queries_still_work_after(
 
     asyncio.run(ddl(True))  # a schema-only context just before: the next init is complete
     assert asyncio.run(query()) == 0
+
+
+FILTERED_MODELS = """
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Author(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=40, unique=True)
+    data = fields.JSONField(null=True)
+
+
+class Book(Model):
+    title = fields.CharField(max_length=100, source_field="book_title")
+    author = fields.ForeignKeyField("models.Author", related_name="books")
+    tags = fields.ManyToManyField("models.Tag", related_name="books")
+
+
+class Tag(Model):
+    label = fields.TextField()
+"""
+
+
+def test_filters_put_off_by_a_schema_only_import_are_the_same_after_a_normal_init(
+    tmp_path, monkeypatch
+):
+    import asyncio
+    from contextlib import nullcontext
+
+    from tortoise.context import TortoiseContext
+
+    for name in ("deferredmodels", "eagermodels"):
+        (tmp_path / f"{name}.py").write_text(FILTERED_MODELS)
+        sys.modules.pop(name, None)
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    async def init(module: str, schema_only: bool) -> dict:
+        ctx = TortoiseContext()
+        with ctx:
+            config = {
+                "connections": {"default": "sqlite://:memory:"},
+                "apps": {"models": {"models": [module]}},
+            }
+            with tortoise_speedups.schema_only() if schema_only else nullcontext():
+                await ctx.init(config=config)
+            models = dict(ctx.apps.apps["models"])
+            await ctx.close_connections()
+            return models
+
+    try:
+        deferred = asyncio.run(init("deferredmodels", True))  # imported schema-only
+        assert isinstance(deferred["Book"]._meta._filters, tortoise_speedups.DeferredFilters)
+        deferred = asyncio.run(init("deferredmodels", False))
+        eager = asyncio.run(init("eagermodels", False))
+        for name in ("Author", "Book", "Tag"):
+            for table in ("_filters", "filters"):
+                got = getattr(deferred[name]._meta, table)
+                want = getattr(eager[name]._meta, table)
+                assert type(got) is dict
+                assert list(got) == list(want)  # same keys, same order
+                for key, info in want.items():
+                    assert got[key].keys() == info.keys()
+                    assert got[key].get("source_field") == info.get("source_field")
+                    assert got[key].get("operator") is info.get("operator")
+        assert "title__icontains" in deferred["Book"]._meta.filters
+        assert deferred["Book"]._meta.filters["title"]["source_field"] == "book_title"
+    finally:
+        for name in ("deferredmodels", "eagermodels"):
+            sys.modules.pop(name, None)
