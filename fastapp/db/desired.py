@@ -208,8 +208,9 @@ async def _read_by_table(
         )
         if partial.enums:  # schema-level objects: not cacheable per table
             return await _scratch_read(strategy, cfg, ddl)
+        read_back = {table.name: table for table in partial.tables}
         for t in missing:
-            table = partial.table(t.name)
+            table = read_back.get(t.name)
             if table is None:
                 return await _scratch_read(strategy, cfg, ddl)
             found[t.name] = table
