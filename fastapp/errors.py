@@ -31,6 +31,10 @@ class SchemaError(FastappError):
     """The models or a schema cannot be turned into DDL (cycles, missing references...)."""
 
 
+class FixtureError(FastappError):
+    """A fixture cannot be read, understood or loaded; nothing was written."""
+
+
 class ExecutionError(FastappError):
     """A statement failed while applying changes; the message names the statement."""
 
