@@ -206,11 +206,12 @@ class Scratch(ScratchSpace):
                 parts.append(part)
                 done[i].set()
 
-        async with AsyncExitStack() as stack:
-            sessions = [conn]
-            for _ in range(count - 1):
-                sessions.append(await stack.enter_async_context(raw_connection(cfg)))
-            await run_together(work(session) for session in sessions)
+        async def work_elsewhere() -> None:
+            async with raw_connection(cfg) as session:
+                await work(session)
+
+        # ``conn`` starts on the first batch while the other sessions connect.
+        await run_together([work(conn), *(work_elsewhere() for _ in range(count - 1))])
         return _merged(self.dialect_name, parts)
 
     async def _temporary_committed(
