@@ -198,3 +198,23 @@ def test_rejected_statement_in_a_later_level_names_its_line(
 def test_empty_generated_ddl_reads_as_an_empty_schema(backend, module_db):
     empty = DesiredDDL("", "models", backend, (), ())
     assert asyncio.run(desired_schema(module_db, empty, use_cache=False)).tables == ()
+
+
+def test_batches_with_copies_of_live_and_earlier_tables(backend, fresh_db, small_batches):
+    """``--apps`` and cut components together: each table in its own rolled-back batch,
+    with copies of the live table and of the earlier batches' tables it references."""
+    if backend != "postgres":
+        pytest.skip("temporary copies of referenced tables are PostgreSQL's")
+    from tests import live
+
+    ddl = chains(backend, chains=2, length=3)
+    hub, rest = ddl.tables[0], ddl.tables[1:]
+    live.execute(fresh_db, *hub.statements)
+    parts = tuple(s for t in rest for s in t.statements)
+    apart = DesiredDDL("\n".join(f"{p};" for p in parts), "models", backend, parts, rest)
+    got = asyncio.run(desired_schema(fresh_db, apart, use_cache=False))
+    assert got.table_names == tuple(sorted(t.name for t in rest))
+    whole = DesiredDDL(ddl.text, "schema.sql", backend)
+    expected = asyncio.run(desired_schema(fresh_db, whole, use_cache=False))
+    assert got == expected.only(t.name for t in rest)
+    assert asyncio.run(_leftovers(fresh_db, [])) == []
