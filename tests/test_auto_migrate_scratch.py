@@ -218,3 +218,34 @@ def test_batches_with_copies_of_live_and_earlier_tables(backend, fresh_db, small
     expected = asyncio.run(desired_schema(fresh_db, whole, use_cache=False))
     assert got == expected.only(t.name for t in rest)
     assert asyncio.run(_leftovers(fresh_db, [])) == []
+
+
+def test_copy_of_an_earlier_table_keeps_the_unique_index_a_foreign_key_needs(
+    backend, module_db, small_batches
+):
+    if backend != "postgres":
+        pytest.skip("temporary copies of referenced tables are PostgreSQL's")
+    hub = TableDDL(
+        "hub",
+        (
+            "CREATE TABLE hub (id INTEGER NOT NULL PRIMARY KEY, label VARCHAR(20))",
+            "CREATE UNIQUE INDEX ux_hub_label ON hub (label)",
+        ),
+        frozenset(),
+    )
+    leaf = TableDDL(
+        "c0_t0",
+        (
+            "CREATE TABLE c0_t0 (id INTEGER NOT NULL PRIMARY KEY, label VARCHAR(20) REFERENCES hub (label))",
+        ),
+        frozenset({"hub"}),
+    )
+    parts = (*hub.statements, *leaf.statements)
+    text = "\n".join(f"{p};" for p in parts)
+    ddl = DesiredDDL(text, "models", backend, parts, (hub, leaf))
+    got = asyncio.run(desired_schema(module_db, ddl, use_cache=False))
+    whole = asyncio.run(
+        desired_schema(module_db, DesiredDDL(text, "schema.sql", backend), use_cache=False)
+    )
+    assert got == whole
+    assert [fk.ref_columns for fk in got.table("c0_t0").foreign_keys] == [("label",)]

@@ -356,11 +356,18 @@ async def _borrowed_tables(conn: Any, ddl: DesiredDDL) -> dict[str, str]:
 
 
 def _copy_sql(table: Table) -> str:
-    """``CREATE TABLE`` for what a foreign key to ``table`` needs: its columns, primary key
-    and unique constraints."""
+    """SQL creating what a foreign key to ``table`` may need: its columns, primary key,
+    unique constraints and plain unique indexes."""
     from fastapp.db.ddl import get_ddl
 
-    return get_ddl("postgres").create_table(replace(table, foreign_keys=(), indexes=(), checks=()))
+    render = get_ddl("postgres")
+    keys = replace(table, foreign_keys=(), indexes=(), checks=())
+    unique = [
+        render.create_index(keys, index)
+        for index in table.indexes
+        if index.unique and index.where is None and not any(index.expressions)
+    ]
+    return ";\n".join([render.create_table(keys), *unique])
 
 
 def _merged(dialect: str, parts: Sequence[Schema]) -> Schema:
