@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from tests import live
 from tests import test_loaddata_shapes as shapes
 from tests.test_loaddata import TABLES_CHILD_FIRST
-from tests.test_loaddata_shapes import RECORDS, UUID, WHEN, _intake, _outcome
+from tests.test_loaddata_shapes import RECORDS, UUID, WHEN, _drained, _intake
 
 # The shape tests' fixtures: the example models' layouts, a migrated database per backend.
 layouts, db, run = shapes.layouts, shapes.db, shapes.run
@@ -70,6 +70,19 @@ USER_VALUES = {
     "preferences": [{}, [1], "text", None],
     "avatar": ["AP8=", "***", None],
 }
+#: Relations recorded for after the rows: many-to-many lists, a reverse foreign-key list, a
+#: self reference set afterwards.
+USER_RELATIONS = {**USER, "groups": [1, "${name=admins}"], "posts": [1, 2]}
+RELATION_VALUES = {
+    "groups": [[1, "${name=admins}"], [], [2, 2], "1", [1, "${nope=1}"], None, ["x"]],
+    "posts": [[1], [], 3, ["${slug=s}"], None],
+}
+COMMENT = {"post": 1, "author": 3, "parent": 2, "body": "x"}
+COMMENT_VALUES = {
+    "parent": [2, None, "${body=x}", "${bad", "2", 1.5, [1]],
+    "author": [3, None, "${username=carol}", "${nope"],
+    "post": [1, None, "${slug=s}"],
+}
 POST_VALUES = {
     "author": [3, "${username=carol}", "${username=dave}", "3", None, "${bad", 2.0, True],
     "title": ["t", "x" * 201, None],
@@ -82,25 +95,41 @@ POST_VALUES = {
 
 
 def _compare(layouts, model: str, records: list[dict], expect_taken: bool | None = None):
-    """Build ``records`` (one key set) both ways; return whether the column builder took them."""
+    """Build ``records`` (one key set) both ways; return whether the column builder took them.
+
+    Taken, the rows (types included) and the work recorded for after the rows (foreign keys
+    set afterwards, many-to-many lists) are the per-record builder's; handed back, some
+    record has an error."""
     from fastapp.fixtures.columns import compile_run_builder
+    from fastapp.fixtures.rowcode import FieldProblem
 
     layout = layouts[model]
     per_record, columns = _intake(layouts), _intake(layouts)
     build = per_record._builder(layout)
-    outcomes = [_outcome(build, r["fields"], r["pk"]) for r in records]
+    outcomes = []
+    for i, r in enumerate(records):
+        try:
+            outcomes.append(("row", build(dict(r["fields"]), r["pk"], (0, i))))
+        except FieldProblem as exc:
+            outcomes.append(("error", exc.field, str(exc)))
     run_builder = compile_run_builder(
         layout,
         tuple(records[0]["fields"]),
         adapted_kinds=set(layout.adapted),
-        reference=columns._reference,
+        **columns._hooks(layout),
     )
     rows = None
     if run_builder is not None:
-        rows = run_builder([dict(r["fields"]) for r in records], [r["pk"] for r in records])
+        rows = run_builder(
+            [dict(r["fields"]) for r in records],
+            [r["pk"] for r in records],
+            [(0, i) for i in range(len(records))],
+        )
     if rows is not None:
         assert all(o[0] == "row" for o in outcomes), "an error hidden by the column builder"
         assert _typed(rows) == _typed([o[1] for o in outcomes])  # 1 == True == 1.0: types too
+        for kind in ("updates", "links"):
+            assert _drained(getattr(columns, kind)) == _drained(getattr(per_record, kind))
     elif run_builder is not None:
         assert any(o[0] == "error" for o in outcomes), "a good run handed back"
     if expect_taken is not None:
@@ -145,6 +174,9 @@ def test_runs_of_canonical_records_are_taken_and_equal(layouts, dialect):
     _compare(layouts, "users.User", defaults, expect_taken=True)
     tags = _run_of("blog.Tag", {"name": "t"})
     _compare(layouts, "blog.Tag", tags, expect_taken=True)
+    relations = _run_of("users.User", USER_RELATIONS)
+    _compare(layouts, "users.User", relations, expect_taken=True)
+    _compare(layouts, "blog.Comment", _run_of("blog.Comment", COMMENT), expect_taken=True)
     _compare(layouts, "blog.Tag", _run_of("blog.Tag", {}), expect_taken=False)  # name required
 
 
@@ -153,7 +185,9 @@ def test_every_value_of_every_field_inside_a_run_behaves_as_per_record(layouts, 
     layouts = layouts[dialect]
     for model, base, values in (
         ("users.User", USER, USER_VALUES),
+        ("users.User", USER_RELATIONS, RELATION_VALUES),
         ("blog.Post", POST, POST_VALUES),
+        ("blog.Comment", COMMENT, COMMENT_VALUES),
     ):
         for name, choices in values.items():
             for value in choices:
@@ -174,20 +208,20 @@ def test_runs_the_column_builder_leaves_to_the_per_record_path(layouts, dialect)
         intake = _intake(layouts)
         layout = layouts[model]
         return compile_run_builder(
-            layout, keys, adapted_kinds=set(layout.adapted), reference=intake._reference
+            layout, keys, adapted_kinds=set(layout.adapted), **intake._hooks(layout)
         )
 
     assert builder("users.User", tuple(USER)) is not None
-    assert builder("users.User", (*USER, "groups")) is None  # many-to-many: after the rows
+    assert builder("users.User", (*USER, "groups")) is not None  # many-to-many: a hook
+    assert builder("blog.Comment", ("post", "author", "parent", "body")) is not None  # deferred
     assert builder("users.User", (*USER, "id")) is None  # the pk's name: an alias
     assert builder("users.User", (*USER, "nickname")) is None  # unknown
     assert builder("users.User", tuple(k for k in USER if k != "username")) is None  # required
     assert builder("blog.Post", (*POST, "author_id")) is None  # two keys for one column
-    assert builder("blog.Comment", ("post", "author", "parent", "body")) is None  # deferred
     # Keys that differ from the first record's: handed back, not misread.
     build = builder("blog.Tag", ("name",))
-    assert build([{"name": "a"}, {"nom": "b"}], [1, 2]) is None
-    assert build([{"name": "a"}, {"name": "b", "x": 1}], [1, 2]) is None
+    assert build([{"name": "a"}, {"nom": "b"}], [1, 2], [(0, 1), (0, 2)]) is None
+    assert build([{"name": "a"}, {"name": "b", "x": 1}], [1, 2], [(0, 1), (0, 2)]) is None
     # Every record of the RECORDS table of the shape tests, as a run of its own.
     for model, pk, fields in RECORDS:
         if pk is not None:
@@ -202,7 +236,14 @@ def test_runs_the_column_builder_leaves_to_the_per_record_path(layouts, dialect)
 def test_random_mixes_of_values_behave_as_per_record(layouts, data):
     dialect = data.draw(st.sampled_from(DIALECTS))
     model, base, values = data.draw(
-        st.sampled_from([("users.User", USER, USER_VALUES), ("blog.Post", POST, POST_VALUES)])
+        st.sampled_from(
+            [
+                ("users.User", USER, USER_VALUES),
+                ("users.User", USER_RELATIONS, {**USER_VALUES, **RELATION_VALUES}),
+                ("blog.Post", POST, POST_VALUES),
+                ("blog.Comment", COMMENT, COMMENT_VALUES),
+            ]
+        )
     )
     count = data.draw(st.integers(1, 12))
     records = _run_of(model, base, count)
@@ -233,8 +274,12 @@ def _users(count: int, seed: int) -> list[dict]:
         )
         if i % 97 == 0:
             fields["balance"] = rnd.randrange(1000)  # not canonical: converted in the run
+        fields["groups"] = [1 + i % 2, "${name=g3}"] if i % 3 else []
         records.append({"model": "users.User", "pk": i, "fields": fields})
     return records
+
+
+GROUPS = [{"model": "users.Group", "pk": g, "fields": {"name": f"g{g}"}} for g in (1, 2, 3)]
 
 
 def test_a_long_fixture_built_by_columns_stores_what_dumpdata_writes_back(run, db, tmp_path):
@@ -253,12 +298,29 @@ def test_a_long_fixture_built_by_columns_stores_what_dumpdata_writes_back(run, d
         }
         for p in range(1, 2001)
     ]
+    comments = [
+        {
+            "model": "blog.Comment",
+            "pk": c,
+            "fields": {
+                "post": 1 + c % 2000,
+                "author": f"${{username=user{c}}}",
+                "parent": c + 1 if c < 1500 else None,  # set after all rows exist
+                "body": f"c{c}",
+                "created_at": "2024-01-01T00:00:00+00:00",
+            },
+        }
+        for c in range(1, 1501)
+    ]
     path = tmp_path / "long.json"
-    path.write_text(json.dumps(users + posts, ensure_ascii=False), encoding="utf-8")
+    everything = GROUPS + users + posts + comments
+    path.write_text(json.dumps(everything, ensure_ascii=False), encoding="utf-8")
     result = run("loaddata", str(path))
     assert result.exit_code == 0, result.output
     assert live.rows(db, "SELECT COUNT(*) FROM users_user") == [(3000,)]
     assert live.rows(db, "SELECT COUNT(*) FROM blog_post WHERE author_id = id") == [(2000,)]
+    assert live.rows(db, "SELECT COUNT(*) FROM users_user_groups") == [(4000,)]
+    assert live.rows(db, "SELECT COUNT(*) FROM blog_comment WHERE parent_id = id + 1") == [(1499,)]
     dumped = {r["pk"]: r["fields"] for r in json.loads(run("dumpdata", "users.User").stdout)}
     for record in users:
         fields, stored = record["fields"], dumped[record["pk"]]
@@ -267,14 +329,17 @@ def test_a_long_fixture_built_by_columns_stores_what_dumpdata_writes_back(run, d
         assert stored["balance"] == expected
         for name in ("username", "full_name", "karma", "date_joined", "api_key", "is_active"):
             assert stored[name] == fields[name], (record["pk"], name)
+        assert stored["groups"] == sorted(
+            {g if isinstance(g, int) else 3 for g in fields["groups"]}
+        )
 
 
 def test_a_bad_value_deep_in_a_run_names_its_record_and_writes_nothing(run, db, tmp_path):
-    users = _users(6000, seed=7)  # stretches of ~1 MB: runs before the bad one are built
-    users[4321]["fields"]["date_joined"] = "2023-02-29T00:00:00+00:00"
+    users = GROUPS + _users(6000, seed=7)  # ~1 MB stretches: runs before the bad one are built
+    users[4321 + len(GROUPS)]["fields"]["date_joined"] = "2023-02-29T00:00:00+00:00"
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(users, ensure_ascii=False), encoding="utf-8")
     result = run("loaddata", str(path))
     assert result.exit_code == 1
-    assert "bad.json, record 4322 (users.User): field 'date_joined'" in result.stderr
+    assert "bad.json, record 4325 (users.User): field 'date_joined'" in result.stderr
     assert all(live.rows(db, f"SELECT COUNT(*) FROM {t}") == [(0,)] for t in TABLES_CHILD_FIRST)
