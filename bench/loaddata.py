@@ -170,7 +170,10 @@ async def _child(backend: str, fixture: Path, records: int, with_baseline: bool)
         await migrate(registry, MigrateOptions())
         out["rss_before_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         options = LoadOptions(fixtures=[source_for(fixture)])
+        cpu_self, cpu_children = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
         result = await load_fixtures(registry, options)
+        out["cpu_s"] = _cpu(resource.RUSAGE_SELF) - cpu_self
+        out["parser_cpu_s"] = _cpu(resource.RUSAGE_CHILDREN) - cpu_children
         out["ours_s"] = result.seconds
         out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         # A load may parse in a forked child process (SQLite): its own peak, reaped by now.
@@ -181,6 +184,11 @@ async def _child(backend: str, fixture: Path, records: int, with_baseline: bool)
             await migrate(_registry(cfg), MigrateOptions())
             out["baseline_s"] = await _baseline(cfg, records)
     return out
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_child(backend: str, fixture: Path, records: int, baseline: bool) -> dict:
@@ -196,6 +204,13 @@ def run_child(backend: str, fixture: Path, records: int, baseline: bool) -> dict
 def _parser(r: dict) -> str:
     """The parsing child's own peak RSS, where the load used one."""
     return f" (+ parser process {r['rss_parser_mb']:.0f} MB)" if r.get("rss_parser_mb") else ""
+
+
+def _cpu_split(r: dict) -> str:
+    """Where our load's CPU went: this process, and the parsing process where there was one."""
+    if r.get("parser_cpu_s"):
+        return f"; CPU {r['cpu_s']:.2f} s writing, {r['parser_cpu_s']:.2f} s parsing"
+    return f"; CPU {r['cpu_s']:.2f} s"
 
 
 def available(backend: str) -> bool:
@@ -239,7 +254,7 @@ def main() -> None:
             ours, base = rows / r["ours_s"], rows / r["baseline_s"]
             print(
                 f"{backend:<9} {ours:>12,.0f} {base:>16,.0f} {ours / base:>6.2f} "
-                f"{r['rss_peak_mb']:>7.0f}MB{_parser(r)}"
+                f"{r['rss_peak_mb']:>7.0f}MB{_parser(r)}{_cpu_split(r)}"
             )
         if args.memory and backends:
             for count in (args.records, args.memory):
