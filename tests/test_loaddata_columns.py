@@ -10,8 +10,10 @@ stores what dumpdata writes back, and a bad value deep in a run is reported for 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import os
 import random
 
 import pytest
@@ -20,7 +22,7 @@ from hypothesis import strategies as st
 
 from tests import live
 from tests import test_loaddata_shapes as shapes
-from tests.test_loaddata import TABLES_CHILD_FIRST
+from tests.test_loaddata import TABLES_CHILD_FIRST, empty
 from tests.test_loaddata_shapes import RECORDS, UUID, WHEN, _drained, _intake
 
 # The shape tests' fixtures: the example models' layouts, a migrated database per backend.
@@ -100,11 +102,10 @@ def _compare(layouts, model: str, records: list[dict], expect_taken: bool | None
     Taken, the rows (types included) and the work recorded for after the rows (foreign keys
     set afterwards, many-to-many lists) are the per-record builder's; handed back, some
     record has an error."""
-    from fastapp.fixtures.columns import compile_run_builder
     from fastapp.fixtures.rowcode import FieldProblem
 
     layout = layouts[model]
-    per_record, columns = _intake(layouts), _intake(layouts)
+    per_record = _intake(layouts)
     build = per_record._builder(layout)
     outcomes = []
     for i, r in enumerate(records):
@@ -112,29 +113,63 @@ def _compare(layouts, model: str, records: list[dict], expect_taken: bool | None
             outcomes.append(("row", build(dict(r["fields"]), r["pk"], (0, i))))
         except FieldProblem as exc:
             outcomes.append(("error", exc.field, str(exc)))
-    run_builder = compile_run_builder(
+    effects = {kind: _drained(getattr(per_record, kind)) for kind in ("updates", "links")}
+    taken = None
+    for defer in (False, True):
+        status, rows = _run(layouts, model, records, columns := _intake(layouts), defer)
+        if status == "taken":
+            assert all(o[0] == "row" for o in outcomes), "an error hidden by the column builder"
+            assert _typed(rows) == _typed([o[1] for o in outcomes])  # 1 == True == 1.0: types
+            for kind, expected in effects.items():
+                assert _drained(getattr(columns, kind)) == expected
+        elif status == "handed back" and not defer:
+            assert any(o[0] == "error" for o in outcomes), "a good run handed back"
+        if not defer:
+            taken = status == "taken"
+    if expect_taken is not None:
+        assert taken == expect_taken
+    return taken
+
+
+def _run(layouts, model, records, intake, defer):
+    """``(status, rows)`` of the run through the column builder (with ``defer``, text
+    columns converted as the writing process converts them): ``ineligible`` (no column
+    builder for these keys), ``handed back`` or ``taken``. A value the writing process
+    rejects must be the per-record builder's first error, in the same words."""
+    from fastapp.fixtures.columns import compile_run_builder, convert_pending
+    from fastapp.fixtures.rowcode import FieldProblem
+
+    layout = layouts[model]
+    build = compile_run_builder(
         layout,
         tuple(records[0]["fields"]),
         adapted_kinds=set(layout.adapted),
-        **columns._hooks(layout),
+        defer=defer,
+        **intake._hooks(layout),
     )
-    rows = None
-    if run_builder is not None:
-        rows = run_builder(
-            [dict(r["fields"]) for r in records],
-            [r["pk"] for r in records],
-            [(0, i) for i in range(len(records))],
-        )
-    if rows is not None:
-        assert all(o[0] == "row" for o in outcomes), "an error hidden by the column builder"
-        assert _typed(rows) == _typed([o[1] for o in outcomes])  # 1 == True == 1.0: types too
-        for kind in ("updates", "links"):
-            assert _drained(getattr(columns, kind)) == _drained(getattr(per_record, kind))
-    elif run_builder is not None:
-        assert any(o[0] == "error" for o in outcomes), "a good run handed back"
-    if expect_taken is not None:
-        assert (rows is not None) == expect_taken
-    return rows is not None
+    if build is None:
+        return "ineligible", None
+    built = build(
+        [dict(r["fields"]) for r in records],
+        [r["pk"] for r in records],
+        [(0, i) for i in range(len(records))],
+    )
+    if built is None:
+        return "handed back", None
+    rows, pending = built
+    assert defer or not pending
+    problem = convert_pending(layout, rows, [(0, len(rows), pending)], set(layout.adapted))
+    if problem is None:
+        return "taken", rows
+    index, slot, exc = problem
+    general = _intake(layouts)._builder(layout).general
+    for i, r in enumerate(records):
+        try:
+            general(dict(r["fields"]), r["pk"], (0, i))
+        except FieldProblem as error:
+            assert (i, error.field, str(error)) == (index, layout.slot_names[slot], str(exc))
+            return "handed back", None
+    raise AssertionError(f"the writing process rejected a value the per-record builder took: {exc}")
 
 
 def _typed(rows: list[list]) -> list[list]:
@@ -196,6 +231,19 @@ def test_every_value_of_every_field_inside_a_run_behaves_as_per_record(layouts, 
                 for record in every:
                     record["fields"][name] = value
                 _compare(layouts, model, every)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_writing_process_reports_the_first_bad_text_as_the_per_record_builder(layouts, dialect):
+    layouts = layouts[dialect]
+    bad_day, bad_uuid, bad_amount = "2023-02-29T00:00:00+00:00", "nope", "1e2"
+    for changes in (
+        {"i20": {"date_joined": bad_day}, "i10": {"api_key": bad_uuid}},  # rows 10 then 20
+        {"i10": {"date_joined": bad_day}, "i20": {"api_key": bad_uuid}},
+        {"i15": {"date_joined": bad_day, "api_key": bad_uuid}},  # one row: the first field
+        {"i15": {"api_key": bad_uuid, "balance": bad_amount}, "i16": {"date_joined": bad_day}},
+    ):
+        _compare(layouts, "users.User", _run_of("users.User", USER, **changes))
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -343,3 +391,38 @@ def test_a_bad_value_deep_in_a_run_names_its_record_and_writes_nothing(run, db, 
     assert result.exit_code == 1
     assert "bad.json, record 4325 (users.User): field 'date_joined'" in result.stderr
     assert all(live.rows(db, f"SELECT COUNT(*) FROM {t}") == [(0,)] for t in TABLES_CHILD_FIRST)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_bad_text_left_to_the_writer_is_reported_before_a_later_error(
+    example_project, db, tmp_path
+):
+    """A forked parser leaves some text columns to the writing process; a bad one in a batch
+    not yet sent still comes before an error the parser meets later, as without the fork."""
+    from fastapp.fixtures import FixtureError
+
+    users = GROUPS + _users(200, seed=3)
+    users[50 + len(GROUPS)]["fields"]["date_joined"] = "2023-02-29T00:00:00+00:00"
+    posts = [
+        {"model": "blog.Post", "pk": p, "fields": {**POST, "slug": f"s{p}", "author": p}}
+        for p in range(1, 101)
+    ]
+    posts[60]["fields"]["title"] = "x" * 201  # the post run goes record by record: an error
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(users + posts, ensure_ascii=False), encoding="utf-8")
+    from fastapp.apps import AppRegistry
+    from fastapp.conf import load_settings
+    from fastapp.fixtures.formats import source_for
+    from fastapp.fixtures.loader import LoadOptions, load_fixtures
+
+    registry = AppRegistry(load_settings(), db)
+    messages = []
+    for in_child in (False, True):
+        empty(db)
+        options = LoadOptions(fixtures=[source_for(path)], parse_in_child=in_child)
+        with pytest.raises(FixtureError) as failure:  # one batch: nothing handed over before
+            asyncio.run(load_fixtures(registry, options))
+        messages.append(str(failure.value))
+        assert all(live.rows(db, f"SELECT COUNT(*) FROM {t}") == [(0,)] for t in TABLES_CHILD_FIRST)
+    assert messages[0] == messages[1]
+    assert "two.json, record 54 (users.User): field 'date_joined'" in messages[0]
