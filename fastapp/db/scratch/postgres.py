@@ -14,10 +14,10 @@ table (``max_locks_per_transaction`` x connections, 6,400 slots by default; ever
 created holds a lock until the transaction ends) never holds more than a batch per session.
 A batch whose foreign keys reach tables of earlier batches waits for them and first creates
 copies of them (columns and keys, as read back). Batches go to :attr:`Scratch.WORKERS`
-sessions at once. Small transactions are also what the disk wants: each rolled-back batch
-frees its files at once, while files kept until the end of a long build make creating the
-next ones slow on some filesystems (ext4 without a journal skips recently freed inodes one
-by one), several times slower for a thousand tables.
+sessions at once. Small transactions are also what a disk where file creation suffers from
+recent deletions wants (ext4 without a journal skips recently freed inodes one by one):
+keeping every file until the end of the build made a thousand tables several times slower
+to create right after another run.
 
 Should one table (with the copies it needs) be too big for the lock budget, the tables are
 created in committed batches instead, by independent groups on several sessions, and dropped
