@@ -200,11 +200,10 @@ def test_empty_generated_ddl_reads_as_an_empty_schema(backend, module_db):
     assert asyncio.run(desired_schema(module_db, empty, use_cache=False)).tables == ()
 
 
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # PostgreSQL's copies
 def test_batches_with_copies_of_live_and_earlier_tables(backend, fresh_db, small_batches):
     """``--apps`` and cut components together: each table in its own rolled-back batch,
     with copies of the live table and of the earlier batches' tables it references."""
-    if backend != "postgres":
-        pytest.skip("temporary copies of referenced tables are PostgreSQL's")
     from tests import live
 
     ddl = chains(backend, chains=2, length=3)
@@ -220,11 +219,10 @@ def test_batches_with_copies_of_live_and_earlier_tables(backend, fresh_db, small
     assert asyncio.run(_leftovers(fresh_db, [])) == []
 
 
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # PostgreSQL's copies
 def test_copy_of_an_earlier_table_keeps_the_unique_index_a_foreign_key_needs(
     backend, module_db, small_batches
 ):
-    if backend != "postgres":
-        pytest.skip("temporary copies of referenced tables are PostgreSQL's")
     hub = TableDDL(
         "hub",
         (
