@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapp.db import ops as o
 from fastapp.db.migrate import UnsupportedChangeError
-from fastapp.db.render.base import Renderer
-from fastapp.db.schema import Index
+from fastapp.db.render.base import Renderer, Statement
+from fastapp.db.schema import Index, Table
 
 
 class MySQLRenderer(Renderer):
@@ -32,16 +32,18 @@ class MySQLRenderer(Renderer):
     def op_rename_column(self, op: o.RenameColumn) -> list[Any]:
         # The hidden index MySQL made for a foreign key is named after its first column;
         # it follows the column so the Schema keeps not showing it.
-        parts = [f"RENAME COLUMN {self.q(op.old_name)} TO {self.q(op.new_name)}"]
+        out: list[Any] = [
+            f"ALTER TABLE {self.q(op.table)} RENAME COLUMN {self.q(op.old_name)} "
+            f"TO {self.q(op.new_name)}"
+        ]
         table = self.plan.current.table(op.table)
         if table is not None:
-            visible = {ix.name for ix in table.indexes} | {u.name for u in table.uniques}
+            visible = _visible_indexes(table)
             fks = [fk for fk in table.foreign_keys if fk.columns[0] == op.old_name]
             if fks and op.old_name not in visible and op.new_name not in visible:
-                parts.append(
-                    f"RENAME INDEX IF EXISTS {self.q(op.old_name)} TO {self.q(op.new_name)}"
-                )
-        return [f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}"]
+                rename = "RENAME INDEX {index} TO " + self.q(op.new_name)
+                out.append(self._for_hidden_indexes(op, [op.old_name], rename))
+        return out
 
     def op_alter_column(self, op: o.AlterColumn) -> list[Any]:
         return [
@@ -59,15 +61,30 @@ class MySQLRenderer(Renderer):
         # asked for. An index of that name the Schema does show is left alone.
         fk = op.foreign_key
         table = self.plan.current.table(op.table)
-        visible = (
-            {ix.name for ix in table.indexes} | {u.name for u in table.uniques} if table else set()
-        )
+        visible = _visible_indexes(table) if table else set()
         name = self.fk_name(op.table, fk)
-        parts = [f"DROP FOREIGN KEY {self.q(name)}"]
-        for implicit in dict.fromkeys((name, fk.columns[0])):
-            if implicit not in visible:
-                parts.append(f"DROP INDEX IF EXISTS {self.q(implicit)}")
-        return [f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}"]
+        out: list[Any] = [f"ALTER TABLE {self.q(op.table)} DROP FOREIGN KEY {self.q(name)}"]
+        hidden = [n for n in dict.fromkeys((name, fk.columns[0])) if n not in visible]
+        if hidden:
+            out.append(self._for_hidden_indexes(op, hidden, "DROP INDEX {index}"))
+        return out
+
+    def _for_hidden_indexes(self, op: Any, names: list[str], action: str) -> Statement:
+        """``ALTER TABLE ... <action>`` (``{index}`` standing for the index's name) for each of
+        the indexes ``names`` that the table has,
+        found when the plan starts (the Schema does not show the index MySQL made for a
+        foreign key, and MySQL has no ``DROP/RENAME INDEX IF EXISTS``; MariaDB has)."""
+        quoted = "CONCAT('`', REPLACE(index_name, '`', '``'), '`')"
+        prefix = f"ALTER TABLE {self.q(op.table)} "
+        head, _, tail = action.partition("{index}")
+        query = (
+            f"SELECT DISTINCT CONCAT({self.literal(prefix + head)}, {quoted}, "
+            f"{self.literal(tail)}) FROM information_schema.statistics "
+            f"WHERE table_schema = DATABASE() AND table_name = {self.literal(op.table)} "
+            f"AND index_name IN ({', '.join(self.literal(n) for n in names)})"
+        )
+        what = head + " or ".join(self.q(n) for n in names) + tail
+        return Statement(f"-- {prefix}{what}, where the table has it", op, replay=query)
 
     def op_drop_check(self, op: o.DropCheck) -> list[Any]:
         return [
@@ -103,3 +120,7 @@ def _no_partial(table: str, index: Index) -> None:
 
 
 renderer = MySQLRenderer()
+
+
+def _visible_indexes(table: Table) -> set[str | None]:
+    return {ix.name for ix in table.indexes} | {u.name for u in table.uniques}
