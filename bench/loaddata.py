@@ -2,9 +2,11 @@
 
 A fixture of N ``loadbench.Item`` records (8 mixed fields and a foreign key to one of 50
 categories, half of them given as ``${name=...}`` lookups) is loaded by ``load_fixtures``
-into a scratch database; then the same rows, already typed in memory, are loaded with the
-driver's fastest path (asyncpg ``copy_records_to_table``, asyncmy multi-row INSERT, sqlite3
-``executemany``). Each measurement runs in its own process so that its peak RSS is its own.
+into a scratch database; then the same rows, already typed in memory, are loaded into a
+fresh database of their own with the driver's fastest path (asyncpg
+``copy_records_to_table``, asyncmy multi-row INSERT, sqlite3 ``executemany``). Each
+measurement runs in its own process so that its peak RSS is its own; the CPU our load took
+is printed too, split between the writing and the parsing process where there are two.
 
     .venv/bin/python bench/loaddata.py                      # 100k records, all backends
     .venv/bin/python bench/loaddata.py --records 20000 --memory 0 --backends sqlite
