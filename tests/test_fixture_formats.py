@@ -139,6 +139,24 @@ def test_jsonl_skips_blank_lines_and_reports_the_line(tmp_path):
         records(source_for(path))
 
 
+def test_jsonl_comes_in_stretches_that_keep_lines_and_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(formats._JSONLinesReader, "STRETCH", 3)
+    path = tmp_path / "f.jsonl"
+    lines = ['{"pk": 1}', "", '{"pk": 2}', "// note", '{"pk": 3}', '{"pk": 4}', "", '{"pk": 5}']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = records(source_for(path))
+    assert got == [(1, 1, {"pk": 1}), (2, 3, {"pk": 2}), (3, 5, {"pk": 3}), (4, 6, {"pk": 4}),
+                   (5, 8, {"pk": 5})]  # fmt: skip
+    assert [len(v) for _, v in FixtureReader(source_for(path))] == [3, 2]
+    # A malformed line after good ones: the good ones are handed over first.
+    path.write_text('{"pk": 1}\n{"pk": 2}\n{"pk": }\n{"pk": 4}\n', encoding="utf-8")
+    seen = []
+    with pytest.raises(FixtureError, match=r"f\.jsonl:3:8: invalid JSON"):
+        for _, values in FixtureReader(source_for(path)):
+            seen.extend(values)
+    assert seen == [{"pk": 1}, {"pk": 2}]
+
+
 def test_gzip_bom_and_stdin(tmp_path, monkeypatch):
     path = tmp_path / "f.json.gz"
     path.write_bytes(gzip.compress('\ufeff[{"pk": 1}]'.encode()))

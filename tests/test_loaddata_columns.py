@@ -330,7 +330,10 @@ def _users(count: int, seed: int) -> list[dict]:
 GROUPS = [{"model": "users.Group", "pk": g, "fields": {"name": f"g{g}"}} for g in (1, 2, 3)]
 
 
-def test_a_long_fixture_built_by_columns_stores_what_dumpdata_writes_back(run, db, tmp_path):
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_a_long_fixture_built_by_columns_stores_what_dumpdata_writes_back(
+    run, db, tmp_path, suffix
+):
     users = _users(3000, seed=5)
     posts = [
         {
@@ -360,9 +363,13 @@ def test_a_long_fixture_built_by_columns_stores_what_dumpdata_writes_back(run, d
         }
         for c in range(1, 1501)
     ]
-    path = tmp_path / "long.json"
+    path = tmp_path / f"long{suffix}"
     everything = GROUPS + users + posts + comments
-    path.write_text(json.dumps(everything, ensure_ascii=False), encoding="utf-8")
+    if suffix == ".jsonl":  # one record a line, handed over in stretches all the same
+        text = "\n".join(json.dumps(r, ensure_ascii=False) for r in everything)
+    else:
+        text = json.dumps(everything, ensure_ascii=False)
+    path.write_text(text, encoding="utf-8")
     result = run("loaddata", str(path))
     assert result.exit_code == 0, result.output
     assert live.rows(db, "SELECT COUNT(*) FROM users_user") == [(3000,)]
