@@ -68,7 +68,7 @@ USER_VALUES = {
         17,
         None,
     ],
-    "api_key": [UUID, UUID.upper(), "nope", None, 5],
+    "api_key": [UUID, UUID.upper(), "nope", None, 5, "a\u0000b"],  # NUL: not joined
     "preferences": [{}, [1], "text", None],
     "avatar": ["AP8=", "***", None],
 }
