@@ -433,3 +433,25 @@ def test_a_bad_text_left_to_the_writer_is_reported_before_a_later_error(
         assert all(live.rows(db, f"SELECT COUNT(*) FROM {t}") == [(0,)] for t in TABLES_CHILD_FIRST)
     assert messages[0] == messages[1]
     assert "two.json, record 54 (users.User): field 'date_joined'" in messages[0]
+
+
+UUID_PIECES = st.text(alphabet="0123456789abcdefABCDEF- \t\u0660xg", min_size=0, max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(values=st.lists(st.one_of(UUID_PIECES, st.uuids().map(str)), min_size=1, max_size=6))
+def test_the_uuid_column_check_says_what_the_regular_expression_says(values):
+    from fastapp.fixtures.columns import canonical_uuids
+    from fastapp.fixtures.rowcode import UUID_TEXT
+
+    assert canonical_uuids(values) == all(UUID_TEXT(v) is not None for v in values)
+    canonical = UUID
+    for broken in (
+        canonical.upper(),
+        canonical[:8] + "x" + canonical[9:],
+        canonical[:7] + " -" + canonical[9:],
+        canonical[:34] + "  ",
+        canonical.replace("-", "", 1) + "-",
+    ):
+        assert not canonical_uuids([canonical, broken]), broken
+    assert canonical_uuids([canonical, canonical])
