@@ -10,7 +10,11 @@ from hypothesis import strategies as st
 from tortoise import fields
 
 from fastapp.fixtures.values import Timezones, ValueProblem, loader
-from fastapp.fixtures.writers.sqlite import _decimal_text_form, _stored_datetime
+from fastapp.fixtures.writers.sqlite import (
+    _decimal_text_column,
+    _decimal_text_form,
+    _stored_datetime,
+)
 
 _offsets = st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59).map(
     lambda minutes: dt.timezone(dt.timedelta(minutes=minutes))
@@ -81,6 +85,41 @@ def test_sqlite_decimal_text_in_the_form_dumpdata_writes_is_kept(shape):
             continue
         assert keep(text) == text, text
     assert keep(f"{limit}." + "0" * shape[1]) is None  # one digit too many: the error path
+
+
+_short_decimal_text = st.from_regex(r"-?(?:0|[1-9][0-9]{0,5})(?:\.[0-9]{0,5})?", fullmatch=True)
+
+
+@settings(deadline=None)
+@given(
+    st.sampled_from([(12, 2), (10, 2), (5, 3), (3, 2), (6, 1), (9, 4)]),
+    st.lists(st.one_of(_short_decimal_text, _decimal_text), min_size=1, max_size=40),
+)
+def test_sqlite_decimal_text_column_equals_the_full_conversion_value_by_value(shape, texts):
+    field = _decimal_field(*shape)
+    convert, keep = loader(field, "decimal", Timezones()), _decimal_text_form(field)
+    stored = _decimal_text_column(field)(texts)
+    assert len(stored) == len(texts)
+    for text, value in zip(texts, stored, strict=True):
+        if value is None:  # left to the full conversion
+            assert keep(text) is None
+        else:
+            assert value == str(convert(text)), text
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["7.00", "7.50", "-0.00", "12.25"], ["7.00", "7.50", "-0.00", "12.25"]),
+        (["7", "7.50", "0.5", "12.25", "1.125"], [None, "7.50", None, "12.25", None]),
+        (["007.00", "1.00"], [None, "1.00"]),
+        (["1e2", "1.00", ""], [None, "1.00", None]),
+        (["1.00\x00", "1.00"], [None, "1.00"]),  # a NUL: checked value by value
+        (["100000000.00", "99999999.00"], [None, "99999999.00"]),  # one digit too many
+    ],
+)
+def test_sqlite_decimal_text_column_keeps_the_canonical_text(texts, expected):
+    assert list(_decimal_text_column(_decimal_field(10, 2))(texts)) == expected
 
 
 @given(st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()), st.text()))
