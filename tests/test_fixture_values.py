@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -128,3 +129,21 @@ def test_uuid_text_taken_as_is_is_what_the_converter_returns(text):
 
     if UUID_TEXT(text) is not None:
         assert loader(None, "uuid", Timezones())(text) == text
+
+
+@given(st.lists(st.sampled_from(["1.00", "22.50", "7", "", "x1.00", "1.00x", "-0.00", "1.0"])))
+def test_misfits_finds_exactly_the_values_that_do_not_fullmatch(values):
+    from fastapp.fixtures.columns import misfits
+
+    pattern = r"-?[0-9]+\.[0-9]{2}"
+    found = misfits(pattern)(values)
+    assert found is not None
+    text, bad = found
+    assert text == "\0" + "\0".join(values) + "\0"
+    assert bad == [i for i, v in enumerate(values) if re.fullmatch(pattern, v) is None]
+
+
+def test_misfits_leaves_a_column_with_a_nul_to_the_value_by_value_check():
+    from fastapp.fixtures.columns import misfits
+
+    assert misfits(r"[0-9]+")(["1", "2\x003"]) is None
