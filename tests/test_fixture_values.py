@@ -131,7 +131,11 @@ def test_uuid_text_taken_as_is_is_what_the_converter_returns(text):
         assert loader(None, "uuid", Timezones())(text) == text
 
 
-@given(st.lists(st.sampled_from(["1.00", "22.50", "7", "", "x1.00", "1.00x", "-0.00", "1.0"])))
+@given(
+    st.lists(
+        st.sampled_from(["1.00", "22.50", "7", "", "x1.00", "1.00x", "-0.00", "1.0"]), min_size=1
+    )
+)
 def test_misfits_finds_exactly_the_values_that_do_not_fullmatch(values):
     from fastapp.fixtures.columns import misfits
 
@@ -147,3 +151,4 @@ def test_misfits_leaves_a_column_with_a_nul_to_the_value_by_value_check():
     from fastapp.fixtures.columns import misfits
 
     assert misfits(r"[0-9]+")(["1", "2\x003"]) is None
+    assert misfits(r"[0-9]+")([]) is None
