@@ -152,7 +152,7 @@ def _run(layouts, model, records, intake, defer):
     built = build(
         [dict(r["fields"]) for r in records],
         [r["pk"] for r in records],
-        [(0, i) for i in range(len(records))],
+        lambda: ((0, i) for i in range(len(records))),
     )
     if built is None:
         return "handed back", None
@@ -268,8 +268,11 @@ def test_runs_the_column_builder_leaves_to_the_per_record_path(layouts, dialect)
     assert builder("blog.Post", (*POST, "author_id")) is None  # two keys for one column
     # Keys that differ from the first record's: handed back, not misread.
     build = builder("blog.Tag", ("name",))
-    assert build([{"name": "a"}, {"nom": "b"}], [1, 2], [(0, 1), (0, 2)]) is None
-    assert build([{"name": "a"}, {"name": "b", "x": 1}], [1, 2], [(0, 1), (0, 2)]) is None
+    assert build([{"name": "a"}, {"nom": "b"}], [1, 2], lambda: iter([(0, 1), (0, 2)])) is None
+    assert (
+        build([{"name": "a"}, {"name": "b", "x": 1}], [1, 2], lambda: iter([(0, 1), (0, 2)]))
+        is None
+    )
     # Every record of the RECORDS table of the shape tests, as a run of its own.
     for model, pk, fields in RECORDS:
         if pk is not None:
@@ -455,3 +458,22 @@ def test_the_uuid_column_check_says_what_the_regular_expression_says(values):
     ):
         assert not canonical_uuids([canonical, broken]), broken
     assert canonical_uuids([canonical, canonical])
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(1, 40), st.integers(1, 5)), max_size=8))
+def test_origins_kept_as_runs_read_as_the_pairs_they_stand_for(pieces):
+    from fastapp.fixtures.intake import Origins
+
+    origins, expected = Origins(), []
+    for number, first, count in pieces:
+        if count == 1:
+            origins.append((number, first))
+        else:
+            origins.add_run(number, first, count)
+        expected.extend((number, first + i) for i in range(count))
+    assert len(origins) == len(expected)
+    assert list(origins) == expected
+    assert [origins[i] for i in range(-len(expected), len(expected))] == expected * 2
+    assert len(origins.runs) <= len(pieces)
+    with pytest.raises(IndexError):
+        origins[len(expected)]
