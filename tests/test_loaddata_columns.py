@@ -156,11 +156,18 @@ def _run(layouts, model, records, intake, defer):
     )
     if built is None:
         return "handed back", None
-    rows, pending = built
-    assert defer or not pending
-    problem = convert_pending(layout, rows, [(0, len(rows), pending)], set(layout.adapted))
+    assert defer or not built.pending
+    # Left as text, the columns are converted as columns, or in rows once a batch has rows
+    # before the run: the same outcome either way.
+    rows = built.rows()
+    adapted = set(layout.adapted)
+    in_rows = convert_pending(layout, rows, [(0, len(rows), built.pending)], adapted)
+    problem = built.convert(layout, adapted, {})
+    assert (problem is None) == (in_rows is None)
     if problem is None:
+        assert _typed(built.rows()) == _typed(rows)
         return "taken", rows
+    assert problem[:2] == in_rows[:2]
     index, slot, exc = problem
     general = _intake(layouts)._builder(layout).general
     for i, r in enumerate(records):

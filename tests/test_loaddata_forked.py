@@ -74,7 +74,8 @@ def _load(example_project, cfg, path, **options):
 
     registry = AppRegistry(load_settings(), cfg)
     seen: list[int] = []
-    opts = LoadOptions(fixtures=[source_for(path)], batch_size=9, **options)
+    options.setdefault("batch_size", 9)
+    opts = LoadOptions(fixtures=[source_for(path)], **options)
     result = asyncio.run(load_fixtures(registry, opts, lambda n, done, total: seen.append(n)))
     return result, seen
 
@@ -99,6 +100,42 @@ def test_a_child_parses_what_this_process_parses(example_project, db, tmp_path):
     assert outcomes[0] == outcomes[1]
     assert live.rows(db, "SELECT COUNT(*) FROM users_user_groups") == [(60,)]
     assert live.rows(db, "SELECT parent_id FROM blog_comment WHERE id = 1") == [(2,)]
+
+
+def _user(pk: int, email: str, joined: str = "2024-01-01T00:00:00.000001+00:00") -> dict:
+    fields = {"username": f"u{pk}", "email": email, "date_joined": joined, "balance": "1.5"}
+    return {"model": "users.User", "pk": pk, "fields": fields}
+
+
+def test_runs_and_single_records_of_one_batch_keep_their_order(example_project, db, tmp_path):  # noqa: F811
+    """A batch of rows built column by column (kept as columns) and record by record, in
+    either order: the rows reach the database in record order, so the later record of a
+    pk wins, and text left to the writing process lands in the right rows."""
+    group = {"model": "users.Group", "pk": 1, "fields": {"name": "g"}}
+    records = (
+        [_user(u, "run-1") for u in range(1, 41)]  # a run first: the batch keeps columns
+        + [group]
+        + [_user(u, "single") for u in range(41, 46)]  # then single records
+        + [{**group, "pk": 2, "fields": {"name": "h"}}]
+        + [_user(u, "run-2", "2024-02-29T12:00:00+01:00") for u in range(1, 41)]  # pks again
+        + [{**group, "pk": 3, "fields": {"name": "i"}}]
+        + [_user(u, "last") for u in (2, 44)]
+    )
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    outcomes = []
+    for in_child in (False, True):
+        empty(db)
+        _load(example_project, db, path, parse_in_child=in_child, batch_size=1000)
+        outcomes.append(
+            live.rows(db, "SELECT id, email, date_joined, balance FROM users_user ORDER BY id")
+        )
+    assert outcomes[0] == outcomes[1]
+    emails = {row[0]: row[1] for row in outcomes[1]}
+    assert len(emails) == 45
+    assert emails[1] == "run-2" and emails[2] == "last" and emails[44] == "last"
+    assert emails[41] == "single"
+    assert str(outcomes[1][0][2]).startswith("2024-02-29")
 
 
 def test_errors_in_the_child_and_in_the_parent_write_nothing(
