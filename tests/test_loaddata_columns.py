@@ -484,3 +484,30 @@ def test_origins_kept_as_runs_read_as_the_pairs_they_stand_for(pieces):
     assert len(origins.runs) <= len(pieces)
     with pytest.raises(IndexError):
         origins[len(expected)]
+
+
+@pytest.mark.parametrize("broken", ["${username=nobody}", 4242])
+def test_a_reference_that_fails_inside_a_run_names_its_record(run, db, tmp_path, broken):
+    """A run's foreign keys are settled as columns (lookups once per distinct value); one
+    that matches no row still gets the record's own message, and nothing is written."""
+    users = _users(40, seed=11)
+    posts = [
+        {
+            "model": "blog.Post",
+            "pk": p,
+            "fields": {**POST, "slug": f"s{p}", "author": f"${{username=user{p}}}"},
+        }
+        for p in range(1, 41)
+    ]
+    posts[36]["fields"]["author"] = broken
+    path = tmp_path / "refs.json"
+    path.write_text(json.dumps(GROUPS + users + posts, ensure_ascii=False), encoding="utf-8")
+    result = run("loaddata", str(path))
+    assert result.exit_code == 1, result.output
+    assert "refs.json, record 80 (blog.Post): field 'author'" in result.stderr
+    assert all(live.rows(db, f"SELECT COUNT(*) FROM {t}") == [(0,)] for t in TABLES_CHILD_FIRST)
+
+    posts[36]["fields"]["author"] = "${username=user37}"
+    path.write_text(json.dumps(GROUPS + users + posts, ensure_ascii=False), encoding="utf-8")
+    assert run("loaddata", str(path)).exit_code == 0
+    assert live.rows(db, "SELECT COUNT(*) FROM blog_post WHERE author_id = id") == [(40,)]
