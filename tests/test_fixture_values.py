@@ -173,3 +173,30 @@ def test_misfits_leaves_a_column_with_a_nul_to_the_value_by_value_check():
 
     assert misfits(r"[0-9]+")(["1", "2\x003"]) is None
     assert misfits(r"[0-9]+")([]) is None
+
+
+def test_decimals_past_28_digits_keep_every_digit_both_ways():
+    """The default decimal context keeps 28 digits; a DecimalField may hold more."""
+    from fastapp.fixtures.values import dumper
+
+    field = _decimal_field(40, 2)
+    text = "12345678901234567890123456789012345.67"
+    assert str(loader(field, "decimal", Timezones())(text)) == text
+    assert dumper(field, "decimal", Timezones())(text) == text
+    with pytest.raises(ValueProblem, match="does not fit in 40 digits"):
+        loader(field, "decimal", Timezones())("1e100")
+
+
+def test_a_whole_float_past_2_53_is_not_taken_for_a_decimal():
+    """orjson reads a JSON integer past 64 bits as a float: its digits are gone, so the
+    value is refused with a way out rather than stored rounded."""
+    import orjson
+
+    convert = loader(_decimal_field(40, 0), "decimal", Timezones())
+    rounded = orjson.loads(b"123456789012345678901234567890")
+    assert isinstance(rounded, float)
+    with pytest.raises(ValueProblem, match="give it as a string"):
+        convert(rounded)
+    assert str(convert("123456789012345678901234567890")) == "123456789012345678901234567890"
+    assert str(convert(4503599627370495.0)) == "4503599627370495"  # below 2**53: exact
+    assert str(convert(123456789012345678901234567890)) == "123456789012345678901234567890"
