@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fastapp import testing  # noqa: E402
-from fastapp.db.url import DatabaseConfig  # noqa: E402
+from fastapp.connections.url import DatabaseConfig  # noqa: E402
 
 FASTAPP = [str(ROOT / ".venv" / "bin" / "fastapp")]
 MODELS_PER_APP = 20

@@ -1,4 +1,4 @@
-"""Benchmark: ``fastapp export_schema`` against the dumpers that ship with the servers.
+"""Benchmark: ``fastapp export_schema`` against the catalog readers that ship with the servers.
 
 Builds a database of N tables (default 1,000) on PostgreSQL and MariaDB -- each table has
 8 columns of mixed types, a unique column, a two-column index and a foreign key to the
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fastapp import testing  # noqa: E402
-from fastapp.db.url import DatabaseConfig  # noqa: E402
+from fastapp.connections.url import DatabaseConfig  # noqa: E402
 
 COLUMNS = {
     "postgres": (
@@ -108,7 +108,7 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 
 async def catalog_queries(cfg: DatabaseConfig) -> tuple[int, int]:
-    from fastapp.db.exporter import SchemaExporter
+    from fastapp.introspect.exporter import SchemaExporter
 
     exporter = SchemaExporter(cfg)
     schema = await exporter.read()

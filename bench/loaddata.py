@@ -162,9 +162,9 @@ async def _baseline(cfg, records: int) -> float:
 
 
 async def _child(backend: str, fixture: Path, records: int, with_baseline: bool) -> dict:
-    from fastapp.db.creation import MigrateOptions, migrate
-    from fastapp.fixtures.formats import source_for
-    from fastapp.fixtures.loader import LoadOptions, load_fixtures
+    from fastapp.apply.create_missing import MigrateOptions, migrate
+    from fastapp.data.formats import source_for
+    from fastapp.data.loader import LoadOptions, load_fixtures
     from fastapp.testing import scratch_database
 
     out: dict = {"backend": backend, "records": records}

@@ -100,7 +100,7 @@ async def main(tables: int, runs: int) -> None:
             classes = source.count("(Model):")
             assert classes == tables, f"expected {tables} model classes, found {classes}"
         print(f"generated {classes} models, {len(source.splitlines())} lines")
-        from fastapp.db.exporter import read_schema
+        from fastapp.introspect.exporter import read_schema
         from fastapp.reverse import generate_models
 
         start = time.perf_counter()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapp.conf import DEFAULT_CONNECTION, Settings
-from fastapp.db.url import DatabaseConfig
+from fastapp.connections.url import DatabaseConfig
 from fastapp.errors import SettingsError, UnknownAppError
 
 

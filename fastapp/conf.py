@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from fastapp.db.url import DatabaseConfig, database_from_dict, parse_database_url
+from fastapp.connections.url import DatabaseConfig, database_from_dict, parse_database_url
 from fastapp.errors import DatabaseURLError, SettingsError
 
 SETTINGS_ENV = "FASTAPP_SETTINGS"

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapp.db.dialects import dialect_names, get_dialect
-from fastapp.db.url import DatabaseConfig, parse_database_url
+from fastapp.connections.url import DatabaseConfig, parse_database_url
+from fastapp.dialects import dialect_names, get_dialect
 
 REQUIRE_ENV = "FASTAPP_REQUIRE_BACKENDS"
 SERVER_URL_ENV = {"postgres": "FASTAPP_TEST_PG_URL", "mysql": "FASTAPP_TEST_MYSQL_URL"}

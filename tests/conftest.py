@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fastapp import testing
-from fastapp.db.url import DatabaseConfig
+from fastapp.connections.url import DatabaseConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "blog"

@@ -16,7 +16,7 @@ echo
 echo "== fastapp auto_migrate --check   (models and database agree: exit 0)"
 fastapp auto_migrate --check
 echo
-echo "== fastapp loaddata users blog (the repository's fixtures/*.jsonc; lookups, M2M, a self reference)"
+echo "== fastapp loaddata users blog (the example's fixtures/*.jsonc; lookups, M2M, a self reference)"
 fastapp loaddata users blog
 echo
 echo "== fastapp loaddata users blog (again: records with a pk update their rows)"

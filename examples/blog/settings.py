@@ -13,8 +13,8 @@ DATABASES = {
     "default": {"ENGINE": "sqlite", "NAME": str(BASE_DIR / "blog.sqlite3")},
 }
 
-# Fixtures shipped with the repository (fixtures/users.jsonc, ...).
-FIXTURE_DIRS = [BASE_DIR.parent.parent / "fixtures"]
+# The example's fixtures (fixtures/users.jsonc, ...).
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 USE_TZ = True
 TIME_ZONE = "UTC"

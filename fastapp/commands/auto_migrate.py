@@ -88,7 +88,7 @@ def command(
     Renames are only done when declared (--rename, --rename-table, or a
     '-- @renamed from=OLD' comment in the DDL file). Running it again changes nothing.
     """
-    from fastapp.db.automigrate import AutoMigrateRequest, auto_migrate
+    from fastapp.apply.automigrate import AutoMigrateRequest, auto_migrate
 
     out = console()
     request = AutoMigrateRequest(
@@ -106,7 +106,7 @@ def command(
         lock_timeout=lock_timeout,
     )
     with _collector_paused():
-        results = asyncio.run(auto_migrate(state(ctx), request, lambda t: _callbacks(out, request)))
+        results = asyncio.run(auto_migrate(state(ctx).project, request, lambda t: _callbacks(out, request)))
     code = 0
     for result in results:
         code = max(code, _report(out, request, result))
@@ -150,7 +150,7 @@ def _print_statement(out, statement) -> None:
 
 
 def _callbacks(out, request):
-    from fastapp.db.executor import Callbacks
+    from fastapp.apply.executor import Callbacks
 
     def ask_statement(statement) -> str:
         if statement.op is not None:

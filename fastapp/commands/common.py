@@ -10,9 +10,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from fastapp.apps import AppRegistry
-    from fastapp.conf import Settings
-    from fastapp.db.url import DatabaseConfig
+    from fastapp.project import Project
 
 DatabaseOption = Annotated[
     str | None,
@@ -36,33 +34,11 @@ class CommandState:
     settings_module: str | None = None
     traceback: bool = False
 
-    def settings(self, *, required: bool = True) -> Settings | None:
-        from fastapp.conf import load_settings
+    @property
+    def project(self) -> Project:
+        from fastapp.project import Project
 
-        return load_settings(self.settings_module, required=required)
-
-    def database(self, option: str | None, settings: Settings | None) -> DatabaseConfig:
-        """``--database``: a URL, or a connection name from settings (default: ``default``)."""
-        from fastapp.conf import DEFAULT_CONNECTION
-        from fastapp.db.url import parse_database_url
-        from fastapp.errors import SettingsError
-
-        if option and "://" in option:
-            return parse_database_url(option, alias=DEFAULT_CONNECTION)
-        if settings is None:
-            raise SettingsError(
-                "no settings module and no database URL: pass --database URL, --settings, "
-                "or run from a directory containing settings.py"
-            )
-        return settings.database(option or DEFAULT_CONNECTION)
-
-    def registry(self, database: str | None) -> AppRegistry:
-        """The app registry, every app routed to ``--database`` when it is given."""
-        from fastapp.apps import AppRegistry
-
-        settings = self.settings()
-        override = self.database(database, settings) if database else None
-        return AppRegistry(settings, override)
+        return Project(self.settings_module)
 
 
 def state(ctx: typer.Context) -> CommandState:

@@ -57,9 +57,9 @@ def command(
     many-to-many relations as lists of pks. Output is streamed, so tables larger than memory
     dump, and is byte-for-byte stable for the same data.
     """
-    from fastapp.fixtures.dumper import DumpOptions, dump_fixtures
+    from fastapp.data.dumper import DumpOptions, dump_fixtures
 
-    registry = state(ctx).registry(database)
+    registry = state(ctx).project.registry(database)
     fmt = format or _format_of(output)
     options = DumpOptions(targets=targets or (), exclude=exclude or (), format=fmt, indent=indent)
     if output is None:
@@ -85,7 +85,7 @@ def _dump_to_file(registry, options, output: Path):
     import gzip
     import tempfile
 
-    from fastapp.fixtures.dumper import dump_fixtures
+    from fastapp.data.dumper import dump_fixtures
 
     folder = output.parent if str(output.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)

@@ -44,15 +44,11 @@ def command(
     byte-for-byte deterministic. Column types the exporter does not know are kept verbatim
     and reported on stderr. With a URL for --database no settings module is needed.
     """
-    from fastapp.db.exporter import FORMATS, SchemaExporter
+    from fastapp.introspect.exporter import FORMATS, SchemaExporter
 
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
-    st = state(ctx)
-    # A URL says everything: no settings module is needed (or even imported). Without one,
-    # DATABASE_URL alone will do too.
-    is_url = database is not None and "://" in database
-    cfg = st.database(database, None if is_url else st.settings(required=False))
+    cfg = state(ctx).project.database(database)
 
     def warn(message: str) -> None:
         from rich.markup import escape

@@ -62,10 +62,10 @@ def command(
     (`"author": "${username=alice}"`). Records with a pk update the row or insert it; records
     without one are inserted. One transaction per connection covers the whole command.
     """
-    from fastapp.fixtures.discovery import find_fixtures
-    from fastapp.fixtures.loader import LoadOptions, load_fixtures
+    from fastapp.data.discovery import find_fixtures
+    from fastapp.data.loader import LoadOptions, load_fixtures
 
-    registry = state(ctx).registry(database)
+    registry = state(ctx).project.registry(database)
     sources = find_fixtures(fixtures, registry, apps=apps or (), format=format)
     options = LoadOptions(
         fixtures=sources,
@@ -97,7 +97,7 @@ def _with_progress_bar(out, registry, options):
         TimeElapsedColumn,
     )
 
-    from fastapp.fixtures.loader import load_fixtures
+    from fastapp.data.loader import load_fixtures
 
     columns = (
         TextColumn("[progress.description]{task.description}"),

@@ -44,11 +44,11 @@ def command(
     Tables come with their indexes and many-to-many tables, in foreign-key order, on each
     app's own connection. Running it again creates nothing.
     """
-    from fastapp.db.creation import MigrateOptions
-    from fastapp.db.creation import migrate as run_migrate
+    from fastapp.apply.create_missing import MigrateOptions
+    from fastapp.apply.create_missing import migrate as run_migrate
 
     out = console()
-    registry = state(ctx).registry(database)
+    registry = state(ctx).project.registry(database)
     options = MigrateOptions(apps=apps or (), models=models or (), safe=safe, dry_run=dry_run)
 
     def confirm(plan) -> bool:

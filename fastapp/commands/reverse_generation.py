@@ -55,7 +55,7 @@ def command(
     """
     from fastapp.reverse import check_db_schema, list_tables, reverse_generation
 
-    cfg = _database(ctx, database)
+    cfg = state(ctx).project.database(database)
     check_db_schema(cfg.dialect_name, schema)
     out = console()
     err = console(stderr=True)
@@ -103,8 +103,3 @@ def _write(path: Path, text: str) -> None:
             f"cannot write {str(path)!r}: {exc.strerror or exc}; choose another --output"
         ) from exc
 
-
-def _database(ctx: typer.Context, option: str | None):
-    command_state = state(ctx)
-    settings = None if option and "://" in option else command_state.settings(required=False)
-    return command_state.database(option, settings)

@@ -1,6 +1,6 @@
 """Reverse generation: an existing database's tables -> one module of Tortoise models.
 
-The input is the abstract :class:`~fastapp.db.schema.Schema` (read by the SchemaExporter), so
+The input is the abstract :class:`~fastapp.schema.objects.Schema` (read by the SchemaExporter), so
 the three backends share one generator; dialect differences live as data in
 :mod:`fastapp.reverse.types`. :func:`generate_models` is pure; :func:`reverse_generation`
 reads the live schema first.
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from fastapp.errors import SchemaError
 
 if TYPE_CHECKING:
-    from fastapp.db.schema import Schema
-    from fastapp.db.url import DatabaseConfig
+    from fastapp.connections.url import DatabaseConfig
+    from fastapp.schema.objects import Schema
 
 DEFAULT_APP = "models"
 
@@ -88,7 +88,7 @@ def generate_models(
     for an unusual type.
     """
     from fastapp.reverse.model import build_module, with_references
-    from fastapp.reverse.render import render_module
+    from fastapp.reverse.source import render_module
 
     check_db_schema(schema.dialect, db_schema)
     if not app.isidentifier():
@@ -107,10 +107,10 @@ def generate_models(
 
 async def list_tables(cfg: DatabaseConfig, pg_schema: str | None = None) -> list[str]:
     """The tables of ``cfg``'s database (or of PostgreSQL schema ``pg_schema``), sorted."""
-    from fastapp.db.context import raw_connection
+    from fastapp.connections.raw import raw_connection
 
     if pg_schema:
-        from fastapp.db.exporter import read_schema
+        from fastapp.introspect.exporter import read_schema
 
         return list((await read_schema(cfg, pg_schema=pg_schema)).table_names)
 
@@ -133,7 +133,7 @@ async def reverse_generation(
     """
     from dataclasses import replace
 
-    from fastapp.db.exporter import read_schema
+    from fastapp.introspect.exporter import read_schema
 
     warnings: list[str] = []
     schema = await read_schema(cfg, pg_schema=pg_schema or "public", on_warning=warnings.append)

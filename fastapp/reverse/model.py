@@ -1,7 +1,7 @@
 """Schema -> model specifications: what each class, field and Meta option will say.
 
 This is the thinking half of reverse generation (names, relations, join tables, defaults);
-:mod:`fastapp.reverse.render` only spells the result as Python. Everything is derived from the
+:mod:`fastapp.reverse.source` only spells the result as Python. Everything is derived from the
 Schema alone, in sorted order, so the same schema always gives the same module.
 """
 
@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from fastapp.db.schema import Column, ForeignKey, Index, Schema, Table
-from fastapp.db.toposort import toposort
 from fastapp.reverse import naming
 from fastapp.reverse.types import (
     AUTO_FK_INDEX,
@@ -25,6 +23,8 @@ from fastapp.reverse.types import (
     created_type,
     field_type,
 )
+from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table
+from fastapp.schema.toposort import toposort
 
 #: ``ON DELETE`` action -> the ``fields`` constant Tortoise spells it with.
 ON_DELETE = {
@@ -548,7 +548,7 @@ class _Builder:
     def _is_json_check(self, expression: str, column: str) -> bool:
         if JSON_CHECK not in expression.lower():
             return False
-        from fastapp.db.normalize import is_json_check
+        from fastapp.schema.normalize import is_json_check
 
         return is_json_check(expression, column)
 

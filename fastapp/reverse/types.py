@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapp.db.schema import Column
+from fastapp.schema.objects import Column
 
 #: Canonical type -> Tortoise field class name (without ``fields.``).
 FIELD_FOR_TYPE: dict[str, str] = {

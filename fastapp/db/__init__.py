@@ -1,1 +1,0 @@
-"""Database layer: dialects, generated DDL, the abstract Schema, diff, execution."""

@@ -1,0 +1,1 @@
+"""The pure diff: ``(current Schema, desired Schema, options) -> Plan`` of immutable ops."""

@@ -1,0 +1,513 @@
+"""The diff engine: ``diff(current, desired, options) -> Plan``, pure and deterministic.
+
+Two :class:`~fastapp.schema.objects.Schema` values of the same dialect go in; an ordered tuple of
+immutable ops (:mod:`fastapp.diff.ops`) comes out. No connections, no SQL text: the renderers
+turn the plan into statements, the executor runs them.
+
+Renames are never guessed silently. They are declared (``DiffOptions.table_renames`` and
+``column_renames``); :attr:`Plan.proposals` lists dropped+added pairs that *could* be renames
+so a guided session can ask, and re-diff with the answer.
+
+Ordering is by phase, then by a stable key inside each phase (tables being created come in
+foreign-key order, cycles broken by deferring foreign keys to ``AddForeignKey`` ops)::
+
+    renames; drop foreign keys; drop indexes/uniques/checks/primary keys; enum types;
+    add columns; alter columns; add primary keys; add uniques/indexes/checks; create tables;
+    add foreign keys; drop columns; drop tables; drop enum types; comments and table options
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from fastapp.diff import ops as o
+from fastapp.errors import SchemaError
+from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table
+from fastapp.schema.toposort import toposort
+
+
+class RenameError(SchemaError):
+    """A declared rename that does not match the two schemas, or cannot be parsed."""
+
+
+class UnsupportedChangeError(SchemaError):
+    """A difference the engine cannot turn into ops; the message names it and the workaround."""
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """What the caller tells the engine beyond the two schemas.
+
+    ``table_renames``: ``(old, new)`` pairs. ``column_renames``: ``(table, old, new)`` where
+    ``table`` is the table's current or desired name. ``drop_tables``: whether tables of the
+    current schema that the desired one lacks are dropped (off when the desired side covers
+    only some apps). ``propose_renames``: fill :attr:`Plan.proposals` for guided sessions.
+    ``keep_on_update``: the desired side cannot declare MySQL's ``ON UPDATE`` (Tortoise
+    models): a live column's clause is kept, not removed behind the user's back.
+    """
+
+    table_renames: tuple[tuple[str, str], ...] = ()
+    column_renames: tuple[tuple[str, str, str], ...] = ()
+    drop_tables: bool = True
+    propose_renames: bool = False
+    keep_on_update: bool = False
+
+
+@dataclass(frozen=True, order=True)
+class RenameProposal:
+    """A dropped+added pair of compatible definition that may be one renamed object."""
+
+    table: str
+    old: str
+    new: str
+    #: ``column`` (``table.old`` -> ``table.new``) or ``table`` (``old`` -> ``new``).
+    kind: str = "column"
+
+    def describe(self) -> str:
+        if self.kind == "table":
+            return f"table {self.old} -> {self.new}"
+        return f"column {self.table}.{self.old} -> {self.table}.{self.new}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ordered ops turning ``current`` into ``desired``."""
+
+    dialect: str
+    ops: tuple[o.Op, ...]
+    current: Schema = field(compare=False, repr=False)
+    desired: Schema = field(compare=False, repr=False)
+    proposals: tuple[RenameProposal, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.ops
+
+    @property
+    def destructive_ops(self) -> tuple[o.Op, ...]:
+        return tuple(op for op in self.ops if op.safety == o.DESTRUCTIVE)
+
+    @property
+    def data_dependent_ops(self) -> tuple[o.Op, ...]:
+        return tuple(op for op in self.ops if op.safety == o.DATA_DEPENDENT)
+
+    @property
+    def safety(self) -> str:
+        """The worst safety class among the ops (``safe`` for an empty plan)."""
+        return max((op.safety for op in self.ops), key=o.SAFETY_RANK.__getitem__, default=o.SAFE)
+
+    def describe(self) -> list[str]:
+        return [f"[{op.safety}] {op.describe()}" for op in self.ops]
+
+
+# --- rename declarations ------------------------------------------------------------------
+
+
+def parse_column_renames(specs: Iterable[str]) -> tuple[tuple[str, str, str], ...]:
+    """``["users.name=full_name"]`` -> ``(("users", "name", "full_name"),)``."""
+    parsed = []
+    for spec in specs:
+        left, eq, new = spec.partition("=")
+        table, dot, old = left.rpartition(".")
+        if not eq or not dot or not table or not old or not new.strip():
+            raise RenameError(
+                f"cannot read --rename {spec!r}: write TABLE.OLD_COLUMN=NEW_COLUMN, "
+                "e.g. --rename users_user.name=full_name"
+            )
+        parsed.append((table.strip(), old.strip(), new.strip()))
+    return tuple(parsed)
+
+
+def parse_table_renames(specs: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """``["old_table=new_table"]`` -> ``(("old_table", "new_table"),)``."""
+    parsed = []
+    for spec in specs:
+        old, eq, new = spec.partition("=")
+        if not eq or not old.strip() or not new.strip():
+            raise RenameError(
+                f"cannot read --rename-table {spec!r}: write OLD_TABLE=NEW_TABLE, "
+                "e.g. --rename-table blog_article=blog_post"
+            )
+        parsed.append((old.strip(), new.strip()))
+    return tuple(parsed)
+
+
+# --- the engine ---------------------------------------------------------------------------
+
+_PHASES = (
+    o.RenameTable,
+    o.RenameColumn,
+    o.DropForeignKey,
+    o.DropIndex,
+    o.DropUnique,
+    o.DropCheck,
+    "drop_primary_key",
+    o.CreateEnumType,
+    o.AddEnumValues,
+    o.AddColumn,
+    o.AlterColumn,
+    "add_primary_key",
+    o.AddUnique,
+    o.CreateIndex,
+    o.AddCheck,
+    o.CreateTable,
+    o.AddForeignKey,
+    o.DropColumn,
+    o.DropTable,
+    o.DropEnumType,
+    o.SetTableComment,
+    o.SetTableOptions,
+)
+
+
+def _phase(op: o.Op) -> int:
+    if isinstance(op, o.SetPrimaryKey):
+        return _PHASES.index("add_primary_key" if op.new is not None else "drop_primary_key")
+    return _PHASES.index(type(op))
+
+
+def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -> Plan:
+    """The plan turning ``current`` into ``desired``.
+
+    Raises :class:`RenameError` for a declared rename that matches neither schema and
+    :class:`UnsupportedChangeError` for a difference no op can express.
+    """
+    options = options or DiffOptions()
+    if current.dialect != desired.dialect:
+        raise SchemaError(
+            f"cannot compare a {current.dialect} schema with a {desired.dialect} schema"
+        )
+    working, rename_ops = _apply_renames(current, desired, options)
+    if options.keep_on_update:
+        desired = _with_live_on_update(working, desired)
+    cur = {t.name: t for t in working.tables}
+    des = {t.name: t for t in desired.tables}
+    found: list[o.Op] = list(rename_ops)
+
+    found.extend(_enum_ops(working, desired))
+    for name in sorted(cur.keys() & des.keys()):
+        found.extend(_table_ops(cur[name], des[name]))
+    created = [des[name] for name in sorted(des.keys() - cur.keys())]
+    found.extend(_create_ops(created, existing=cur.keys() & des.keys()))
+    dropped = [cur[name] for name in sorted(cur.keys() - des.keys())] if options.drop_tables else []
+    found.extend(_drop_ops(dropped))
+    found.extend(_touched_foreign_keys(found, cur, des))
+
+    ordered = _order(found)
+    proposals = _proposals(ordered, cur, des) if options.propose_renames else ()
+    return Plan(current.dialect, tuple(ordered), current, desired, proposals)
+
+
+def _with_live_on_update(current: Schema, desired: Schema) -> Schema:
+    """``desired`` with each column's ``ON UPDATE`` taken from the live column it lacks."""
+    tables = []
+    for table in desired.tables:
+        live = current.table(table.name)
+        columns = tuple(
+            replace(c, on_update=was.on_update)
+            if live is not None
+            and c.on_update is None
+            and (was := live.column(c.name)) is not None
+            and was.on_update is not None
+            else c
+            for c in table.columns
+        )
+        tables.append(replace(table, columns=columns) if columns != table.columns else table)
+    return replace(desired, tables=tuple(tables))
+
+
+def _order(found: Sequence[o.Op]) -> list[o.Op]:
+    unique: dict[o.Op, None] = dict.fromkeys(found)
+    buckets: dict[int, list[o.Op]] = {}
+    for op in unique:
+        buckets.setdefault(_phase(op), []).append(op)
+    ordered: list[o.Op] = []
+    for phase in sorted(buckets):
+        ops = buckets[phase]
+        if _PHASES[phase] in (o.CreateTable, o.RenameTable, o.RenameColumn, o.DropTable):
+            ordered.extend(ops)  # already in dependency / declaration order
+        else:
+            ordered.extend(sorted(ops, key=_sort_key))
+    return ordered
+
+
+def _sort_key(op: o.Op) -> tuple:
+    detail = next(
+        (
+            getattr(op, name)
+            for name in ("column", "index", "unique", "foreign_key", "check", "enum")
+            if hasattr(op, name)
+        ),
+        None,
+    )
+    if isinstance(detail, Column):
+        detail = detail.name
+    return (op.table, repr(detail))
+
+
+# --- renames ------------------------------------------------------------------------------
+
+
+def _apply_renames(
+    current: Schema, desired: Schema, options: DiffOptions
+) -> tuple[Schema, list[o.Op]]:
+    """``current`` as it looks after the declared renames, and the rename ops."""
+    cur = {t.name: t for t in current.tables}
+    des_names = set(desired.table_names)
+    rename_ops: list[o.Op] = []
+    table_map: dict[str, str] = {}
+    for old, new in options.table_renames:
+        if old in cur and new in des_names and new not in cur:
+            table_map[old] = new
+            rename_ops.append(o.RenameTable(old, new))
+        elif new in cur and old not in cur:
+            continue  # already renamed by an earlier run
+        else:
+            raise RenameError(_rename_problem(f"table {old} -> {new}", old, new, cur, des_names))
+    tables = [_renamed_table(t, table_map) for t in current.tables]
+    by_name = {t.name: t for t in tables}
+
+    declared = dict(options.table_renames)  # also when applied by an earlier run
+    col_map: dict[str, dict[str, str]] = {}
+    for table, old, new in options.column_renames:
+        name = table_map.get(table, declared.get(table, table))
+        target = by_name.get(name)
+        wanted = desired.table(name)
+        if target is None or wanted is None:
+            raise RenameError(
+                f"--rename {table}.{old}={new}: table {table!r} is not in both the database "
+                "and the desired schema (give its current or new name)"
+            )
+        has_old, has_new = target.column(old) is not None, target.column(new) is not None
+        if has_old and not has_new and wanted.column(new) is not None:
+            col_map.setdefault(name, {})[old] = new
+            rename_ops.append(o.RenameColumn(name, old, new))
+        elif has_new and not has_old:
+            continue
+        else:
+            raise RenameError(
+                f"--rename {table}.{old}={new}: expected column {old!r} in the database and "
+                f"{new!r} only in the desired schema of table {name!r}"
+                f" (database columns: {', '.join(target.column_names)})"
+            )
+    if col_map:
+        tables = [_renamed_columns(t, col_map) for t in tables]
+    return replace(current, tables=tuple(tables)), rename_ops
+
+
+def _rename_problem(what: str, old: str, new: str, cur: Mapping, des: set[str]) -> str:
+    if old not in cur:
+        return f"--rename-table {old}={new}: the database has no table {old!r}"
+    if new in cur:
+        return f"--rename-table {old}={new}: the database already has a table {new!r}"
+    return f"--rename-table {old}={new}: the desired schema has no table {new!r} ({what})"
+
+
+def _renamed_table(table: Table, table_map: Mapping[str, str]) -> Table:
+    fks = tuple(
+        replace(fk, ref_table=table_map.get(fk.ref_table, fk.ref_table))
+        for fk in table.foreign_keys
+    )
+    return replace(table, name=table_map.get(table.name, table.name), foreign_keys=fks)
+
+
+def _renamed_columns(table: Table, col_map: Mapping[str, Mapping[str, str]]) -> Table:
+    own = col_map.get(table.name, {})
+
+    def names(columns: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(own.get(c, c) for c in columns)
+
+    def index(ix: Index) -> Index:
+        expr = ix.expressions or (False,) * len(ix.columns)
+        cols = tuple(c if e else own.get(c, c) for c, e in zip(ix.columns, expr, strict=False))
+        return replace(ix, columns=cols)
+
+    def fk(key: ForeignKey) -> ForeignKey:
+        ref = col_map.get(key.ref_table, {})
+        return replace(
+            key,
+            columns=names(key.columns),
+            ref_columns=tuple(ref.get(c, c) for c in key.ref_columns),
+        )
+
+    return replace(
+        table,
+        columns=tuple(replace(c, name=own.get(c.name, c.name)) for c in table.columns),
+        primary_key=replace(table.primary_key, columns=names(table.primary_key.columns))
+        if table.primary_key
+        else None,
+        uniques=tuple(replace(u, columns=names(u.columns)) for u in table.uniques),
+        indexes=tuple(index(ix) for ix in table.indexes),
+        foreign_keys=tuple(fk(k) for k in table.foreign_keys),
+    )
+
+
+# --- per-table differences ----------------------------------------------------------------
+
+
+def _table_ops(cur: Table, des: Table) -> list[o.Op]:
+    name = des.name
+    found: list[o.Op] = []
+    for column in des.columns:
+        before = cur.column(column.name)
+        if before is None:
+            found.append(o.AddColumn(name, column))
+        elif before != column:
+            found.append(o.AlterColumn(name, before, column))
+    found.extend(o.DropColumn(name, c) for c in cur.columns if des.column(c.name) is None)
+    if cur.primary_key != des.primary_key:
+        if cur.primary_key is not None:
+            found.append(o.SetPrimaryKey(name, cur.primary_key, None))
+        if des.primary_key is not None:
+            found.append(o.SetPrimaryKey(name, None, des.primary_key))
+    found.extend(o.DropUnique(name, u) for u in cur.uniques if u not in des.uniques)
+    found.extend(o.AddUnique(name, u) for u in des.uniques if u not in cur.uniques)
+    found.extend(o.DropIndex(name, i) for i in cur.indexes if i not in des.indexes)
+    found.extend(o.CreateIndex(name, i) for i in des.indexes if i not in cur.indexes)
+    found.extend(o.DropForeignKey(name, k) for k in cur.foreign_keys if k not in des.foreign_keys)
+    found.extend(o.AddForeignKey(name, k) for k in des.foreign_keys if k not in cur.foreign_keys)
+    found.extend(o.DropCheck(name, c) for c in cur.checks if c not in des.checks)
+    found.extend(o.AddCheck(name, c) for c in des.checks if c not in cur.checks)
+    if cur.comment != des.comment:
+        found.append(o.SetTableComment(name, cur.comment, des.comment))
+    if cur.options != des.options:
+        found.append(o.SetTableOptions(name, cur.options, des.options))
+    return found
+
+
+def _enum_ops(current: Schema, desired: Schema) -> list[o.Op]:
+    cur = {e.name: e for e in current.enums}
+    des = {e.name: e for e in desired.enums}
+    found: list[o.Op] = [o.CreateEnumType(n, des[n]) for n in sorted(des.keys() - cur.keys())]
+    found.extend(o.DropEnumType(n, cur[n]) for n in sorted(cur.keys() - des.keys()))
+    for name in sorted(cur.keys() & des.keys()):
+        old, new = cur[name].values, des[name].values
+        if old == new:
+            continue
+        if new[: len(old)] != old:
+            raise UnsupportedChangeError(
+                f"enum type {name}: labels can only be appended ({', '.join(old)} -> "
+                f"{', '.join(new)}); to reorder or remove labels create a new type, convert the "
+                "columns to it, then drop the old type"
+            )
+        found.append(o.AddEnumValues(name, des[name], new[len(old) :]))
+    return found
+
+
+def _create_ops(created: Sequence[Table], existing: Iterable[str]) -> list[o.Op]:
+    """Create tables in foreign-key order; a cycle is broken at its smallest table name by
+    creating it without the foreign keys to tables not yet created, added afterwards."""
+    by_name = {t.name: t for t in created}
+    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
+    position = {name: i for i, name in enumerate(result.order)}
+    broken = set(result.broken)
+    found: list[o.Op] = []
+    deferred: list[o.Op] = []
+    for name in result.order:
+        table = by_name[name]
+        if name in broken:
+            keep = tuple(
+                fk for fk in table.foreign_keys if position.get(fk.ref_table, -1) <= position[name]
+            )
+            deferred.extend(
+                o.AddForeignKey(name, fk) for fk in table.foreign_keys if fk not in keep
+            )
+            table = o.without_foreign_keys(table, keep)
+        found.append(o.CreateTable(name, table))
+    return found + deferred
+
+
+def _drop_ops(dropped: Sequence[Table]) -> list[o.Op]:
+    """Drop referencing tables first (a heap keeps it linear and name-ordered); a cycle is
+    broken at its smallest table name by dropping the foreign keys pointing at it first."""
+    by_name = {t.name: t for t in dropped}
+    referenced_by: dict[str, set[str]] = {name: set() for name in by_name}
+    for t in dropped:
+        for ref in t.references & by_name.keys():
+            referenced_by[ref].add(t.name)
+    result = toposort(by_name, referenced_by.__getitem__, break_cycles=True)
+    position = {name: i for i, name in enumerate(result.order)}
+    broken = set(result.broken)
+    found: list[o.Op] = []
+    for name in result.order:
+        if name in broken:
+            later = sorted(r for r in referenced_by[name] if position[r] > position[name])
+            for other in later:
+                found.extend(
+                    o.DropForeignKey(other, fk)
+                    for fk in by_name[other].foreign_keys
+                    if fk.ref_table == name
+                )
+        found.append(o.DropTable(name, by_name[name]))
+    return found
+
+
+def _touched_foreign_keys(
+    found: Sequence[o.Op], cur: Mapping[str, Table], des: Mapping[str, Table]
+) -> list[o.Op]:
+    """Foreign keys kept on both sides whose columns change, or whose referenced key is
+    dropped: dropped before the change and added back after it (MySQL refuses to alter a
+    column used by a foreign key; PostgreSQL refuses to drop a key a foreign key needs)."""
+    altered = {(op.table, op.column) for op in found if isinstance(op, o.AlterColumn)}
+    dropped_keys: set[tuple[str, tuple[str, ...]]] = set()
+    #: Dropped keys and indexes by table: MySQL refuses to drop the index a foreign key of
+    #: the same table relies on (its columns are a leftmost prefix of the index).
+    dropped_indexes: dict[str, list[tuple[str, ...]]] = {}
+    for op in found:
+        columns: tuple[str, ...] = ()
+        if isinstance(op, o.DropUnique):
+            columns = op.unique.columns
+            dropped_keys.add((op.table, columns))
+        elif isinstance(op, o.DropIndex):
+            columns = op.index.columns
+            if op.index.unique:
+                dropped_keys.add((op.table, columns))
+        elif isinstance(op, o.SetPrimaryKey) and op.old is not None:
+            columns = op.old.columns
+            dropped_keys.add((op.table, columns))
+        if columns:
+            dropped_indexes.setdefault(op.table, []).append(columns)
+    extra: list[o.Op] = []
+    for name in sorted(cur.keys() & des.keys()):
+        for fk in cur[name].foreign_keys:
+            if fk not in des[name].foreign_keys:
+                continue
+            touched = (
+                any((name, c) in altered for c in fk.columns)
+                or any((fk.ref_table, c) in altered for c in fk.ref_columns)
+                or (fk.ref_table, fk.ref_columns) in dropped_keys
+                or any(
+                    cols[: len(fk.columns)] == fk.columns for cols in dropped_indexes.get(name, ())
+                )
+            )
+            if touched:
+                extra.append(o.DropForeignKey(name, fk))
+                extra.append(o.AddForeignKey(name, fk))
+    return extra
+
+
+def _proposals(
+    plan_ops: Sequence[o.Op], cur: Mapping[str, Table], des: Mapping[str, Table]
+) -> tuple[RenameProposal, ...]:
+    drops: dict[str, list[Column]] = {}
+    adds: dict[str, list[Column]] = {}
+    for op in plan_ops:
+        if isinstance(op, o.DropColumn):
+            drops.setdefault(op.table, []).append(op.column)
+        elif isinstance(op, o.AddColumn):
+            adds.setdefault(op.table, []).append(op.column)
+    found = []
+    for table in sorted(drops.keys() & adds.keys()):
+        for old in drops[table]:
+            for new in adds[table]:
+                probe = o.AlterColumn(table, old, replace(new, name=old.name))
+                if probe.safety != o.DESTRUCTIVE and old.type == new.type:
+                    found.append(RenameProposal(table, old.name, new.name))
+    dropped = [op.definition for op in plan_ops if isinstance(op, o.DropTable)]
+    created = [op.definition for op in plan_ops if isinstance(op, o.CreateTable)]
+    for old in dropped:
+        for new in created:
+            if {c.name: c.type for c in old.columns} == {c.name: c.type for c in new.columns}:
+                found.append(RenameProposal(new.name, old.name, new.name, kind="table"))
+    return tuple(sorted(found))

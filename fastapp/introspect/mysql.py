@@ -1,0 +1,291 @@
+"""MySQL and MariaDB: six information_schema queries for the whole database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapp.introspect.base import CatalogReader as BaseCatalogReader
+from fastapp.schema.normalize import (
+    TypeSpec,
+    index_shape,
+    is_implicit_fk_index,
+    json_check_columns,
+    normalize_comment,
+    normalize_default,
+    normalize_expression,
+    normalize_fk_action,
+    normalize_index_method,
+    normalize_type,
+    table_options,
+)
+from fastapp.schema.objects import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    PrimaryKey,
+    Schema,
+    Table,
+    UniqueConstraint,
+)
+
+_TABLES_SQL = """
+SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, TABLE_COMMENT
+FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
+ORDER BY TABLE_NAME
+"""
+_COLUMNS_SQL = """
+SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, COLUMN_TYPE, EXTRA,
+       COLUMN_COMMENT, COLLATION_NAME, GENERATION_EXPRESSION
+FROM information_schema.COLUMNS
+WHERE TABLE_SCHEMA = DATABASE()
+ORDER BY TABLE_NAME, ORDINAL_POSITION
+"""
+#: MySQL 8 has functional key parts (COLUMN_NAME NULL, EXPRESSION set); MariaDB has neither.
+_INDEXES_SQL = {
+    mariadb: f"""
+SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE,
+       {expression}
+FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = DATABASE()
+ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
+"""
+    for mariadb, expression in ((True, "NULL"), (False, "EXPRESSION"))
+}
+_FOREIGN_KEYS_SQL = """
+SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA,
+       k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE
+FROM information_schema.KEY_COLUMN_USAGE k
+LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+  ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+ AND r.TABLE_NAME = k.TABLE_NAME
+WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
+ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION
+"""
+#: MariaDB names checks per table and keeps TABLE_NAME in CHECK_CONSTRAINTS; MySQL 8 names
+#: them per schema and needs TABLE_CONSTRAINTS for the table.
+_CHECKS_SQL = {
+    True: """
+SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE
+FROM information_schema.CHECK_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA = DATABASE()
+ORDER BY TABLE_NAME, CONSTRAINT_NAME
+""",
+    False: """
+SELECT tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE
+FROM information_schema.TABLE_CONSTRAINTS tc
+JOIN information_schema.CHECK_CONSTRAINTS cc
+  ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'
+ORDER BY tc.TABLE_NAME, tc.CONSTRAINT_NAME
+""",
+}
+_NUMERIC_TYPES = frozenset(
+    {"tinyint", "smallint", "mediumint", "integer", "bigint", "boolean", "decimal", "real"}
+    | {"double", "bit", "year"}
+)
+
+
+@dataclass
+class Catalog:
+    table_names: list[str]
+    mariadb: bool
+    tables: dict[str, tuple] = field(default_factory=dict)
+    columns: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    indexes: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    foreign_keys: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    checks: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+
+
+class CatalogReader(BaseCatalogReader):
+    """Reads the connected MySQL/MariaDB database through asyncmy."""
+
+    dialect_name = "mysql"
+
+    async def _fetch(self, connection: Any, sql: str) -> list[tuple]:
+        self.queries += 1
+        async with connection.cursor() as cur:
+            await cur.execute(sql)
+            return list(await cur.fetchall())
+
+    async def fetch_catalog(self, connection: Any) -> Catalog:
+        ((version,),) = await self._fetch(connection, "SELECT VERSION()")
+        mariadb = "mariadb" in str(version).lower()
+        tables = await self._fetch(connection, _TABLES_SQL)
+        catalog = Catalog(table_names=[t[0] for t in tables], mariadb=mariadb)
+        catalog.tables = {t[0]: t for t in tables}
+        for sql, target in (
+            (_COLUMNS_SQL, catalog.columns),
+            (_INDEXES_SQL[mariadb], catalog.indexes),
+            (_FOREIGN_KEYS_SQL, catalog.foreign_keys),
+            (_CHECKS_SQL[mariadb], catalog.checks),
+        ):
+            for row in await self._fetch(connection, sql):
+                target[row[0]].append(row)
+        # MariaDB shows REFERENTIAL_CONSTRAINTS only to a user with a right beyond SELECT on
+        # the table; such a user still reads SHOW CREATE TABLE (one query per table so hit).
+        for table, rows in catalog.foreign_keys.items():
+            if any(row[6] is None for row in rows):
+                quoted = "`" + table.replace("`", "``") + "`"
+                ((_, create),) = await self._fetch(connection, f"SHOW CREATE TABLE {quoted}")
+                actions = _foreign_key_actions(create)
+                catalog.foreign_keys[table] = [
+                    row[:6] + actions.get(row[1], ("RESTRICT", "RESTRICT")) for row in rows
+                ]
+        return catalog
+
+    def build(self, catalog: Catalog, tables: list[str]) -> Schema:
+        return Schema(
+            dialect=self.dialect_name, tables=tuple(self._table(catalog, t) for t in tables)
+        )
+
+    def _default(self, catalog: Catalog, raw: str | None, extra: str, spec: TypeSpec):
+        # MariaDB reports defaults as SQL text ('abc', NULL, current_timestamp()); MySQL 8
+        # reports literals bare and flags expressions with DEFAULT_GENERATED.
+        if raw is None or catalog.mariadb or "DEFAULT_GENERATED" in extra.upper():
+            return raw
+        if spec.type in _NUMERIC_TYPES:
+            return raw
+        return "'" + raw.replace("'", "''") + "'"
+
+    def _table(self, catalog: Catalog, name: str) -> Table:
+        _, engine, collation, comment = catalog.tables[name]
+        checks = list(catalog.checks.get(name, ()))
+        rows = catalog.columns.get(name, ())
+        specs = [normalize_type(self.dialect_name, row[4]) for row in rows]
+        json_columns, json_checks = json_check_columns(
+            [(row[1], spec.type) for row, spec in zip(rows, specs, strict=True)],
+            [(c[1], c[2]) for c in checks],
+        )
+        columns = []
+        for row, spec in zip(rows, specs, strict=True):
+            _, col, raw_default, nullable, type_text, extra, col_comment, col_coll, gen = row
+            extra = extra or ""
+            if col in json_columns:
+                spec = TypeSpec("json")
+            on_update = _on_update(extra)
+            generated = None
+            default = self._default(catalog, raw_default, extra, spec)
+            if "GENERATED" in extra.upper() and gen:
+                generated, default = normalize_expression("mysql", gen), None
+            keep_collation = col_coll and col_coll != collation and spec.type != "json"
+            columns.append(
+                self.column(
+                    name,
+                    col,
+                    type_text,
+                    nullable=nullable == "YES",
+                    default=default,
+                    spec=spec if spec.known else None,
+                    autoincrement="auto_increment" in extra.lower(),
+                    generated=generated,
+                    comment=col_comment,
+                    collation=col_coll if keep_collation else None,
+                    on_update=on_update,
+                )
+            )
+        fks = self._foreign_keys(catalog.foreign_keys.get(name, ()))
+        primary_key, uniques, indexes = None, [], []
+        for index_name, rows in _group(catalog.indexes.get(name, ()), 1).items():
+            cols = tuple(
+                r[3] if r[3] is not None else normalize_expression("mysql", r[7]) for r in rows
+            )
+            exprs = [r[3] is None for r in rows]
+            lengths = tuple(int(r[4]) if r[4] is not None else None for r in rows)
+            lengths = lengths if any(lengths) else ()
+            method = normalize_index_method(rows[0][6])
+            unique = rows[0][2] in (0, "0")
+            if index_name == "PRIMARY":
+                if lengths:
+                    self.warn(
+                        f"{name}: primary key prefix lengths {lengths} are not represented; "
+                        "the whole columns are exported"
+                    )
+                primary_key = PrimaryKey(cols, name=None)
+            elif unique and method is None and not any(exprs) and not lengths:
+                uniques.append(UniqueConstraint(cols, name=index_name))
+            elif is_implicit_fk_index(index_name, cols, unique, fks):
+                continue
+            else:
+                orders, expressions = index_shape([r[5] == "D" and "DESC" for r in rows], exprs)
+                indexes.append(
+                    Index(
+                        cols,
+                        unique=unique,
+                        method=method,
+                        orders=orders,
+                        expressions=expressions,
+                        lengths=lengths,
+                        name=index_name,
+                    )
+                )
+        return Table(
+            name=name,
+            columns=tuple(columns),
+            primary_key=primary_key,
+            uniques=tuple(uniques),
+            indexes=tuple(indexes),
+            foreign_keys=tuple(fks),
+            checks=tuple(
+                CheckConstraint(normalize_expression("mysql", c[2]), name=c[1])
+                for c in checks
+                if c[1] not in json_checks
+            ),
+            comment=normalize_comment(comment),
+            options=table_options(engine, collation),
+        )
+
+    def _foreign_keys(self, rows) -> list[ForeignKey]:
+        fks = []
+        for fk_name, group in _group(rows, 1).items():
+            first = group[0]
+            fks.append(
+                ForeignKey(
+                    tuple(r[2] for r in group),
+                    first[4],
+                    tuple(r[5] for r in group),
+                    on_delete=normalize_fk_action(first[6], "mysql"),
+                    on_update=normalize_fk_action(first[7], "mysql"),
+                    name=fk_name,
+                )
+            )
+        return fks
+
+
+def _foreign_key_actions(create: str) -> dict[str, tuple[str, str]]:
+    """``{constraint name: (on delete, on update)}`` from ``SHOW CREATE TABLE`` text, which
+    leaves out the default action (RESTRICT)."""
+    import sqlglot
+    from sqlglot import exp
+
+    found = {}
+    for key in sqlglot.parse_one(create, read="mysql").find_all(exp.ForeignKey):
+        if not isinstance(key.parent, exp.Constraint):
+            continue
+        actions = {"DELETE": "RESTRICT", "UPDATE": "RESTRICT"}
+        reference = key.args.get("reference")
+        for option in (reference.args.get("options") if reference else None) or ():
+            words = str(option).upper().split()
+            if len(words) > 2 and words[0] == "ON" and words[1] in actions:
+                actions[words[1]] = " ".join(words[2:])
+        found[key.parent.name] = (actions["DELETE"], actions["UPDATE"])
+    return found
+
+
+def _group(rows, key: int) -> dict[Any, list[tuple]]:
+    groups: dict[Any, list[tuple]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
+def _on_update(extra: str) -> str | None:
+    """The expression of ``on update ...`` in a column's EXTRA (MariaDB: ``on update
+    current_timestamp()``; MySQL 8: ``DEFAULT_GENERATED on update CURRENT_TIMESTAMP``),
+    normalized like a default so both servers' spellings compare equal."""
+    at = extra.lower().find("on update ")
+    if at < 0:
+        return None
+    return normalize_default("mysql", extra[at + len("on update ") :].strip())

@@ -1,0 +1,291 @@
+"""The abstract Schema: frozen dataclasses compared by value.
+
+Everything that reads a database (the catalog readers) or a DDL script produces a :class:`Schema`;
+the diff engine compares two of them; reverse generation and DDL export consume one.
+
+Conventions that make two schemas comparable (applied by ``fastapp.schema.normalize``, the one
+place where normalization rules live):
+
+* Identifiers are kept exactly as the database stores them (case included).
+* ``Column.type`` is a lowercase canonical name from :data:`CANONICAL_TYPES` when the type has
+  a shared meaning, with length/precision/scale in their own fields (``varchar`` + ``length``,
+  ``decimal`` + ``precision``/``scale``). A type outside that vocabulary is kept verbatim,
+  lowercase, with its arguments (``vector(3)``, ``cidr``), and ``Column.known_type`` is False.
+* Defaults are normalized SQL expression text (``'abc'``, ``0``, ``CURRENT_TIMESTAMP``),
+  ``None`` when there is no default. Sequence/identity defaults are not defaults: they set
+  ``autoincrement``.
+* Constraint and index names are carried for rendering and messages but excluded from
+  comparison: objects are identified by their definition (columns, referenced table, actions).
+* Collections are tuples in a canonical order (columns in table order; everything else sorted
+  by definition), so equal schemas are ``==`` and serialize to identical text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+#: Shared type vocabulary. Dialect spellings map onto these in ``fastapp.schema.normalize``.
+CANONICAL_TYPES = frozenset(
+    {
+        "smallint",
+        "integer",
+        "bigint",
+        "tinyint",
+        "mediumint",
+        "boolean",
+        "decimal",
+        "real",
+        "double",
+        "char",
+        "varchar",
+        "text",
+        "tinytext",
+        "mediumtext",
+        "longtext",
+        "binary",
+        "varbinary",
+        "blob",
+        "tinyblob",
+        "mediumblob",
+        "longblob",
+        "date",
+        "time",
+        "timetz",
+        "timestamp",
+        "timestamptz",
+        "datetime",
+        "interval",
+        "json",
+        "jsonb",
+        "uuid",
+        "enum",
+        "set",
+        "year",
+        "bit",
+        "inet",
+        "vector",
+    }
+)
+
+#: Referential actions, normalized spelling. Databases report the default as NO ACTION.
+FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
+
+
+@dataclass(frozen=True, order=True)
+class Column:
+    """A table column. ``enum_values`` holds the labels of enum/set types, in order."""
+
+    name: str
+    type: str
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    nullable: bool = True
+    default: str | None = None
+    autoincrement: bool = False
+    unsigned: bool = False
+    comment: str | None = None
+    collation: str | None = None
+    enum_values: tuple[str, ...] = ()
+    #: Name of a PostgreSQL enum type (``type`` is then ``enum``).
+    enum_name: str | None = None
+    #: Generated column expression (normalized text), stored or virtual.
+    generated: str | None = None
+    known_type: bool = True
+    #: Expression the backend stores on every UPDATE of the row (normalized text; MySQL
+    #: ``ON UPDATE CURRENT_TIMESTAMP``). None everywhere else.
+    on_update: str | None = None
+
+    @property
+    def type_text(self) -> str:
+        """The type as one readable token: ``varchar(20)``, ``decimal(10,2)``, ``text``."""
+        if self.length is not None:
+            return f"{self.type}({self.length})"
+        if self.precision is not None and self.scale is not None:
+            return f"{self.type}({self.precision},{self.scale})"
+        if self.precision is not None:
+            return f"{self.type}({self.precision})"
+        return self.type
+
+
+@dataclass(frozen=True, order=True)
+class PrimaryKey:
+    columns: tuple[str, ...]
+    name: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class UniqueConstraint:
+    columns: tuple[str, ...]
+    name: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class Index:
+    """An index. ``columns`` are column names or, for expression indexes, normalized
+    expression text; ``orders`` holds ``DESC`` markers per column where not ascending."""
+
+    columns: tuple[str, ...]
+    unique: bool = False
+    method: str | None = None
+    where: str | None = None
+    orders: tuple[str | None, ...] = ()
+    expressions: tuple[bool, ...] = ()
+    #: Prefix length per column where only a prefix is indexed (MySQL ``col(10)``); empty
+    #: when no column has one.
+    lengths: tuple[int | None, ...] = ()
+    name: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class ForeignKey:
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    name: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class CheckConstraint:
+    expression: str
+    name: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table. ``options`` holds backend table options that matter for equality
+    (MySQL ``engine``/``charset``/``collation``, SQLite ``without_rowid``), sorted by key."""
+
+    name: str
+    columns: tuple[Column, ...] = ()
+    primary_key: PrimaryKey | None = None
+    uniques: tuple[UniqueConstraint, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    comment: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # Canonical order for everything but columns, so equality means same definition.
+        object.__setattr__(self, "uniques", tuple(sorted(set(self.uniques))))
+        object.__setattr__(self, "indexes", tuple(sorted(set(self.indexes), key=_index_key)))
+        object.__setattr__(self, "foreign_keys", tuple(sorted(set(self.foreign_keys))))
+        object.__setattr__(self, "checks", tuple(sorted(set(self.checks))))
+        object.__setattr__(self, "options", tuple(sorted(self.options)))
+
+    def column(self, name: str) -> Column | None:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        return None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def references(self) -> frozenset[str]:
+        """Tables this table's foreign keys point at (itself excluded)."""
+        return frozenset(fk.ref_table for fk in self.foreign_keys) - {self.name}
+
+
+def _index_key(index: Index) -> tuple:
+    return (
+        index.columns,
+        index.unique,
+        index.method or "",
+        index.where or "",
+        tuple(o or "" for o in index.orders),
+        index.expressions,
+        tuple(n or 0 for n in index.lengths),
+    )
+
+
+@dataclass(frozen=True)
+class EnumType:
+    """A named enum type (PostgreSQL ``CREATE TYPE ... AS ENUM``)."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A whole database schema of one dialect. Tables and enum types are sorted by name."""
+
+    dialect: str
+    tables: tuple[Table, ...] = ()
+    enums: tuple[EnumType, ...] = ()
+    #: Extensions or features present that affect types (``vector``), sorted.
+    extensions: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", tuple(sorted(self.tables, key=lambda t: t.name)))
+        object.__setattr__(self, "enums", tuple(sorted(self.enums, key=lambda e: e.name)))
+        object.__setattr__(self, "extensions", tuple(sorted(self.extensions)))
+
+    def table(self, name: str) -> Table | None:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        return None
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tables)
+
+    def only(self, names: Iterable[str]) -> Schema:
+        """The same schema restricted to ``names``."""
+        wanted = set(names)
+        return replace(self, tables=tuple(t for t in self.tables if t.name in wanted))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (names included), stable for ``--format json``."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Schema:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            dialect=data["dialect"],
+            tables=tuple(_table_from_dict(t) for t in data.get("tables", ())),
+            enums=tuple(EnumType(e["name"], tuple(e["values"])) for e in data.get("enums", ())),
+            extensions=tuple(data.get("extensions", ())),
+        )
+
+
+def _build(kind: type, data: Mapping[str, Any]) -> Any:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    values = {}
+    for name in names:
+        if name in data:
+            value = data[name]
+            values[name] = tuple(value) if isinstance(value, list) else value
+    return kind(**values)
+
+
+#: Field names per dataclass: ``fields()`` is slow, and the desired-schema cache builds
+#: thousands of values per load.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _table_from_dict(data: Mapping[str, Any]) -> Table:
+    pk = data.get("primary_key")
+    return Table(
+        name=data["name"],
+        columns=tuple(_build(Column, c) for c in data.get("columns", ())),
+        primary_key=_build(PrimaryKey, pk) if pk else None,
+        uniques=tuple(_build(UniqueConstraint, u) for u in data.get("uniques", ())),
+        indexes=tuple(_build(Index, i) for i in data.get("indexes", ())),
+        foreign_keys=tuple(_build(ForeignKey, f) for f in data.get("foreign_keys", ())),
+        checks=tuple(_build(CheckConstraint, c) for c in data.get("checks", ())),
+        comment=data.get("comment"),
+        options=tuple(tuple(o) for o in data.get("options", ())),
+    )

@@ -1,0 +1,275 @@
+"""What every DDL renderer shares: statement shapes, ordering, cycle breaking.
+
+Dialect differences are data on the subclasses (type spellings, which clauses exist, where
+comments go) plus a few overridden methods; nothing here asks which backend it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import ClassVar
+
+from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table, UniqueConstraint
+from fastapp.schema.toposort import toposort
+
+INDENT = "    "
+
+
+class DDL:
+    """Renders Schema objects as SQL for one dialect."""
+
+    dialect_name: ClassVar[str]
+    identifier_quote: ClassVar[str] = '"'
+    max_identifier: ClassVar[int] = 63
+    #: canonical type -> spelling; types absent here are rendered in upper case.
+    type_names: ClassVar[dict[str, str]] = {}
+    #: ``ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`` exists; otherwise foreign keys are
+    #: always inline (SQLite, which also accepts references to tables created later).
+    supports_add_foreign_key: ClassVar[bool] = True
+    generated_template: ClassVar[str] = "GENERATED ALWAYS AS ({}) STORED"
+    #: DEFAULT needs parentheses around expressions other than literals and CURRENT_*.
+    parenthesize_default_expressions: ClassVar[bool] = False
+
+    # -- names and literals -------------------------------------------------------------
+    def quote(self, identifier: str) -> str:
+        q = self.identifier_quote
+        return f"{q}{identifier.replace(q, q + q)}{q}"
+
+    def quote_qualified(self, name: str) -> str:
+        return self.quote(name)
+
+    def literal(self, text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    def columns_list(self, columns: Iterable[str]) -> str:
+        return ", ".join(self.quote(c) for c in columns)
+
+    def object_name(self, prefix: str, table: str, columns: Iterable[str]) -> str:
+        """A deterministic name for an unnamed index, fitting the identifier limit (counted
+        in UTF-8 bytes, as PostgreSQL does; a prefix and a hash when too long)."""
+        base = "_".join([prefix, table, *columns])
+        encoded = base.encode()
+        if len(encoded) <= self.max_identifier:
+            return base
+        digest = hashlib.sha1(encoded).hexdigest()[:8]
+        head = encoded[: self.max_identifier - 9].decode(errors="ignore")
+        return f"{head}_{digest}"
+
+    # -- columns --------------------------------------------------------------------------
+    def column_type(self, table: Table | None, column: Column) -> str:
+        """The type as written in a column definition."""
+        if not column.known_type:
+            return column.type
+        name = self.type_names.get(column.type, column.type.upper())
+        if column.length is not None:
+            name = f"{name}({column.length})"
+        elif column.precision is not None and column.scale is not None:
+            name = f"{name}({column.precision},{column.scale})"
+        elif column.precision is not None:
+            name = f"{name}({column.precision})"
+        return name
+
+    #: The column text depends on the table too (SQLite's inline primary key); otherwise it
+    #: is cached per Column value, which repeats a lot across tables.
+    column_text_uses_table: ClassVar[bool] = False
+
+    def column_definition(self, table: Table | None, column: Column) -> str:
+        """``"name" TYPE [COLLATE] [GENERATED] [NOT NULL] [DEFAULT] ...`` for one column
+        (``table`` None: a column added to or changed in an existing table)."""
+        if self.column_text_uses_table:
+            return self._column_definition(table, column)
+        cache = self.__dict__.setdefault("_column_cache", {})
+        text = cache.get(column)
+        if text is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            text = cache[column] = self._column_definition(table, column)
+        return text
+
+    def _column_definition(self, table: Table | None, column: Column) -> str:
+        parts = [self.quote(column.name), self.declared_type(table, column)]
+        if column.collation:
+            parts.append(self.collation_clause(column.collation))
+        if column.generated:
+            parts.append(self.generated_template.format(column.generated))
+        parts.append(self.null_clause(column))
+        if column.default is not None and not column.generated:
+            parts.append(f"DEFAULT {self.default_text(column)}")
+        parts.extend(self.column_suffix(table, column))
+        return " ".join(p for p in parts if p)
+
+    def collation_clause(self, collation: str) -> str:
+        return f"COLLATE {self.quote(collation)}"
+
+    def declared_type(self, table: Table | None, column: Column) -> str:
+        """The type in a column definition (PostgreSQL's serial types stand for a type plus
+        a sequence there, but cannot be the target of ``ALTER COLUMN ... TYPE``)."""
+        return self.column_type(table, column)
+
+    def null_clause(self, column: Column) -> str:
+        return "" if column.nullable else "NOT NULL"
+
+    def default_text(self, column: Column) -> str:
+        from fastapp.schema.normalize import is_simple_default
+
+        text = column.default or ""
+        if self.parenthesize_default_expressions and not is_simple_default(self.dialect_name, text):
+            return f"({text})"
+        return text
+
+    def column_suffix(self, table: Table | None, column: Column) -> list[str]:
+        """Clauses after the default (AUTO_INCREMENT, inline comments, ...)."""
+        return []
+
+    # -- tables ---------------------------------------------------------------------------
+    def primary_key_clause(self, table: Table) -> str | None:
+        if table.primary_key is None:
+            return None
+        return f"{self._name(table.primary_key.name)}PRIMARY KEY ({self.columns_list(table.primary_key.columns)})"
+
+    def unique_clause(self, table: Table, unique: UniqueConstraint) -> str:
+        return f"{self._name(unique.name)}UNIQUE ({self.columns_list(unique.columns)})"
+
+    def foreign_key_clause(self, fk: ForeignKey) -> str:
+        text = (
+            f"{self._name(fk.name)}FOREIGN KEY ({self.columns_list(fk.columns)}) "
+            f"REFERENCES {self.quote_qualified(fk.ref_table)} ({self.columns_list(fk.ref_columns)})"
+        )
+        if fk.on_delete != "NO ACTION":
+            text += f" ON DELETE {fk.on_delete}"
+        if fk.on_update != "NO ACTION":
+            text += f" ON UPDATE {fk.on_update}"
+        return text
+
+    def check_clause(self, expression: str, name: str | None) -> str:
+        return f"{self._name(name)}CHECK ({expression})"
+
+    def table_options(self, table: Table) -> str:
+        """Text after the closing parenthesis of CREATE TABLE."""
+        return ""
+
+    def _name(self, name: str | None) -> str:
+        return f"CONSTRAINT {self.quote(name)} " if name else ""
+
+    def create_table(self, table: Table, deferred: Iterable[ForeignKey] = ()) -> str:
+        """CREATE TABLE with columns and inline primary key, uniques, checks and foreign keys
+        (those in ``deferred`` left out, to be added by :meth:`add_foreign_key`)."""
+        skip = set(deferred)
+        lines = [self.column_definition(table, c) for c in table.columns]
+        pk = self.primary_key_clause(table)
+        if pk:
+            lines.append(pk)
+        lines.extend(self.unique_clause(table, u) for u in table.uniques)
+        lines.extend(self.check_clause(c.expression, c.name) for c in table.checks)
+        lines.extend(self.foreign_key_clause(fk) for fk in table.foreign_keys if fk not in skip)
+        lines.extend(self.inline_indexes(table))
+        body = (",\n" + INDENT).join(lines)
+        return (
+            f"CREATE TABLE {self.quote(table.name)} (\n{INDENT}{body}\n){self.table_options(table)}"
+        )
+
+    def inline_indexes(self, table: Table) -> list[str]:
+        return []
+
+    def drop_table(self, table: Table) -> str:
+        return f"DROP TABLE {self.quote(table.name)}"
+
+    # -- indexes --------------------------------------------------------------------------
+    def index_name(self, table: Table, index: Index) -> str:
+        return index.name or self.object_name(
+            "uidx" if index.unique else "idx", table.name, index.columns
+        )
+
+    def index_column(self, index: Index, position: int) -> str:
+        column = index.columns[position]
+        is_expression = index.expressions and index.expressions[position]
+        text = f"({column})" if is_expression else self.quote(column)
+        if index.lengths and index.lengths[position]:
+            text += f"({index.lengths[position]})"
+        if index.orders and index.orders[position]:
+            text += f" {index.orders[position]}"
+        return text
+
+    def index_columns(self, index: Index) -> str:
+        return ", ".join(self.index_column(index, i) for i in range(len(index.columns)))
+
+    def create_index(self, table: Table, index: Index) -> str:
+        unique = "UNIQUE " if index.unique else ""
+        text = (
+            f"CREATE {unique}INDEX {self.quote(self.index_name(table, index))} "
+            f"ON {self.quote(table.name)} ({self.index_columns(index)})"
+        )
+        if index.where:
+            text += f" WHERE {index.where}"
+        return text
+
+    def drop_index(self, table: Table, index: Index) -> str:
+        return f"DROP INDEX {self.quote(self.index_name(table, index))}"
+
+    # -- foreign keys, comments -----------------------------------------------------------
+    def add_foreign_key(self, table: Table, fk: ForeignKey) -> str:
+        return f"ALTER TABLE {self.quote(table.name)} ADD {self.foreign_key_clause(fk)}"
+
+    def drop_foreign_key(self, table: Table, fk: ForeignKey) -> str:
+        return f"ALTER TABLE {self.quote(table.name)} DROP CONSTRAINT {self.quote(fk.name or '')}"
+
+    def comment_statements_for(self, table: Table) -> list[str]:
+        return []
+
+    def table_statements(self, table: Table, deferred: Iterable[ForeignKey] = ()) -> list[str]:
+        """CREATE TABLE, its indexes and comments."""
+        statements = [self.create_table(table, deferred)]
+        statements.extend(self.create_index(table, i) for i in self.separate_indexes(table))
+        statements.extend(self.comment_statements_for(table))
+        return statements
+
+    def separate_indexes(self, table: Table) -> tuple[Index, ...]:
+        return table.indexes
+
+    def preamble(self, schema: Schema) -> list[str]:
+        """Statements before the tables (extensions, enum types)."""
+        return []
+
+    # -- whole schema ---------------------------------------------------------------------
+    def schema_script(self, schema: Schema) -> str:
+        """The whole schema as a script: deterministic, in foreign-key order."""
+        order, deferred = creation_order(schema.tables, self.supports_add_foreign_key)
+        blocks = [f"-- fastapp export_schema: {schema.dialect}, {len(schema.tables)} table(s)"]
+        preamble = self.preamble(schema)
+        if preamble:
+            blocks.append("\n".join(s + ";" for s in preamble))
+        for table in order:
+            statements = self.table_statements(table, deferred.get(table.name, ()))
+            blocks.append("\n".join(s + ";" for s in statements))
+        late = [
+            self.add_foreign_key(table, fk)
+            for table in order
+            for fk in sorted(deferred.get(table.name, ()))
+        ]
+        if late:
+            blocks.append("\n".join(s + ";" for s in late))
+        return "\n\n".join(blocks) + "\n"
+
+
+def creation_order(
+    tables: Iterable[Table], can_defer: bool = True
+) -> tuple[list[Table], dict[str, list[ForeignKey]]]:
+    """Tables so that each comes after the tables it references (ties by name).
+
+    A cycle is broken at its alphabetically first table: its foreign keys to tables not yet
+    created are returned in ``deferred`` (table name -> keys) to be added afterwards, unless
+    ``can_defer`` is False (the backend accepts forward references inline).
+    """
+    by_name = {t.name: t for t in tables}
+    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
+    position = {name: i for i, name in enumerate(result.order)}
+    deferred: dict[str, list[ForeignKey]] = {}
+    if can_defer:
+        for name in result.broken:
+            deferred[name] = [
+                fk
+                for fk in by_name[name].foreign_keys
+                if position.get(fk.ref_table, -1) > position[name]
+            ]
+    return [by_name[name] for name in result.order], deferred

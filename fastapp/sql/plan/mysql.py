@@ -1,0 +1,126 @@
+"""MySQL/MariaDB: ``MODIFY COLUMN`` with the whole new definition, foreign keys dropped with
+their implicit index and re-added around column changes (by the planner), no transactional
+DDL (each statement commits; a re-run finishes an interrupted plan)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapp.diff import ops as o
+from fastapp.diff.compare import UnsupportedChangeError
+from fastapp.schema.objects import Index, Table
+from fastapp.sql.plan.base import Renderer, Statement
+
+
+class MySQLRenderer(Renderer):
+    dialect_name = "mysql"
+
+    def create_index_sql(self, table: str, index: Index) -> str:
+        _no_partial(table, index)
+        return super().create_index_sql(table, index)
+
+    # --- ops ------------------------------------------------------------------------------
+
+    def op_create_table(self, op: o.CreateTable) -> list[Any]:
+        for index in op.definition.indexes:
+            _no_partial(op.table, index)
+        return super().op_create_table(op)
+
+    def op_rename_table(self, op: o.RenameTable) -> list[Any]:
+        return [f"RENAME TABLE {self.q(op.table)} TO {self.q(op.new_name)}"]
+
+    def op_rename_column(self, op: o.RenameColumn) -> list[Any]:
+        # The hidden index MySQL made for a foreign key is named after its first column;
+        # it follows the column so the Schema keeps not showing it.
+        out: list[Any] = [
+            f"ALTER TABLE {self.q(op.table)} RENAME COLUMN {self.q(op.old_name)} "
+            f"TO {self.q(op.new_name)}"
+        ]
+        table = self.plan.current.table(op.table)
+        if table is not None:
+            visible = _visible_indexes(table)
+            fks = [fk for fk in table.foreign_keys if fk.columns[0] == op.old_name]
+            if fks and op.old_name not in visible and op.new_name not in visible:
+                rename = "RENAME INDEX {index} TO " + self.q(op.new_name)
+                out.append(self._for_hidden_indexes(op, [op.old_name], rename))
+        return out
+
+    def op_alter_column(self, op: o.AlterColumn) -> list[Any]:
+        return [
+            f"ALTER TABLE {self.q(op.table)} MODIFY COLUMN {self.column_definition(op.table, op.new)}"
+        ]
+
+    def op_drop_unique(self, op: o.DropUnique) -> list[Any]:
+        return [
+            f"ALTER TABLE {self.q(op.table)} DROP INDEX {self.q(self.live_name(op.unique.name, op))}"
+        ]
+
+    def op_drop_foreign_key(self, op: o.DropForeignKey) -> list[Any]:
+        # MySQL created an index for the key (named after the key or its first column) that
+        # the Schema does not show; it goes too, or a later read would find an index nobody
+        # asked for. An index of that name the Schema does show is left alone.
+        fk = op.foreign_key
+        table = self.plan.current.table(op.table)
+        visible = _visible_indexes(table) if table else set()
+        name = self.fk_name(op.table, fk)
+        out: list[Any] = [f"ALTER TABLE {self.q(op.table)} DROP FOREIGN KEY {self.q(name)}"]
+        hidden = [n for n in dict.fromkeys((name, fk.columns[0])) if n not in visible]
+        if hidden:
+            out.append(self._for_hidden_indexes(op, hidden, "DROP INDEX {index}"))
+        return out
+
+    def _for_hidden_indexes(self, op: Any, names: list[str], action: str) -> Statement:
+        """``ALTER TABLE ... <action>`` (``{index}`` standing for the index's name) for each of
+        the indexes ``names`` that the table has,
+        found when the plan starts (the Schema does not show the index MySQL made for a
+        foreign key, and MySQL has no ``DROP/RENAME INDEX IF EXISTS``; MariaDB has)."""
+        quoted = "CONCAT('`', REPLACE(index_name, '`', '``'), '`')"
+        prefix = f"ALTER TABLE {self.q(op.table)} "
+        head, _, tail = action.partition("{index}")
+        query = (
+            f"SELECT DISTINCT CONCAT({self.literal(prefix + head)}, {quoted}, "
+            f"{self.literal(tail)}) FROM information_schema.statistics "
+            f"WHERE table_schema = DATABASE() AND table_name = {self.literal(op.table)} "
+            f"AND index_name IN ({', '.join(self.literal(n) for n in names)})"
+        )
+        what = head + " or ".join(self.q(n) for n in names) + tail
+        return Statement(f"-- {prefix}{what}, where the table has it", op, replay=query)
+
+    def op_drop_check(self, op: o.DropCheck) -> list[Any]:
+        return [
+            f"ALTER TABLE {self.q(op.table)} DROP CONSTRAINT {self.q(self.live_name(op.check.name, op))}"
+        ]
+
+    def op_set_primary_key(self, op: o.SetPrimaryKey) -> list[Any]:
+        if op.new is None:
+            return [f"ALTER TABLE {self.q(op.table)} DROP PRIMARY KEY"]
+        return [f"ALTER TABLE {self.q(op.table)} ADD PRIMARY KEY ({self.qs(op.new.columns)})"]
+
+    def op_set_table_comment(self, op: o.SetTableComment) -> list[Any]:
+        return [f"ALTER TABLE {self.q(op.table)} COMMENT = {self.literal(op.new or '')}"]
+
+    def op_set_table_options(self, op: o.SetTableOptions) -> list[Any]:
+        new = dict(op.new)
+        parts = []
+        if "engine" in new and ("engine", new["engine"]) not in op.old:
+            parts.append(f"ENGINE={new['engine']}")
+        if "charset" in new:
+            parts.append(f"DEFAULT CHARSET={new['charset']}")
+        if "collation" in new:
+            parts.append(f"COLLATE={new['collation']}")
+        return [f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}"] if parts else []
+
+
+def _no_partial(table: str, index: Index) -> None:
+    if index.where:
+        raise UnsupportedChangeError(
+            f"{table}: MySQL/MariaDB have no partial indexes (WHERE {index.where}); "
+            "index the whole column or drop the condition from the desired schema"
+        )
+
+
+renderer = MySQLRenderer()
+
+
+def _visible_indexes(table: Table) -> set[str | None]:
+    return {ix.name for ix in table.indexes} | {u.name for u in table.uniques}

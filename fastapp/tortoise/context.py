@@ -1,0 +1,50 @@
+"""The Tortoise context of one command: init from the app registry, every connection checked,
+closed on exit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapp.connections.raw import connection_error
+from fastapp.errors import SettingsError
+
+if TYPE_CHECKING:
+    from tortoise.context import TortoiseContext
+
+    from fastapp.apps import AppRegistry
+
+
+@asynccontextmanager
+async def tortoise_context(
+    registry: AppRegistry, *, schema_only: bool = False
+) -> AsyncIterator[TortoiseContext]:
+    """Initialise Tortoise for ``registry``'s apps, check every connection, close on exit.
+
+    ``schema_only``: the context only generates and runs DDL, never queries models, so what
+    only queries need is not built (:func:`fastapp.tortoise.speedups.schema_only`).
+    """
+    from contextlib import nullcontext
+
+    from tortoise.context import TortoiseContext
+
+    from fastapp.tortoise import speedups
+
+    speedups.install()  # before the models modules are imported by ctx.init
+    ctx = TortoiseContext()
+    with ctx:
+        try:
+            try:
+                with speedups.schema_only() if schema_only else nullcontext():
+                    await ctx.init(config=registry.tortoise_config())
+            except Exception as exc:
+                raise SettingsError(f"cannot load the models of the installed apps: {exc}") from exc
+            for alias, cfg in registry.connections().items():
+                try:
+                    await ctx.db(alias).execute_query("SELECT 1")
+                except Exception as exc:
+                    raise connection_error(exc, cfg) from exc
+            yield ctx
+        finally:
+            await ctx.close_connections()
