@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fastapp import testing
 from tests.corpus.convergence.harness import Case, fast_commits, run_case
 
 CORPUS = Path(__file__).parent / "convergence"
@@ -49,14 +50,24 @@ DIALECT_FILES = ("postgres", "mysql", "sqlite")
 SHARED = sorted(g for g in ALL_CASES if g not in DIALECT_FILES)
 
 
-def run_group(cases: list[Case], module_db) -> None:
+@pytest.fixture(scope="module")
+def reference_db(backend, tmp_path_factory):
+    """A second scratch database of the same server: the desired DDL applied directly."""
+    cfg = testing.scratch_config(backend, tmp_path_factory.mktemp("reference"))
+    asyncio.run(cfg.dialect.create_database(cfg))
+    yield cfg
+    asyncio.run(cfg.dialect.drop_database(cfg))
+
+
+def run_group(cases: list[Case], module_db, reference_db) -> None:
     failures = []
 
     async def run_all():
         await fast_commits(module_db)
+        await fast_commits(reference_db)
         for case in cases:
             try:
-                await run_case(module_db, case)
+                await run_case(module_db, case, reference_db)
             except Exception as exc:  # collect every failing case of the group
                 failures.append(f"{case.name}: {type(exc).__name__}: {exc}")
 
@@ -65,13 +76,13 @@ def run_group(cases: list[Case], module_db) -> None:
 
 
 @pytest.mark.parametrize("group", SHARED)
-def test_convergence(group, backend, module_db):
+def test_convergence(group, backend, module_db, reference_db):
     cases = [c for c in ALL_CASES[group] if backend in c.backends]
     assert cases, f"{group}.yaml has no case for {backend}"
-    run_group(cases, module_db)
+    run_group(cases, module_db, reference_db)
 
 
-def test_backend_specific_cases(backend, module_db):
+def test_backend_specific_cases(backend, module_db, reference_db):
     cases = ALL_CASES[backend]
     assert cases and all(c.backends == (backend,) for c in cases)
-    run_group(cases, module_db)
+    run_group(cases, module_db, reference_db)

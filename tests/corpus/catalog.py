@@ -1,0 +1,287 @@
+"""What each server itself reports about a database, read without fastapp's catalog readers.
+
+The convergence contract (a migrated database equals one built directly from the desired DDL)
+must not be judged by fastapp's own reader: a clause that reader drops would be dropped on both
+sides and the two would agree on a schema that exists in neither. So these snapshots ask the
+servers in their own words (``pg_get_indexdef``, ``pg_get_constraintdef``, ``format_type``,
+``information_schema``, SQLite's pragmas and stored ``CREATE`` text) and keep every clause.
+
+Only what a migration cannot reproduce by design is left out: generated object names (a
+server names unnamed constraints and indexes its own way; objects are compared by
+definition) and column order (``ADD COLUMN`` appends). SQLite keeps no catalog of checks,
+partial-index predicates or generated-column expressions, only the ``CREATE`` text; those
+parts are read from that text with sqlglot and compared as sqlglot prints them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapp.connections.url import DatabaseConfig
+
+Snapshot = dict[str, list[tuple]]
+
+_POSTGRES = {
+    "tables": """
+        SELECT c.relname, c.relkind::text, coalesce(array_to_string(c.reloptions, ','), ''),
+               coalesce(obj_description(c.oid, 'pg_class'), ''), c.relpersistence::text
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm')""",
+    "columns": """
+        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               coalesce(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity::text,
+               a.attgenerated::text, coalesce(co.collname, ''), a.attndims,
+               coalesce(col_description(c.oid, a.attnum), '')
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        LEFT JOIN pg_collation co ON co.oid = a.attcollation AND co.collname <> 'default'
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0
+          AND NOT a.attisdropped""",
+    # Names aside: a constraint is its table, kind and the server's own definition text.
+    "constraints": """
+        SELECT c.relname, k.contype::text, pg_get_constraintdef(k.oid), k.condeferrable,
+               k.condeferred, k.connoinherit, k.convalidated,
+               coalesce(obj_description(k.oid, 'pg_constraint'), '')
+        FROM pg_constraint k
+        JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema()""",
+    # Indexes that no constraint owns; the name is cut out of the server's definition.
+    "indexes": """
+        SELECT t.relname,
+               regexp_replace(pg_get_indexdef(i.indexrelid),
+                              '^CREATE (UNIQUE )?INDEX .* ON ', 'CREATE \\1INDEX ON '),
+               coalesce(obj_description(i.indexrelid, 'pg_class'), ''),
+               coalesce(array_to_string(ic.reloptions, ','), ''), i.indisvalid
+        FROM pg_index i
+        JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+        JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = current_schema()
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
+                                                        AND k.conrelid = i.indrelid)""",
+    "types": """
+        SELECT t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        JOIN pg_enum e ON e.enumtypid = t.oid
+        WHERE n.nspname = current_schema() GROUP BY t.typname""",
+    "triggers": """
+        SELECT c.relname, pg_get_triggerdef(g.oid) FROM pg_trigger g
+        JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND NOT g.tgisinternal""",
+}
+
+_MYSQL = {
+    "tables": """
+        SELECT table_name, table_type, engine, table_collation, table_comment,
+               create_options
+        FROM information_schema.tables WHERE table_schema = DATABASE()""",
+    "columns": """
+        SELECT table_name, column_name, column_type, is_nullable, column_default, extra,
+               coalesce(collation_name, ''), column_comment,
+               coalesce(generation_expression, '')
+        FROM information_schema.columns WHERE table_schema = DATABASE()""",
+    # One row per index: everything but its name (PRIMARY aside, which is fixed).
+    "indexes": """
+        SELECT table_name, IF(index_name = 'PRIMARY', 'PRIMARY', ''), non_unique,
+               GROUP_CONCAT(CONCAT_WS(':', column_name, coalesce(sub_part, ''),
+                                      coalesce(collation, '')) ORDER BY seq_in_index SEPARATOR ','),
+               index_type, index_comment
+        FROM information_schema.statistics WHERE table_schema = DATABASE()
+        GROUP BY table_name, index_name, non_unique, index_type, index_comment""",
+    "foreign_keys": """
+        SELECT k.table_name,
+               GROUP_CONCAT(k.column_name ORDER BY k.ordinal_position SEPARATOR ','),
+               k.referenced_table_name,
+               GROUP_CONCAT(k.referenced_column_name ORDER BY k.ordinal_position SEPARATOR ','),
+               r.update_rule, r.delete_rule, r.match_option
+        FROM information_schema.key_column_usage k
+        JOIN information_schema.referential_constraints r
+          ON r.constraint_schema = k.constraint_schema AND r.constraint_name = k.constraint_name
+         AND r.table_name = k.table_name
+        WHERE k.table_schema = DATABASE() AND k.referenced_table_name IS NOT NULL
+        GROUP BY k.table_name, k.constraint_name, k.referenced_table_name, r.update_rule,
+                 r.delete_rule, r.match_option""",
+    "checks": """
+        SELECT c.table_name, c.check_clause FROM information_schema.check_constraints c
+        WHERE c.constraint_schema = DATABASE()""",
+    "triggers": """
+        SELECT event_object_table, action_timing, event_manipulation, action_statement
+        FROM information_schema.triggers WHERE trigger_schema = DATABASE()""",
+}
+
+_SQLITE_OBJECTS = """
+    SELECT type, name, tbl_name, sql FROM sqlite_master
+    WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"""
+
+
+async def _rows(cfg: DatabaseConfig, conn: Any, sql: str) -> list[tuple]:
+    if cfg.dialect_name == "postgres":
+        return [tuple(r) for r in await conn.fetch(sql)]
+    if cfg.dialect_name == "mysql":
+        async with conn.cursor() as cur:
+            await cur.execute(sql)
+            return [tuple(r) for r in await cur.fetchall()]
+    async with conn.execute(sql) as cur:
+        return [tuple(r) for r in await cur.fetchall()]
+
+
+def _sorted(rows: list[tuple]) -> list[tuple]:
+    return sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
+
+
+async def snapshot(cfg: DatabaseConfig, conn: Any) -> Snapshot:
+    """The database on ``conn`` as its server reports it, by category, in a stable order."""
+    if cfg.dialect_name == "sqlite":
+        return await _sqlite_snapshot(cfg, conn)
+    queries = _POSTGRES if cfg.dialect_name == "postgres" else _MYSQL
+    return {name: _sorted(await _rows(cfg, conn, sql)) for name, sql in queries.items()}
+
+
+async def _sqlite_snapshot(cfg: DatabaseConfig, conn: Any) -> Snapshot:
+    objects = await _rows(cfg, conn, _SQLITE_OBJECTS)
+    found: Snapshot = {k: [] for k in ("tables", "columns", "indexes", "foreign_keys", "checks")}
+    found["other"] = []
+    for kind, name, table, sql in objects:
+        if kind == "table":
+            found["tables"].append((name, *_sqlite_table_clauses(sql)))
+            for _cid, col, type_, notnull, default, pk, hidden in await _rows(
+                cfg, conn, f"SELECT * FROM pragma_table_xinfo('{_q(name)}')"
+            ):
+                found["columns"].append((name, col, type_, notnull, default, pk, hidden))
+            for row in await _rows(
+                cfg, conn, f"SELECT * FROM pragma_foreign_key_list('{_q(name)}')"
+            ):
+                _id, seq, ref, frm, to, on_update, on_delete, match = row
+                found["foreign_keys"].append(
+                    (name, _id, seq, ref, frm, to, on_update, on_delete, match)
+                )
+            found["checks"].extend((name, c) for c in _sqlite_checks(sql))
+        elif kind == "index":
+            found["indexes"].append(await _sqlite_index(cfg, conn, name, table, sql))
+        else:  # views and triggers: their text is all there is
+            found["other"].append((kind, table, _normalized_sql(sql)))
+    # Foreign keys by definition: the pragma numbers them in storage order.
+    found["foreign_keys"] = _sqlite_foreign_keys(found["foreign_keys"])
+    return {k: _sorted(v) for k, v in found.items()}
+
+
+def _q(name: str) -> str:
+    return name.replace("'", "''")
+
+
+async def _sqlite_index(cfg: DatabaseConfig, conn: Any, name: str, table: str, sql: str | None):
+    unique = origin = partial = None
+    for _seq, index_name, uniq, orig, part in await _rows(
+        cfg, conn, f"SELECT * FROM pragma_index_list('{_q(table)}')"
+    ):
+        if index_name == name:
+            unique, origin, partial = uniq, orig, part
+    keys = [
+        (col if col is not None else f"expr#{cid}", desc, coll)
+        for seqno, cid, col, desc, coll, key in await _rows(
+            cfg, conn, f"SELECT * FROM pragma_index_xinfo('{_q(name)}')"
+        )
+        if key
+    ]
+    where = expressions = ""
+    if sql:
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(sql, read="sqlite")
+        condition = tree.find(exp.Where)
+        where = _unquoted(condition.this) if condition is not None else ""
+        columns = tree.find(exp.IndexParameters)
+        if columns is not None:  # only expression keys: plain columns are in ``keys``
+            keys_text = [
+                c.this if isinstance(c, exp.Ordered) else c
+                for c in columns.args.get("columns") or ()
+            ]
+            expressions = ",".join(
+                _unquoted(c) for c in keys_text if not isinstance(c, (exp.Column, exp.Identifier))
+            )
+    return (table, unique, origin, partial, tuple(keys), where, expressions)
+
+
+def _sqlite_foreign_keys(rows: list[tuple]) -> list[tuple]:
+    groups: dict[tuple, list[tuple]] = {}
+    for table, fk_id, seq, ref, frm, to, on_update, on_delete, match in rows:
+        groups.setdefault((table, fk_id, ref, on_update, on_delete, match), []).append(
+            (seq, frm, to)
+        )
+    return [
+        (
+            table,
+            ref,
+            tuple(f for _, f, _ in sorted(cols)),
+            tuple(t for *_, t in sorted(cols)),
+            on_update,
+            on_delete,
+            match,
+        )
+        for (table, _id, ref, on_update, on_delete, match), cols in groups.items()
+    ]
+
+
+def _sqlite_table_clauses(sql: str) -> tuple:
+    """What only the CREATE TABLE text says of the table: options and AUTOINCREMENT."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="sqlite")
+    options = sorted(p.sql("sqlite") for p in tree.find_all(exp.Property))
+    autoincrement = sorted(
+        c.this.name
+        for c in tree.find_all(exp.ColumnDef)
+        if any(isinstance(k.kind, exp.AutoIncrementColumnConstraint) for k in c.constraints)
+    )
+    generated = sorted(
+        (c.this.name, k.kind.sql("sqlite"))
+        for c in tree.find_all(exp.ColumnDef)
+        for k in c.constraints
+        if isinstance(k.kind, exp.ComputedColumnConstraint)
+    )
+    return (tuple(options), tuple(autoincrement), tuple(generated))
+
+
+def _unquoted(node: Any) -> str:
+    """sqlglot's text of ``node`` with identifiers unquoted (SQLite folds their case anyway) and
+    outer parentheses dropped (``(lower(x))`` and ``lower(x)`` index the same thing)."""
+    from sqlglot import exp
+
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node.transform(
+        lambda n: exp.to_identifier(n.name) if isinstance(n, exp.Identifier) else n
+    ).sql("sqlite")
+
+
+def _sqlite_checks(sql: str) -> list[str]:
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="sqlite")
+    return sorted(_unquoted(c.this) for c in tree.find_all(exp.CheckColumnConstraint))
+
+
+def _normalized_sql(sql: str | None) -> str:
+    import sqlglot
+
+    return sqlglot.parse_one(sql, read="sqlite").sql("sqlite") if sql else ""
+
+
+#: Objects the Schema does not model (views, triggers): a migration keeps the live ones and
+#: says so, so only those the desired DDL creates must be there.
+KEPT_AS_FOUND = ("other", "triggers")
+
+
+def differences(got: Snapshot, want: Snapshot) -> list[str]:
+    """Lines naming what one snapshot has and the other lacks, by category."""
+    lines = []
+    for category in sorted(set(got) | set(want)):
+        have, need = got.get(category, []), want.get(category, [])
+        missing = [r for r in need if r not in have]
+        extra = [] if category in KEPT_AS_FOUND else [r for r in have if r not in need]
+        lines += [f"{category}: missing {r!r}" for r in missing]
+        lines += [f"{category}: unexpected {r!r}" for r in extra]
+    return lines
