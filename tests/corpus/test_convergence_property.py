@@ -1,6 +1,6 @@
 """Property: for random pairs of schemas on each backend, migrating a database from one to
-the other converges (the second diff is empty and the result reads back as the desired
-schema). Schemas come from a portable DDL subset; columns keep a type family per name so
+the other converges (the second diff is empty, the result reads back as the desired schema,
+and the server reports it exactly as a database built directly from the desired DDL). Schemas come from a portable DDL subset; columns keep a type family per name so
 every type change has a cast path on every backend."""
 
 from __future__ import annotations
@@ -10,11 +10,19 @@ import asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastapp import testing
 from fastapp.apply.executor import ApplyOptions, migrate_database
 from fastapp.connections.raw import raw_connection
 from fastapp.desired.read import DesiredDDL, desired_schema
 from fastapp.diff.compare import diff
-from tests.corpus.convergence.harness import comparable, execute_script, fast_commits, read, reset
+from tests.corpus.convergence.harness import (
+    comparable,
+    execute_script,
+    fast_commits,
+    read,
+    reference_differences,
+    reset,
+)
 
 #: Column name -> the types it may take (one family per name).
 FAMILIES = {
@@ -82,9 +90,12 @@ def schema_ddl(draw) -> str:
     return ";\n".join(statements) + ";\n"
 
 
-def test_random_schema_pairs_converge(backend, module_db):
+def test_random_schema_pairs_converge(backend, module_db, tmp_path):
+    reference = testing.scratch_config(backend, tmp_path)
     loop = asyncio.new_event_loop()
+    loop.run_until_complete(reference.dialect.create_database(reference))
     loop.run_until_complete(fast_commits(module_db))
+    loop.run_until_complete(fast_commits(reference))
 
     @settings(
         max_examples=100,
@@ -105,14 +116,18 @@ def test_random_schema_pairs_converge(backend, module_db):
             await migrate_database(
                 module_db, wanted, ApplyOptions(guided=False, allow_destructive=True)
             )
-            after = await read(module_db)
-            second = diff(after, wanted)
-            assert second.is_empty, f"second diff: {second.describe()}"
-            assert comparable(after) == comparable(wanted)
+            async with raw_connection(module_db) as conn:
+                after = await read(module_db, conn)
+                second = diff(after, wanted)
+                assert second.is_empty, f"second diff: {second.describe()}"
+                assert comparable(after) == comparable(wanted)
+                lines = await reference_differences(module_db, conn, reference, desired)
+                assert not lines, "differs from the desired DDL built directly: " + "; ".join(lines)
 
         loop.run_until_complete(scenario())
 
     try:
         converge()
     finally:
+        loop.run_until_complete(reference.dialect.drop_database(reference))
         loop.close()

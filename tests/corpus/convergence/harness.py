@@ -238,7 +238,9 @@ async def check_against_reference(
 ) -> None:
     """The migrated database equals one built directly from the desired DDL, by the server's
     word (a case marked ``known_divergence`` for this backend must still differ)."""
-    lines = await reference_differences(cfg, conn, reference, case)
+    lines = await reference_differences(
+        cfg, conn, reference, ddl_for(case.desired, cfg.dialect_name)
+    )
     known = case.known_divergence.get(cfg.dialect_name)
     if known is not None:
         assert lines, (
@@ -253,14 +255,15 @@ async def check_against_reference(
 
 
 async def reference_differences(
-    cfg: DatabaseConfig, conn: Any, reference: DatabaseConfig, case: Case
+    cfg: DatabaseConfig, conn: Any, reference: DatabaseConfig, desired_ddl: str
 ) -> list[str]:
-    """Apply the desired DDL directly on ``reference``; what the migrated database differs in."""
+    """Apply ``desired_ddl`` directly on ``reference``; what the database on ``conn`` differs in,
+    as the server reports both (:mod:`tests.corpus.catalog`)."""
     from tests.corpus.catalog import differences, snapshot
 
     async with raw_connection(reference) as direct:
         await reset(reference, direct)
-        await execute_script(reference, ddl_for(case.desired, cfg.dialect_name), direct)
+        await execute_script(reference, desired_ddl, direct)
         want = await snapshot(reference, direct)
     return differences(await snapshot(cfg, conn), want)
 
