@@ -31,6 +31,21 @@ class SchemaError(FastappError):
     """The models or a schema cannot be turned into DDL (cycles, missing references...)."""
 
 
+class ParsedSchemaError(SchemaError):
+    """DDL text the parse fallback (:mod:`fastapp.desired.parse`) cannot turn into a Schema:
+    names ``source:line`` and the cause.
+
+    ``source``, ``line`` and ``reason`` are kept as attributes for callers that re-word it.
+    """
+
+    #: What the message suggests: the scratch-space path reads any DDL the server accepts.
+    FIX = "grant the scratch-space right so the DDL is applied and read back instead"
+
+    def __init__(self, source: str, line: int, reason: str) -> None:
+        self.source, self.line, self.reason = source, line, reason
+        super().__init__(f"{source}:{line}: {reason}; {self.FIX}")
+
+
 class FixtureError(FastappError):
     """A fixture cannot be read, understood or loaded; nothing was written."""
 

@@ -3,9 +3,36 @@ data cannot express (raw connections, database creation, catalog look-ups)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
-from fastapp.connections.url import DatabaseConfig
+Settings = TypeVar("Settings", bound="ConnectionSettings")
+
+
+class ConnectionSettings(Protocol):
+    """What a dialect reads of one connection's settings.
+
+    :class:`fastapp.connections.url.DatabaseConfig` is the one implementation; the dialects
+    name only this shape so that the URL module may use the registry without an import cycle.
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def host(self) -> str | None: ...
+    @property
+    def port(self) -> int | None: ...
+    @property
+    def user(self) -> str | None: ...
+    @property
+    def password(self) -> str | None: ...
+    @property
+    def params(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def alias(self) -> str: ...
+
+    def with_name(self: Settings, name: str) -> Settings: ...
+    def url(self, *, masked: bool = True) -> str: ...
+    def mask(self, text: str) -> str: ...
 
 
 class Dialect:
@@ -36,7 +63,7 @@ class Dialect:
         q = self.identifier_quote
         return f"{q}{identifier.replace(q, q + q)}{q}"
 
-    def tortoise_connection(self, cfg: DatabaseConfig) -> dict[str, Any]:
+    def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
         """The Tortoise ``connections`` entry for this configuration."""
         credentials: dict[str, Any] = {
             "host": cfg.host,
@@ -48,7 +75,7 @@ class Dialect:
         credentials.update(dict(cfg.params))
         return {"engine": self.tortoise_engine, "credentials": credentials}
 
-    async def connect(self, cfg: DatabaseConfig) -> Any:
+    async def connect(self, cfg: ConnectionSettings) -> Any:
         """Open a raw driver connection (used for admin work, scratch spaces, benchmarks)."""
         raise NotImplementedError
 
@@ -63,11 +90,11 @@ class Dialect:
         """Run one statement on a raw connection, autocommitted."""
         raise NotImplementedError
 
-    def maintenance_config(self, cfg: DatabaseConfig) -> DatabaseConfig:
+    def maintenance_config(self, cfg: Settings) -> Settings:
         """Where to connect to create or drop ``cfg``'s database."""
         raise NotImplementedError
 
-    async def create_database(self, cfg: DatabaseConfig) -> None:
+    async def create_database(self, cfg: ConnectionSettings) -> None:
         """Create ``cfg.name`` on its server (an empty database)."""
         conn = await self.connect(self.maintenance_config(cfg))
         try:
@@ -75,7 +102,7 @@ class Dialect:
         finally:
             await self.close(conn)
 
-    async def drop_database(self, cfg: DatabaseConfig) -> None:
+    async def drop_database(self, cfg: ConnectionSettings) -> None:
         """Drop ``cfg.name`` if it exists."""
         conn = await self.connect(self.maintenance_config(cfg))
         try:
@@ -87,7 +114,7 @@ class Dialect:
         """``exc`` says the user lacks a right (not a bad statement, not a lost server)."""
         return False
 
-    def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
+    def explain_connect_error(self, exc: BaseException, cfg: ConnectionSettings) -> str:
         """One line saying why ``cfg`` could not be used and what to do about it."""
         detail = cfg.mask(
             str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapp.connections.url import DatabaseConfig
-from fastapp.dialects.base import Dialect
+from fastapp.dialects.base import ConnectionSettings, Dialect, Settings
 
 _UNKNOWN_DATABASE = 1049
 #: ER_DBACCESS_DENIED_ERROR, ER_TABLEACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED_ERROR.
@@ -27,12 +26,12 @@ class MySQLDialect(Dialect):
         "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"
     )
 
-    def tortoise_connection(self, cfg: DatabaseConfig) -> dict[str, Any]:
+    def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
         conn = super().tortoise_connection(cfg)
         conn["credentials"].setdefault("charset", "utf8mb4")
         return conn
 
-    async def connect(self, cfg: DatabaseConfig) -> Any:
+    async def connect(self, cfg: ConnectionSettings) -> Any:
         import asyncmy
 
         params = dict(cfg.params)
@@ -59,10 +58,10 @@ class MySQLDialect(Dialect):
         async with connection.cursor() as cur:
             await cur.execute(sql)
 
-    def maintenance_config(self, cfg: DatabaseConfig) -> DatabaseConfig:
+    def maintenance_config(self, cfg: Settings) -> Settings:
         return cfg.with_name("")
 
-    async def create_database(self, cfg: DatabaseConfig) -> None:
+    async def create_database(self, cfg: ConnectionSettings) -> None:
         conn = await self.connect(self.maintenance_config(cfg))
         try:
             await self.execute_raw(
@@ -77,7 +76,7 @@ class MySQLDialect(Dialect):
         args = getattr(exc, "args", None)
         return bool(args) and args[0] in _ACCESS_DENIED
 
-    def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
+    def explain_connect_error(self, exc: BaseException, cfg: ConnectionSettings) -> str:
         if getattr(exc, "args", None) and exc.args[0] == _UNKNOWN_DATABASE:
             return (
                 f"database {cfg.name!r} does not exist on {cfg.host}:{cfg.port} "

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapp.connections.url import DatabaseConfig
-from fastapp.dialects.base import Dialect
+from fastapp.dialects.base import ConnectionSettings, Dialect, Settings
 
 
 class PostgresDialect(Dialect):
@@ -24,7 +23,7 @@ class PostgresDialect(Dialect):
         "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() ORDER BY 1"
     )
 
-    async def connect(self, cfg: DatabaseConfig) -> Any:
+    async def connect(self, cfg: ConnectionSettings) -> Any:
         import asyncpg
 
         return await asyncpg.connect(
@@ -43,13 +42,13 @@ class PostgresDialect(Dialect):
     async def execute_raw(self, connection: Any, sql: str) -> None:
         await connection.execute(sql)
 
-    def maintenance_config(self, cfg: DatabaseConfig) -> DatabaseConfig:
+    def maintenance_config(self, cfg: Settings) -> Settings:
         return cfg.with_name("postgres")
 
     def is_permission_error(self, exc: BaseException) -> bool:
         return getattr(exc, "sqlstate", None) == "42501"  # insufficient_privilege
 
-    def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
+    def explain_connect_error(self, exc: BaseException, cfg: ConnectionSettings) -> str:
         if type(exc).__name__ == "InvalidCatalogNameError":
             return (
                 f"database {cfg.name!r} does not exist on {cfg.host}:{cfg.port} "

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fastapp.connections.url import DatabaseConfig
-from fastapp.dialects.base import Dialect
+from fastapp.dialects.base import ConnectionSettings, Dialect
 
 
 class SQLiteDialect(Dialect):
@@ -23,12 +22,12 @@ class SQLiteDialect(Dialect):
         "AND name NOT LIKE 'sqlite_%' ORDER BY 1"
     )
 
-    def tortoise_connection(self, cfg: DatabaseConfig) -> dict[str, Any]:
+    def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
         credentials: dict[str, Any] = {"file_path": cfg.name}
         credentials.update(dict(cfg.params))
         return {"engine": self.tortoise_engine, "credentials": credentials}
 
-    async def connect(self, cfg: DatabaseConfig) -> Any:
+    async def connect(self, cfg: ConnectionSettings) -> Any:
         import aiosqlite
 
         conn = await aiosqlite.connect(cfg.name, isolation_level=None)
@@ -42,12 +41,12 @@ class SQLiteDialect(Dialect):
     async def execute_raw(self, connection: Any, sql: str) -> None:
         await connection.execute(sql)
 
-    async def create_database(self, cfg: DatabaseConfig) -> None:
+    async def create_database(self, cfg: ConnectionSettings) -> None:
         if cfg.name != ":memory:":
             Path(cfg.name).parent.mkdir(parents=True, exist_ok=True)
             Path(cfg.name).touch()
 
-    async def drop_database(self, cfg: DatabaseConfig) -> None:
+    async def drop_database(self, cfg: ConnectionSettings) -> None:
         if cfg.name == ":memory:":
             return
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -56,7 +55,7 @@ class SQLiteDialect(Dialect):
             except FileNotFoundError:
                 pass
 
-    def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
+    def explain_connect_error(self, exc: BaseException, cfg: ConnectionSettings) -> str:
         detail = str(exc).strip() or type(exc).__name__
         folder = Path(cfg.name).parent
         hint = f"(does the folder {str(folder)!r} exist and is it writable?)"

@@ -135,7 +135,7 @@ class TableDraft:
 
 class Reader:
     """Collects one script's statements (:meth:`statement`), then builds the Schema
-    (:meth:`schema`). Raises :class:`~fastapp.desired.parse.ParsedSchemaError` naming the line."""
+    (:meth:`schema`). Raises :class:`~fastapp.errors.ParsedSchemaError` naming the line."""
 
     dialect_name: ClassVar[str]
     sqlglot_name: ClassVar[str]
@@ -166,7 +166,7 @@ class Reader:
     # -- errors ----------------------------------------------------------------------------
 
     def fail(self, reason: str, line: int | None = None) -> NoReturn:
-        from fastapp.desired.parse import ParsedSchemaError
+        from fastapp.errors import ParsedSchemaError
 
         raise ParsedSchemaError(self.source, line or self.line, reason)
 

@@ -2,7 +2,7 @@
 (Atlas's "dev database"), one strategy per backend, looked up by dialect name.
 
 ``get_scratch("postgres").read(cfg, ddl) -> Schema`` applies ``ddl`` (a
-:class:`~fastapp.desired.read.DesiredDDL`) next to the database of ``cfg`` and leaves nothing
+:class:`~fastapp.desired.ddl.DesiredDDL`) next to the database of ``cfg`` and leaves nothing
 behind. Strategies: PostgreSQL temporary tables (a temporary schema for DDL that needs one),
 a MySQL/MariaDB scratch database, an in-memory SQLite database.
 """
