@@ -19,6 +19,11 @@ class DatabaseURLError(SettingsError):
     """A database URL or DATABASES entry cannot be understood."""
 
 
+class IncompleteBackendError(FastappError):
+    """A backend's hub (:mod:`fastapp.dialects`) does not name every part, or names a module
+    that does not exist: refused when the backend is registered."""
+
+
 class UnknownAppError(FastappError):
     """An app label or model name that is not installed."""
 

@@ -1,9 +1,24 @@
-"""What every dialect says about itself: capabilities as data, plus the few methods that
-data cannot express (raw connections, database creation, catalog look-ups)."""
+"""What every dialect says about itself: its parts, capabilities as data, plus the few methods
+that data cannot express (raw connections, database creation, catalog look-ups)."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, TypeVar
+
+#: The parts every backend provides, along the data's path: key -> what it is (for messages).
+#: A hub names each as ``"module:attribute"``, a class (or factory) that the layer calls with
+#: its own arguments (:meth:`Dialect.part`); the layer's registry says what it passes.
+PARTS: dict[str, str] = {
+    "catalog_reader": "catalog reader",  # live database -> Schema (fastapp.introspect)
+    "ddl_reader": "DDL reader",  # DDL text -> Schema without a server (fastapp.desired.ddl_readers)
+    "scratch": "scratch space",  # DDL applied and read back (fastapp.desired.scratch)
+    "ddl_writer": "DDL writer",  # Schema -> CREATE statements (fastapp.sql.ddl)
+    "plan_renderer": "plan renderer",  # Plan -> statements (fastapp.sql.plan)
+    "lock_session": "lock session",  # migration lock and transaction (fastapp.apply.locks)
+    "bulk_writer": "bulk writer",  # rows in and out (fastapp.data.writers)
+}
 
 Settings = TypeVar("Settings", bound="ConnectionSettings")
 
@@ -39,6 +54,8 @@ class Dialect:
     """Base class of the per-backend dialects; one instance per backend, found by the registry."""
 
     name: ClassVar[str]
+    #: Where each of :data:`PARTS` lives, as ``"module:attribute"``; checked at registration.
+    parts: ClassVar[Mapping[str, str]]
     #: URL schemes, the first one is the canonical one used when printing URLs.
     url_schemes: ClassVar[tuple[str, ...]]
     #: Accepted values of a DATABASES entry's ENGINE (last dotted component, lowercase).
@@ -58,6 +75,14 @@ class Dialect:
     escape_string_prefix: ClassVar[bool] = False
     #: $tag$ ... $tag$ bodies (PostgreSQL functions and DO blocks).
     dollar_quoted_strings: ClassVar[bool] = False
+
+    def part(self, key: str) -> Any:
+        """The class (or factory) of this backend's ``key`` part, one of :data:`PARTS`.
+
+        Imports its module on first use, so a command pays only for the parts it runs.
+        """
+        module, _, attribute = self.parts[key].partition(":")
+        return getattr(importlib.import_module(module), attribute)
 
     def quote(self, identifier: str) -> str:
         q = self.identifier_quote

@@ -13,6 +13,15 @@ _ACCESS_DENIED = frozenset({1044, 1142, 1227})
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    parts = {
+        "catalog_reader": "fastapp.introspect.mysql:CatalogReader",
+        "ddl_reader": "fastapp.desired.ddl_readers.mysql:Reader",
+        "scratch": "fastapp.desired.scratch.mysql:Scratch",
+        "ddl_writer": "fastapp.sql.ddl.mysql:MySQLDDL",
+        "plan_renderer": "fastapp.sql.plan.mysql:MySQLRenderer",
+        "lock_session": "fastapp.apply.locks.mysql:MySQLLockSession",
+        "bulk_writer": "fastapp.data.writers.mysql:Writer",
+    }
     url_schemes = ("mysql", "mariadb", "asyncmy")
     engine_aliases = ("mysql", "mariadb", "asyncmy")
     tortoise_engine = "tortoise.backends.mysql"

@@ -9,6 +9,15 @@ from fastapp.dialects.base import ConnectionSettings, Dialect, Settings
 
 class PostgresDialect(Dialect):
     name = "postgres"
+    parts = {
+        "catalog_reader": "fastapp.introspect.postgres:CatalogReader",
+        "ddl_reader": "fastapp.desired.ddl_readers.postgres:Reader",
+        "scratch": "fastapp.desired.scratch.postgres:Scratch",
+        "ddl_writer": "fastapp.sql.ddl.postgres:PostgresDDL",
+        "plan_renderer": "fastapp.sql.plan.postgres:PostgresRenderer",
+        "lock_session": "fastapp.apply.locks.postgres:PostgresLockSession",
+        "bulk_writer": "fastapp.data.writers.postgres:Writer",
+    }
     url_schemes = ("postgres", "postgresql", "asyncpg", "psql")
     engine_aliases = ("postgres", "postgresql", "asyncpg", "psycopg", "postgresql_psycopg2")
     tortoise_engine = "tortoise.backends.asyncpg"

@@ -11,6 +11,15 @@ from fastapp.dialects.base import ConnectionSettings, Dialect
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
+    parts = {
+        "catalog_reader": "fastapp.introspect.sqlite:CatalogReader",
+        "ddl_reader": "fastapp.desired.ddl_readers.sqlite:Reader",
+        "scratch": "fastapp.desired.scratch.sqlite:Scratch",
+        "ddl_writer": "fastapp.sql.ddl.sqlite:SQLiteDDL",
+        "plan_renderer": "fastapp.sql.plan.sqlite:SQLiteRenderer",
+        "lock_session": "fastapp.apply.locks.sqlite:SQLiteLockSession",
+        "bulk_writer": "fastapp.data.writers.sqlite:Writer",
+    }
     url_schemes = ("sqlite", "sqlite3", "aiosqlite")
     engine_aliases = ("sqlite", "sqlite3", "aiosqlite")
     tortoise_engine = "tortoise.backends.sqlite"

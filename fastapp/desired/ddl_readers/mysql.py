@@ -70,6 +70,8 @@ async def read_server_hint(connection: Any) -> ServerHint:
 
 class Reader(BaseReader):
     dialect_name = "mysql"
+    #: The registry finds the hint reader on the part the hub names (one rule for every part).
+    read_server_hint = staticmethod(read_server_hint)
     sqlglot_name = "mysql"
 
     def __init__(self, source: str, server: ServerHint) -> None:

@@ -98,6 +98,3 @@ class MySQLDDL(DDL):
         if table.comment is not None:
             parts.append(f"COMMENT={self.literal(table.comment)}")
         return (" " + " ".join(parts)) if parts else ""
-
-
-ddl = MySQLDDL()

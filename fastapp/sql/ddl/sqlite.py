@@ -63,6 +63,3 @@ class SQLiteDDL(DDL):
             if str(options.get(key, "")).lower() in ("1", "true", "yes")
         ]
         return (" " + ", ".join(words)) if words else ""
-
-
-ddl = SQLiteDDL()
