@@ -76,6 +76,40 @@ class Dialect:
     #: $tag$ ... $tag$ bodies (PostgreSQL functions and DO blocks).
     dollar_quoted_strings: ClassVar[bool] = False
 
+    # -- facts the normalization rules read (fastapp.schema.normalize) ---------------------
+    #: Type names as the catalog reports them (lowercase words joined by one space) ->
+    #: canonical type of :data:`~fastapp.schema.objects.CANONICAL_TYPES`.
+    type_aliases: ClassVar[Mapping[str, str]] = {}
+    #: (canonical integer type, display width) that the backend uses to store a boolean.
+    boolean_spellings: ClassVar[frozenset[tuple[str, int]]] = frozenset()
+    #: The catalog's codes for foreign-key actions -> the action's words.
+    fk_action_codes: ClassVar[Mapping[str, str]] = {}
+    #: Foreign-key actions the backend treats as another one -> that one.
+    fk_action_equivalents: ClassVar[Mapping[str, str]] = {}
+    #: Stored default spellings common enough to skip the parser -> exactly what the parser
+    #: path gives (tests/unit/test_normalize.py checks that both agree).
+    fast_defaults: ClassVar[Mapping[str, str]] = {}
+    #: ``'literal'::type`` casts whose type takes a string literal as it is.
+    fast_literal_casts: ClassVar[frozenset[str]] = frozenset()
+    #: Function names of a one-column check that only says the column holds JSON.
+    json_check_functions: ClassVar[frozenset[str]] = frozenset(
+        {"json_valid", "jsonvalid", "is_json"}
+    )
+
+    # -- facts the model generator reads (fastapp.reverse) --------------------------------
+    #: The backend indexes a foreign-key column by itself when no index covers it.
+    indexes_foreign_keys: ClassVar[bool] = False
+    #: An expression default must be written in parentheses (``DEFAULT (1 + 2)``).
+    parenthesized_expression_defaults: ClassVar[bool] = False
+    #: One database holds several schemas, so a model's ``Meta.schema`` means something.
+    has_schemas: ClassVar[bool] = False
+    #: Tortoise field class -> (type, length, precision, scale) it creates here, where that
+    #: differs from the shapes shared by every backend (``"*"``: from the field's arguments).
+    tortoise_field_types: ClassVar[Mapping[str, tuple]] = {}
+    #: (type, length) columns that are how a Tortoise field stores values this backend has no
+    #: native type for -> (field class, the comment saying so).
+    tortoise_storage_fields: ClassVar[Mapping[tuple[str, int | None], tuple[str, str]]] = {}
+
     def part(self, key: str) -> Any:
         """The class (or factory) of this backend's ``key`` part, one of :data:`PARTS`.
 
@@ -83,6 +117,27 @@ class Dialect:
         """
         module, _, attribute = self.parts[key].partition(":")
         return getattr(importlib.import_module(module), attribute)
+
+    def is_json_check(self, expression: str, column: str) -> bool:
+        """``expression`` (a check as this backend prints it) only says that ``column`` holds
+        JSON, like MariaDB's implicit ``json_valid(col)`` on a JSON column."""
+        try:
+            import sqlglot
+            from sqlglot import exp
+
+            node = sqlglot.parse_one(expression, read=self.sqlglot_name)
+        except Exception:
+            return False
+        while isinstance(node, exp.Paren):
+            node = node.this
+        name = node.name if isinstance(node, exp.Anonymous) else node.key
+        args = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
+        return (
+            str(name).lower() in self.json_check_functions
+            and len(args) == 1
+            and isinstance(args[0], exp.Column)
+            and args[0].name == column
+        )
 
     def quote(self, identifier: str) -> str:
         q = self.identifier_quote

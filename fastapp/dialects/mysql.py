@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapp.dialects.base import ConnectionSettings, Dialect, Settings
@@ -34,6 +35,67 @@ class MySQLDialect(Dialect):
         "SELECT table_name AS name FROM information_schema.tables "
         "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"
     )
+
+    type_aliases = {
+        "tinyint": "tinyint",
+        "smallint": "smallint",
+        "mediumint": "mediumint",
+        "int": "integer",
+        "integer": "integer",
+        "bigint": "bigint",
+        "bool": "boolean",
+        "boolean": "boolean",
+        "decimal": "decimal",
+        "numeric": "decimal",
+        "float": "real",
+        "double": "double",
+        "double precision": "double",
+        "real": "double",
+        "char": "char",
+        "varchar": "varchar",
+        "binary": "binary",
+        "varbinary": "varbinary",
+        "tinytext": "tinytext",
+        "text": "text",
+        "mediumtext": "mediumtext",
+        "longtext": "longtext",
+        "tinyblob": "tinyblob",
+        "blob": "blob",
+        "mediumblob": "mediumblob",
+        "longblob": "longblob",
+        "date": "date",
+        "time": "time",
+        "datetime": "datetime",
+        "timestamp": "timestamp",
+        "year": "year",
+        "json": "json",
+        "enum": "enum",
+        "set": "set",
+        "bit": "bit",
+        "uuid": "uuid",
+    }
+    #: ``tinyint(1)`` is how MySQL stores BOOL.
+    boolean_spellings = frozenset({("tinyint", 1)})
+    #: InnoDB's RESTRICT is checked immediately, exactly like NO ACTION, and MariaDB reports
+    #: RESTRICT when nothing was said.
+    fk_action_equivalents = {"RESTRICT": "NO ACTION"}
+    fast_defaults = {
+        "current_timestamp()": "CURRENT_TIMESTAMP()",
+        "current_timestamp(6)": "CURRENT_TIMESTAMP(6)",
+        "current_timestamp(3)": "CURRENT_TIMESTAMP(3)",
+        "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP()",
+    }
+    indexes_foreign_keys = True
+    parenthesized_expression_defaults = True
+    tortoise_field_types = {
+        "TextField": ("longtext", None, None, None),
+        "BinaryField": ("longblob", None, None, None),
+        "TimeField": ("time", None, 6, None),
+        "DatetimeField": ("datetime", None, 6, None),
+    }
+    tortoise_storage_fields = {
+        ("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage"),
+    }
 
     def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
         conn = super().tortoise_connection(cfg)
@@ -96,3 +158,48 @@ class MySQLDialect(Dialect):
 
 
 dialect = MySQLDialect()
+
+
+# -- MySQL/MariaDB facts shared by its catalog reader and its DDL reader ---------------------
+
+
+def json_check_columns(
+    columns: list[tuple[str, str]], checks: list[tuple[str, str]]
+) -> tuple[set[str], set[str]]:
+    """MariaDB stores JSON as LONGTEXT plus a ``json_valid(col)`` check named after the column.
+
+    ``columns`` (name, canonical type), ``checks`` (name, expression). Returns the names of
+    the columns that are JSON and of the checks that only say so (not reported as checks).
+    """
+    json_columns, json_checks = set(), set()
+    for column, canonical in columns:
+        if canonical != "longtext":
+            continue
+        for check_name, expression in checks:
+            if dialect.is_json_check(expression, column):
+                json_columns.add(column)
+                json_checks.add(check_name)
+    return json_columns, json_checks
+
+
+def is_implicit_fk_index(
+    name: str | None, columns: tuple[str, ...], unique: bool, foreign_keys: Iterable[Any]
+) -> bool:
+    """An index InnoDB added for a foreign key that had none: named after the constraint
+    (or its first column when unnamed), on exactly its columns. Not part of the Schema: the
+    key recreates it."""
+    if unique:
+        return False
+    return any(fk.columns == columns and name in (fk.name, fk.columns[0]) for fk in foreign_keys)
+
+
+def table_options(engine: str | None, collation: str | None) -> tuple[tuple[str, str], ...]:
+    """Table options as the Schema keeps them: engine, collation and the charset it belongs
+    to (the collation's first word)."""
+    options = []
+    if engine:
+        options.append(("engine", engine))
+    if collation:
+        options.append(("charset", collation.split("_", 1)[0]))
+        options.append(("collation", collation))
+    return tuple(options)

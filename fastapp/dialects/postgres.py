@@ -32,6 +32,73 @@ class PostgresDialect(Dialect):
         "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() ORDER BY 1"
     )
 
+    type_aliases = {
+        "smallint": "smallint",
+        "int2": "smallint",
+        "integer": "integer",
+        "int": "integer",
+        "int4": "integer",
+        "bigint": "bigint",
+        "int8": "bigint",
+        "boolean": "boolean",
+        "bool": "boolean",
+        "numeric": "decimal",
+        "decimal": "decimal",
+        "real": "real",
+        "float4": "real",
+        "double precision": "double",
+        "float8": "double",
+        "character varying": "varchar",
+        "varchar": "varchar",
+        "character": "char",
+        "char": "char",
+        "bpchar": "char",
+        "text": "text",
+        "bytea": "blob",
+        "date": "date",
+        "time": "time",
+        "time without time zone": "time",
+        "time with time zone": "timetz",
+        "timetz": "timetz",
+        "timestamp": "timestamp",
+        "timestamp without time zone": "timestamp",
+        "timestamp with time zone": "timestamptz",
+        "timestamptz": "timestamptz",
+        "interval": "interval",
+        "json": "json",
+        "jsonb": "jsonb",
+        "uuid": "uuid",
+        "inet": "inet",
+        "bit": "bit",
+        "vector": "vector",
+    }
+    #: pg_constraint.confdeltype / confupdtype.
+    fk_action_codes = {
+        "a": "NO ACTION",
+        "r": "RESTRICT",
+        "c": "CASCADE",
+        "n": "SET NULL",
+        "d": "SET DEFAULT",
+    }
+    fast_defaults = {
+        "true": "TRUE",
+        "false": "FALSE",
+        "now()": "CURRENT_TIMESTAMP",
+        "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
+        "CURRENT_DATE": "CURRENT_DATE",
+        "gen_random_uuid()": "GEN_RANDOM_UUID()",
+    }
+    fast_literal_casts = frozenset(
+        {"text", "character varying", "character", "bpchar", "json", "jsonb", "uuid"}
+    )
+    has_schemas = True
+    tortoise_field_types = {
+        "TimeField": ("timetz", None, None, None),
+        "DatetimeField": ("timestamptz", None, None, None),
+        "JSONField": ("jsonb", None, None, None),
+        "UUIDField": ("uuid", None, None, None),
+    }
+
     async def connect(self, cfg: ConnectionSettings) -> Any:
         import asyncpg
 

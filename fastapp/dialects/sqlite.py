@@ -31,6 +31,52 @@ class SQLiteDialect(Dialect):
         "AND name NOT LIKE 'sqlite_%' ORDER BY 1"
     )
 
+    #: SQLite keeps the declared name; these spellings share the canonical name's affinity.
+    type_aliases = {
+        "int": "integer",
+        "integer": "integer",
+        "tinyint": "tinyint",
+        "smallint": "smallint",
+        "mediumint": "mediumint",
+        "bigint": "bigint",
+        "int8": "bigint",
+        "bool": "boolean",
+        "boolean": "boolean",
+        "numeric": "decimal",
+        "decimal": "decimal",
+        "real": "real",
+        "float": "real",
+        "double": "double",
+        "double precision": "double",
+        "char": "char",
+        "character": "char",
+        "varchar": "varchar",
+        "character varying": "varchar",
+        "text": "text",
+        "clob": "text",
+        "blob": "blob",
+        "date": "date",
+        "time": "time",
+        "datetime": "datetime",
+        "timestamp": "timestamp",
+        "json": "json",
+        "jsonb": "jsonb",
+        "uuid": "uuid",
+    }
+    fast_defaults = {
+        "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
+        "CURRENT_DATE": "CURRENT_DATE",
+    }
+    parenthesized_expression_defaults = True
+    tortoise_field_types = {
+        "BooleanField": ("integer", None, None, None),
+        "DecimalField": ("varchar", 40, None, None),
+        "FloatField": ("real", None, None, None),
+    }
+    tortoise_storage_fields = {
+        ("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage"),
+    }
+
     def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
         credentials: dict[str, Any] = {"file_path": cfg.name}
         credentials.update(dict(cfg.params))

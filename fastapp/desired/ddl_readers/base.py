@@ -553,7 +553,7 @@ class Reader:
 
     def _tokens(self) -> list[Any]:
         if self._tokens_of != self.sql:
-            from fastapp.schema.normalize import _tokenizer
+            from fastapp.schema.normalize.syntax import tokenizer as _tokenizer
 
             self._token_list = _tokenizer(self.dialect_name).tokenize(self.sql)
             self._tokens_of = self.sql
