@@ -4,7 +4,7 @@ A hub (``fastapp/dialects/<backend>.py``) is a :class:`~fastapp.dialects.base.Di
 ``parts`` name every part of the backend (:data:`~fastapp.dialects.base.PARTS`: catalog
 reader, DDL reader, scratch space, DDL writer, plan renderer, lock session, bulk writer) as
 ``"module:attribute"``. Each layer's registry builds its part the same way,
-``get_dialect(name).part(key)(...)``. A hub that misses a part, or names a module that does
+``dialect_part(name, key, what)(...)``. A hub that misses a part, or names a module that does
 not exist, is refused when it is registered -- not halfway through a migration.
 
 Shared code asks the registry for a dialect and uses its capability flags, facts and parts;
@@ -93,6 +93,21 @@ def get_dialect(name: str) -> Dialect:
             f"unknown database backend {name!r}: use one of {', '.join(registry)}"
         )
     return registry[name]
+
+
+def dialect_part(dialect_name: str, key: str, what: str) -> Any:
+    """The class (or factory) of ``dialect_name``'s ``key`` part, one of
+    :data:`~fastapp.dialects.base.PARTS`: how every layer's registry finds its part.
+
+    ``what`` names the layer's part in the error for an unknown backend
+    (:class:`~fastapp.errors.DatabaseURLError`).
+    """
+    registry = _registry()
+    if dialect_name not in registry:
+        raise DatabaseURLError(
+            f"no {what} for backend {dialect_name!r}: use one of {', '.join(registry)}"
+        )
+    return registry[dialect_name].part(key)
 
 
 def dialect_for_scheme(scheme: str) -> Dialect:

@@ -76,6 +76,11 @@ class Dialect:
     #: $tag$ ... $tag$ bodies (PostgreSQL functions and DO blocks).
     dollar_quoted_strings: ClassVar[bool] = False
 
+    #: The environment variable naming the admin URL of the server the test suite and the
+    #: benchmarks use, and the URL used when it is unset (``fastapp.testing``).
+    test_server_env: ClassVar[str | None] = None
+    test_server_url: ClassVar[str] = ""
+
     # -- facts the normalization rules read (fastapp.schema.normalize) ---------------------
     #: Type names as the catalog reports them (lowercase words joined by one space) ->
     #: canonical type of :data:`~fastapp.schema.objects.CANONICAL_TYPES`.

@@ -28,6 +28,8 @@ class MySQLDialect(Dialect):
     tortoise_engine = "tortoise.backends.mysql"
     sqlglot_name = "mysql"
     default_port = 3306
+    test_server_env = "FASTAPP_TEST_MYSQL_URL"
+    test_server_url = "mysql://root:@127.0.0.1:3306/mysql"
     supports_transactional_ddl = False
     identifier_quote = "`"
     string_backslash_escapes = True

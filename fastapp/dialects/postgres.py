@@ -23,6 +23,8 @@ class PostgresDialect(Dialect):
     tortoise_engine = "tortoise.backends.asyncpg"
     sqlglot_name = "postgres"
     default_port = 5432
+    test_server_env = "FASTAPP_TEST_PG_URL"
+    test_server_url = "postgres://postgres@127.0.0.1:5432/postgres"
     supports_transactional_ddl = True
     escape_string_prefix = True
     dollar_quoted_strings = True

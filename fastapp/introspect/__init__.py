@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapp.dialects import get_dialect
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.introspect.base import CatalogReader
@@ -24,4 +24,4 @@ def get_catalog_reader(dialect_name: str, **options: Any) -> CatalogReader:
     The catalog reader only reads, on the one connection it is given, so it also sees uncommitted
     work of that connection (a scratch schema created inside an open transaction).
     """
-    return get_dialect(dialect_name).part("catalog_reader")(**options)
+    return dialect_part(dialect_name, "catalog_reader", "schema reader")(**options)

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import fastapp
+from fastapp.dialects import dialect_names, get_dialect
 
 PACKAGE = Path(fastapp.__file__).resolve().parent
 #: The command-line layer: the only modules allowed to import typer, rich or the commands.
@@ -174,3 +175,35 @@ def test_the_core_never_imports_the_command_line_layer():
 def test_the_core_never_imports_rich():
     # Library code reports through return values and callbacks; only the commands print.
     assert _offenders(("rich",)) == []
+
+
+def _backend_modules(path: Path) -> bool:
+    """A hub, or a layer's module of one backend (``<layer>/<backend>.py``)."""
+    return path.parent.name == "dialects" or path.stem in dialect_names()
+
+
+def test_shared_code_never_names_a_backend():
+    # Dialect facts are data on the hub or code in the backend's own module of a layer; a
+    # backend's name (or URL scheme) as a literal elsewhere is a table or a branch keyed by it.
+    words = {w for n in dialect_names() for w in (n, *get_dialect(n).url_schemes)}
+    found = []
+    for name, path in _modules().items():
+        if _backend_modules(path):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        found.extend(
+            f"{name}:{node.lineno} {node.value!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.lower() in words
+            and id(node) not in docstrings
+        )
+    assert found == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapp.dialects import get_dialect
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.apply.locks.base import LockSession
@@ -18,4 +18,4 @@ def lock_session(cfg: DatabaseConfig, conn: Any) -> LockSession:
 
     Raises :class:`~fastapp.errors.DatabaseURLError` for an unknown backend.
     """
-    return get_dialect(cfg.dialect_name).part("lock_session")(cfg, conn)
+    return dialect_part(cfg.dialect_name, "lock_session", "lock session")(cfg, conn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapp.dialects import get_dialect
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.data.values import Timezones
@@ -14,4 +14,4 @@ if TYPE_CHECKING:
 
 def writer_for(dialect_name: str, connection: Any, tz: Timezones) -> BulkWriter:
     """The bulk writer of ``dialect_name`` working on an open raw driver ``connection``."""
-    return get_dialect(dialect_name).part("bulk_writer")(connection, tz)
+    return dialect_part(dialect_name, "bulk_writer", "bulk writer")(connection, tz)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapp.dialects import get_dialect
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.desired.scratch.base import ScratchSpace
@@ -19,4 +19,4 @@ if TYPE_CHECKING:
 
 def get_scratch(dialect_name: str) -> ScratchSpace:
     """The scratch-space strategy of ``dialect_name``."""
-    return get_dialect(dialect_name).part("scratch")()
+    return dialect_part(dialect_name, "scratch", "scratch space")()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapp.dialects import get_dialect
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.sql.ddl.base import DDL
@@ -22,5 +22,5 @@ def get_ddl(dialect_name: str) -> DDL:
     """The DDL writer of ``dialect_name`` (``postgres``, ``mysql``, ``sqlite``); one shared
     instance per backend (DDL writers keep no state)."""
     if dialect_name not in _cache:
-        _cache[dialect_name] = get_dialect(dialect_name).part("ddl_writer")()
+        _cache[dialect_name] = dialect_part(dialect_name, "ddl_writer", "DDL renderer")()
     return _cache[dialect_name]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapp.dialects import get_dialect
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.sql.plan.base import Renderer
@@ -17,4 +17,4 @@ if TYPE_CHECKING:
 
 def get_renderer(dialect_name: str) -> Renderer:
     """The renderer of ``dialect_name`` (a fresh instance: renderers keep per-plan state)."""
-    return get_dialect(dialect_name).part("plan_renderer")()
+    return dialect_part(dialect_name, "plan_renderer", "SQL renderer")()
