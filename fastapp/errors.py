@@ -19,6 +19,11 @@ class DatabaseURLError(SettingsError):
     """A database URL or DATABASES entry cannot be understood."""
 
 
+class IncompleteBackendError(FastappError):
+    """A backend's hub (:mod:`fastapp.dialects`) does not name every part, or names a module
+    that does not exist: refused when the backend is registered."""
+
+
 class UnknownAppError(FastappError):
     """An app label or model name that is not installed."""
 
@@ -29,6 +34,21 @@ class DatabaseUnavailableError(FastappError):
 
 class SchemaError(FastappError):
     """The models or a schema cannot be turned into DDL (cycles, missing references...)."""
+
+
+class ParsedSchemaError(SchemaError):
+    """DDL text the parse fallback (:mod:`fastapp.desired.parse`) cannot turn into a Schema:
+    names ``source:line`` and the cause.
+
+    ``source``, ``line`` and ``reason`` are kept as attributes for callers that re-word it.
+    """
+
+    #: What the message suggests: the scratch-space path reads any DDL the server accepts.
+    FIX = "grant the scratch-space right so the DDL is applied and read back instead"
+
+    def __init__(self, source: str, line: int, reason: str) -> None:
+        self.source, self.line, self.reason = source, line, reason
+        super().__init__(f"{source}:{line}: {reason}; {self.FIX}")
 
 
 class FixtureError(FastappError):

@@ -1,8 +1,9 @@
 """Scratch databases on real servers, for the test suite and the benchmarks.
 
 Servers come from ``FASTAPP_TEST_PG_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``)
-and ``FASTAPP_TEST_MYSQL_URL`` (default ``mysql://root:@127.0.0.1:3306/mysql``); SQLite needs
-none. Each scratch database gets a unique ``fastapp_test_*`` name and is dropped afterwards.
+and ``FASTAPP_TEST_MYSQL_URL`` (default ``mysql://root:@127.0.0.1:3306/mysql``), as each hub
+says (``test_server_env``, ``test_server_url``); SQLite needs none. Each scratch database gets
+a unique ``fastapp_test_*`` name and is dropped afterwards.
 """
 
 from __future__ import annotations
@@ -18,11 +19,6 @@ from fastapp.connections.url import DatabaseConfig, parse_database_url
 from fastapp.dialects import dialect_names, get_dialect
 
 REQUIRE_ENV = "FASTAPP_REQUIRE_BACKENDS"
-SERVER_URL_ENV = {"postgres": "FASTAPP_TEST_PG_URL", "mysql": "FASTAPP_TEST_MYSQL_URL"}
-DEFAULT_SERVER_URLS = {
-    "postgres": "postgres://postgres@127.0.0.1:5432/postgres",
-    "mysql": "mysql://root:@127.0.0.1:3306/mysql",
-}
 BACKENDS = dialect_names()
 
 
@@ -33,10 +29,13 @@ def required_backends() -> set[str]:
 
 def server_config(backend: str) -> DatabaseConfig | None:
     """The admin connection for ``backend`` (``None`` for SQLite, which needs no server)."""
-    if not get_dialect(backend).needs_server:
+    dialect = get_dialect(backend)
+    if not dialect.needs_server:
         return None
-    url = os.environ.get(SERVER_URL_ENV[backend], DEFAULT_SERVER_URLS[backend])
-    return parse_database_url(url)
+    env = dialect.test_server_env
+    return parse_database_url(
+        os.environ.get(env, dialect.test_server_url) if env else dialect.test_server_url
+    )
 
 
 def scratch_config(backend: str, directory: Path | None = None) -> DatabaseConfig:
@@ -61,7 +60,7 @@ async def unavailable_reason(backend: str) -> str | None:
         return (
             f"{backend} server at {server.url()} is unreachable "
             f"({type(exc).__name__}: {server.mask(str(exc))}); start it, set "
-            f"{SERVER_URL_ENV[backend]}, or run `docker compose up -d`"
+            f"{dialect.test_server_env}, or run `docker compose up -d`"
         )
     await dialect.close(conn)
     return None

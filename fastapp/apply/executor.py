@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import time
-import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
+from fastapp.apply.locks import lock_session
+from fastapp.apply.locks.base import LockSession
 from fastapp.diff.compare import DiffOptions, Plan, diff
 from fastapp.errors import AbortedByUser, ExecutionError, FastappError
 from fastapp.sql.plan import get_renderer
@@ -32,10 +32,6 @@ from fastapp.sql.plan.base import AFTER, BEFORE, DataCheck, RenderOptions, State
 if TYPE_CHECKING:
     from fastapp.connections.url import DatabaseConfig
     from fastapp.schema.objects import Schema
-
-
-class LockTimeoutError(FastappError):
-    """Another migration holds the lock for longer than we are willing to wait."""
 
 
 class DestructiveRefusedError(FastappError):
@@ -86,120 +82,6 @@ class Callbacks:
     planned: Callable[[Plan, list[Statement]], None] | None = None
     #: Called with a line worth the user's attention that is not an error (a fallback taken).
     notice: Callable[[str], None] | None = None
-
-
-# --- per-backend sessions: lock, transaction ---------------------------------------------
-
-
-class Session:
-    """How one backend locks, begins and ends a migration on a raw connection."""
-
-    dialect_name: ClassVar[str]
-    #: The lock is the transaction itself (SQLite): no separate BEGIN.
-    lock_is_transaction: ClassVar[bool] = False
-    #: Run before the lock is taken and after it is released (connection settings).
-    prelude: ClassVar[tuple[str, ...]] = ()
-    postlude: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, cfg: DatabaseConfig, conn: Any) -> None:
-        self.cfg, self.conn, self.dialect = cfg, conn, cfg.dialect
-
-    async def execute(self, sql: str) -> None:
-        await self.dialect.execute_raw(self.conn, sql)
-
-    async def scalars(self, sql: str) -> list[Any]:
-        return await self.dialect.fetch_scalar_list(self.conn, sql)
-
-    async def acquire(self, timeout: float) -> None:
-        raise NotImplementedError
-
-    async def release(self) -> None:
-        raise NotImplementedError
-
-    async def begin(self) -> None:
-        if self.dialect.supports_transactional_ddl and not self.lock_is_transaction:
-            await self.execute("BEGIN")
-
-    async def commit(self) -> None:
-        if self.dialect.supports_transactional_ddl:
-            await self.execute("COMMIT")
-
-    async def rollback(self) -> None:
-        if self.dialect.supports_transactional_ddl:
-            await self.execute("ROLLBACK")
-
-    def timeout_error(self, timeout: float) -> LockTimeoutError:
-        return LockTimeoutError(
-            f"another auto_migrate holds the migration lock of {self.cfg.url()} "
-            f"(waited {timeout:g} s); wait for it to finish and run again"
-        )
-
-
-class PostgresSession(Session):
-    dialect_name = "postgres"
-
-    def key(self) -> int:
-        return zlib.crc32(f"fastapp.auto_migrate:{self.cfg.name}".encode())
-
-    async def acquire(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            got = await self.scalars(f"SELECT pg_try_advisory_lock({self.key()})")
-            if got[0]:
-                return
-            if time.monotonic() >= deadline:
-                raise self.timeout_error(timeout)
-            await asyncio.sleep(0.1)
-
-    async def release(self) -> None:
-        await self.scalars(f"SELECT pg_advisory_unlock({self.key()})")
-
-
-class MySQLSession(Session):
-    dialect_name = "mysql"
-
-    def lock_name(self) -> str:
-        return "fastapp.auto_migrate." + self.cfg.name[:40].replace("'", "")
-
-    async def acquire(self, timeout: float) -> None:
-        got = await self.scalars(f"SELECT GET_LOCK('{self.lock_name()}', {max(int(timeout), 0)})")
-        if got[0] != 1:
-            raise self.timeout_error(timeout)
-
-    async def release(self) -> None:
-        await self.scalars(f"SELECT RELEASE_LOCK('{self.lock_name()}')")
-
-
-class SQLiteSession(Session):
-    """``BEGIN IMMEDIATE`` takes the write lock and is the plan's transaction. Foreign keys
-    are switched off for the session (a table rebuild needs that, and the pragma is a no-op
-    inside a transaction); the plan verifies them with ``PRAGMA foreign_key_check``."""
-
-    dialect_name = "sqlite"
-    lock_is_transaction = True
-    prelude = ("PRAGMA foreign_keys = OFF",)
-    postlude = ("PRAGMA foreign_keys = ON",)
-
-    async def acquire(self, timeout: float) -> None:
-        await self.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        try:
-            await self.execute("BEGIN IMMEDIATE")
-        except Exception as exc:
-            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-                raise self.timeout_error(timeout) from exc
-            raise
-
-    async def release(self) -> None:
-        if self.conn.in_transaction:
-            await self.execute("ROLLBACK")
-
-    async def begin(self) -> None:
-        return None
-
-
-SESSIONS: dict[str, type[Session]] = {
-    s.dialect_name: s for s in (PostgresSession, MySQLSession, SQLiteSession)
-}
 
 
 # --- the core ----------------------------------------------------------------------------
@@ -254,7 +136,7 @@ async def migrate_database(
     ``desired`` may still be in the making (an awaitable, e.g. the scratch space at work):
     the live schema is then read while it is built, on another connection.
 
-    Raises :class:`LockTimeoutError`, :class:`DestructiveRefusedError` (nothing executed),
+    Raises :class:`~fastapp.apply.locks.base.LockTimeoutError`, :class:`DestructiveRefusedError` (nothing executed),
     :class:`DataCheckError` (nothing executed, offending row counts named),
     :class:`ExecutionError` (a statement failed; on PostgreSQL/SQLite nothing is kept),
     :class:`AbortedByUser` (quit at a prompt; on PostgreSQL/SQLite nothing is kept).
@@ -262,11 +144,10 @@ async def migrate_database(
     from fastapp.connections.raw import raw_connection
 
     callbacks = callbacks or Callbacks()
-    session_type = SESSIONS[cfg.dialect_name]
     renderer = get_renderer(cfg.dialect_name)
     read_only = options.dry_run or options.check
     async with raw_connection(cfg) as conn:
-        session = session_type(cfg, conn)
+        session = lock_session(cfg, conn)
         if read_only:
             current, desired = await _both(read_live(cfg, conn), desired)
             plan = plan_for(current, desired, options, callbacks.ask_rename)
@@ -326,7 +207,7 @@ def _refusal(cfg: DatabaseConfig, plan: Plan) -> str:
     )
 
 
-async def _run_data_checks(session: Session, checks: list[DataCheck], cfg: DatabaseConfig) -> None:
+async def _run_data_checks(session: LockSession, checks: list[DataCheck], cfg: DatabaseConfig) -> None:
     problems = []
     for check in checks:
         try:
@@ -343,7 +224,7 @@ async def _run_data_checks(session: Session, checks: list[DataCheck], cfg: Datab
 
 
 async def _execute(
-    session: Session,
+    session: LockSession,
     outcome: Outcome,
     options: ApplyOptions,
     callbacks: Callbacks,
@@ -371,7 +252,7 @@ async def _execute(
             await _run_one(session, statement, outcome, options, callbacks, False, replays)
 
 
-async def _capture_replays(session: Session, statements: list[Statement]) -> dict:
+async def _capture_replays(session: LockSession, statements: list[Statement]) -> dict:
     """The statements each ``replay`` query gives, read before anything changes."""
     saved: dict[str, list[str]] = {}
     for statement in statements:
@@ -381,7 +262,7 @@ async def _capture_replays(session: Session, statements: list[Statement]) -> dic
 
 
 async def _run_one(
-    session: Session,
+    session: LockSession,
     statement: Statement,
     outcome: Outcome,
     options: ApplyOptions,

@@ -25,25 +25,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fastapp.errors import SchemaError
+from fastapp.errors import ParsedSchemaError
 
 if TYPE_CHECKING:
     from fastapp.desired.ddl_readers.base import ServerHint
     from fastapp.schema.objects import Schema
 
-#: What the error suggests: the scratch-space path reads any DDL the server accepts.
-FIX = "grant the scratch-space right so the DDL is applied and read back instead"
-
-
-class ParsedSchemaError(SchemaError):
-    """DDL text the parser cannot turn into a Schema: names ``source:line`` and the cause.
-
-    ``source``, ``line`` and ``reason`` are kept as attributes for callers that re-word it.
-    """
-
-    def __init__(self, source: str, line: int, reason: str) -> None:
-        self.source, self.line, self.reason = source, line, reason
-        super().__init__(f"{source}:{line}: {reason}; {FIX}")
+__all__ = ["ParsedSchemaError", "parse_schema"]
 
 
 def parse_schema(

@@ -11,13 +11,13 @@ it starts on and the database's message; nothing is left behind.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fastapp.desired.ddl import DesiredDDL, DesiredSchemaError, TableDDL, read_ddl_file
+from fastapp.desired.ddl import first_line as _first_line
+from fastapp.desired.ddl import sqlglot_name as _sqlglot_name
 from fastapp.desired.scratch import get_scratch
 from fastapp.errors import FastappError, SchemaError
-from fastapp.schema.sqltext import split_statements, with_lines
 
 if TYPE_CHECKING:
     from fastapp.connections.url import DatabaseConfig
@@ -25,61 +25,17 @@ if TYPE_CHECKING:
     from fastapp.schema.objects import Schema
 
 
-class DesiredSchemaError(SchemaError):
-    """The desired DDL cannot be read or applied in the scratch space."""
-
-
-@dataclass(frozen=True)
-class TableDDL:
-    """One table's statements and the tables its foreign keys reference."""
-
-    name: str
-    statements: tuple[str, ...]
-    references: frozenset[str]
-
-
-@dataclass(frozen=True)
-class DesiredDDL:
-    """DDL text and where it came from (for messages): a file path or ``models``."""
-
-    text: str
-    source: str
-    dialect: str
-    #: The statements when already known (generated DDL): no second tokenizer pass.
-    parts: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
-    #: Generated DDL: the statements of each table, in creation order, so unchanged tables
-    #: come from the cache and only changed ones are created in the scratch space.
-    tables: tuple[TableDDL, ...] | None = field(default=None, compare=False, repr=False)
-
-    def statements(self) -> list[tuple[int, str]]:
-        """``(line, statement)`` pairs; a script the tokenizer rejects raises with its line."""
-        parts = self.parts
-        if parts is None:
-            try:
-                parts = tuple(split_statements(self.text, _sqlglot_name(self.dialect)))
-            except Exception as exc:
-                raise DesiredSchemaError(
-                    f"{self.source}: cannot read the SQL: {_first_line(exc)}"
-                ) from exc
-        return with_lines(self.text, parts)
-
-    def error(self, line: int, statement: str, exc: BaseException) -> DesiredSchemaError:
-        head = " ".join(statement.split())[:60]
-        return DesiredSchemaError(
-            f"{self.source}:{line}: {_first_line(exc)} (in: {head}...); fix the statement"
-        )
-
-
-def read_ddl_file(path: str | Path, dialect: str) -> DesiredDDL:
-    """A desired DDL file; missing or unreadable files raise one clear line."""
-    target = Path(path)
-    try:
-        text = target.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FastappError(
-            f"cannot read --desired-sql {str(target)!r}: {exc.strerror or exc}"
-        ) from exc
-    return DesiredDDL(text, str(target), dialect)
+#: The values live in :mod:`fastapp.desired.ddl` (a leaf, so the scratch spaces can name them);
+#: callers keep importing them from the entry point.
+__all__ = [
+    "DesiredDDL",
+    "DesiredSchemaError",
+    "TableDDL",
+    "declared_renames",
+    "desired_schema",
+    "models_ddl",
+    "read_ddl_file",
+]
 
 
 async def desired_schema(
@@ -231,17 +187,6 @@ async def _scratch_read(strategy: ScratchSpace, cfg: DatabaseConfig, ddl: Desire
             f"cannot build the desired schema in a {strategy.scratch_kind} on {cfg.url()}: "
             f"{cfg.mask(_first_line(exc))} (the user needs the right to {strategy.needs})"
         ) from exc
-
-
-def _sqlglot_name(dialect: str) -> str:
-    from fastapp.dialects import get_dialect
-
-    return get_dialect(dialect).sqlglot_name
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # --- declared renames inside a desired DDL file --------------------------------------------

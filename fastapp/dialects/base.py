@@ -1,17 +1,61 @@
-"""What every dialect says about itself: capabilities as data, plus the few methods that
-data cannot express (raw connections, database creation, catalog look-ups)."""
+"""What every dialect says about itself: its parts, capabilities as data, plus the few methods
+that data cannot express (raw connections, database creation, catalog look-ups)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import importlib
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
 
-from fastapp.connections.url import DatabaseConfig
+#: The parts every backend provides, along the data's path: key -> what it is (for messages).
+#: A hub names each as ``"module:attribute"``, a class (or factory) that the layer calls with
+#: its own arguments (:meth:`Dialect.part`); the layer's registry says what it passes.
+PARTS: dict[str, str] = {
+    "catalog_reader": "catalog reader",  # live database -> Schema (fastapp.introspect)
+    "ddl_reader": "DDL reader",  # DDL text -> Schema without a server (fastapp.desired.ddl_readers)
+    "scratch": "scratch space",  # DDL applied and read back (fastapp.desired.scratch)
+    "ddl_writer": "DDL writer",  # Schema -> CREATE statements (fastapp.sql.ddl)
+    "plan_renderer": "plan renderer",  # Plan -> statements (fastapp.sql.plan)
+    "lock_session": "lock session",  # migration lock and transaction (fastapp.apply.locks)
+    "bulk_writer": "bulk writer",  # rows in and out (fastapp.data.writers)
+}
+
+Settings = TypeVar("Settings", bound="ConnectionSettings")
+
+
+class ConnectionSettings(Protocol):
+    """What a dialect reads of one connection's settings.
+
+    :class:`fastapp.connections.url.DatabaseConfig` is the one implementation; the dialects
+    name only this shape so that the URL module may use the registry without an import cycle.
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def host(self) -> str | None: ...
+    @property
+    def port(self) -> int | None: ...
+    @property
+    def user(self) -> str | None: ...
+    @property
+    def password(self) -> str | None: ...
+    @property
+    def params(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def alias(self) -> str: ...
+
+    def with_name(self: Settings, name: str) -> Settings: ...
+    def url(self, *, masked: bool = True) -> str: ...
+    def mask(self, text: str) -> str: ...
 
 
 class Dialect:
     """Base class of the per-backend dialects; one instance per backend, found by the registry."""
 
     name: ClassVar[str]
+    #: Where each of :data:`PARTS` lives, as ``"module:attribute"``; checked at registration.
+    parts: ClassVar[Mapping[str, str]]
     #: URL schemes, the first one is the canonical one used when printing URLs.
     url_schemes: ClassVar[tuple[str, ...]]
     #: Accepted values of a DATABASES entry's ENGINE (last dotted component, lowercase).
@@ -32,11 +76,79 @@ class Dialect:
     #: $tag$ ... $tag$ bodies (PostgreSQL functions and DO blocks).
     dollar_quoted_strings: ClassVar[bool] = False
 
+    #: The environment variable naming the admin URL of the server the test suite and the
+    #: benchmarks use, and the URL used when it is unset (``fastapp.testing``).
+    test_server_env: ClassVar[str | None] = None
+    test_server_url: ClassVar[str] = ""
+
+    # -- facts the normalization rules read (fastapp.schema.normalize) ---------------------
+    #: Type names as the catalog reports them (lowercase words joined by one space) ->
+    #: canonical type of :data:`~fastapp.schema.objects.CANONICAL_TYPES`.
+    type_aliases: ClassVar[Mapping[str, str]] = {}
+    #: (canonical integer type, display width) that the backend uses to store a boolean.
+    boolean_spellings: ClassVar[frozenset[tuple[str, int]]] = frozenset()
+    #: The catalog's codes for foreign-key actions -> the action's words.
+    fk_action_codes: ClassVar[Mapping[str, str]] = {}
+    #: Foreign-key actions the backend treats as another one -> that one.
+    fk_action_equivalents: ClassVar[Mapping[str, str]] = {}
+    #: Stored default spellings common enough to skip the parser -> exactly what the parser
+    #: path gives (tests/unit/test_normalize.py checks that both agree).
+    fast_defaults: ClassVar[Mapping[str, str]] = {}
+    #: ``'literal'::type`` casts whose type takes a string literal as it is.
+    fast_literal_casts: ClassVar[frozenset[str]] = frozenset()
+    #: Function names of a one-column check that only says the column holds JSON.
+    json_check_functions: ClassVar[frozenset[str]] = frozenset(
+        {"json_valid", "jsonvalid", "is_json"}
+    )
+
+    # -- facts the model generator reads (fastapp.reverse) --------------------------------
+    #: The backend indexes a foreign-key column by itself when no index covers it.
+    indexes_foreign_keys: ClassVar[bool] = False
+    #: An expression default must be written in parentheses (``DEFAULT (1 + 2)``).
+    parenthesized_expression_defaults: ClassVar[bool] = False
+    #: One database holds several schemas, so a model's ``Meta.schema`` means something.
+    has_schemas: ClassVar[bool] = False
+    #: Tortoise field class -> (type, length, precision, scale) it creates here, where that
+    #: differs from the shapes shared by every backend (``"*"``: from the field's arguments).
+    tortoise_field_types: ClassVar[Mapping[str, tuple]] = {}
+    #: (type, length) columns that are how a Tortoise field stores values this backend has no
+    #: native type for -> (field class, the comment saying so).
+    tortoise_storage_fields: ClassVar[Mapping[tuple[str, int | None], tuple[str, str]]] = {}
+
+    def part(self, key: str) -> Any:
+        """The class (or factory) of this backend's ``key`` part, one of :data:`PARTS`.
+
+        Imports its module on first use, so a command pays only for the parts it runs.
+        """
+        module, _, attribute = self.parts[key].partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def is_json_check(self, expression: str, column: str) -> bool:
+        """``expression`` (a check as this backend prints it) only says that ``column`` holds
+        JSON, like MariaDB's implicit ``json_valid(col)`` on a JSON column."""
+        try:
+            import sqlglot
+            from sqlglot import exp
+
+            node = sqlglot.parse_one(expression, read=self.sqlglot_name)
+        except Exception:
+            return False
+        while isinstance(node, exp.Paren):
+            node = node.this
+        name = node.name if isinstance(node, exp.Anonymous) else node.key
+        args = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
+        return (
+            str(name).lower() in self.json_check_functions
+            and len(args) == 1
+            and isinstance(args[0], exp.Column)
+            and args[0].name == column
+        )
+
     def quote(self, identifier: str) -> str:
         q = self.identifier_quote
         return f"{q}{identifier.replace(q, q + q)}{q}"
 
-    def tortoise_connection(self, cfg: DatabaseConfig) -> dict[str, Any]:
+    def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
         """The Tortoise ``connections`` entry for this configuration."""
         credentials: dict[str, Any] = {
             "host": cfg.host,
@@ -48,7 +160,7 @@ class Dialect:
         credentials.update(dict(cfg.params))
         return {"engine": self.tortoise_engine, "credentials": credentials}
 
-    async def connect(self, cfg: DatabaseConfig) -> Any:
+    async def connect(self, cfg: ConnectionSettings) -> Any:
         """Open a raw driver connection (used for admin work, scratch spaces, benchmarks)."""
         raise NotImplementedError
 
@@ -63,11 +175,11 @@ class Dialect:
         """Run one statement on a raw connection, autocommitted."""
         raise NotImplementedError
 
-    def maintenance_config(self, cfg: DatabaseConfig) -> DatabaseConfig:
+    def maintenance_config(self, cfg: Settings) -> Settings:
         """Where to connect to create or drop ``cfg``'s database."""
         raise NotImplementedError
 
-    async def create_database(self, cfg: DatabaseConfig) -> None:
+    async def create_database(self, cfg: ConnectionSettings) -> None:
         """Create ``cfg.name`` on its server (an empty database)."""
         conn = await self.connect(self.maintenance_config(cfg))
         try:
@@ -75,7 +187,7 @@ class Dialect:
         finally:
             await self.close(conn)
 
-    async def drop_database(self, cfg: DatabaseConfig) -> None:
+    async def drop_database(self, cfg: ConnectionSettings) -> None:
         """Drop ``cfg.name`` if it exists."""
         conn = await self.connect(self.maintenance_config(cfg))
         try:
@@ -87,7 +199,7 @@ class Dialect:
         """``exc`` says the user lacks a right (not a bad statement, not a lost server)."""
         return False
 
-    def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
+    def explain_connect_error(self, exc: BaseException, cfg: ConnectionSettings) -> str:
         """One line saying why ``cfg`` could not be used and what to do about it."""
         detail = cfg.mask(
             str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

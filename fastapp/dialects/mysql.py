@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from fastapp.connections.url import DatabaseConfig
-from fastapp.dialects.base import Dialect
+from fastapp.dialects.base import ConnectionSettings, Dialect, Settings
 
 _UNKNOWN_DATABASE = 1049
 #: ER_DBACCESS_DENIED_ERROR, ER_TABLEACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED_ERROR.
@@ -14,11 +14,22 @@ _ACCESS_DENIED = frozenset({1044, 1142, 1227})
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    parts = {
+        "catalog_reader": "fastapp.introspect.mysql:CatalogReader",
+        "ddl_reader": "fastapp.desired.ddl_readers.mysql:Reader",
+        "scratch": "fastapp.desired.scratch.mysql:Scratch",
+        "ddl_writer": "fastapp.sql.ddl.mysql:MySQLDDL",
+        "plan_renderer": "fastapp.sql.plan.mysql:MySQLRenderer",
+        "lock_session": "fastapp.apply.locks.mysql:MySQLLockSession",
+        "bulk_writer": "fastapp.data.writers.mysql:Writer",
+    }
     url_schemes = ("mysql", "mariadb", "asyncmy")
     engine_aliases = ("mysql", "mariadb", "asyncmy")
     tortoise_engine = "tortoise.backends.mysql"
     sqlglot_name = "mysql"
     default_port = 3306
+    test_server_env = "FASTAPP_TEST_MYSQL_URL"
+    test_server_url = "mysql://root:@127.0.0.1:3306/mysql"
     supports_transactional_ddl = False
     identifier_quote = "`"
     string_backslash_escapes = True
@@ -27,12 +38,73 @@ class MySQLDialect(Dialect):
         "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"
     )
 
-    def tortoise_connection(self, cfg: DatabaseConfig) -> dict[str, Any]:
+    type_aliases = {
+        "tinyint": "tinyint",
+        "smallint": "smallint",
+        "mediumint": "mediumint",
+        "int": "integer",
+        "integer": "integer",
+        "bigint": "bigint",
+        "bool": "boolean",
+        "boolean": "boolean",
+        "decimal": "decimal",
+        "numeric": "decimal",
+        "float": "real",
+        "double": "double",
+        "double precision": "double",
+        "real": "double",
+        "char": "char",
+        "varchar": "varchar",
+        "binary": "binary",
+        "varbinary": "varbinary",
+        "tinytext": "tinytext",
+        "text": "text",
+        "mediumtext": "mediumtext",
+        "longtext": "longtext",
+        "tinyblob": "tinyblob",
+        "blob": "blob",
+        "mediumblob": "mediumblob",
+        "longblob": "longblob",
+        "date": "date",
+        "time": "time",
+        "datetime": "datetime",
+        "timestamp": "timestamp",
+        "year": "year",
+        "json": "json",
+        "enum": "enum",
+        "set": "set",
+        "bit": "bit",
+        "uuid": "uuid",
+    }
+    #: ``tinyint(1)`` is how MySQL stores BOOL.
+    boolean_spellings = frozenset({("tinyint", 1)})
+    #: InnoDB's RESTRICT is checked immediately, exactly like NO ACTION, and MariaDB reports
+    #: RESTRICT when nothing was said.
+    fk_action_equivalents = {"RESTRICT": "NO ACTION"}
+    fast_defaults = {
+        "current_timestamp()": "CURRENT_TIMESTAMP()",
+        "current_timestamp(6)": "CURRENT_TIMESTAMP(6)",
+        "current_timestamp(3)": "CURRENT_TIMESTAMP(3)",
+        "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP()",
+    }
+    indexes_foreign_keys = True
+    parenthesized_expression_defaults = True
+    tortoise_field_types = {
+        "TextField": ("longtext", None, None, None),
+        "BinaryField": ("longblob", None, None, None),
+        "TimeField": ("time", None, 6, None),
+        "DatetimeField": ("datetime", None, 6, None),
+    }
+    tortoise_storage_fields = {
+        ("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage"),
+    }
+
+    def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
         conn = super().tortoise_connection(cfg)
         conn["credentials"].setdefault("charset", "utf8mb4")
         return conn
 
-    async def connect(self, cfg: DatabaseConfig) -> Any:
+    async def connect(self, cfg: ConnectionSettings) -> Any:
         import asyncmy
 
         params = dict(cfg.params)
@@ -59,10 +131,10 @@ class MySQLDialect(Dialect):
         async with connection.cursor() as cur:
             await cur.execute(sql)
 
-    def maintenance_config(self, cfg: DatabaseConfig) -> DatabaseConfig:
+    def maintenance_config(self, cfg: Settings) -> Settings:
         return cfg.with_name("")
 
-    async def create_database(self, cfg: DatabaseConfig) -> None:
+    async def create_database(self, cfg: ConnectionSettings) -> None:
         conn = await self.connect(self.maintenance_config(cfg))
         try:
             await self.execute_raw(
@@ -77,7 +149,7 @@ class MySQLDialect(Dialect):
         args = getattr(exc, "args", None)
         return bool(args) and args[0] in _ACCESS_DENIED
 
-    def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
+    def explain_connect_error(self, exc: BaseException, cfg: ConnectionSettings) -> str:
         if getattr(exc, "args", None) and exc.args[0] == _UNKNOWN_DATABASE:
             return (
                 f"database {cfg.name!r} does not exist on {cfg.host}:{cfg.port} "
@@ -88,3 +160,48 @@ class MySQLDialect(Dialect):
 
 
 dialect = MySQLDialect()
+
+
+# -- MySQL/MariaDB facts shared by its catalog reader and its DDL reader ---------------------
+
+
+def json_check_columns(
+    columns: list[tuple[str, str]], checks: list[tuple[str, str]]
+) -> tuple[set[str], set[str]]:
+    """MariaDB stores JSON as LONGTEXT plus a ``json_valid(col)`` check named after the column.
+
+    ``columns`` (name, canonical type), ``checks`` (name, expression). Returns the names of
+    the columns that are JSON and of the checks that only say so (not reported as checks).
+    """
+    json_columns, json_checks = set(), set()
+    for column, canonical in columns:
+        if canonical != "longtext":
+            continue
+        for check_name, expression in checks:
+            if dialect.is_json_check(expression, column):
+                json_columns.add(column)
+                json_checks.add(check_name)
+    return json_columns, json_checks
+
+
+def is_implicit_fk_index(
+    name: str | None, columns: tuple[str, ...], unique: bool, foreign_keys: Iterable[Any]
+) -> bool:
+    """An index InnoDB added for a foreign key that had none: named after the constraint
+    (or its first column when unnamed), on exactly its columns. Not part of the Schema: the
+    key recreates it."""
+    if unique:
+        return False
+    return any(fk.columns == columns and name in (fk.name, fk.columns[0]) for fk in foreign_keys)
+
+
+def table_options(engine: str | None, collation: str | None) -> tuple[tuple[str, str], ...]:
+    """Table options as the Schema keeps them: engine, collation and the charset it belongs
+    to (the collation's first word)."""
+    options = []
+    if engine:
+        options.append(("engine", engine))
+    if collation:
+        options.append(("charset", collation.split("_", 1)[0]))
+        options.append(("collation", collation))
+    return tuple(options)

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapp.connections.url import DatabaseConfig
-from fastapp.dialects.base import Dialect
+from fastapp.dialects.base import ConnectionSettings, Dialect, Settings
 
 
 class PostgresDialect(Dialect):
     name = "postgres"
+    parts = {
+        "catalog_reader": "fastapp.introspect.postgres:CatalogReader",
+        "ddl_reader": "fastapp.desired.ddl_readers.postgres:Reader",
+        "scratch": "fastapp.desired.scratch.postgres:Scratch",
+        "ddl_writer": "fastapp.sql.ddl.postgres:PostgresDDL",
+        "plan_renderer": "fastapp.sql.plan.postgres:PostgresRenderer",
+        "lock_session": "fastapp.apply.locks.postgres:PostgresLockSession",
+        "bulk_writer": "fastapp.data.writers.postgres:Writer",
+    }
     url_schemes = ("postgres", "postgresql", "asyncpg", "psql")
     engine_aliases = ("postgres", "postgresql", "asyncpg", "psycopg", "postgresql_psycopg2")
     tortoise_engine = "tortoise.backends.asyncpg"
     sqlglot_name = "postgres"
     default_port = 5432
+    test_server_env = "FASTAPP_TEST_PG_URL"
+    test_server_url = "postgres://postgres@127.0.0.1:5432/postgres"
     supports_transactional_ddl = True
     escape_string_prefix = True
     dollar_quoted_strings = True
@@ -24,7 +34,74 @@ class PostgresDialect(Dialect):
         "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() ORDER BY 1"
     )
 
-    async def connect(self, cfg: DatabaseConfig) -> Any:
+    type_aliases = {
+        "smallint": "smallint",
+        "int2": "smallint",
+        "integer": "integer",
+        "int": "integer",
+        "int4": "integer",
+        "bigint": "bigint",
+        "int8": "bigint",
+        "boolean": "boolean",
+        "bool": "boolean",
+        "numeric": "decimal",
+        "decimal": "decimal",
+        "real": "real",
+        "float4": "real",
+        "double precision": "double",
+        "float8": "double",
+        "character varying": "varchar",
+        "varchar": "varchar",
+        "character": "char",
+        "char": "char",
+        "bpchar": "char",
+        "text": "text",
+        "bytea": "blob",
+        "date": "date",
+        "time": "time",
+        "time without time zone": "time",
+        "time with time zone": "timetz",
+        "timetz": "timetz",
+        "timestamp": "timestamp",
+        "timestamp without time zone": "timestamp",
+        "timestamp with time zone": "timestamptz",
+        "timestamptz": "timestamptz",
+        "interval": "interval",
+        "json": "json",
+        "jsonb": "jsonb",
+        "uuid": "uuid",
+        "inet": "inet",
+        "bit": "bit",
+        "vector": "vector",
+    }
+    #: pg_constraint.confdeltype / confupdtype.
+    fk_action_codes = {
+        "a": "NO ACTION",
+        "r": "RESTRICT",
+        "c": "CASCADE",
+        "n": "SET NULL",
+        "d": "SET DEFAULT",
+    }
+    fast_defaults = {
+        "true": "TRUE",
+        "false": "FALSE",
+        "now()": "CURRENT_TIMESTAMP",
+        "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
+        "CURRENT_DATE": "CURRENT_DATE",
+        "gen_random_uuid()": "GEN_RANDOM_UUID()",
+    }
+    fast_literal_casts = frozenset(
+        {"text", "character varying", "character", "bpchar", "json", "jsonb", "uuid"}
+    )
+    has_schemas = True
+    tortoise_field_types = {
+        "TimeField": ("timetz", None, None, None),
+        "DatetimeField": ("timestamptz", None, None, None),
+        "JSONField": ("jsonb", None, None, None),
+        "UUIDField": ("uuid", None, None, None),
+    }
+
+    async def connect(self, cfg: ConnectionSettings) -> Any:
         import asyncpg
 
         return await asyncpg.connect(
@@ -43,13 +120,13 @@ class PostgresDialect(Dialect):
     async def execute_raw(self, connection: Any, sql: str) -> None:
         await connection.execute(sql)
 
-    def maintenance_config(self, cfg: DatabaseConfig) -> DatabaseConfig:
+    def maintenance_config(self, cfg: Settings) -> Settings:
         return cfg.with_name("postgres")
 
     def is_permission_error(self, exc: BaseException) -> bool:
         return getattr(exc, "sqlstate", None) == "42501"  # insufficient_privilege
 
-    def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
+    def explain_connect_error(self, exc: BaseException, cfg: ConnectionSettings) -> str:
         if type(exc).__name__ == "InvalidCatalogNameError":
             return (
                 f"database {cfg.name!r} does not exist on {cfg.host}:{cfg.port} "

@@ -6,12 +6,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fastapp.connections.url import DatabaseConfig
-from fastapp.dialects.base import Dialect
+from fastapp.dialects.base import ConnectionSettings, Dialect
 
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
+    parts = {
+        "catalog_reader": "fastapp.introspect.sqlite:CatalogReader",
+        "ddl_reader": "fastapp.desired.ddl_readers.sqlite:Reader",
+        "scratch": "fastapp.desired.scratch.sqlite:Scratch",
+        "ddl_writer": "fastapp.sql.ddl.sqlite:SQLiteDDL",
+        "plan_renderer": "fastapp.sql.plan.sqlite:SQLiteRenderer",
+        "lock_session": "fastapp.apply.locks.sqlite:SQLiteLockSession",
+        "bulk_writer": "fastapp.data.writers.sqlite:Writer",
+    }
     url_schemes = ("sqlite", "sqlite3", "aiosqlite")
     engine_aliases = ("sqlite", "sqlite3", "aiosqlite")
     tortoise_engine = "tortoise.backends.sqlite"
@@ -23,12 +31,58 @@ class SQLiteDialect(Dialect):
         "AND name NOT LIKE 'sqlite_%' ORDER BY 1"
     )
 
-    def tortoise_connection(self, cfg: DatabaseConfig) -> dict[str, Any]:
+    #: SQLite keeps the declared name; these spellings share the canonical name's affinity.
+    type_aliases = {
+        "int": "integer",
+        "integer": "integer",
+        "tinyint": "tinyint",
+        "smallint": "smallint",
+        "mediumint": "mediumint",
+        "bigint": "bigint",
+        "int8": "bigint",
+        "bool": "boolean",
+        "boolean": "boolean",
+        "numeric": "decimal",
+        "decimal": "decimal",
+        "real": "real",
+        "float": "real",
+        "double": "double",
+        "double precision": "double",
+        "char": "char",
+        "character": "char",
+        "varchar": "varchar",
+        "character varying": "varchar",
+        "text": "text",
+        "clob": "text",
+        "blob": "blob",
+        "date": "date",
+        "time": "time",
+        "datetime": "datetime",
+        "timestamp": "timestamp",
+        "json": "json",
+        "jsonb": "jsonb",
+        "uuid": "uuid",
+    }
+    fast_defaults = {
+        "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
+        "CURRENT_DATE": "CURRENT_DATE",
+    }
+    parenthesized_expression_defaults = True
+    tortoise_field_types = {
+        "BooleanField": ("integer", None, None, None),
+        "DecimalField": ("varchar", 40, None, None),
+        "FloatField": ("real", None, None, None),
+    }
+    tortoise_storage_fields = {
+        ("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage"),
+    }
+
+    def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
         credentials: dict[str, Any] = {"file_path": cfg.name}
         credentials.update(dict(cfg.params))
         return {"engine": self.tortoise_engine, "credentials": credentials}
 
-    async def connect(self, cfg: DatabaseConfig) -> Any:
+    async def connect(self, cfg: ConnectionSettings) -> Any:
         import aiosqlite
 
         conn = await aiosqlite.connect(cfg.name, isolation_level=None)
@@ -42,12 +96,12 @@ class SQLiteDialect(Dialect):
     async def execute_raw(self, connection: Any, sql: str) -> None:
         await connection.execute(sql)
 
-    async def create_database(self, cfg: DatabaseConfig) -> None:
+    async def create_database(self, cfg: ConnectionSettings) -> None:
         if cfg.name != ":memory:":
             Path(cfg.name).parent.mkdir(parents=True, exist_ok=True)
             Path(cfg.name).touch()
 
-    async def drop_database(self, cfg: DatabaseConfig) -> None:
+    async def drop_database(self, cfg: ConnectionSettings) -> None:
         if cfg.name == ":memory:":
             return
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -56,7 +110,7 @@ class SQLiteDialect(Dialect):
             except FileNotFoundError:
                 pass
 
-    def explain_connect_error(self, exc: BaseException, cfg: DatabaseConfig) -> str:
+    def explain_connect_error(self, exc: BaseException, cfg: ConnectionSettings) -> str:
         detail = str(exc).strip() or type(exc).__name__
         folder = Path(cfg.name).parent
         hint = f"(does the folder {str(folder)!r} exist and is it writable?)"

@@ -1,4 +1,4 @@
-"""CatalogReader registry: one catalog reader per backend, looked up by dialect name.
+"""Catalog readers: one per backend, named by its hub (:mod:`fastapp.dialects`).
 
 ``get_catalog_reader("postgres").read(raw_connection, tables=None) -> Schema`` reads a live database
 through an already-open raw driver connection (asyncpg, asyncmy, aiosqlite) with a constant
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapp.dialects import dialect_module
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.introspect.base import CatalogReader
@@ -24,4 +24,4 @@ def get_catalog_reader(dialect_name: str, **options: Any) -> CatalogReader:
     The catalog reader only reads, on the one connection it is given, so it also sees uncommitted
     work of that connection (a scratch schema created inside an open transaction).
     """
-    return dialect_module(__name__, dialect_name, "schema reader").CatalogReader(**options)
+    return dialect_part(dialect_name, "catalog_reader", "schema reader")(**options)

@@ -6,19 +6,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapp.dialects.mysql import is_implicit_fk_index, json_check_columns, table_options
 from fastapp.introspect.base import CatalogReader as BaseCatalogReader
 from fastapp.schema.normalize import (
     TypeSpec,
     index_shape,
-    is_implicit_fk_index,
-    json_check_columns,
     normalize_comment,
     normalize_default,
     normalize_expression,
     normalize_fk_action,
     normalize_index_method,
     normalize_type,
-    table_options,
 )
 from fastapp.schema.objects import (
     CheckConstraint,

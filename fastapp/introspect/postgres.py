@@ -277,8 +277,8 @@ class CatalogReader(BaseCatalogReader):
                         cols,
                         ref,
                         ref_columns,
-                        on_delete=normalize_fk_action(row["confdeltype"]),
-                        on_update=normalize_fk_action(row["confupdtype"]),
+                        on_delete=normalize_fk_action(row["confdeltype"], "postgres"),
+                        on_update=normalize_fk_action(row["confupdtype"], "postgres"),
                         name=row["conname"],
                     )
                 )

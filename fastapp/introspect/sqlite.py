@@ -210,10 +210,10 @@ class CatalogReader(BaseCatalogReader):
     def _parse_table(self, name: str, sql: str, has_generated: bool) -> _TableSQL:
         from sqlglot.tokens import TokenType
 
-        from fastapp.schema.normalize import _tokenizer, outer_close
+        from fastapp.schema.normalize.syntax import outer_close, tokenizer
 
         info = _TableSQL()
-        tokens = _tokenizer("sqlite").tokenize(sql)
+        tokens = tokenizer("sqlite").tokenize(sql)
         at = outer_close(tokens)
         body = tokens if at is None else tokens[:at]
         words = {

@@ -548,9 +548,9 @@ class _Builder:
     def _is_json_check(self, expression: str, column: str) -> bool:
         if JSON_CHECK not in expression.lower():
             return False
-        from fastapp.schema.normalize import is_json_check
+        from fastapp.dialects import get_dialect
 
-        return is_json_check(expression, column)
+        return get_dialect(self.dialect).is_json_check(expression, column)
 
     # -- fields --------------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
 """Column type -> Tortoise field class, and the other per-dialect facts, as data.
 
 Two tables say everything: :data:`FIELD_FOR_TYPE` picks the field class for a canonical type
-(the same on every backend), and :data:`TORTOISE_CREATES` says what
-column type that field class makes on each backend, in the Schema's canonical spelling. Where
-the two disagree the generated field carries a ``# database type: ...`` note, so the difference
-is visible in the code and not a silent guess; the documentation lists these pairs as the
-round-trip exceptions.
+(the same on every backend), and :func:`created_type` says what column type that field class
+makes on each backend, in the Schema's canonical spelling (the shapes every backend shares are
+here, each backend's own are ``tortoise_field_types`` on its hub in :mod:`fastapp.dialects`).
+Where the two disagree the generated field carries a ``# database type: ...`` note, so the
+difference is visible in the code and not a silent guess; the documentation lists these pairs
+as the round-trip exceptions.
 """
 
 from __future__ import annotations
@@ -70,44 +71,28 @@ _CREATES_EVERYWHERE: dict[str, tuple] = {
     "UUIDField": ("char", 36, None, None),
 }
 
-#: What each field class creates on each backend: the shared shapes plus each one's own.
-TORTOISE_CREATES: dict[str, dict[str, tuple]] = {
-    "postgres": {
-        **_CREATES_EVERYWHERE,
-        "TimeField": ("timetz", None, None, None),
-        "DatetimeField": ("timestamptz", None, None, None),
-        "JSONField": ("jsonb", None, None, None),
-        "UUIDField": ("uuid", None, None, None),
-    },
-    "mysql": {
-        **_CREATES_EVERYWHERE,
-        "TextField": ("longtext", None, None, None),
-        "BinaryField": ("longblob", None, None, None),
-        "TimeField": ("time", None, 6, None),
-        "DatetimeField": ("datetime", None, 6, None),
-    },
-    "sqlite": {
-        **_CREATES_EVERYWHERE,
-        "BooleanField": ("integer", None, None, None),
-        "DecimalField": ("varchar", 40, None, None),
-        "FloatField": ("real", None, None, None),
-    },
-}
 
-#: Column shapes that are how a Tortoise field stores its values on a backend which has no
-#: native type for them: read back as that field (with a comment saying so), so a table
-#: Tortoise created comes back as it was. (type, length) -> (field, comment).
-STORAGE_FIELDS: dict[str, dict[tuple[str, int | None], tuple[str, str]]] = {
-    "mysql": {("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage")},
-    "sqlite": {("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage")},
-}
+
+class _Backends:
+    """The backends whose hub (:mod:`fastapp.dialects`) sets ``flag``: ``name in`` asks the
+    hub, so the fact stays in the backend's code and a backend registered later counts too."""
+
+    def __init__(self, flag: str) -> None:
+        self.flag = flag
+
+    def __contains__(self, name: object) -> bool:
+        from fastapp.dialects import get_dialect
+
+        return isinstance(name, str) and bool(getattr(get_dialect(name), self.flag))
+
+
 #: Backends that index a foreign-key column by themselves when no index covers it, so such an
 #: index on a join table is not a sign of extra structure.
-AUTO_FK_INDEX = frozenset({"mysql"})
+AUTO_FK_INDEX = _Backends("indexes_foreign_keys")
 #: Backends that accept an expression default only in parentheses (``DEFAULT (1 + 2)``).
-PARENTHESIZED_DEFAULTS = frozenset({"sqlite", "mysql"})
+PARENTHESIZED_DEFAULTS = _Backends("parenthesized_expression_defaults")
 #: Backends where one database holds several schemas, so ``Meta.schema`` means something.
-SCHEMA_DIALECTS = frozenset({"postgres"})
+SCHEMA_DIALECTS = _Backends("has_schemas")
 #: Integer field classes, for primary keys, auto-increment and literal defaults.
 INTEGER_FIELDS = frozenset({"SmallIntField", "IntField", "BigIntField"})
 #: Field classes Tortoise refuses to index or make unique (their indexes go to ``Meta``).
@@ -139,7 +124,9 @@ def field_type(dialect: str, column: Column, *, indexed: bool = False) -> FieldT
     ``indexed`` says the column is unique or indexed, which a placeholder for an unknown type
     must allow (Tortoise refuses indexes on text fields).
     """
-    storage = STORAGE_FIELDS.get(dialect, {}).get((column.type, column.length))
+    from fastapp.dialects import get_dialect
+
+    storage = get_dialect(dialect).tortoise_storage_fields.get((column.type, column.length))
     if storage is not None and column.known_type:
         return FieldType(storage[0], (), f"{storage[1]}; use CharField for other text")
     name = FIELD_FOR_TYPE.get(column.type)
@@ -171,7 +158,11 @@ def field_type(dialect: str, column: Column, *, indexed: bool = False) -> FieldT
 
 def created_type(dialect: str, field: FieldType) -> tuple | None:
     """(type, length, precision, scale) that ``field`` creates on ``dialect``."""
-    shape = TORTOISE_CREATES.get(dialect, {}).get(field.field)
+    from fastapp.dialects import get_dialect
+
+    shape = get_dialect(dialect).tortoise_field_types.get(field.field)
+    if shape is None:
+        shape = _CREATES_EVERYWHERE.get(field.field)
     if shape is None:
         return None
     args = dict(field.args)

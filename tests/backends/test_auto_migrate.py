@@ -9,7 +9,9 @@ import gc
 
 import pytest
 
-from fastapp.apply.executor import SESSIONS, ApplyOptions, LockTimeoutError
+from fastapp.apply.executor import ApplyOptions
+from fastapp.apply.locks import lock_session
+from fastapp.apply.locks.base import LockTimeoutError
 from tests.backends import live
 
 BASE = """
@@ -226,7 +228,7 @@ def test_lock_held_elsewhere_times_out(db):
 
     async def scenario():
         async with raw_connection(db) as conn:
-            holder = SESSIONS[db.dialect_name](db, conn)
+            holder = lock_session(db, conn)
             for sql in holder.prelude:
                 await holder.execute(sql)
             await holder.acquire(1)

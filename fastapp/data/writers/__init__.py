@@ -1,10 +1,11 @@
-"""One bulk reader/writer per dialect, found by dialect name; shared code never branches on it."""
+"""One bulk reader/writer per backend, named by its hub (:mod:`fastapp.dialects`); shared code
+never branches on the backend."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapp.dialects import dialect_module
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.data.values import Timezones
@@ -13,4 +14,4 @@ if TYPE_CHECKING:
 
 def writer_for(dialect_name: str, connection: Any, tz: Timezones) -> BulkWriter:
     """The bulk writer of ``dialect_name`` working on an open raw driver ``connection``."""
-    return dialect_module(__name__, dialect_name, "bulk writer").Writer(connection, tz)
+    return dialect_part(dialect_name, "bulk_writer", "bulk writer")(connection, tz)

@@ -1,4 +1,4 @@
-"""DDL readers: one per backend, found by dialect name like the catalog readers.
+"""DDL readers: one per backend, named by its hub (:mod:`fastapp.dialects`) like the catalog readers.
 
 ``server_hint(dialect_name, connection)`` reads what the text cannot say from the target
 database. ``get_reader(dialect_name, source, server)`` returns a fresh
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fastapp.dialects import dialect_module
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.desired.ddl_readers.base import Reader, ServerHint
@@ -24,7 +24,7 @@ def get_reader(
     from fastapp.desired.ddl_readers.base import ServerHint
 
     hint = server if isinstance(server, ServerHint) else ServerHint.from_mapping(server or {})
-    return dialect_module(__name__, dialect_name, "DDL reader").Reader(source, hint)
+    return dialect_part(dialect_name, "ddl_reader", "DDL reader")(source, hint)
 
 
 async def server_hint(dialect_name: str, connection: Any) -> ServerHint:
@@ -33,6 +33,5 @@ async def server_hint(dialect_name: str, connection: Any) -> ServerHint:
     collation). Backends that need nothing return the defaults without a query."""
     from fastapp.desired.ddl_readers.base import ServerHint
 
-    module = dialect_module(__name__, dialect_name, "DDL reader")
-    read = getattr(module, "read_server_hint", None)
+    read = getattr(dialect_part(dialect_name, "ddl_reader", "DDL reader"), "read_server_hint", None)
     return ServerHint() if read is None else await read(connection)

@@ -135,7 +135,7 @@ class TableDraft:
 
 class Reader:
     """Collects one script's statements (:meth:`statement`), then builds the Schema
-    (:meth:`schema`). Raises :class:`~fastapp.desired.parse.ParsedSchemaError` naming the line."""
+    (:meth:`schema`). Raises :class:`~fastapp.errors.ParsedSchemaError` naming the line."""
 
     dialect_name: ClassVar[str]
     sqlglot_name: ClassVar[str]
@@ -166,7 +166,7 @@ class Reader:
     # -- errors ----------------------------------------------------------------------------
 
     def fail(self, reason: str, line: int | None = None) -> NoReturn:
-        from fastapp.desired.parse import ParsedSchemaError
+        from fastapp.errors import ParsedSchemaError
 
         raise ParsedSchemaError(self.source, line or self.line, reason)
 
@@ -553,7 +553,7 @@ class Reader:
 
     def _tokens(self) -> list[Any]:
         if self._tokens_of != self.sql:
-            from fastapp.schema.normalize import _tokenizer
+            from fastapp.schema.normalize.syntax import tokenizer as _tokenizer
 
             self._token_list = _tokenizer(self.dialect_name).tokenize(self.sql)
             self._tokens_of = self.sql

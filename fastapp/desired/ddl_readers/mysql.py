@@ -6,7 +6,7 @@ in the column's type (``0`` on a VARCHAR is ``'0'``, ``0`` on DECIMAL(18,4) is `
 Tables get the engine and collation of the server/database unless they say otherwise, a
 charset without COLLATE means that charset's default collation. A UNIQUE index is a unique
 constraint (the reader cannot tell them apart); InnoDB's implicit foreign-key indexes are
-not part of the Schema (:func:`fastapp.schema.normalize.is_implicit_fk_index`). On MariaDB, JSON
+not part of the Schema (:func:`fastapp.dialects.mysql.is_implicit_fk_index`). On MariaDB, JSON
 is LONGTEXT with a ``json_valid`` check (read back as JSON without that check) and inline
 ``REFERENCES`` create foreign keys; MySQL 8 ignores them.
 """
@@ -19,13 +19,8 @@ from typing import Any
 
 from fastapp.desired.ddl_readers.base import ColumnDraft, IndexDraft, ServerHint, TableDraft
 from fastapp.desired.ddl_readers.base import Reader as BaseReader
-from fastapp.schema.normalize import (
-    TypeSpec,
-    is_implicit_fk_index,
-    json_check_columns,
-    normalize_type,
-    table_options,
-)
+from fastapp.dialects.mysql import is_implicit_fk_index, json_check_columns, table_options
+from fastapp.schema.normalize import TypeSpec, normalize_type
 
 #: Each charset's default collation when a table names the charset without COLLATE.
 MARIADB_CHARSET_COLLATIONS = {
@@ -70,6 +65,8 @@ async def read_server_hint(connection: Any) -> ServerHint:
 
 class Reader(BaseReader):
     dialect_name = "mysql"
+    #: The registry finds the hint reader on the part the hub names (one rule for every part).
+    read_server_hint = staticmethod(read_server_hint)
     sqlglot_name = "mysql"
 
     def __init__(self, source: str, server: ServerHint) -> None:

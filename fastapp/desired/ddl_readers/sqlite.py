@@ -26,7 +26,7 @@ class Reader(BaseReader):
     def parse(self, sql: str) -> Any:
         from sqlglot.tokens import TokenType
 
-        from fastapp.schema.normalize import outer_close
+        from fastapp.schema.normalize.syntax import outer_close
 
         self._options: list[str] = []
         tokens = self._tokens()

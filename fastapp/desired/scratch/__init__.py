@@ -1,8 +1,8 @@
 """Scratch spaces: where the desired DDL is applied and read back with the live side's catalog reader
-(Atlas's "dev database"), one strategy per backend, looked up by dialect name.
+(Atlas's "dev database"), one strategy per backend, named by its hub (:mod:`fastapp.dialects`).
 
 ``get_scratch("postgres").read(cfg, ddl) -> Schema`` applies ``ddl`` (a
-:class:`~fastapp.desired.read.DesiredDDL`) next to the database of ``cfg`` and leaves nothing
+:class:`~fastapp.desired.ddl.DesiredDDL`) next to the database of ``cfg`` and leaves nothing
 behind. Strategies: PostgreSQL temporary tables (a temporary schema for DDL that needs one),
 a MySQL/MariaDB scratch database, an in-memory SQLite database.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapp.dialects import dialect_module
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.desired.scratch.base import ScratchSpace
@@ -19,4 +19,4 @@ if TYPE_CHECKING:
 
 def get_scratch(dialect_name: str) -> ScratchSpace:
     """The scratch-space strategy of ``dialect_name``."""
-    return dialect_module(__name__, dialect_name, "scratch space").Scratch()
+    return dialect_part(dialect_name, "scratch", "scratch space")()

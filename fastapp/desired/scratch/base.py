@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from fastapp.connections.url import DatabaseConfig
-    from fastapp.desired.read import DesiredDDL, TableDDL
+    from fastapp.desired.ddl import DesiredDDL, TableDDL
     from fastapp.schema.objects import Schema
 
 #: ``(line, statement)`` pairs, as :meth:`DesiredDDL.statements` gives them.

@@ -16,7 +16,7 @@ from fastapp.desired.scratch.base import ScratchSpace, catalog_reader, levels, r
 
 if TYPE_CHECKING:
     from fastapp.connections.url import DatabaseConfig
-    from fastapp.desired.read import DesiredDDL
+    from fastapp.desired.ddl import DesiredDDL
     from fastapp.schema.objects import Schema
 
 

@@ -55,7 +55,7 @@ from fastapp.desired.scratch.base import (
 
 if TYPE_CHECKING:
     from fastapp.connections.url import DatabaseConfig
-    from fastapp.desired.read import DesiredDDL
+    from fastapp.desired.ddl import DesiredDDL
     from fastapp.schema.objects import Schema, Table
 
 #: The live schema (the catalog readers' default): scratch tables referencing live ones (``--apps``

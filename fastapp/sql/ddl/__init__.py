@@ -1,4 +1,4 @@
-"""DDL renderers: Schema -> SQL text, one module per dialect, found through a registry.
+"""DDL writers: Schema -> SQL text, one per backend, named by its hub (:mod:`fastapp.dialects`).
 
 ``get_ddl("postgres").schema_script(schema)`` renders a whole schema (deterministic, in
 foreign-key order, cycles broken with ``ALTER TABLE ... ADD CONSTRAINT``); the per-object
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapp.dialects import dialect_module
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.sql.ddl.base import DDL
@@ -19,7 +19,8 @@ _cache: dict[str, DDL] = {}
 
 
 def get_ddl(dialect_name: str) -> DDL:
-    """The DDL renderer of ``dialect_name`` (``postgres``, ``mysql``, ``sqlite``)."""
+    """The DDL writer of ``dialect_name`` (``postgres``, ``mysql``, ``sqlite``); one shared
+    instance per backend (DDL writers keep no state)."""
     if dialect_name not in _cache:
-        _cache[dialect_name] = dialect_module(__name__, dialect_name, "DDL renderer").ddl
+        _cache[dialect_name] = dialect_part(dialect_name, "ddl_writer", "DDL renderer")()
     return _cache[dialect_name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapp.dialects.mysql import dialect as hub
 from fastapp.schema.objects import Column, ForeignKey, Index, Table, UniqueConstraint
 from fastapp.sql.ddl.base import DDL
 
@@ -13,7 +14,7 @@ _OPTIONS = (("engine", "ENGINE={}"), ("charset", "DEFAULT CHARSET={}"), ("collat
 class MySQLDDL(DDL):
     dialect_name = "mysql"
     identifier_quote = "`"
-    parenthesize_default_expressions = True
+    parenthesize_default_expressions = hub.parenthesized_expression_defaults
     max_identifier = 64
     type_names = {
         "integer": "INT",
@@ -98,6 +99,3 @@ class MySQLDDL(DDL):
         if table.comment is not None:
             parts.append(f"COMMENT={self.literal(table.comment)}")
         return (" " + " ".join(parts)) if parts else ""
-
-
-ddl = MySQLDDL()

@@ -85,6 +85,3 @@ class PostgresDDL(DDL):
             labels = ", ".join(self.literal(v) for v in enum.values)
             statements.append(f"CREATE TYPE {self.quote_qualified(enum.name)} AS ENUM ({labels})")
         return statements
-
-
-ddl = PostgresDDL()

@@ -3,6 +3,7 @@ references to tables created later and has no ADD CONSTRAINT), WITHOUT ROWID / S
 
 from __future__ import annotations
 
+from fastapp.dialects.sqlite import dialect as hub
 from fastapp.schema.objects import Column, ForeignKey, Table
 from fastapp.sql.ddl.base import DDL
 
@@ -11,7 +12,7 @@ _OPTIONS = (("strict", "STRICT"), ("without_rowid", "WITHOUT ROWID"))
 
 class SQLiteDDL(DDL):
     dialect_name = "sqlite"
-    parenthesize_default_expressions = True
+    parenthesize_default_expressions = hub.parenthesized_expression_defaults
     max_identifier = 128
     supports_add_foreign_key = False
     column_text_uses_table = True
@@ -63,6 +64,3 @@ class SQLiteDDL(DDL):
             if str(options.get(key, "")).lower() in ("1", "true", "yes")
         ]
         return (" " + ", ".join(words)) if words else ""
-
-
-ddl = SQLiteDDL()

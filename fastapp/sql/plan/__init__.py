@@ -1,4 +1,4 @@
-"""Renderer registry: ops -> SQL, one module per dialect, looked up by dialect name.
+"""Plan renderers: ops -> SQL, one per backend, named by its hub (:mod:`fastapp.dialects`).
 
 ``get_renderer("postgres").render(plan, RenderOptions(concurrently=True))`` returns the
 :class:`~fastapp.sql.plan.base.Statement` list of a plan; ``data_checks(plan)`` the counting
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapp.dialects import dialect_module
+from fastapp.dialects import dialect_part
 
 if TYPE_CHECKING:
     from fastapp.sql.plan.base import Renderer
@@ -17,4 +17,4 @@ if TYPE_CHECKING:
 
 def get_renderer(dialect_name: str) -> Renderer:
     """The renderer of ``dialect_name`` (a fresh instance: renderers keep per-plan state)."""
-    return type(dialect_module(__name__, dialect_name, "SQL renderer").renderer)()
+    return dialect_part(dialect_name, "plan_renderer", "SQL renderer")()

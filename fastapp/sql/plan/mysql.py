@@ -119,8 +119,5 @@ def _no_partial(table: str, index: Index) -> None:
         )
 
 
-renderer = MySQLRenderer()
-
-
 def _visible_indexes(table: Table) -> set[str | None]:
     return {ix.name for ix in table.indexes} | {u.name for u in table.uniques}

@@ -111,6 +111,3 @@ class PostgresRenderer(Renderer):
 
     def _drop_constraint(self, table: str, name: str) -> str:
         return f"ALTER TABLE {self.q(table)} DROP CONSTRAINT {self.q(name)}"
-
-
-renderer = PostgresRenderer()

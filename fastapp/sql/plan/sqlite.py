@@ -169,6 +169,3 @@ class RebuildTable(o.Op):
 
     def describe(self) -> str:
         return f"rebuild table {self.table} to {self.reason}"
-
-
-renderer = SQLiteRenderer()

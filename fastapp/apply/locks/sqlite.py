@@ -1,0 +1,31 @@
+"""SQLite: the database file's write lock, which is the plan's transaction."""
+
+from __future__ import annotations
+
+from fastapp.apply.locks.base import LockSession
+
+
+class SQLiteLockSession(LockSession):
+    """``BEGIN IMMEDIATE`` takes the write lock and is the plan's transaction. Foreign keys
+    are switched off for the session (a table rebuild needs that, and the pragma is a no-op
+    inside a transaction); the plan verifies them with ``PRAGMA foreign_key_check``."""
+
+    lock_is_transaction = True
+    prelude = ("PRAGMA foreign_keys = OFF",)
+    postlude = ("PRAGMA foreign_keys = ON",)
+
+    async def acquire(self, timeout: float) -> None:
+        await self.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        try:
+            await self.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise self.timeout_error(timeout) from exc
+            raise
+
+    async def release(self) -> None:
+        if self.conn.in_transaction:
+            await self.execute("ROLLBACK")
+
+    async def begin(self) -> None:
+        return None
