@@ -25,6 +25,9 @@ class Dialect:
     #: Catalog query returning one column ``name``: the tables of the connected database.
     list_tables_sql: ClassVar[str]
     identifier_quote: ClassVar[str] = '"'
+    #: The longest identifier the server keeps, as ``(size, "bytes" | "characters")``
+    #: (None: no limit); generated names are cut to it (:mod:`fastapp.sql.naming`).
+    identifier_limit: ClassVar[tuple[int, str] | None] = None
     #: A backslash escapes a quote inside every '...' string (MySQL's default sql_mode).
     string_backslash_escapes: ClassVar[bool] = False
     #: E'...' strings take backslash escapes (PostgreSQL).

@@ -21,6 +21,8 @@ class MySQLDialect(Dialect):
     default_port = 3306
     supports_transactional_ddl = False
     identifier_quote = "`"
+    #: Counted in characters; a longer name is an error (1059).
+    identifier_limit = (64, "characters")
     string_backslash_escapes = True
     list_tables_sql = (
         "SELECT table_name AS name FROM information_schema.tables "

@@ -6,12 +6,17 @@ comments go) plus a few overridden methods; nothing here asks which backend it i
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
-from typing import ClassVar
+from functools import cached_property
+from typing import TYPE_CHECKING, ClassVar
 
+from fastapp.dialects import get_dialect
 from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table, UniqueConstraint
 from fastapp.schema.toposort import toposort
+from fastapp.sql import naming
+
+if TYPE_CHECKING:
+    from fastapp.dialects.base import Dialect
 
 INDENT = "    "
 
@@ -20,8 +25,6 @@ class DDL:
     """Renders Schema objects as SQL for one dialect."""
 
     dialect_name: ClassVar[str]
-    identifier_quote: ClassVar[str] = '"'
-    max_identifier: ClassVar[int] = 63
     #: canonical type -> spelling; types absent here are rendered in upper case.
     type_names: ClassVar[dict[str, str]] = {}
     #: ``ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`` exists; otherwise foreign keys are
@@ -33,8 +36,12 @@ class DDL:
 
     # -- names and literals -------------------------------------------------------------
     def quote(self, identifier: str) -> str:
-        q = self.identifier_quote
-        return f"{q}{identifier.replace(q, q + q)}{q}"
+        """``identifier`` quoted as the dialect quotes it (:meth:`Dialect.quote`)."""
+        return self._dialect.quote(identifier)
+
+    @cached_property
+    def _dialect(self) -> Dialect:
+        return get_dialect(self.dialect_name)
 
     def quote_qualified(self, name: str) -> str:
         return self.quote(name)
@@ -44,17 +51,6 @@ class DDL:
 
     def columns_list(self, columns: Iterable[str]) -> str:
         return ", ".join(self.quote(c) for c in columns)
-
-    def object_name(self, prefix: str, table: str, columns: Iterable[str]) -> str:
-        """A deterministic name for an unnamed index, fitting the identifier limit (counted
-        in UTF-8 bytes, as PostgreSQL does; a prefix and a hash when too long)."""
-        base = "_".join([prefix, table, *columns])
-        encoded = base.encode()
-        if len(encoded) <= self.max_identifier:
-            return base
-        digest = hashlib.sha1(encoded).hexdigest()[:8]
-        head = encoded[: self.max_identifier - 9].decode(errors="ignore")
-        return f"{head}_{digest}"
 
     # -- columns --------------------------------------------------------------------------
     def column_type(self, table: Table | None, column: Column) -> str:
@@ -177,8 +173,9 @@ class DDL:
 
     # -- indexes --------------------------------------------------------------------------
     def index_name(self, table: Table, index: Index) -> str:
-        return index.name or self.object_name(
-            "uidx" if index.unique else "idx", table.name, index.columns
+        """The index's own name, else the one :mod:`fastapp.sql.naming` gives it."""
+        return naming.object_name(
+            self.dialect_name, naming.INDEX, table.name, index.columns, index.name
         )
 
     def index_column(self, index: Index, position: int) -> str:

@@ -12,7 +12,6 @@ _OPTIONS = (("strict", "STRICT"), ("without_rowid", "WITHOUT ROWID"))
 class SQLiteDDL(DDL):
     dialect_name = "sqlite"
     parenthesize_default_expressions = True
-    max_identifier = 128
     supports_add_foreign_key = False
     column_text_uses_table = True
 
