@@ -24,7 +24,7 @@ from fastapp.reverse.types import (
     field_type,
 )
 from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table
-from fastapp.schema.toposort import toposort
+from fastapp.schema.toposort import creation_order
 
 #: ``ON DELETE`` action -> the ``fields`` constant Tortoise spells it with.
 ON_DELETE = {
@@ -165,10 +165,8 @@ def with_references(schema: Schema, names: Iterable[str]) -> tuple[list[str], li
 
 def dependency_order(tables: list[Table]) -> list[Table]:
     """Referenced tables first, ties by name; tables in a cycle follow in name order."""
-    by_name = {t.name: t for t in tables}
-    # A cycle: string references make any order importable.
-    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
-    return [by_name[n] for n in result.order]
+    # A cycle: string references make any order importable, so nothing is deferred.
+    return creation_order(tables, can_defer=False)[0]
 
 
 def _single_pk(table: Table) -> str | None:

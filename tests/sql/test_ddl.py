@@ -17,8 +17,8 @@ from fastapp.schema.objects import (
     Table,
     UniqueConstraint,
 )
+from fastapp.schema.toposort import creation_order
 from fastapp.sql.ddl import get_ddl
-from fastapp.sql.ddl.base import creation_order
 
 ID = Column("id", "integer", nullable=False, autoincrement=True)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from fastapp.dialects import get_dialect
 from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table, UniqueConstraint
-from fastapp.schema.toposort import toposort
+from fastapp.schema.toposort import creation_order
 from fastapp.sql import naming
 
 if TYPE_CHECKING:
@@ -248,25 +248,3 @@ class DDL:
             blocks.append("\n".join(s + ";" for s in late))
         return "\n\n".join(blocks) + "\n"
 
-
-def creation_order(
-    tables: Iterable[Table], can_defer: bool = True
-) -> tuple[list[Table], dict[str, list[ForeignKey]]]:
-    """Tables so that each comes after the tables it references (ties by name).
-
-    A cycle is broken at its alphabetically first table: its foreign keys to tables not yet
-    created are returned in ``deferred`` (table name -> keys) to be added afterwards, unless
-    ``can_defer`` is False (the backend accepts forward references inline).
-    """
-    by_name = {t.name: t for t in tables}
-    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
-    position = {name: i for i, name in enumerate(result.order)}
-    deferred: dict[str, list[ForeignKey]] = {}
-    if can_defer:
-        for name in result.broken:
-            deferred[name] = [
-                fk
-                for fk in by_name[name].foreign_keys
-                if position.get(fk.ref_table, -1) > position[name]
-            ]
-    return [by_name[name] for name in result.order], deferred
