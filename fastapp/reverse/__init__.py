@@ -84,8 +84,9 @@ def generate_models(
     :class:`SchemaError` for an unknown table or an app label that is not an identifier; never
     for an unusual type.
     """
-    from fastapp.reverse.model import build_module, with_references
+    from fastapp.reverse.model import build_module
     from fastapp.reverse.source import render_module
+    from fastapp.reverse.tables import with_references
 
     check_db_schema(schema.dialect, db_schema)
     if not app.isidentifier():
