@@ -89,9 +89,6 @@ class Layout:
     def pk_column(self) -> str:
         return self.columns[0]
 
-    def column_slot(self, column: str) -> int:
-        return self.columns.index(column)
-
 
 class _Missing:
     __slots__ = ()
