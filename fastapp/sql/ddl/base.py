@@ -47,6 +47,9 @@ class DDL:
         return self.quote(name)
 
     def literal(self, text: str) -> str:
+        """``text`` as a string literal of this dialect."""
+        if self._dialect.string_backslash_escapes:
+            text = text.replace("\\", "\\\\")
         return "'" + text.replace("'", "''") + "'"
 
     def columns_list(self, columns: Iterable[str]) -> str:

@@ -21,10 +21,6 @@ class MySQLDDL(DDL):
         "double": "DOUBLE",
     }
 
-    def literal(self, text: str) -> str:
-        # Backslash is an escape character in MySQL strings unless NO_BACKSLASH_ESCAPES.
-        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
-
     def column_type(self, table: Table | None, column: Column) -> str:
         if column.known_type and column.type in ("enum", "set"):
             values = ",".join(self.literal(v) for v in column.enum_values)
