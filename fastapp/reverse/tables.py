@@ -20,6 +20,7 @@ UNQUOTED_INDEX_CHARS = (" ", "(", ")", '"', ".", ":")
 
 
 def index_safe(columns: tuple[str, ...]) -> bool:
+    """Whether Tortoise writes an index on ``columns`` with every name quoted."""
     return not any(ch in c for c in columns for ch in UNQUOTED_INDEX_CHARS)
 
 
@@ -60,11 +61,13 @@ def dependency_order(tables: list[Table]) -> list[Table]:
 
 
 def single_pk(table: Table) -> str | None:
+    """The column of ``table``'s one-column primary key, else None."""
     pk = table.primary_key
     return pk.columns[0] if pk is not None and len(pk.columns) == 1 else None
 
 
 def plain_index(index: Index) -> bool:
+    """An index on plain columns only: no method, predicate, order, expression or prefix."""
     return not (
         index.method
         or index.where
@@ -75,12 +78,14 @@ def plain_index(index: Index) -> bool:
 
 
 def unique_columns(table: Table) -> set[tuple[str, ...]]:
+    """The column sets of ``table`` that are unique (constraints and plain unique indexes)."""
     found = {u.columns for u in table.uniques}
     found.update(i.columns for i in table.indexes if i.unique and plain_index(i))
     return found
 
 
 def column_shape(column: Column) -> tuple:
+    """What must match between a key and the column referencing it (type and size)."""
     return (column.type, column.length, column.precision, column.scale, column.unsigned)
 
 

@@ -250,4 +250,3 @@ class DDL:
         if late:
             blocks.append("\n".join(s + ";" for s in late))
         return "\n\n".join(blocks) + "\n"
-
