@@ -1,12 +1,12 @@
 """The core of ``fastapp loaddata``: stream records, write them in bulk, all or nothing.
 
 Records are converted as they stream in and collected per model into batches. A full batch
-is written at once if every row's references can be satisfied: foreign keys by value must
-point at rows known to exist (loaded in this run, or found by one query per batch), lookups
-are resolved by one query per target model and field set. Rows whose references are not
-there yet wait in a spool (spilled to disk past a bound) and are retried after the last
-fixture, model by model in dependency order, until nothing more can be written; what is
-left is a broken reference, reported with its file, record and field.
+is written at once if every row's references can be satisfied (:mod:`fastapp.data.settling`):
+foreign keys by value must point at rows known to exist (loaded in this run, or found by one
+query per batch), lookups are resolved by one query per target model and field set. Rows
+whose references are not there yet wait in a spool (spilled to disk past a bound) and are
+retried after the last fixture, model by model in dependency order, until nothing more can
+be written; what is left is a broken reference, reported with its file, record and field.
 
 Nullable foreign keys inside cycles (self references) are written as NULL and set by one
 bulk update at the end, as are many-to-many lists and reverse foreign-key lists. Every
@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, aclosing, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -36,7 +37,7 @@ from fastapp.data.models import (
     build_layouts,
     load_order,
 )
-from fastapp.data.references import AMBIGUOUS, Lookup, Resolver, normalize
+from fastapp.data.settling import References
 from fastapp.data.spool import Spool
 from fastapp.data.values import Timezones
 from fastapp.data.writers import writer_for
@@ -235,13 +236,13 @@ class _Run:
         self.skip = skip
         self.options = options
         self.progress = progress
-        self.resolver = Resolver(layouts, self._fetch_keys)
+        self.refs = References(layouts, writers)
         self.result = LoadResult()
         self.sources: list[FixtureSource] = list(options.fixtures)
         self.intake = Intake(
             layouts,
             self.sources,
-            self.resolver.parse,
+            self.refs.resolver.parse,
             skip=skip,
             ignore_nonexistent=options.ignore_nonexistent,
             batch_size=options.batch_size,
@@ -251,18 +252,6 @@ class _Run:
         self.links = self.intake.links
         self.waiting: dict[str, _RowSpool] = {}
         self.keyless_waiting: dict[str, _RowSpool] = {}
-        #: (label, column) -> values known to exist: the pk map. Only models that something
-        #: references need one; a million rows of a leaf model cost no memory here.
-        self.known: dict[tuple[str, str], set[Any]] = {}
-        self.referenced = {
-            target
-            for layout in layouts.values()
-            for target in (
-                *(fk.target for fk in layout.foreign_keys),
-                *(rel.target for rel in layout.many.values()),
-            )
-        }
-        self.absent: dict[str, set[tuple[str, Any]]] = {}
         self.loaded: set[str] = set()
         self.empty_at_start: dict[str, bool] = {}
         self.largest_pk: dict[str, Any] = {}
@@ -368,99 +357,12 @@ class _Run:
                     self.progress(intake.objects, intake.bytes_read, self.total_bytes)
                 await self._flush(label, batch)
 
-    # -- references -------------------------------------------------------------------------
-    async def _fetch_keys(
-        self, layout: Layout, result: str, columns: tuple[str, ...], keys: Sequence[tuple]
-    ) -> list:
-        writer = self.writers[layout.connection]
-        return await writer.select_keys(layout.table, result, columns, keys)
-
-    def _known(self, label: str, column: str) -> set[Any]:
-        key = (label, column)
-        found = self.known.get(key)
-        if found is None:
-            found = self.known[key] = set()
-        return found
-
-    async def _check_exists(self, label: str, column: str, values: set[Any]) -> None:
-        """Add to the pk map the ``values`` of ``label.column`` that exist in the database."""
-        known = self._known(label, column)
-        absent = self.absent.setdefault(label, set())
-        unknown = [v for v in values if v not in known and (column, v) not in absent]
-        if not unknown:
-            return
-        layout = self.layouts[label]
-        rows = await self._fetch_keys(layout, column, (column,), [(v,) for v in unknown])
-        found = {normalize(r[0]) for r in rows}
-        for v in unknown:
-            if normalize(v) in found:
-                known.add(v)
-            else:
-                absent.add((column, v))
-
-    async def _settle(self, layout: Layout, rows: list[list[Any]], offset: int) -> list[bool]:
-        """Resolve lookups in place; say for each row whether all its references exist."""
-        ok = [True] * len(rows)
-        for fk in layout.foreign_keys:
-            if fk.deferred:
-                continue
-            slot = fk.slot - offset
-            column = fk.target_column
-            lookups = {v for r in rows if type(v := r[slot]) is Lookup}
-            if lookups:
-                await self.resolver.resolve(lookups, column)
-                answers = {lookup: self.resolver.get(lookup, column) for lookup in lookups}
-                for i, r in enumerate(rows):
-                    v = r[slot]
-                    if type(v) is Lookup:
-                        found = answers[v]
-                        if found is None or found is AMBIGUOUS:
-                            ok[i] = False
-                        else:
-                            r[slot] = found
-            known = self._known(fk.target, column)
-            missing = {v for r in rows if (v := r[slot]) is not None and v not in known}
-            missing = {v for v in missing if type(v) is not Lookup}
-            if missing:
-                await self._check_exists(fk.target, column, missing)
-                for i, r in enumerate(rows):
-                    v = r[slot]
-                    if v is not None and v not in known:
-                        ok[i] = False
-        return ok
-
-    async def _settled(self, layout: Layout, columns: list[Sequence[Any]]) -> bool:
-        """Resolve the lookups of the foreign-key ``columns`` in place; whether every
-        reference exists (else :meth:`_settle` sorts the rows). Works on the distinct values
-        of each column, so a run costs a few set operations, not a pass in Python."""
-        for fk in layout.foreign_keys:
-            if fk.deferred:
-                continue
-            column, target_column = columns[fk.slot], fk.target_column
-            distinct = set(column)
-            lookups = {v for v in distinct if type(v) is Lookup}
-            if lookups:
-                await self.resolver.resolve(lookups, target_column)
-                answers = {lookup: self.resolver.get(lookup, target_column) for lookup in lookups}
-                if any(found is None or found is AMBIGUOUS for found in answers.values()):
-                    return False
-                columns[fk.slot] = list(map(answers.get, column, column))
-                distinct = (distinct - lookups) | set(answers.values())
-            distinct.discard(None)
-            known = self._known(fk.target, target_column)
-            missing = distinct - known
-            if missing:
-                await self._check_exists(fk.target, target_column, missing)
-                if not missing <= known:
-                    return False
-        return True
-
     # -- writing ----------------------------------------------------------------------------
     async def _flush(self, label: str, batch: Batch) -> None:
         layout = self.layouts[label]
         if batch.runs and not batch.rows:  # the usual batch: column runs only
             self.intake.convert_pending(label, batch, unroll=False)
-            settled = [await self._settled(layout, run.columns) for run in batch.runs]
+            settled = [await self.refs.settled(layout, run.columns) for run in batch.runs]
             if all(settled):  # rows as tuples: no list a row
                 rows: list[Any] = []
                 for run in batch.runs:
@@ -475,7 +377,7 @@ class _Run:
         ):
             if not rows:
                 continue
-            ok = await self._settle(layout, rows, 0 if with_pk else 1)
+            ok = await self.refs.settle(layout, rows, 0 if with_pk else 1)
             ready = [r for r, good in zip(rows, ok, strict=True) if good]
             if len(ready) < len(rows):
                 spools = self.waiting if with_pk else self.keyless_waiting
@@ -517,10 +419,7 @@ class _Run:
         self.loaded.add(layout.label)
         self._note_pks(layout.label, rows, with_pk)
         self.result.per_model[layout.label] = self.result.per_model.get(layout.label, 0) + len(rows)
-        if with_pk and layout.label in self.referenced:
-            self._known(layout.label, layout.pk_column).update(map(_first, rows))
-        self.absent.pop(layout.label, None)
-        self.resolver.forget_absent(layout.label)
+        self.refs.wrote(layout, rows, with_pk)
 
     async def _surely_new(self, layout: Layout, rows: list[list[Any]]) -> bool:
         """Whether no pk of ``rows`` can exist yet, so the writer may skip asking.
@@ -560,11 +459,9 @@ class _Run:
             spool = spools.get(label)
             while spool is not None and len(spool):
                 before = len(spool)
-                self.absent.clear()
-                for name in self.layouts:
-                    self.resolver.forget_absent(name)
+                self.refs.forget_absent()
                 for rows, origins in spool.drain():
-                    ok = await self._settle(layout, rows, 0 if with_pk else 1)
+                    ok = await self.refs.settle(layout, rows, 0 if with_pk else 1)
                     ready = [r for r, good in zip(rows, ok, strict=True) if good]
                     spool.add(
                         [r for r, good in zip(rows, ok, strict=True) if not good],
@@ -579,54 +476,9 @@ class _Run:
                 if len(spool) == before:
                     if final:
                         rows, origins = next(spool.drain())
-                        raise self._unresolved(layout, rows[0], origins[0], 0 if with_pk else 1)
+                        where = partial(self.intake.where, origins[0], label)
+                        raise self.refs.unresolved(layout, rows[0], 0 if with_pk else 1, where)
                     break
-
-    def _unresolved(
-        self, layout: Layout, row: list[Any], origin: tuple[int, int], offset: int
-    ) -> FixtureError:
-        for fk in layout.foreign_keys:
-            if fk.deferred:
-                continue
-            value = row[fk.slot - offset]
-            where = self.intake.where(origin, layout.label, fk.name)
-            if type(value) is Lookup:
-                found = self.resolver.get(value, fk.target_column)
-                if found is None or found is AMBIGUOUS:
-                    what = "no row" if found is None else "more than one row"
-                    return FixtureError(
-                        f"{where}: lookup {value.text} matches {what} of {fk.target}"
-                    )
-            elif value is not None and value not in self._known(fk.target, fk.target_column):
-                return FixtureError(
-                    f"{where}: no {fk.target} with {fk.target_column}={value!r} in the database "
-                    "or the fixtures"
-                )
-        return FixtureError(
-            f"{self.intake.where(origin, layout.label)}: references cannot be satisfied"
-        )
-
-    async def _value(self, ref: Any, label: str, column: str, where: str) -> Any:
-        if type(ref) is Lookup:
-            await self.resolver.resolve([ref], column)
-            found = self.resolver.get(ref, column)
-            if found is None or found is AMBIGUOUS:
-                what = "no row" if found is None else "more than one row"
-                raise FixtureError(f"{where}: lookup {ref.text} matches {what} of {ref.target}")
-            return found
-        if ref is not None and ref not in self._known(label, column):
-            await self._check_exists(label, column, {ref})
-            if ref not in self._known(label, column):
-                raise FixtureError(f"{where}: no {label} with {column}={ref!r}")
-        return ref
-
-    async def _resolve_all(self, refs: list[Any], label: str, column: str) -> None:
-        lookups = {r for r in refs if type(r) is Lookup}
-        if lookups:
-            await self.resolver.resolve(lookups, column)
-        plain = {r for r in refs if r is not None and type(r) is not Lookup}
-        if plain:
-            await self._check_exists(label, column, plain)
 
     async def _apply_updates(self) -> None:
         """Foreign keys set after every row exists, a spooled chunk at a time (in order: a
@@ -635,13 +487,13 @@ class _Run:
             layout = self.layouts[label]
             fk = next(f for f in layout.foreign_keys if f.column == column)
             for entries in spool.drain():
-                await self._resolve_all([e[0] for e in entries], label, layout.pk_column)
-                await self._resolve_all([e[1] for e in entries], fk.target, fk.target_column)
+                await self.refs.resolve_all([e[0] for e in entries], label, layout.pk_column)
+                await self.refs.resolve_all([e[1] for e in entries], fk.target, fk.target_column)
                 pairs: dict[Any, Any] = {}
                 for key, value, origin, owner, name in entries:
                     where = self.intake.where(origin, owner, name)
-                    own = await self._value(key, label, layout.pk_column, where)
-                    pairs[own] = await self._value(value, fk.target, fk.target_column, where)
+                    own = await self.refs.value(key, label, layout.pk_column, where)
+                    pairs[own] = await self.refs.value(value, fk.target, fk.target_column, where)
                 await self._guarded(
                     layout,
                     "setting " + column,
@@ -660,7 +512,7 @@ class _Run:
             column = target.pk_column
             for entries in spool.drain():
                 owners = {own: (items, origin) for own, items, origin in entries}
-                await self._resolve_all(
+                await self.refs.resolve_all(
                     [i for items, _ in owners.values() for i in items], rel.target, column
                 )
                 links: list[tuple[Any, Any]] = []
@@ -668,7 +520,7 @@ class _Run:
                     where = self.intake.where(origin, label, name)
                     seen = set()
                     for item in items:
-                        other = await self._value(item, rel.target, column, where)
+                        other = await self.refs.value(item, rel.target, column, where)
                         if other not in seen:
                             seen.add(other)
                             links.append((own, other))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapp.data.values import Converter, Timezones, field_kind, from_python, loader
+from fastapp.schema.toposort import toposort
 
 #: What a key in a record's ``fields`` is.
 PLAIN, FOREIGN, MANY, BACKWARD = range(4)
@@ -87,9 +88,6 @@ class Layout:
     @property
     def pk_column(self) -> str:
         return self.columns[0]
-
-    def column_slot(self, column: str) -> int:
-        return self.columns.index(column)
 
 
 class _Missing:
@@ -244,20 +242,16 @@ def load_order(layouts: dict[str, Layout]) -> list[str]:
     for layout in layouts.values():
         for fk in layout.foreign_keys:
             fk.deferred = fk.nullable and component_of[fk.target] == component_of[layout.label]
-    remaining = {
-        label: {fk.target for fk in layout.foreign_keys if not fk.deferred} - {label}
-        for label, layout in layouts.items()
-    }
-    order: list[str] = []
-    placed: set[str] = set()
-    while len(order) < len(layouts):
-        ready = [lbl for lbl in layouts if lbl not in placed and remaining[lbl] <= placed]
-        # A cycle of NOT NULL keys: take the first model anyway; its rows wait until the rows
-        # they need exist, and a load that can never satisfy them reports the record.
-        chosen = ready[0] if ready else next(lbl for lbl in layouts if lbl not in placed)
-        order.append(chosen)
-        placed.add(chosen)
-    return order
+    position = {label: i for i, label in enumerate(layouts)}
+    # A cycle of NOT NULL keys: the first model is taken anyway; its rows wait until the rows
+    # they need exist, and a load that can never satisfy them reports the record.
+    result = toposort(
+        layouts,
+        lambda label: [fk.target for fk in layouts[label].foreign_keys if not fk.deferred],
+        key=position.__getitem__,
+        break_cycles=True,
+    )
+    return list(result.order)
 
 
 def _strongly_connected(nodes: list[str], edges: dict[str, set[str]]) -> list[list[str]]:

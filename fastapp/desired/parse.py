@@ -3,7 +3,7 @@
 The scratch-space path (:mod:`fastapp.desired.read`) applies the DDL and reads it back with the
 backend's catalog reader; this module predicts that result from the text alone. Statements are split
 by :mod:`fastapp.schema.sqltext`, parsed by sqlglot in the backend's dialect, and collected
-into drafts (:mod:`fastapp.desired.ddl_readers.base`); what the server does on its own (PostgreSQL
+into drafts (:mod:`fastapp.desired.ddl_readers.drafts`); what the server does on its own (PostgreSQL
 SERIAL, MySQL's implicit foreign-key indexes, SQLite keeping type names verbatim...) is said
 by the backend's module under :mod:`fastapp.desired.ddl_readers`; every value goes through
 :mod:`fastapp.schema.normalize`, the same rules the readers use.
@@ -12,7 +12,7 @@ What the text alone cannot say (so the scratch space stays the reference):
 
 * MySQL/MariaDB: the database's default charset and collation, each charset's default
   collation, and whether the server is MariaDB; pass them as ``server`` (see
-  :class:`~fastapp.desired.ddl_readers.base.ServerHint`), else MariaDB with utf8mb4 is assumed.
+  :class:`~fastapp.desired.ddl_readers.drafts.ServerHint`), else MariaDB with utf8mb4 is assumed.
 * Statements other than CREATE TABLE / CREATE [UNIQUE] INDEX / CREATE TYPE ... AS ENUM
   (PostgreSQL) / ALTER TABLE ... ADD / COMMENT ON (PostgreSQL): views, functions, triggers,
   sequences, extensions, DROP/RENAME... are refused, never skipped.
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from fastapp.errors import ParsedSchemaError
 
 if TYPE_CHECKING:
-    from fastapp.desired.ddl_readers.base import ServerHint
+    from fastapp.desired.ddl_readers.drafts import ServerHint
     from fastapp.schema.objects import Schema
 
 __all__ = ["ParsedSchemaError", "parse_schema"]
@@ -45,7 +45,7 @@ def parse_schema(
     ``source`` names the text in errors (a file path, ``models of connection 'default'``).
     ``server`` tells what the text cannot (MySQL: ``mariadb``, ``charset``, ``collation``,
     ``charset_collations``); a dict with those keys or a
-    :class:`~fastapp.desired.ddl_readers.base.ServerHint`.
+    :class:`~fastapp.desired.ddl_readers.drafts.ServerHint`.
 
     Raises :class:`ParsedSchemaError` (a :class:`~fastapp.errors.SchemaError`) naming
     ``source:line`` for a statement it cannot represent (view, function, trigger, unknown

@@ -69,6 +69,9 @@ class Dialect:
     #: Catalog query returning one column ``name``: the tables of the connected database.
     list_tables_sql: ClassVar[str]
     identifier_quote: ClassVar[str] = '"'
+    #: The longest identifier the server keeps, as ``(size, "bytes" | "characters")``
+    #: (None: no limit); generated names are cut to it (:mod:`fastapp.sql.naming`).
+    identifier_limit: ClassVar[tuple[int, str] | None] = None
     #: A backslash escapes a quote inside every '...' string (MySQL's default sql_mode).
     string_backslash_escapes: ClassVar[bool] = False
     #: E'...' strings take backslash escapes (PostgreSQL).
@@ -126,6 +129,9 @@ class Dialect:
     def is_json_check(self, expression: str, column: str) -> bool:
         """``expression`` (a check as this backend prints it) only says that ``column`` holds
         JSON, like MariaDB's implicit ``json_valid(col)`` on a JSON column."""
+        lowered = expression.lower()
+        if not any(name in lowered for name in self.json_check_functions):
+            return False  # most checks: no parse needed
         try:
             import sqlglot
             from sqlglot import exp

@@ -32,6 +32,8 @@ class MySQLDialect(Dialect):
     test_server_url = "mysql://root:@127.0.0.1:3306/mysql"
     supports_transactional_ddl = False
     identifier_quote = "`"
+    #: Counted in characters; a longer name is an error (1059).
+    identifier_limit = (64, "characters")
     string_backslash_escapes = True
     list_tables_sql = (
         "SELECT table_name AS name FROM information_schema.tables "

@@ -28,6 +28,8 @@ class PostgresDialect(Dialect):
     supports_transactional_ddl = True
     escape_string_prefix = True
     dollar_quoted_strings = True
+    #: NAMEDATALEN - 1, counted in bytes: longer names are truncated with only a NOTICE.
+    identifier_limit = (63, "bytes")
     list_tables_sql = (
         "SELECT c.relname AS name FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from fastapp.diff import ops as o
 from fastapp.errors import SchemaError
 from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table
-from fastapp.schema.toposort import toposort
+from fastapp.schema.toposort import creation_order, toposort
 
 
 class RenameError(SchemaError):
@@ -398,24 +398,17 @@ def _enum_ops(current: Schema, desired: Schema) -> list[o.Op]:
 def _create_ops(created: Sequence[Table], existing: Iterable[str]) -> list[o.Op]:
     """Create tables in foreign-key order; a cycle is broken at its smallest table name by
     creating it without the foreign keys to tables not yet created, added afterwards."""
-    by_name = {t.name: t for t in created}
-    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
-    position = {name: i for i, name in enumerate(result.order)}
-    broken = set(result.broken)
+    order, deferred = creation_order(created)
     found: list[o.Op] = []
-    deferred: list[o.Op] = []
-    for name in result.order:
-        table = by_name[name]
-        if name in broken:
-            keep = tuple(
-                fk for fk in table.foreign_keys if position.get(fk.ref_table, -1) <= position[name]
-            )
-            deferred.extend(
-                o.AddForeignKey(name, fk) for fk in table.foreign_keys if fk not in keep
-            )
+    later: list[o.Op] = []
+    for table in order:
+        name = table.name
+        if name in deferred:
+            later.extend(o.AddForeignKey(name, fk) for fk in deferred[name])
+            keep = tuple(fk for fk in table.foreign_keys if fk not in deferred[name])
             table = o.without_foreign_keys(table, keep)
         found.append(o.CreateTable(name, table))
-    return found + deferred
+    return found + later
 
 
 def _drop_ops(dropped: Sequence[Table]) -> list[o.Op]:

@@ -20,30 +20,49 @@ Warn = Callable[[str], None]
 _GLOB_CHARS = frozenset("*?[")
 
 
-def select_tables(names: Iterable[str], patterns: Sequence[str] | None) -> list[str]:
-    """The table names matching any of ``patterns`` (exact names or globs), sorted.
+def match_tables(
+    names: Iterable[str], patterns: Sequence[str] | None
+) -> tuple[list[str], list[str]]:
+    """The one table-filter rule (``export_schema --tables``, catalog readers, reverse
+    generation): the names matching any of ``patterns``, sorted, and the patterns that
+    matched nothing.
 
-    ``None`` (or empty) selects every table. Raises :class:`SchemaError` for a pattern that
-    matches no table, naming it and a few tables that exist.
+    A pattern selects the table of exactly its name and, when it holds ``*``, ``?`` or
+    ``[``, every name it matches as a case-sensitive glob (so ``a[1]`` selects both a table
+    ``a[1]`` and ``a1``). ``None`` or no patterns select every table.
     """
     names = sorted(names)
     if not patterns:
-        return names
+        return names, []
     chosen: set[str] = set()
+    unmatched: list[str] = []
     for pattern in patterns:
         if _GLOB_CHARS & set(pattern):
             hits = [n for n in names if fnmatchcase(n, pattern) or n == pattern]
         else:
             hits = [n for n in names if n == pattern]
         if not hits:
-            sample = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-            raise SchemaError(
-                f"table filter {pattern!r} matches no table "
-                f"(tables: {sample or 'none, the database is empty'}); "
-                "give exact names or glob patterns such as 'blog_*'"
-            )
+            unmatched.append(pattern)
         chosen.update(hits)
-    return sorted(chosen)
+    return sorted(chosen), unmatched
+
+
+def select_tables(names: Iterable[str], patterns: Sequence[str] | None) -> list[str]:
+    """The table names matching any of ``patterns`` (:func:`match_tables`), sorted.
+
+    ``None`` (or empty) selects every table. Raises :class:`SchemaError` for a pattern that
+    matches no table, naming it and a few tables that exist.
+    """
+    names = sorted(names)
+    chosen, unmatched = match_tables(names, patterns)
+    if unmatched:
+        sample = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+        raise SchemaError(
+            f"table filter {unmatched[0]!r} matches no table "
+            f"(tables: {sample or 'none, the database is empty'}); "
+            "give exact names or glob patterns such as 'blog_*'"
+        )
+    return chosen
 
 
 class CatalogReader:

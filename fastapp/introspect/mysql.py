@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapp.dialects import get_dialect
 from fastapp.dialects.mysql import is_implicit_fk_index, json_check_columns, table_options
 from fastapp.introspect.base import CatalogReader as BaseCatalogReader
 from fastapp.schema.normalize import (
@@ -126,7 +127,7 @@ class CatalogReader(BaseCatalogReader):
         # the table; such a user still reads SHOW CREATE TABLE (one query per table so hit).
         for table, rows in catalog.foreign_keys.items():
             if any(row[6] is None for row in rows):
-                quoted = "`" + table.replace("`", "``") + "`"
+                quoted = get_dialect(self.dialect_name).quote(table)
                 ((_, create),) = await self._fetch(connection, f"SHOW CREATE TABLE {quoted}")
                 actions = _foreign_key_actions(create)
                 catalog.foreign_keys[table] = [

@@ -8,7 +8,6 @@ reads the live schema first.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -40,23 +39,21 @@ class GeneratedModels:
 
 
 def select_tables(schema: Schema, patterns: Sequence[str]) -> list[str]:
-    """Table names matching ``patterns`` (exact names or globs); all tables when empty.
+    """Table names matching ``patterns`` by the one table-filter rule
+    (:func:`fastapp.introspect.base.match_tables`), sorted; all tables when empty.
 
     Raises :class:`SchemaError` naming a pattern that matches nothing.
     """
+    from fastapp.introspect.base import match_tables
+
     names = list(schema.table_names)
-    if not patterns:
-        return names
-    chosen: list[str] = []
-    for pattern in patterns:
-        matches = [n for n in names if n == pattern] or fnmatch.filter(names, pattern)
-        if not matches:
-            known = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "") or "none"
-            raise SchemaError(
-                f"no table {pattern!r} in the database (tables: {known}); "
-                "run `fastapp reverse_generation` without arguments to list them"
-            )
-        chosen.extend(m for m in matches if m not in chosen)
+    chosen, unmatched = match_tables(names, patterns)
+    if unmatched:
+        known = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "") or "none"
+        raise SchemaError(
+            f"no table {unmatched[0]!r} in the database (tables: {known}); "
+            "run `fastapp reverse_generation` without arguments to list them"
+        )
     return chosen
 
 
@@ -87,8 +84,9 @@ def generate_models(
     :class:`SchemaError` for an unknown table or an app label that is not an identifier; never
     for an unusual type.
     """
-    from fastapp.reverse.model import build_module, with_references
+    from fastapp.reverse.model import build_module
     from fastapp.reverse.source import render_module
+    from fastapp.reverse.tables import with_references
 
     check_db_schema(schema.dialect, db_schema)
     if not app.isidentifier():

@@ -1,30 +1,34 @@
 """Schema -> model specifications: what each class, field and Meta option will say.
 
-This is the thinking half of reverse generation (names, relations, join tables, defaults);
-:mod:`fastapp.reverse.source` only spells the result as Python. Everything is derived from the
-Schema alone, in sorted order, so the same schema always gives the same module.
+This is the thinking half of reverse generation: names (classes, attributes, reverse names,
+all deduplicated), relations, fields and Meta options. What it reads off the tables first
+(join tables, keys, indexes Tortoise can write) is :mod:`fastapp.reverse.tables`; defaults
+become field arguments in :mod:`fastapp.reverse.defaults`; :mod:`fastapp.reverse.source`
+only spells the resulting :mod:`fastapp.reverse.specs` as Python. Everything is derived from
+the Schema alone, in sorted order, so the same schema always gives the same module.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapp.reverse import naming
-from fastapp.reverse.types import (
-    AUTO_FK_INDEX,
-    INTEGER_FIELDS,
-    NOT_INDEXABLE,
-    PARENTHESIZED_DEFAULTS,
-    TEXT_FIELDS,
-    FieldType,
-    created_type,
-    field_type,
+from fastapp.reverse.defaults import NOW, field_default
+from fastapp.reverse.specs import EnumSpec, FieldSpec, ModelSpec, ModuleSpec
+from fastapp.reverse.specs import python_literal as _py
+from fastapp.reverse.tables import (
+    Join,
+    column_shape,
+    dependency_order,
+    index_safe,
+    index_todo,
+    join_table,
+    plain_index,
+    single_pk,
+    unique_columns,
 )
+from fastapp.reverse.types import INTEGER_FIELDS, NOT_INDEXABLE, FieldType, field_type
 from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table
-from fastapp.schema.toposort import toposort
 
 #: ``ON DELETE`` action -> the ``fields`` constant Tortoise spells it with.
 ON_DELETE = {
@@ -44,67 +48,9 @@ INDEX_CLASSES = {
     "bloom": "BloomIndex",
 }
 INDEX_MODULE = "tortoise.contrib.postgres.indexes"
-_NOW = re.compile(
-    r"(CURRENT_TIMESTAMP|NOW|LOCALTIMESTAMP|GETDATE)\s*(\(\s*\d*\s*\))?", re.IGNORECASE
-)
-_NUMBER = re.compile(r"-?\d+(\.\d*)?([eE][-+]?\d+)?")
-_TRUE = frozenset({"TRUE", "1", "'1'", "'T'", "'TRUE'", "B'1'"})
-_FALSE = frozenset({"FALSE", "0", "'0'", "'F'", "'FALSE'", "B'0'"})
-JSON_CHECK = "json_valid"
-_SIMPLE_DEFAULT = re.compile(r"-?\d+(\.\d*)?|'(?:[^']|'')*'|[A-Za-z_]+")
 #: Quote characters Tortoise writes around names without escaping them inside.
 UNESCAPED_QUOTES = ('"', "`")
 QUOTE_TODO = "Tortoise does not escape quotes inside names: its DDL for this name fails"
-#: Tortoise takes an index "field" holding one of these for an expression and leaves it
-#: unquoted, which breaks the DDL: indexes on such columns are left as TODO comments.
-UNQUOTED_INDEX_CHARS = (" ", "(", ")", '"', ".", ":")
-
-
-def _index_safe(columns: tuple[str, ...]) -> bool:
-    return not any(ch in c for c in columns for ch in UNQUOTED_INDEX_CHARS)
-
-
-@dataclass
-class FieldSpec:
-    """One model attribute: ``name[: annotation] = fields.<call>(<args>)  # <comment>``."""
-
-    name: str
-    call: str
-    args: list[str] = field(default_factory=list)
-    kwargs: list[tuple[str, str]] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
-    #: Relation type hint (``fields.ForeignKeyRelation["User"]``) for editors and type checkers.
-    annotation: str | None = None
-
-
-@dataclass
-class EnumSpec:
-    name: str
-    members: list[tuple[str, str]]
-
-
-@dataclass
-class ModelSpec:
-    name: str
-    table: Table
-    fields: list[FieldSpec] = field(default_factory=list)
-    meta: list[tuple[str, str]] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ModuleSpec:
-    """Everything the renderer needs, plus what the caller reports."""
-
-    dialect: str
-    models: list[ModelSpec]
-    enums: list[EnumSpec]
-    imports: set[tuple[str, str]]
-    #: Tables pulled in because a selected table references them.
-    added: tuple[str, ...] = ()
-    #: Join tables rendered as ``ManyToManyField`` instead of a model.
-    join_tables: tuple[str, ...] = ()
-    todos: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,158 +79,6 @@ class _Facts:
     json_columns: frozenset[str]
 
 
-@dataclass(frozen=True)
-class _Join:
-    """A pure join table: column 0 points at ``source`` (backward key), column 1 at ``target``."""
-
-    table: Table
-    source: str
-    target: str
-    backward: str
-    forward: str
-    on_delete: str
-
-
-def with_references(schema: Schema, names: Iterable[str]) -> tuple[list[str], list[str]]:
-    """``names`` plus every table they reference, transitively: (all sorted, added sorted)."""
-    by_name = {t.name: t for t in schema.tables}
-    wanted = set(names)
-    stack = list(wanted)
-    added: set[str] = set()
-    while stack:
-        table = by_name.get(stack.pop())
-        if table is None:
-            continue
-        for ref in table.references:
-            if ref not in wanted and ref in by_name:
-                wanted.add(ref)
-                added.add(ref)
-                stack.append(ref)
-    return sorted(wanted), sorted(added)
-
-
-def dependency_order(tables: list[Table]) -> list[Table]:
-    """Referenced tables first, ties by name; tables in a cycle follow in name order."""
-    by_name = {t.name: t for t in tables}
-    # A cycle: string references make any order importable.
-    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
-    return [by_name[n] for n in result.order]
-
-
-def _single_pk(table: Table) -> str | None:
-    pk = table.primary_key
-    return pk.columns[0] if pk is not None and len(pk.columns) == 1 else None
-
-
-def _plain(index: Index) -> bool:
-    return not (
-        index.method
-        or index.where
-        or any(index.orders)
-        or any(index.expressions)
-        or any(index.lengths)
-    )
-
-
-def _unique_columns(table: Table) -> set[tuple[str, ...]]:
-    found = {u.columns for u in table.uniques}
-    found.update(i.columns for i in table.indexes if i.unique and _plain(i))
-    return found
-
-
-def _shape(column: Column) -> tuple:
-    return (column.type, column.length, column.precision, column.scale, column.unsigned)
-
-
-def _join(
-    dialect: str,
-    by_name: dict[str, Table],
-    table: Table,
-    selected: set[str],
-    referenced: set[str],
-) -> _Join | None:
-    """The join-table reading of ``table`` when it is exactly what ManyToManyField creates."""
-    if len(table.columns) != 2 or len(table.foreign_keys) != 2 or table.checks:
-        return None
-    if table.name in referenced:
-        return None
-    first, second = table.columns
-    if any(
-        c.nullable or c.default or c.comment or c.autoincrement or c.generated
-        for c in (first, second)
-    ):
-        return None
-    fks = {fk.columns: fk for fk in table.foreign_keys}
-    fk_a, fk_b = fks.get((first.name,)), fks.get((second.name,))
-    if fk_a is None or fk_b is None:
-        return None
-    if (
-        fk_a.on_delete != fk_b.on_delete
-        or fk_a.on_update != "NO ACTION"
-        or fk_b.on_update != "NO ACTION"
-    ):
-        return None
-    pair = (first.name, second.name)
-    pk = table.primary_key.columns if table.primary_key else None
-    if pk not in (None, pair) or (pair not in _unique_columns(table) and pk != pair):
-        return None
-    for index in table.indexes:
-        if index.columns == pair and index.unique:
-            continue
-        if not (
-            dialect in AUTO_FK_INDEX
-            and _plain(index)
-            and not index.unique
-            and len(index.columns) == 1
-            and index.columns[0] in pair
-        ):
-            return None
-    for column, fk in ((first, fk_a), (second, fk_b)):
-        target = by_name.get(fk.ref_table)
-        if target is None or fk.ref_table not in selected:
-            return None
-        ref_pk = _single_pk(target)
-        if ref_pk is None or fk.ref_columns != (ref_pk,):
-            return None
-        if _shape(target.column(ref_pk)) != _shape(column):
-            return None
-    return _Join(table, fk_a.ref_table, fk_b.ref_table, first.name, second.name, fk_a.on_delete)
-
-
-def _index_todo(index: Index) -> str:
-    """Why an index stays a comment, with its definition."""
-    text = f"index not expressible in Tortoise: {'UNIQUE ' if index.unique else ''}"
-    text += f"({', '.join(index.columns)})"
-    text += f" USING {index.method}" if index.method else ""
-    text += f" WHERE {index.where}" if index.where else ""
-    text += " with DESC columns" if any(index.orders) else ""
-    if any(index.lengths):
-        prefixes = ", ".join(
-            f"{c}({n})" for c, n in zip(index.columns, index.lengths, strict=False) if n
-        )
-        text += f" with prefix lengths {prefixes}"
-    if any(index.expressions):
-        text += " (an expression index)"
-    elif _plain(index) and not _index_safe(index.columns):
-        text += " (Tortoise leaves names with spaces or punctuation unquoted)"
-    return text
-
-
-def _py(value: object) -> str:
-    """A Python literal for ``value``; strings double-quoted (json.dumps is valid Python)."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return repr(value)
-
-
-def _string_literal(text: str) -> str | None:
-    if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
-        body = text[1:-1]
-        if body.replace("''", "").find("'") < 0:
-            return body.replace("''", "'")
-    return None
-
-
 class _Builder:
     """One generation run: names first (classes, attributes, reverse names, join tables, all
     deduplicated across the selection), then one :class:`ModelSpec` per table."""
@@ -308,13 +102,15 @@ class _Builder:
             for fk in self.by_name[name].foreign_keys
             if fk.ref_table != name
         }
-        self.joins: dict[str, _Join] = {}
+        self.joins: dict[str, Join] = {}
         for name in names:
-            join = _join(self.dialect, self.by_name, self.by_name[name], self.selected, referenced)
+            join = join_table(
+                self.dialect, self.by_name, self.by_name[name], self.selected, referenced
+            )
             if join is not None:
                 self.joins[name] = join
         self.tables = dependency_order([self.by_name[n] for n in names if n not in self.joins])
-        self.joins_by_source: dict[str, list[_Join]] = {}
+        self.joins_by_source: dict[str, list[Join]] = {}
         for join_name in sorted(self.joins):
             join = self.joins[join_name]
             self.joins_by_source.setdefault(join.source, []).append(join)
@@ -334,7 +130,7 @@ class _Builder:
     # -- names ---------------------------------------------------------------------------
 
     def _relations(self, table: Table) -> list[_Relation]:
-        uniques = _unique_columns(table)
+        uniques = unique_columns(table)
         pk = table.primary_key.columns if table.primary_key else ()
         by_column: dict[str, list[ForeignKey]] = {}
         for fk in table.foreign_keys:
@@ -352,11 +148,11 @@ class _Builder:
         return relations
 
     def _referable(self, target: Table, column: str) -> bool:
-        return _single_pk(target) == column or (column,) in _unique_columns(target)
+        return single_pk(target) == column or (column,) in unique_columns(target)
 
     def _name_columns(self, table: Table) -> None:
         key = table.primary_key.columns if table.primary_key else ()
-        has_pk = bool(self._model_pk(table, key, frozenset(_unique_columns(table))))
+        has_pk = bool(self._model_pk(table, key, frozenset(unique_columns(table))))
         # Without a primary-key field Tortoise adds its own ``id``: keep that name free.
         space = naming.NameSpace(frozenset() if has_pk else {"id"})
         attrs: dict[str, str] = {}
@@ -417,10 +213,10 @@ class _Builder:
         single_index = frozenset(
             i.columns[0]
             for i in table.indexes
-            if _plain(i) and not i.unique and len(i.columns) == 1 and _index_safe(i.columns)
+            if plain_index(i) and not i.unique and len(i.columns) == 1 and index_safe(i.columns)
         )
         key = table.primary_key.columns if table.primary_key else ()
-        uniques = frozenset(_unique_columns(table))
+        uniques = frozenset(unique_columns(table))
         return _Facts(self._model_pk(table, key, uniques), key, uniques, single_index, json_columns)
 
     @staticmethod
@@ -477,11 +273,11 @@ class _Builder:
                 "unless one field is marked primary_key=True",
             )
         for index in table.indexes:
-            if index.unique and _plain(index):
+            if index.unique and plain_index(index):
                 continue
             rendered = self._index(table, index, kinds, attr)
             if rendered is None:
-                self._todo(spec.comments, _index_todo(index))
+                self._todo(spec.comments, index_todo(index))
             elif rendered:
                 meta_indexes.append(rendered)
         for check in table.checks:
@@ -531,7 +327,7 @@ class _Builder:
             or index.unique
         ):
             return None  # (a plain unique index never gets here: it is unique/unique_together)
-        if not _index_safe(index.columns):
+        if not index_safe(index.columns):
             return None
         names = tuple(attr(c) for c in index.columns)
         if index.method:
@@ -546,8 +342,6 @@ class _Builder:
         return _tuple(names)
 
     def _is_json_check(self, expression: str, column: str) -> bool:
-        if JSON_CHECK not in expression.lower():
-            return False
         from fastapp.dialects import get_dialect
 
         return get_dialect(self.dialect).is_json_check(expression, column)
@@ -590,9 +384,10 @@ class _Builder:
         spec.kwargs.extend((k, _py(v)) for k, v in ftype.args)
         if column.nullable and not is_pk:
             spec.kwargs.append(("null", "True"))
-        defaults = self._default(column, ftype.field, enum)
+        enum_spec = next((e for e in self.enums if e.name == enum), None) if enum else None
+        defaults = field_default(column, ftype.field, self.dialect, self.imports, enum_spec)
         if column.on_update is not None:
-            if ftype.field == "DatetimeField" and _NOW.fullmatch(column.on_update.strip()):
+            if ftype.field == "DatetimeField" and NOW.fullmatch(column.on_update.strip()):
                 # Tortoise sets auto_now fields on every save; it writes no ON UPDATE clause.
                 defaults = [
                     ("auto_now", "True"),
@@ -641,13 +436,13 @@ class _Builder:
             self._todo(spec.comments, "ON DELETE SET NULL on a NOT NULL column, kept as NO ACTION")
         spec.kwargs.append(("on_delete", ON_DELETE[on_delete]))
         ref = rel.fk.ref_columns[0]
-        if ref != _single_pk(target):
+        if ref != single_pk(target):
             spec.kwargs.append(("to_field", _py(self.attrs[target.name][ref])))
         if pk == (column.name,):
             spec.kwargs.append(("primary_key", "True"))
         if column.nullable and pk != (column.name,):
             spec.kwargs.append(("null", "True"))
-        spec.kwargs.extend(self._default(column, "ForeignKeyField"))
+        spec.kwargs.extend(field_default(column, "ForeignKeyField", self.dialect, self.imports))
         if not rel.one_to_one and column.name in facts.single_index:
             spec.kwargs.append(("db_index", "True"))
         if column.name != f"{name}_id":
@@ -655,7 +450,7 @@ class _Builder:
         if column.comment:
             spec.kwargs.append(("description", _py(column.comment)))
         ref_column = target.column(ref)
-        if ref_column is not None and _shape(ref_column)[:4] != _shape(column)[:4]:
+        if ref_column is not None and column_shape(ref_column)[:4] != column_shape(column)[:4]:
             spec.comments.append(
                 f"database type: {column.type_text} (the referenced key is {ref_column.type_text})"
             )
@@ -663,7 +458,7 @@ class _Builder:
             self._todo(spec.comments, f"ON UPDATE {rel.fk.on_update} not expressible in Tortoise")
         return spec
 
-    def _many_to_many(self, join: _Join) -> FieldSpec:
+    def _many_to_many(self, join: Join) -> FieldSpec:
         cls = self.class_of[join.target]
         spec = FieldSpec(
             self.related[(join.table.name, "forward")],
@@ -699,62 +494,6 @@ class _Builder:
             self.imports.add(("enum", "StrEnum"))
         return self.enum_classes[key]
 
-    def _default(
-        self, column: Column, field: str, enum: str | None = None
-    ) -> list[tuple[str, str]]:
-        text = column.default
-        if text is None:
-            return []
-        if field == "DatetimeField" and _NOW.fullmatch(text.strip()):
-            self.imports.add(("tortoise.fields", "Now"))
-            return [("auto_now_add", "True"), ("db_default", "Now()")]
-        value = self._literal(text, field, column, enum)
-        keep_sql = (field == "FloatField" and value != text.strip()) or (
-            # Tortoise escapes string defaults the MySQL way ('it\'s'), which other backends
-            # reject: keep the database's own spelling of such literals.
-            _string_literal(text.strip()) is not None
-            and ("'" in text.strip()[1:-1] or "\\" in text)
-        )
-        if value is not None and not keep_sql:
-            return [("default", value), ("db_default", value)]
-        self.imports.add(("tortoise.fields", "SqlDefault"))
-        sql = _py(self._default_sql(text.strip()))
-        if value is not None:
-            return [("default", value), ("db_default", f"SqlDefault({sql})")]
-        return [("db_default", f"SqlDefault({sql})")]
-
-    def _default_sql(self, text: str) -> str:
-        """``text`` as Tortoise must write it after DEFAULT on this backend."""
-        if self.dialect in PARENTHESIZED_DEFAULTS and not _SIMPLE_DEFAULT.fullmatch(text):
-            return f"({text})"
-        return text
-
-    def _literal(self, text: str, field: str, column: Column, enum: str | None) -> str | None:
-        """The Python literal for a literal default, or None when it is an expression."""
-        text = text.strip()
-        string = _string_literal(text)
-        if field == "BooleanField":
-            upper = text.upper()
-            return "True" if upper in _TRUE else "False" if upper in _FALSE else None
-        if field in INTEGER_FIELDS or field == "ForeignKeyField":
-            number = string if string is not None else text
-            return str(int(number)) if re.fullmatch(r"-?\d+", number) else None
-        if field == "FloatField":
-            number = string if string is not None else text
-            return repr(float(number)) if _NUMBER.fullmatch(number) else None
-        if field == "DecimalField":
-            number = string if string is not None else text
-            if _NUMBER.fullmatch(number):
-                self.imports.add(("decimal", "Decimal"))
-                return f"Decimal({_py(number)})"
-            return None
-        if field in TEXT_FIELDS and string is not None:
-            return _py(string)
-        if enum is not None and string is not None and string in column.enum_values:
-            members = next(e for e in self.enums if e.name == enum).members
-            return f"{enum}.{next(m for m, v in members if v == string)}"
-        return None
-
 
 def _tuple(items: tuple[str, ...]) -> str:
     inner = ", ".join(_py(i) for i in items)
@@ -781,6 +520,3 @@ def build_module(
         join_tables=tuple(sorted(builder.joins)),
         todos=builder.todos,
     )
-
-
-__all__ = ["ModuleSpec", "build_module", "created_type", "with_references"]

@@ -7,7 +7,7 @@ sorts, so it passes ``ruff check`` as generated.
 
 from __future__ import annotations
 
-from fastapp.reverse.model import EnumSpec, FieldSpec, ModelSpec, ModuleSpec
+from fastapp.reverse.specs import EnumSpec, FieldSpec, ModelSpec, ModuleSpec
 
 LINE_LENGTH = 100
 _STDLIB = frozenset({"decimal", "enum"})

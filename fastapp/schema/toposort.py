@@ -1,6 +1,8 @@
 """Stable topological order: the one place that says "each node after what it depends on".
 
-Creation order of tables, drop order, generated DDL and model source all need the same thing:
+Creation order of tables (:func:`creation_order`: the DDL writer, the diff, reverse
+generation), drop order, generated DDL, fixture load order and scratch scripts all need the
+same thing:
 dependencies first, ties broken by a stable key so the output is byte-identical run to run,
 and either the nodes stuck in cycles (to report them) or a deterministic way through a cycle
 (emit its smallest node anyway and let the caller defer what that node still needed).
@@ -12,7 +14,10 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from fastapp.schema.objects import ForeignKey, Table
 
 N = TypeVar("N", bound=Hashable)
 
@@ -86,3 +91,27 @@ def toposort(
                 heapq.heappush(ready, j)
     cyclic = tuple(node for i, node in enumerate(ranked) if not placed[i])
     return Ordering(tuple(order), tuple(broken), cyclic)
+
+
+def creation_order(
+    tables: Iterable[Table], can_defer: bool = True
+) -> tuple[list[Table], dict[str, list[ForeignKey]]]:
+    """Tables so that each comes after the tables it references (ties by name).
+
+    A cycle is broken at its alphabetically first table: its foreign keys to tables not yet
+    created are returned in ``deferred`` (table name -> keys, in the table's order) to be
+    added afterwards, unless ``can_defer`` is False (the backend accepts forward references
+    inline). A self reference is no cycle; references to other tables count as existing.
+    """
+    by_name = {t.name: t for t in tables}
+    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
+    position = {name: i for i, name in enumerate(result.order)}
+    deferred: dict[str, list[ForeignKey]] = {}
+    if can_defer:
+        for name in result.broken:
+            deferred[name] = [
+                fk
+                for fk in by_name[name].foreign_keys
+                if position.get(fk.ref_table, -1) > position[name]
+            ]
+    return [by_name[name] for name in result.order], deferred

@@ -318,7 +318,7 @@ def test_generated_ddl_of_every_field_kind(backend, scratch, kinds_project):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_server_hint_is_read_from_the_target_database(backend, scratch):
     from fastapp.desired.ddl_readers import server_hint
-    from fastapp.desired.ddl_readers.base import ServerHint
+    from fastapp.desired.ddl_readers.drafts import ServerHint
 
     cfg = scratch(backend)
 

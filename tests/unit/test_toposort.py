@@ -55,3 +55,37 @@ def test_two_separate_cycles_each_break_once():
 
 def test_empty():
     assert toposort([], deps({})).order == ()
+
+
+def test_scratch_script_of_a_cycle_defers_only_the_keys_to_later_tables():
+    """The generated-DDL path through a cycle (PostgreSQL scratch space) uses the same order."""
+    from fastapp.desired.scratch import get_scratch
+    from fastapp.tortoise.generated import GeneratedTable
+
+    tables = [
+        GeneratedTable(
+            "b",
+            ("CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id))",),
+            frozenset({"a"}),
+        ),
+        GeneratedTable(
+            "a",
+            (
+                "CREATE TABLE a (id INT PRIMARY KEY, b_id INT REFERENCES b (id), x_id INT REFERENCES x (id))",
+                "CREATE INDEX ai ON a (b_id)",
+            ),
+            frozenset({"b", "x"}),
+        ),
+        GeneratedTable(
+            "c",
+            ("CREATE TABLE c (id INT PRIMARY KEY, a_id INT REFERENCES a (id))",),
+            frozenset({"a"}),
+        ),
+    ]
+    assert get_scratch("postgres").cyclic_script(tables) == (
+        "CREATE TABLE a (id INT PRIMARY KEY, b_id INT, x_id INT REFERENCES x (id))",
+        "CREATE INDEX ai ON a (b_id)",
+        "CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id))",
+        "CREATE TABLE c (id INT PRIMARY KEY, a_id INT REFERENCES a (id))",
+        "ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b (id)",
+    )

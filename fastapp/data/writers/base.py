@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from fastapp.data.models import Layout
 from fastapp.data.references import normalize
 from fastapp.data.values import Timezones
+from fastapp.dialects import get_dialect
 
 #: Keys per ``IN (...)`` list: well below every backend's parameter limit.
 IN_CHUNK = 500
@@ -23,7 +24,6 @@ class BulkWriter:
     """Bulk operations of one dialect on one connection."""
 
     name: ClassVar[str]
-    identifier_quote: ClassVar[str] = '"'
     begin_sql: ClassVar[str] = "BEGIN"
     commit_sql: ClassVar[str] = "COMMIT"
     rollback_sql: ClassVar[str] = "ROLLBACK"
@@ -69,8 +69,7 @@ class BulkWriter:
 
     # -- shared SQL -------------------------------------------------------------------------
     def quote(self, identifier: str) -> str:
-        q = self.identifier_quote
-        return f"{q}{identifier.replace(q, q + q)}{q}"
+        return get_dialect(self.name).quote(identifier)
 
     def markers(self, count: int, start: int = 1) -> str:
         return ", ".join(self.placeholder(i) for i in range(start, start + count))

@@ -12,7 +12,6 @@ from fastapp.data.writers.base import BulkWriter
 
 class Writer(BulkWriter):
     name = "mysql"
-    identifier_quote = "`"
     begin_sql = "START TRANSACTION"
     upsert_template = "ON DUPLICATE KEY UPDATE {assignments}"
     upsert_assignment = "{col} = VALUES({col})"

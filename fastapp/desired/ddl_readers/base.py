@@ -1,5 +1,7 @@
-"""What every DDL reader shares: walking sqlglot's AST of each statement into drafts, and
-turning the drafts into a Schema through :mod:`fastapp.schema.normalize`.
+"""What every DDL reader shares: walking sqlglot's AST of each statement into drafts
+(:mod:`~fastapp.desired.ddl_readers.drafts`), which
+:mod:`~fastapp.desired.ddl_readers.build` turns into a Schema through
+:mod:`fastapp.schema.normalize`.
 
 A backend's module subclasses :class:`Reader` and says what its server does on its own
 (type spellings, implicit NOT NULL, identifier case, how expressions come back) through the
@@ -8,31 +10,18 @@ hooks and class attributes below; this module never asks which backend it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, NoReturn
 
-from fastapp.schema.normalize import (
-    TypeSpec,
-    index_shape,
-    normalize_comment,
-    normalize_default,
-    normalize_expression,
-    normalize_fk_action,
-    normalize_index_method,
-    normalize_type,
+from fastapp.desired.ddl_readers.build import build_table
+from fastapp.desired.ddl_readers.drafts import (
+    ColumnDraft,
+    ForeignKeyDraft,
+    IndexDraft,
+    ServerHint,
+    TableDraft,
 )
-from fastapp.schema.objects import (
-    CheckConstraint,
-    Column,
-    EnumType,
-    ForeignKey,
-    Index,
-    PrimaryKey,
-    Schema,
-    Table,
-    UniqueConstraint,
-)
+from fastapp.schema.normalize import normalize_expression, normalize_type
+from fastapp.schema.objects import EnumType, Schema
 
 #: Words that end a column's type and start its constraints (any backend).
 _CONSTRAINT_WORDS = frozenset(
@@ -42,95 +31,6 @@ _CONSTRAINT_WORDS = frozenset(
         "KEY", "CHARACTER", "CHARSET", "INVISIBLE", "VISIBLE", "STORAGE", "COLUMN_FORMAT",
     }
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ServerHint:
-    """What a DDL text cannot say about the server it will run on.
-
-    ``mariadb``: MariaDB rather than MySQL (inline ``REFERENCES`` create foreign keys, JSON
-    is LONGTEXT with a check). ``charset``/``collation``: the database's defaults, which
-    tables without their own inherit. ``charset_collations``: the default collation of each
-    charset named in a table without COLLATE (overrides the built-in table of the server's
-    defaults). ``engine``: the default storage engine.
-    """
-
-    mariadb: bool = True
-    charset: str = "utf8mb4"
-    collation: str | None = None
-    charset_collations: Mapping[str, str] = field(default_factory=dict)
-    engine: str = "InnoDB"
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> ServerHint:
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(values) - known)
-        if unknown:
-            from fastapp.errors import SchemaError
-
-            raise SchemaError(
-                f"unknown server hint {', '.join(unknown)}: use {', '.join(sorted(known))}"
-            )
-        return cls(**values)
-
-
-@dataclass
-class ColumnDraft:
-    name: str
-    type_text: str
-    #: The type as one quoted identifier (a PostgreSQL enum type named "Status Kind").
-    type_quoted: bool = False
-    spec: TypeSpec | None = None
-    nullable: bool = True
-    default: str | None = None
-    autoincrement: bool = False
-    comment: str | None = None
-    collation: str | None = None
-    charset: str | None = None
-    generated: str | None = None
-    on_update: str | None = None
-    enum_name: str | None = None
-    line: int | None = None
-
-
-@dataclass
-class IndexDraft:
-    columns: list[str]
-    unique: bool = False
-    method: str | None = None
-    where: str | None = None
-    orders: list[str | None] = field(default_factory=list)
-    expressions: list[bool] = field(default_factory=list)
-    lengths: list[int | None] = field(default_factory=list)
-    name: str | None = None
-
-
-@dataclass
-class ForeignKeyDraft:
-    columns: list[str]
-    ref_table: str
-    ref_columns: list[str]
-    on_delete: str | None = None
-    on_update: str | None = None
-    name: str | None = None
-    line: int = 0
-
-
-@dataclass
-class TableDraft:
-    name: str
-    line: int
-    columns: dict[str, ColumnDraft] = field(default_factory=dict)
-    primary_key: list[str] | None = None
-    primary_key_name: str | None = None
-    uniques: list[tuple[list[str], str | None]] = field(default_factory=list)
-    indexes: list[IndexDraft] = field(default_factory=list)
-    foreign_keys: list[ForeignKeyDraft] = field(default_factory=list)
-    checks: list[tuple[str, str | None]] = field(default_factory=list)
-    comment: str | None = None
-    options: dict[str, str] = field(default_factory=dict)
-    #: Table options as written (MySQL ENGINE/CHARSET/COLLATE, SQLite WITHOUT ROWID).
-    written: dict[str, str] = field(default_factory=dict)
 
 
 class Reader:
@@ -592,7 +492,8 @@ class Reader:
         for draft in self.tables.values():
             self.line = draft.line
             self.finish_table(draft)
-            tables.append(self.build_table(draft))
+            self.referenced_columns(draft)
+            tables.append(build_table(self.dialect_name, draft))
         return Schema(
             dialect=self.dialect_name,
             tables=tuple(tables),
@@ -605,7 +506,8 @@ class Reader:
             for name in table.primary_key:
                 self.column_of(table, name).nullable = False
 
-    def build_table(self, draft: TableDraft) -> Table:
+    def referenced_columns(self, draft: TableDraft) -> None:
+        """Fill in the columns of ``REFERENCES t`` without a list: ``t``'s primary key."""
         for fk in draft.foreign_keys:
             if not fk.ref_columns:
                 target = self.tables.get(fk.ref_table)
@@ -616,63 +518,3 @@ class Reader:
                         fk.line,
                     )
                 fk.ref_columns = list(target.primary_key)
-        return Table(
-            name=draft.name,
-            columns=tuple(self.build_column(c) for c in draft.columns.values()),
-            primary_key=PrimaryKey(tuple(draft.primary_key), name=draft.primary_key_name)
-            if draft.primary_key
-            else None,
-            uniques=tuple(UniqueConstraint(tuple(c), name=n) for c, n in draft.uniques),
-            indexes=tuple(self.build_index(i) for i in draft.indexes),
-            foreign_keys=tuple(
-                ForeignKey(
-                    tuple(fk.columns),
-                    fk.ref_table,
-                    tuple(fk.ref_columns),
-                    on_delete=normalize_fk_action(fk.on_delete, self.dialect_name),
-                    on_update=normalize_fk_action(fk.on_update, self.dialect_name),
-                    name=fk.name,
-                )
-                for fk in draft.foreign_keys
-            ),
-            checks=tuple(CheckConstraint(e, name=n) for e, n in draft.checks),
-            comment=normalize_comment(draft.comment),
-            options=tuple(draft.options.items()),
-        )
-
-    def build_column(self, column: ColumnDraft) -> Column:
-        spec = column.spec or normalize_type(self.dialect_name, column.type_text)
-        return Column(
-            name=column.name,
-            type=spec.type,
-            length=spec.length,
-            precision=spec.precision,
-            scale=spec.scale,
-            nullable=column.nullable,
-            default=None
-            if column.generated is not None
-            else normalize_default(self.dialect_name, column.default),
-            autoincrement=column.autoincrement,
-            unsigned=spec.unsigned,
-            comment=normalize_comment(column.comment),
-            collation=column.collation,
-            enum_values=spec.enum_values,
-            enum_name=column.enum_name,
-            generated=column.generated,
-            known_type=spec.known,
-            on_update=normalize_default(self.dialect_name, column.on_update),
-        )
-
-    def build_index(self, draft: IndexDraft) -> Index:
-        orders, expressions = index_shape(draft.orders, draft.expressions)
-        lengths = tuple(draft.lengths) if any(n is not None for n in draft.lengths) else ()
-        return Index(
-            tuple(draft.columns),
-            unique=draft.unique,
-            method=normalize_index_method(draft.method),
-            where=draft.where,
-            orders=orders,
-            expressions=expressions,
-            lengths=lengths,
-            name=draft.name,
-        )

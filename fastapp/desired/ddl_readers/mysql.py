@@ -17,8 +17,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from fastapp.desired.ddl_readers.base import ColumnDraft, IndexDraft, ServerHint, TableDraft
 from fastapp.desired.ddl_readers.base import Reader as BaseReader
+from fastapp.desired.ddl_readers.drafts import ColumnDraft, IndexDraft, ServerHint, TableDraft
 from fastapp.dialects.mysql import is_implicit_fk_index, json_check_columns, table_options
 from fastapp.schema.normalize import TypeSpec, normalize_type
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from fastapp.desired.ddl_readers.base import ColumnDraft, TableDraft
 from fastapp.desired.ddl_readers.base import Reader as BaseReader
+from fastapp.desired.ddl_readers.drafts import ColumnDraft, TableDraft
 from fastapp.schema.normalize import TypeSpec, normalize_type
 
 #: SERIAL spellings -> the integer type they create.

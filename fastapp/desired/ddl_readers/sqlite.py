@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapp.desired.ddl_readers.base import ColumnDraft, TableDraft
 from fastapp.desired.ddl_readers.base import Reader as BaseReader
+from fastapp.desired.ddl_readers.drafts import ColumnDraft, TableDraft
 
 #: Words after a CREATE TABLE's column list -> the table option the catalog reader reports.
 _TABLE_OPTIONS = {("WITHOUT", "ROWID"): "without_rowid", ("STRICT",): "strict"}

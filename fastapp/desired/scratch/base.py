@@ -58,28 +58,23 @@ class ScratchSpace:
         """
         if self.forward_references:
             return tuple(s for t in sorted(tables, key=lambda t: t.table) for s in t.statements)
+        from fastapp.schema.toposort import toposort
+
         by_name = {t.table: t for t in tables}
-        done: set[str] = set()
+        result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
+        broken = set(result.broken)
+        outside = set().union(*(t.references for t in tables)) - by_name.keys()
         parts: list[str] = []
         deferred: list[str] = []
-        outside = set().union(*(t.references for t in tables)) - by_name.keys()
-        while len(done) < len(by_name):
-            ready = sorted(
-                n
-                for n, t in by_name.items()
-                if n not in done and (t.references & by_name.keys()) <= done | {n}
-            )
-            if ready:
-                name = ready[0]
+        for i, name in enumerate(result.order):
+            if name not in broken:
                 parts.extend(by_name[name].statements)
-            else:
-                name = min(n for n in by_name if n not in done)
-                create, *rest = by_name[name].statements
-                create, later = split_references(create, done | {name} | outside, self)
-                parts.append(create)
-                parts.extend(rest)
-                deferred.extend(later)
-            done.add(name)
+                continue
+            create, *rest = by_name[name].statements
+            create, later = split_references(create, {*result.order[: i + 1], *outside}, self)
+            parts.append(create)
+            parts.extend(rest)
+            deferred.extend(later)
         return tuple(parts + deferred)
 
 

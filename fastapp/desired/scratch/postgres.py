@@ -264,7 +264,7 @@ class Scratch(ScratchSpace):
             namespace = await conn.fetchval(_MY_TEMP_NAMESPACE)
             parts.append(await catalog_reader("postgres", namespace).read(conn))
         finally:
-            drops = [f'pg_temp."{_escaped(n)}"' for n in reversed(names)]
+            drops = [f"pg_temp.{_quote(n)}" for n in reversed(names)]
             await self._drop(conn, drops, batch // 2)
 
     async def _schema(
@@ -308,7 +308,7 @@ class Scratch(ScratchSpace):
                     "ORDER BY c.oid DESC",
                     namespace,
                 )
-                names = [f'"{namespace}"."{_escaped(r[0])}"' for r in rows]
+                names = [f"{_quote(namespace)}.{_quote(r[0])}" for r in rows]
                 await self._drop(conn, names, max(1, self.BATCH // 3))
                 await conn.execute(f'DROP SCHEMA "{namespace}" CASCADE')
 
@@ -385,8 +385,10 @@ def _new_namespace() -> str:
     return f"fastapp_scratch_{uuid.uuid4().hex[:12]}"
 
 
-def _escaped(name: str) -> str:
-    return name.replace('"', '""')
+def _quote(name: str) -> str:
+    from fastapp.dialects import get_dialect
+
+    return get_dialect("postgres").quote(name)
 
 
 def _unqualified(schema: Schema) -> Schema:

@@ -6,12 +6,17 @@ comments go) plus a few overridden methods; nothing here asks which backend it i
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
-from typing import ClassVar
+from functools import cached_property
+from typing import TYPE_CHECKING, ClassVar
 
+from fastapp.dialects import get_dialect
 from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table, UniqueConstraint
-from fastapp.schema.toposort import toposort
+from fastapp.schema.toposort import creation_order
+from fastapp.sql import naming
+
+if TYPE_CHECKING:
+    from fastapp.dialects.base import Dialect
 
 INDENT = "    "
 
@@ -20,8 +25,6 @@ class DDL:
     """Renders Schema objects as SQL for one dialect."""
 
     dialect_name: ClassVar[str]
-    identifier_quote: ClassVar[str] = '"'
-    max_identifier: ClassVar[int] = 63
     #: canonical type -> spelling; types absent here are rendered in upper case.
     type_names: ClassVar[dict[str, str]] = {}
     #: ``ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`` exists; otherwise foreign keys are
@@ -33,28 +36,24 @@ class DDL:
 
     # -- names and literals -------------------------------------------------------------
     def quote(self, identifier: str) -> str:
-        q = self.identifier_quote
-        return f"{q}{identifier.replace(q, q + q)}{q}"
+        """``identifier`` quoted as the dialect quotes it (:meth:`Dialect.quote`)."""
+        return self._dialect.quote(identifier)
+
+    @cached_property
+    def _dialect(self) -> Dialect:
+        return get_dialect(self.dialect_name)
 
     def quote_qualified(self, name: str) -> str:
         return self.quote(name)
 
     def literal(self, text: str) -> str:
+        """``text`` as a string literal of this dialect."""
+        if self._dialect.string_backslash_escapes:
+            text = text.replace("\\", "\\\\")
         return "'" + text.replace("'", "''") + "'"
 
     def columns_list(self, columns: Iterable[str]) -> str:
         return ", ".join(self.quote(c) for c in columns)
-
-    def object_name(self, prefix: str, table: str, columns: Iterable[str]) -> str:
-        """A deterministic name for an unnamed index, fitting the identifier limit (counted
-        in UTF-8 bytes, as PostgreSQL does; a prefix and a hash when too long)."""
-        base = "_".join([prefix, table, *columns])
-        encoded = base.encode()
-        if len(encoded) <= self.max_identifier:
-            return base
-        digest = hashlib.sha1(encoded).hexdigest()[:8]
-        head = encoded[: self.max_identifier - 9].decode(errors="ignore")
-        return f"{head}_{digest}"
 
     # -- columns --------------------------------------------------------------------------
     def column_type(self, table: Table | None, column: Column) -> str:
@@ -177,8 +176,9 @@ class DDL:
 
     # -- indexes --------------------------------------------------------------------------
     def index_name(self, table: Table, index: Index) -> str:
-        return index.name or self.object_name(
-            "uidx" if index.unique else "idx", table.name, index.columns
+        """The index's own name, else the one :mod:`fastapp.sql.naming` gives it."""
+        return naming.object_name(
+            self.dialect_name, naming.INDEX, table.name, index.columns, index.name
         )
 
     def index_column(self, index: Index, position: int) -> str:
@@ -250,26 +250,3 @@ class DDL:
         if late:
             blocks.append("\n".join(s + ";" for s in late))
         return "\n\n".join(blocks) + "\n"
-
-
-def creation_order(
-    tables: Iterable[Table], can_defer: bool = True
-) -> tuple[list[Table], dict[str, list[ForeignKey]]]:
-    """Tables so that each comes after the tables it references (ties by name).
-
-    A cycle is broken at its alphabetically first table: its foreign keys to tables not yet
-    created are returned in ``deferred`` (table name -> keys) to be added afterwards, unless
-    ``can_defer`` is False (the backend accepts forward references inline).
-    """
-    by_name = {t.name: t for t in tables}
-    result = toposort(by_name, lambda name: by_name[name].references, break_cycles=True)
-    position = {name: i for i, name in enumerate(result.order)}
-    deferred: dict[str, list[ForeignKey]] = {}
-    if can_defer:
-        for name in result.broken:
-            deferred[name] = [
-                fk
-                for fk in by_name[name].foreign_keys
-                if position.get(fk.ref_table, -1) > position[name]
-            ]
-    return [by_name[name] for name in result.order], deferred

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapp.dialects.mysql import dialect as hub
 from fastapp.schema.objects import Column, ForeignKey, Index, Table, UniqueConstraint
+from fastapp.sql import naming
 from fastapp.sql.ddl.base import DDL
 
 #: Index methods MySQL writes as a keyword before INDEX rather than ``USING``.
@@ -13,19 +14,13 @@ _OPTIONS = (("engine", "ENGINE={}"), ("charset", "DEFAULT CHARSET={}"), ("collat
 
 class MySQLDDL(DDL):
     dialect_name = "mysql"
-    identifier_quote = "`"
     parenthesize_default_expressions = hub.parenthesized_expression_defaults
-    max_identifier = 64
     type_names = {
         "integer": "INT",
         "boolean": "BOOL",
         "real": "FLOAT",
         "double": "DOUBLE",
     }
-
-    def literal(self, text: str) -> str:
-        # Backslash is an escape character in MySQL strings unless NO_BACKSLASH_ESCAPES.
-        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
     def column_type(self, table: Table | None, column: Column) -> str:
         if column.known_type and column.type in ("enum", "set"):
@@ -62,7 +57,9 @@ class MySQLDDL(DDL):
         return f"PRIMARY KEY ({self.columns_list(table.primary_key.columns)})"
 
     def unique_clause(self, table: Table, unique: UniqueConstraint) -> str:
-        name = unique.name or self.object_name("uniq", table.name, unique.columns)
+        name = naming.object_name(
+            self.dialect_name, naming.UNIQUE, table.name, unique.columns, unique.name
+        )
         return f"UNIQUE KEY {self.quote(name)} ({self.columns_list(unique.columns)})"
 
     def inline_indexes(self, table: Table) -> list[str]:

@@ -10,7 +10,6 @@ _SERIALS = {"smallint": "SMALLSERIAL", "integer": "SERIAL", "bigint": "BIGSERIAL
 
 class PostgresDDL(DDL):
     dialect_name = "postgres"
-    max_identifier = 63
     type_names = {
         "integer": "INTEGER",
         "double": "DOUBLE PRECISION",

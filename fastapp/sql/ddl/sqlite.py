@@ -13,7 +13,6 @@ _OPTIONS = (("strict", "STRICT"), ("without_rowid", "WITHOUT ROWID"))
 class SQLiteDDL(DDL):
     dialect_name = "sqlite"
     parenthesize_default_expressions = hub.parenthesized_expression_defaults
-    max_identifier = 128
     supports_add_foreign_key = False
     column_text_uses_table = True
 

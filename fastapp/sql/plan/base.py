@@ -9,7 +9,6 @@ overridden only where data cannot say it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -24,6 +23,7 @@ from fastapp.schema.objects import (
     Table,
     UniqueConstraint,
 )
+from fastapp.sql import naming
 from fastapp.sql.ddl import get_ddl
 
 if TYPE_CHECKING:
@@ -132,24 +132,14 @@ class Renderer:
         return self.ddl.literal(text)
 
     def name(self, kind: str, table: str, columns: Sequence[str], given: str | None) -> str:
-        """``given`` when known, else a deterministic ``<table>_<cols>_<kind>`` within limits."""
-        if given:
-            return given
-        limit = self.ddl.max_identifier
-        raw = "_".join([table, *(c for c in columns if c.isidentifier()), kind])
-        if len(raw) <= limit:
-            return raw
-        digest = hashlib.sha1(raw.encode()).hexdigest()[:8]
-        return f"{raw[: limit - 9]}_{digest}"
+        """``given`` when known, else the name :mod:`fastapp.sql.naming` gives the object."""
+        return naming.object_name(self.dialect_name, kind, table, columns, given)
 
     def fk_name(self, table: str, fk: ForeignKey) -> str:
-        return self.name("fkey", table, fk.columns, fk.name)
+        return self.name(naming.FOREIGN_KEY, table, fk.columns, fk.name)
 
     def check_name(self, table: str, expression: str, given: str | None) -> str:
-        if given:
-            return given
-        digest = hashlib.sha1(expression.encode()).hexdigest()[:8]
-        return self.name("check", table, (digest,), None)
+        return naming.check_name(self.dialect_name, table, expression, given)
 
     # Names for objects the desired schema leaves unnamed (a schema parsed from a file), so
     # the statements of a plan do not depend on names the server would make up.
@@ -158,7 +148,7 @@ class Renderer:
         return (
             index
             if index.name
-            else replace(index, name=self.name("idx", table, index.columns, None))
+            else replace(index, name=self.name(naming.INDEX, table, index.columns, None))
         )
 
     def named_foreign_key(self, table: str, fk: ForeignKey) -> ForeignKey:
@@ -167,7 +157,7 @@ class Renderer:
     def named_unique(self, table: str, unique: UniqueConstraint) -> UniqueConstraint:
         if unique.name:
             return unique
-        return replace(unique, name=self.name("key", table, unique.columns, None))
+        return replace(unique, name=self.name(naming.UNIQUE, table, unique.columns, None))
 
     def named_check(self, table: str, check: CheckConstraint) -> CheckConstraint:
         if check.name:
@@ -247,7 +237,7 @@ class Renderer:
         return [f"ALTER TABLE {self.q(op.table)} DROP COLUMN {self.q(op.column.name)}"]
 
     def op_add_unique(self, op: o.AddUnique) -> list[Any]:
-        name = self.name("key", op.table, op.unique.columns, op.unique.name)
+        name = self.name(naming.UNIQUE, op.table, op.unique.columns, op.unique.name)
         return [
             f"ALTER TABLE {self.q(op.table)} ADD CONSTRAINT {self.q(name)} UNIQUE ({self.qs(op.unique.columns)})"
         ]

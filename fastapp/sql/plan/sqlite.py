@@ -35,8 +35,7 @@ REBUILD_PREFIX = "_fastapp_new_"
 #: Every view, in creation order (a view may use an earlier one): its CREATE and DROP.
 _VIEWS = "SELECT sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid"
 _DROP_VIEWS = (
-    "SELECT 'DROP VIEW ' || quote(name) FROM sqlite_master WHERE type = 'view' "
-    "ORDER BY rowid DESC"
+    "SELECT 'DROP VIEW ' || quote(name) FROM sqlite_master WHERE type = 'view' ORDER BY rowid DESC"
 )
 
 
