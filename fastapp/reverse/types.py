@@ -1,4 +1,4 @@
-"""Column type -> Tortoise field class, and the other per-dialect facts, as data.
+"""Column type -> Tortoise field class, as data; what differs by backend is asked of its hub.
 
 Two tables say everything: :data:`FIELD_FOR_TYPE` picks the field class for a canonical type
 (the same on every backend), and :func:`created_type` says what column type that field class
