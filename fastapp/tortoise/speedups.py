@@ -50,7 +50,8 @@ from typing import Any
 
 from fastapp.errors import UnsupportedTortoiseError
 
-#: The Tortoise releases the workarounds were verified against (pyproject.toml pins these).
+#: The Tortoise range pyproject.toml pins: the workarounds were verified on 1.1.9; later
+#: 1.1 patch releases are allowed, guarded by :func:`check`.
 VERIFIED_TORTOISE = ">=1.1.9,<1.2"
 
 _FULL, _SCHEMA_ONLY = "full", "schema-only"
