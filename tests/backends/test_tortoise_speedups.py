@@ -364,3 +364,19 @@ def test_a_tortoise_without_a_relied_upon_name_is_one_clear_error(monkeypatch):
         tortoise_speedups.check.cache_clear()
     tortoise_speedups.check()  # the real Tortoise passes
     assert tortoise_speedups._open_scopes == 0
+
+
+def test_the_pinned_range_is_the_one_the_check_names():
+    import tomllib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    requirements = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    (tortoise,) = [Requirement(r) for r in requirements if Requirement(r).name == "tortoise-orm"]
+    assert str(tortoise.specifier) == ",".join(
+        sorted(tortoise_speedups.VERIFIED_TORTOISE.split(","))
+    )
+    assert version("tortoise-orm") in tortoise.specifier
