@@ -172,7 +172,9 @@ async def _child(backend: str, fixture: Path, records: int, with_baseline: bool)
         registry = _registry(cfg)
         await migrate(registry, MigrateOptions())
         out["rss_before_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        options = LoadOptions(fixtures=[source_for(fixture)])
+        # As `fastapp loaddata` runs it: forking allowed, the collector off (cli.main()).
+        options = LoadOptions(fixtures=[source_for(fixture)], parse_in_child=None)
+        gc.disable()
         cpu_self, cpu_children = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
         result = await load_fixtures(registry, options)
         out["cpu_s"] = _cpu(resource.RUSAGE_SELF) - cpu_self

@@ -96,5 +96,20 @@ register_commands(app)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point: runs one command in a process of its own.
+
+    Only here is process-wide state changed (the library never does: an application that
+    imports fastapp keeps its own): the cyclic garbage collector is off for the command and
+    skips everything alive at exit. A command builds hundreds of thousands of long-lived
+    objects (models, two schemas, decoded records) and next to no cyclic garbage, so each
+    automatic collection walks them all again for nothing: ``auto_migrate --check`` at 1,000
+    models took 3.1 s of CPU with loaddata's former raised thresholds and 2.8 s with the
+    collector off, 3.8-4.6 s with the defaults; a 100k-record load peaks at the same RSS
+    either way. Objects are still freed by reference counting.
+    """
+    import atexit
+    import gc
+
+    gc.disable()
+    atexit.register(gc.freeze)  # the interpreter's last collection then skips them all
     app(args=argv if argv is not None else sys.argv[1:], prog_name="fastapp")

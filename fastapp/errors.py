@@ -61,3 +61,7 @@ class ExecutionError(FastappError):
 
 class AbortedByUser(FastappError):
     """The user answered no (or quit) at a guided prompt."""
+
+
+class UnsupportedTortoiseError(FastappError):
+    """The installed Tortoise lacks a private name fastapp's start-up workarounds rely on."""

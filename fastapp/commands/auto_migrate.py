@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import atexit
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -105,33 +101,14 @@ def command(
         continue_on_error=continue_on_error,
         lock_timeout=lock_timeout,
     )
-    with _collector_paused():
-        results = asyncio.run(auto_migrate(state(ctx).project, request, lambda t: _callbacks(out, request)))
+    results = asyncio.run(
+        auto_migrate(state(ctx).project, request, lambda t: _callbacks(out, request))
+    )
     code = 0
     for result in results:
         code = max(code, _report(out, request, result))
     if code:
         raise typer.Exit(code)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the command works, nor at interpreter exit.
-
-    A run builds hundreds of thousands of long-lived objects (the models, two schemas) and
-    next to no cyclic garbage; each automatic collection walks them all again (~0.5 s at
-    1,000 models) and the interpreter's collections at exit as much again. Objects are
-    still freed by reference counting; frozen objects are only skipped by the collector.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    atexit.unregister(gc.freeze)  # once per process, however many commands ran in it
-    atexit.register(gc.freeze)
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _style(statement) -> str:

@@ -72,6 +72,7 @@ def command(
         apps=apps or (),
         exclude=exclude or (),
         ignore_nonexistent=ignore_nonexistent,
+        parse_in_child=None,  # this process is the command's own: it may fork when that pays
     )
     out = console()
     if quiet or not out.is_terminal:

@@ -8,7 +8,8 @@ them over; the parent unpickles and writes them, receiving the next batch while 
 one. Memory stays bounded: the child blocks while the pipe is full, and the parent holds
 one batch besides the one it writes. The child never touches a database connection and
 leaves through ``os._exit``, so no finalizer, buffer flush or atexit hook of the parent's
-state runs twice.
+state runs twice. Only ``fastapp loaddata`` forks unasked: a library caller gets a child
+process only by asking for one (``LoadOptions.parse_in_child``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ def available() -> bool:
 
 
 def preferred() -> bool:
-    """Whether to fork without being asked: on Linux (macOS frameworks may not survive a fork)."""
+    """Whether forking may pay off where the caller left it to the loader
+    (``LoadOptions.parse_in_child=None``, which only the CLI asks for): on Linux (macOS
+    frameworks may not survive a fork)."""
     return available() and sys.platform.startswith("linux")
 
 

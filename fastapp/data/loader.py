@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AsyncExitStack, aclosing, contextmanager
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter
@@ -61,9 +60,11 @@ class LoadOptions:
     batch_size: int = 5000
     #: Waiting rows kept in memory before they are spilled to a temporary file.
     spool_rows: int = 50_000
-    #: Parse in a forked child process (see :mod:`fastapp.data.forked`): None decides
-    #: by itself (fixtures of at least ``CHILD_MIN_BYTES`` whose writers cannot overlap).
-    parse_in_child: bool | None = None
+    #: Parse in a forked child process (see :mod:`fastapp.data.forked`). Off by default:
+    #: forking is the CLI's choice, never a library caller's surprise (an application's
+    #: threads and handles would be copied). None decides by itself, as ``fastapp
+    #: loaddata`` asks (fixtures of at least ``CHILD_MIN_BYTES`` whose writers cannot overlap).
+    parse_in_child: bool | None = False
 
 
 #: Fixture bytes from which parsing in a child process pays for the fork.
@@ -88,26 +89,7 @@ async def load_fixtures(
     (the message names the fixture, record and field), :class:`UnknownAppError` for unknown
     ``--app``/``--exclude`` names, :class:`DatabaseUnavailableError` when a database is down.
     """
-    with _rare_collections():
-        return await _load(registry, options, progress)
-
-
-@contextmanager
-def _rare_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while loading.
-
-    A load allocates millions of containers (decoded records, rows) that die young but not
-    one by one: a decoded stretch lives until its rows are written. With the default
-    thresholds they survive the young generations in bulk and trigger full collections of
-    the whole heap, a fifth of a load's time; nothing a load creates needs the collector to
-    be freed. The thresholds are put back afterwards.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 50_000), max(before[1], 50), max(before[2], 50))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+    return await _load(registry, options, progress)
 
 
 async def _load(

@@ -2,9 +2,10 @@
 
 Reading the desired side means creating every table in a scratch space, which costs what
 creating the tables costs (seconds for a thousand tables). The result depends only on the DDL
-text, the server (version, defaults that shape table options) and fastapp's own reading
-code, so it is cached under a hash of exactly those. A stale entry cannot be hit: any change
-to one of them changes the key.
+text, the server (its version and the settings that change what its catalog prints: each
+scratch space's ``server_identity``, one query) and the code that reads it back
+(:func:`code_version`), so it is cached under a hash of exactly those. A stale entry cannot
+be hit: any change to one of them changes the key.
 
 Entries live in one SQLite file (``desired.sqlite3``): a first run stores a thousand tables
 in one transaction instead of a thousand files. Values are JSON (orjson serializes the
@@ -67,6 +68,7 @@ def code_version() -> str:
 
 
 def key(dialect: str, server: str, ddl_text: str) -> str:
+    """The entry of ``ddl_text`` read by a ``dialect`` server whose identity is ``server``."""
     digest = hashlib.sha256()
     for part in (dialect, server, code_version(), ddl_text):
         digest.update(part.encode())

@@ -110,6 +110,8 @@ class MySQLDialect(Dialect):
         import asyncmy
 
         params = dict(cfg.params)
+        # Session settings of the URL, as Tortoise passes them to asyncmy for the app.
+        session = {key: params[key] for key in ("sql_mode", "init_command") if key in params}
         return await asyncmy.connect(
             host=cfg.host,
             port=cfg.port,
@@ -119,6 +121,7 @@ class MySQLDialect(Dialect):
             autocommit=True,
             charset=params.pop("charset", "utf8mb4"),
             connect_timeout=10,
+            **session,
         )
 
     async def close(self, connection: Any) -> None:

@@ -23,23 +23,27 @@ async def tortoise_context(
     """Initialise Tortoise for ``registry``'s apps, check every connection, close on exit.
 
     ``schema_only``: the context only generates and runs DDL, never queries models, so what
-    only queries need is not built (:func:`fastapp.tortoise.speedups.schema_only`).
+    only queries need is not built. The start-up workarounds
+    (:func:`fastapp.tortoise.speedups.scope`) are active during the init only, and only for
+    this task. Raises :class:`SettingsError` for models that do not load,
+    :class:`~fastapp.errors.UnsupportedTortoiseError` for a Tortoise the workarounds do not
+    know, and what :func:`fastapp.connections.raw.connection_error` gives for a connection
+    that fails.
     """
-    from contextlib import nullcontext
-
     from tortoise.context import TortoiseContext
 
     from fastapp.tortoise import speedups
 
-    speedups.install()  # before the models modules are imported by ctx.init
     ctx = TortoiseContext()
     with ctx:
         try:
-            try:
-                with speedups.schema_only() if schema_only else nullcontext():
+            with speedups.scope(schema_only=schema_only):  # the models modules import here
+                try:
                     await ctx.init(config=registry.tortoise_config())
-            except Exception as exc:
-                raise SettingsError(f"cannot load the models of the installed apps: {exc}") from exc
+                except Exception as exc:
+                    raise SettingsError(
+                        f"cannot load the models of the installed apps: {exc}"
+                    ) from exc
             for alias, cfg in registry.connections().items():
                 try:
                     await ctx.db(alias).execute_query("SELECT 1")

@@ -109,3 +109,195 @@ def test_a_broken_cache_file_is_not_used_and_never_fails(cache):
     (cache / desired_cache.FILE_NAME).write_bytes(b"not a database" * 100)
     desired_cache.store("x", Schema("sqlite"))
     assert desired_cache.load("x") is None
+
+
+# --- the server's part of the key: every setting that changes what is read back -------------
+
+
+def _reads(monkeypatch, backend: str) -> list[str]:
+    """The scripts the scratch space of ``backend`` reads from now on (a spy on the real one)."""
+    seen: list[str] = []
+    strategy = type(get_scratch(backend))
+    real = strategy.read
+
+    async def spy(self, cfg, ddl):
+        seen.append(ddl.text)
+        return await real(self, cfg, ddl)
+
+    monkeypatch.setattr(strategy, "read", spy)
+    return seen
+
+
+def _script(backend: str, text: str) -> DesiredDDL:
+    return DesiredDDL(text, "desired.sql", backend)
+
+
+def _assert_a_change_misses(monkeypatch, before, after, text: str, change=None, differs=True):
+    """Read ``text`` on ``before`` (cached), apply ``change``, read it on ``after``: the
+    second read must go to the server again and give what an uncached read gives."""
+    backend = before.dialect_name
+    seen = _reads(monkeypatch, backend)
+    first = asyncio.run(desired_schema(before, _script(backend, text)))
+    assert asyncio.run(desired_schema(before, _script(backend, text))) == first
+    assert len(seen) == 1  # cached
+    if change is not None:
+        asyncio.run(change())
+    second = asyncio.run(desired_schema(after, _script(backend, text)))
+    assert len(seen) == 2, "the changed setting reached the old entry"
+    assert second == asyncio.run(desired_schema(after, _script(backend, text), use_cache=False))
+    if differs:  # the setting does shape the result: a hit would have been stale
+        assert second != first
+    return first, second
+
+
+@pytest.fixture
+def server_db(request, tmp_path):
+    """A scratch database on the backend named by the test's parameter."""
+    from tests.conftest import _create, require_backend
+
+    backend = request.param
+    require_backend(backend)
+    cfg = _create(backend, tmp_path)
+    yield cfg
+    asyncio.run(cfg.dialect.drop_database(cfg))
+
+
+async def _execute(cfg, sql: str, *, maintenance: bool = False) -> None:
+    from fastapp.connections.raw import raw_connection
+
+    target = cfg.dialect.maintenance_config(cfg) if maintenance else cfg
+    async with raw_connection(target) as conn:
+        await cfg.dialect.execute_raw(conn, sql)
+
+
+POSTGRES_DATABASE_SETTINGS = [
+    # (setting, value, a column whose read-back default the setting changes)
+    ("TimeZone", "'Asia/Tokyo'", "at timestamptz DEFAULT '2024-01-01 12:00:00+00'"),
+    ("DateStyle", "'SQL, DMY'", "d date DEFAULT '2024-03-04'"),
+    ("IntervalStyle", "'iso_8601'", "i interval DEFAULT '1 day 2 hours'"),
+    ("extra_float_digits", "-3", "f float8 DEFAULT '0.1234567890123'::float8"),
+    ("bytea_output", "'escape'", "b bytea DEFAULT '\\x41'::bytea"),
+]
+
+
+@pytest.mark.parametrize("server_db", ["postgres"], indirect=True)
+@pytest.mark.parametrize(("setting", "value", "column"), POSTGRES_DATABASE_SETTINGS)
+def test_postgres_session_settings_miss_the_cache(
+    server_db, cache, monkeypatch, setting, value, column
+):
+    text = f"CREATE TABLE ev (id integer PRIMARY KEY, {column});"
+    change = lambda: _execute(  # noqa: E731
+        server_db, f'ALTER DATABASE "{server_db.name}" SET {setting} = {value}'
+    )
+    _assert_a_change_misses(monkeypatch, server_db, server_db, text, change)
+
+
+@pytest.mark.parametrize("server_db", ["postgres"], indirect=True)
+def test_postgres_database_locale_and_extensions_are_part_of_the_key(server_db, cache):
+    scratch = get_scratch("postgres")
+    base = asyncio.run(scratch.server_identity(server_db))
+    asyncio.run(_execute(server_db, "CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    with_extension = asyncio.run(scratch.server_identity(server_db))
+    assert with_extension != base
+    other = server_db.with_name(server_db.name + "_c")
+    asyncio.run(
+        _execute(
+            server_db,
+            f"CREATE DATABASE \"{other.name}\" TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' "
+            "ENCODING 'SQL_ASCII'",
+            maintenance=True,
+        )
+    )
+    try:
+        assert asyncio.run(scratch.server_identity(other)) not in (base, with_extension)
+    finally:
+        asyncio.run(other.dialect.drop_database(other))
+
+
+def _with_params(cfg, **params: str):
+    from dataclasses import replace
+
+    return replace(cfg, params=tuple(sorted({**dict(cfg.params), **params}.items())))
+
+
+MYSQL_SESSION_SETTINGS = [
+    # (URL parameters, a column whose read-back the setting changes, whether it shows)
+    # asyncmy sends ``SET sql_mode=<value>`` as given (for Tortoise too): a list is quoted.
+    ({"sql_mode": "'REAL_AS_FLOAT,STRICT_TRANS_TABLES'"}, "r REAL", True),
+    ({"init_command": "SET SESSION default_storage_engine = MyISAM"}, "n INT", True),
+    ({"init_command": "SET SESSION explicit_defaults_for_timestamp = OFF"}, "t TIMESTAMP", True),
+    # Stored in UTC, shown in the session's zone: the same text, another instant.
+    (
+        {"init_command": "SET SESSION time_zone = '+09:00'"},
+        "t TIMESTAMP NOT NULL DEFAULT '2024-01-01 12:00:00'",
+        False,
+    ),
+    (
+        {"init_command": "SET SESSION collation_connection = 'utf8mb4_bin'"},
+        "s VARCHAR(10) DEFAULT 'x'",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize("server_db", ["mysql"], indirect=True)
+@pytest.mark.parametrize(("params", "column", "differs"), MYSQL_SESSION_SETTINGS)
+def test_mysql_session_settings_miss_the_cache(
+    server_db, cache, monkeypatch, params, column, differs
+):
+    text = f"CREATE TABLE ev (id INT PRIMARY KEY, {column});"
+    after = _with_params(server_db, **params)
+    _assert_a_change_misses(monkeypatch, server_db, after, text, differs=differs)
+
+
+@pytest.mark.parametrize("server_db", ["mysql"], indirect=True)
+def test_mysql_database_character_set_and_collation_miss_the_cache(server_db, cache, monkeypatch):
+    text = "CREATE TABLE ev (id INT PRIMARY KEY, name VARCHAR(10));"
+    change = lambda: _execute(  # noqa: E731
+        server_db,
+        f"ALTER DATABASE `{server_db.name}` CHARACTER SET latin1 COLLATE latin1_swedish_ci",
+    )
+    first, second = _assert_a_change_misses(monkeypatch, server_db, server_db, text, change)
+    assert "latin1" in repr(second) and "latin1" not in repr(first)
+
+
+DESIRED_FILE = """
+CREATE TABLE users_group (
+    id INTEGER NOT NULL PRIMARY KEY,
+    name VARCHAR(80) NOT NULL UNIQUE,
+    description TEXT,
+    created DATE DEFAULT '2024-03-04'
+);
+CREATE TABLE note (
+    id INTEGER NOT NULL PRIMARY KEY,
+    group_id INTEGER REFERENCES users_group (id),
+    body VARCHAR(200) DEFAULT 'x'
+);
+CREATE INDEX note_body ON note (body);
+"""
+
+
+def test_cached_and_uncached_runs_plan_the_same(
+    backend, fresh_db, cli, example_project, cache, monkeypatch, tmp_path
+):
+    """The models (cached table by table) and a DDL file (cached whole), each planned against
+    a database that differs from both: cold cache, warm cache and no cache print one plan."""
+    url = fresh_db.url(masked=False)
+    asyncio.run(
+        _execute(fresh_db, "CREATE TABLE users_group (id INTEGER NOT NULL PRIMARY KEY, name TEXT)")
+    )
+    desired = tmp_path / "desired.sql"
+    desired.write_text(DESIRED_FILE)
+    seen = _reads(monkeypatch, backend)
+    for source in ((), ("--desired-sql", str(desired))):
+        plans, reads, start = [], [], len(seen)
+        for no_cache in ("0", "0", "1"):  # cold, warm, off
+            monkeypatch.setenv("FASTAPP_NO_CACHE", no_cache)
+            result = cli("auto_migrate", "--dry-run", "--database", url, *source)
+            assert result.exit_code == 0, result.output
+            plans.append(result.stdout)
+            reads.append(len(seen))
+        assert plans[0] == plans[1] == plans[2]
+        assert "CREATE TABLE" in plans[0] and "users_group" in plans[0]
+        # Cold: read by the server; warm: from the cache alone; off: by the server again.
+        assert reads[0] > start and reads[1] == reads[0] and reads[2] > reads[1]

@@ -66,7 +66,7 @@ def test_functions_and_modules_fall_back_to_inspect(module):
 def test_module_parsed_once(module, monkeypatch):
     calls = []
     real = tortoise_speedups.ast.parse
-    monkeypatch.setattr(tortoise_speedups, "_spans", {})
+    monkeypatch.setattr(tortoise_speedups, "_files", {})
     monkeypatch.setattr(tortoise_speedups.ast, "parse", lambda text: calls.append(1) or real(text))
     for _ in range(5):
         tortoise_speedups.cached_getsource(module.Plain)
@@ -74,17 +74,15 @@ def test_module_parsed_once(module, monkeypatch):
     assert len(calls) == 1
 
 
-def test_field_comments_unchanged_after_install(module):
+def test_field_comments_unchanged_inside_a_scope(module):
     import tortoise.models
 
     before = tortoise.models._get_comments(module.Plain)
-    tortoise_speedups.install()
-    try:
-        assert tortoise.models.inspect.getsource is tortoise_speedups.comment_source
+    with tortoise_speedups.scope():
+        assert tortoise.models.inspect.getsource is not inspect.getsource
         assert tortoise.models.inspect.cleandoc is inspect.cleandoc
         after = tortoise.models._get_comments(module.Plain)
-    finally:
-        tortoise.models.inspect = inspect
+    assert tortoise.models.inspect is inspect
     assert after == before
     assert after["title"] == "The title, shown in lists"
     assert after["body"] == "Multi-line\ncomment of Plain"
@@ -102,6 +100,7 @@ def test_module_without_comment_marks_is_not_parsed(tmp_path, monkeypatch):
     sys.modules.pop("plainmodels", None)
     module = importlib.import_module("plainmodels")
     try:
+        monkeypatch.setattr(tortoise_speedups, "_files", {})
         monkeypatch.setattr(tortoise_speedups.ast, "parse", lambda text: pytest.fail("parsed"))
         assert tortoise_speedups.comment_source(module.Bare) == ""
         # Same meaning: the comment scan finds nothing in the real source either.
@@ -186,7 +185,7 @@ def test_filters_put_off_by_a_schema_only_import_are_the_same_after_a_normal_ini
                 "connections": {"default": "sqlite://:memory:"},
                 "apps": {"models": {"models": [module]}},
             }
-            with tortoise_speedups.schema_only() if schema_only else nullcontext():
+            with tortoise_speedups.scope(schema_only=True) if schema_only else nullcontext():
                 await ctx.init(config=config)
             models = dict(ctx.apps.apps["models"])
             await ctx.close_connections()
@@ -195,13 +194,14 @@ def test_filters_put_off_by_a_schema_only_import_are_the_same_after_a_normal_ini
     try:
         deferred = asyncio.run(init("deferredmodels", True))  # imported schema-only
         assert isinstance(deferred["Book"]._meta._filters, tortoise_speedups.DeferredFilters)
+        assert deferred["Book"]._meta._filters.pending  # put off indeed
+        # The next init is plain Tortoise (no scope open): the table finishes itself.
         deferred = asyncio.run(init("deferredmodels", False))
         eager = asyncio.run(init("eagermodels", False))
         for name in ("Author", "Book", "Tag"):
             for table in ("_filters", "filters"):
                 got = getattr(deferred[name]._meta, table)
                 want = getattr(eager[name]._meta, table)
-                assert type(got) is dict
                 assert list(got) == list(want)  # same keys, same order
                 for key, info in want.items():
                     assert got[key].keys() == info.keys()
@@ -212,3 +212,171 @@ def test_filters_put_off_by_a_schema_only_import_are_the_same_after_a_normal_ini
     finally:
         for name in ("deferredmodels", "eagermodels"):
             sys.modules.pop(name, None)
+
+
+def _tortoise_names() -> dict:
+    import tortoise.apps
+    import tortoise.models
+
+    return {
+        "inspect": tortoise.models.inspect,
+        "get_filters_for_field": tortoise.models.get_filters_for_field,
+        "dispatch": tortoise.models.ModelMeta.__dict__["_dispatch_fields"],
+        "generate": tortoise.models.MetaInfo.__dict__["_generate_filters"],
+        "querysets": tortoise.apps.Apps.__dict__["_build_initial_querysets"],
+    }
+
+
+def _write_models(tmp_path, monkeypatch, name: str, comment: str = "The name") -> None:
+    (tmp_path / f"{name}.py").write_text(
+        "from tortoise import fields\nfrom tortoise.models import Model\n\n\n"
+        f"class Thing(Model):\n    #: {comment}\n    name = fields.CharField(max_length=20)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop(name, None)
+
+
+async def _plain_init(module: str, *, imported_here: bool = True) -> int:
+    """What an application does: its own Tortoise init and a filtered query, no fastapp."""
+    from tortoise.context import TortoiseContext
+
+    ctx = TortoiseContext()
+    with ctx:
+        config = {
+            "connections": {"default": "sqlite://:memory:"},
+            "apps": {"models": {"models": [module]}},
+        }
+        await ctx.init(config=config)
+        try:
+            await ctx.generate_schemas()
+            thing = ctx.apps.get_model("models", "Thing")
+            if imported_here:  # nothing is put off in a plain init
+                assert type(thing._meta._filters) is dict
+            await thing.create(name="xy")
+            return await thing.filter(name__icontains="x", id__in=[1, 2]).count()
+        finally:
+            await ctx.close_connections()
+
+
+def test_tortoise_is_unchanged_once_the_scope_closes():
+    before = _tortoise_names()
+    with tortoise_speedups.scope(schema_only=True):
+        assert _tortoise_names()["dispatch"] is not before["dispatch"]
+        with tortoise_speedups.scope():
+            pass
+        assert _tortoise_names()["inspect"] is not before["inspect"]  # the outer one is open
+    assert _tortoise_names() == before
+    assert not tortoise_speedups._files  # no source kept in the host process
+
+
+def test_an_application_init_interleaved_with_a_schema_only_one_is_plain_tortoise(
+    tmp_path, monkeypatch
+):
+    """Two inits in one event loop: fastapp's (schema-only, open across awaits) and the
+    application's own; the application's models get every filter, and the scopes may close
+    in any order."""
+    import asyncio
+
+    for name in ("appmodels", "toolmodels"):
+        _write_models(tmp_path, monkeypatch, name)
+    before = _tortoise_names()
+
+    async def main() -> int:
+        opened, app_done, inner_closed = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+        async def tool() -> None:
+            with tortoise_speedups.scope(schema_only=True):
+                importlib.import_module("toolmodels")
+                opened.set()
+                await app_done.wait()
+                await inner_closed.wait()  # the other scope closes first
+            assert _tortoise_names() == before
+
+        async def other_tool() -> None:
+            await opened.wait()
+            with tortoise_speedups.scope():
+                await asyncio.sleep(0)
+            assert _tortoise_names() != before  # ``tool``'s scope is still open
+            inner_closed.set()
+
+        async def app() -> int:
+            await opened.wait()
+            try:
+                return await _plain_init("appmodels")
+            finally:
+                app_done.set()
+
+        _, _, count = await asyncio.gather(tool(), other_tool(), app())
+        return count
+
+    try:
+        assert asyncio.run(main()) == 1
+        tool_thing = sys.modules["toolmodels"].Thing
+        assert isinstance(tool_thing._meta._filters, tortoise_speedups.DeferredFilters)
+        assert sys.modules["appmodels"].Thing._meta.filters["name__icontains"]
+        # A model fastapp imported schema-only works in the application's later init too.
+        assert asyncio.run(_plain_init("toolmodels", imported_here=False)) == 1
+    finally:
+        for name in ("appmodels", "toolmodels"):
+            sys.modules.pop(name, None)
+
+
+def test_an_edited_model_file_is_read_again(tmp_path, monkeypatch):
+    import os
+
+    import tortoise.models
+
+    _write_models(tmp_path, monkeypatch, "editedmodels", "Old words")
+    path = tmp_path / "editedmodels.py"
+    try:
+        with tortoise_speedups.scope():
+            module = importlib.import_module("editedmodels")
+            assert tortoise.models._get_comments(module.Thing)["name"] == "Old words"
+            # Same length, and the same modification time as far as a coarse clock knows:
+            # the size or time still differs from what was cached (time set a second on).
+            path.write_text(path.read_text().replace("Old words", "New words"))
+            stat = path.stat()
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+            module = importlib.reload(module)
+            assert tortoise.models._get_comments(module.Thing)["name"] == "New words"
+            assert module.Thing._meta.fields_map["name"].description == "New words"
+    finally:
+        sys.modules.pop("editedmodels", None)
+
+
+def test_a_tortoise_without_a_relied_upon_name_is_one_clear_error(monkeypatch):
+    import tortoise.models
+
+    from fastapp.errors import UnsupportedTortoiseError
+
+    monkeypatch.delattr(tortoise.models.MetaInfo, "_generate_filters")
+    tortoise_speedups.check.cache_clear()
+    try:
+        with pytest.raises(UnsupportedTortoiseError) as caught:
+            with tortoise_speedups.scope():
+                pass
+        message = str(caught.value)
+        assert "tortoise.models.MetaInfo._generate_filters" in message
+        assert tortoise_speedups.VERIFIED_TORTOISE in message
+        assert "\n" not in message
+    finally:
+        monkeypatch.undo()
+        tortoise_speedups.check.cache_clear()
+    tortoise_speedups.check()  # the real Tortoise passes
+    assert tortoise_speedups._open_scopes == 0
+
+
+def test_the_pinned_range_is_the_one_the_check_names():
+    import tomllib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    requirements = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    (tortoise,) = [Requirement(r) for r in requirements if Requirement(r).name == "tortoise-orm"]
+    assert str(tortoise.specifier) == ",".join(
+        sorted(tortoise_speedups.VERIFIED_TORTOISE.split(","))
+    )
+    assert version("tortoise-orm") in tortoise.specifier

@@ -33,7 +33,9 @@ class ScratchSpace:
         raise NotImplementedError
 
     async def server_identity(self, cfg: DatabaseConfig) -> str:
-        """What, besides the DDL, shapes the Schema read back (for the cache key)."""
+        """What, besides the DDL and fastapp's code, shapes the Schema read back: the server
+        version and every setting that changes what the catalog prints (for the cache key).
+        One query on a session opened as the scratch sessions are (``cfg``'s parameters)."""
         from fastapp.connections.raw import raw_connection
 
         async with raw_connection(cfg) as conn:

@@ -25,10 +25,33 @@ class Scratch(ScratchSpace):
     WORKERS = 3
     scratch_kind = "scratch database"
     needs = "create and drop databases (GRANT CREATE, DROP ON *.* ...)"
+    #: The server version and the session variables that shape a table as created and read
+    #: back: ``sql_mode`` (``REAL_AS_FLOAT``, ``NO_ENGINE_SUBSTITUTION``...), the default
+    #: storage engine and row format, ``explicit_defaults_for_timestamp``, the database's
+    #: character set and collation (the scratch database gets them) and the collation
+    #: defaults of the server and connection, the time zone (a TIMESTAMP default is stored in
+    #: UTC and shown in it). ``SHOW`` lists the variables the server has and skips the others
+    #: (MySQL and MariaDB each lack some), where ``@@name`` would fail.
     identity_sql = (
-        "SELECT VERSION() UNION ALL SELECT CONCAT(default_character_set_name, ' ', "
-        "default_collation_name) FROM information_schema.schemata WHERE schema_name = DATABASE()"
+        "SHOW SESSION VARIABLES WHERE Variable_name IN ('version', 'version_comment', "
+        "'sql_mode', 'default_storage_engine', 'innodb_default_row_format', "
+        "'innodb_strict_mode', 'explicit_defaults_for_timestamp', 'character_set_database', "
+        "'collation_database', 'character_set_server', 'collation_server', "
+        "'character_set_connection', 'collation_connection', 'default_collation_for_utf8mb4', "
+        "'character_set_collations', 'default_table_encryption', 'time_zone', "
+        "'system_time_zone', 'lower_case_table_names', 'div_precision_increment')"
     )
+
+    async def server_identity(self, cfg: DatabaseConfig) -> str:
+        from fastapp.connections.raw import raw_connection
+
+        async with raw_connection(cfg) as conn:
+            async with conn.cursor() as cur:
+                await cur.execute(self.identity_sql)
+                rows = sorted(
+                    (str(name).lower(), str(value)) for name, value in await cur.fetchall()
+                )
+        return "\n".join(f"{name}={value}" for name, value in rows)
 
     async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
         from fastapp.connections.raw import raw_connection

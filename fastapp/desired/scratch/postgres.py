@@ -70,9 +70,27 @@ class Scratch(ScratchSpace):
     forward_references = False
     scratch_kind = "temporary schema"
     needs = "create temporary tables and schemas (GRANT TEMP, CREATE ON DATABASE ...)"
+    #: One row, one JSON text: the server version, the session settings that change how the
+    #: catalog prints what it stored (``TimeZone`` and ``DateStyle`` a timestamp or date
+    #: default, ``IntervalStyle``, ``extra_float_digits``, ``bytea_output``,
+    #: ``standard_conforming_strings`` literals, ``search_path`` how names are qualified...),
+    #: the database's encoding and locale, and the installed extensions. Read on a session
+    #: opened as the scratch sessions are, so ``ALTER DATABASE/ROLE ... SET`` and connection
+    #: options count as they will there.
     identity_sql = (
-        "SELECT version() UNION ALL SELECT current_setting('server_encoding') UNION ALL "
-        "SELECT string_agg(extname || extversion, ',' ORDER BY extname) FROM pg_extension"
+        "SELECT json_build_array(version(), "
+        "(SELECT json_object_agg(name, setting ORDER BY name) FROM pg_catalog.pg_settings "
+        "WHERE lower(name) IN ('server_version_num', 'server_encoding', 'timezone', "
+        "'datestyle', 'intervalstyle', 'extra_float_digits', 'bytea_output', "
+        "'standard_conforming_strings', 'backslash_quote', 'search_path', 'lc_collate', "
+        "'lc_ctype', 'lc_numeric', 'lc_time', 'default_table_access_method', "
+        "'default_toast_compression', 'array_nulls', 'transform_null_equals')), "
+        "(SELECT json_build_array(d.datcollate, d.datctype, to_jsonb(d) -> 'datlocprovider', "
+        "to_jsonb(d) -> 'daticulocale', to_jsonb(d) -> 'datlocale', "
+        "to_jsonb(d) -> 'daticurules', pg_catalog.pg_encoding_to_char(d.encoding)) "
+        "FROM pg_catalog.pg_database d WHERE d.datname = current_database()), "
+        "(SELECT json_agg(extname || ' ' || extversion ORDER BY extname) "
+        "FROM pg_catalog.pg_extension))::text"
     )
     BATCH_LIMIT = 100
     #: Sessions creating tables at once (the server's catalog work runs on several cores).
