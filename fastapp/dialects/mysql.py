@@ -14,7 +14,13 @@ _ACCESS_DENIED = frozenset({1044, 1142, 1227})
 
 class MySQLDialect(Dialect):
     name = "mysql"
-    url_schemes = ("mysql", "mariadb", "asyncmy")
+    url_schemes = ("mysql",)
+    url_defaults = {"port": 3306, "charset": "utf8mb4", "sql_mode": "STRICT_TRANS_TABLES"}
+    url_casts = {
+        **dict.fromkeys(("minsize", "maxsize", "pool_recycle"), int),
+        "connect_timeout": float,
+        **dict.fromkeys(("echo", "use_unicode", "ssl"), bool),
+    }
     engine_aliases = ("mysql", "mariadb", "asyncmy")
     tortoise_engine = "tortoise.backends.mysql"
     sqlglot_name = "mysql"
@@ -35,16 +41,16 @@ class MySQLDialect(Dialect):
     async def connect(self, cfg: DatabaseConfig) -> Any:
         import asyncmy
 
-        params = dict(cfg.params)
+        options = {"charset": "utf8mb4", "connect_timeout": 10}
+        options.update(self.connect_options(cfg, asyncmy.connect))
         return await asyncmy.connect(
             host=cfg.host,
-            port=cfg.port,
-            user=cfg.user or "root",
+            port=int(cfg.port) if cfg.port else 3306,
+            user=cfg.user,
             password=cfg.password or "",
             db=cfg.name or None,
             autocommit=True,
-            charset=params.pop("charset", "utf8mb4"),
-            connect_timeout=10,
+            **options,
         )
 
     async def close(self, connection: Any) -> None:

@@ -12,7 +12,11 @@ from fastapp.dialects.base import Dialect
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
-    url_schemes = ("sqlite", "sqlite3", "aiosqlite")
+    url_schemes = ("sqlite",)
+    url_defaults = {"journal_mode": "WAL", "journal_size_limit": 16384}
+    url_casts = {"journal_size_limit": int, "install_regexp_functions": bool}
+    url_path_key = "file_path"
+    url_path_in_netloc = True
     engine_aliases = ("sqlite", "sqlite3", "aiosqlite")
     tortoise_engine = "tortoise.backends.sqlite"
     sqlglot_name = "sqlite"
@@ -24,7 +28,7 @@ class SQLiteDialect(Dialect):
     )
 
     def tortoise_connection(self, cfg: DatabaseConfig) -> dict[str, Any]:
-        credentials: dict[str, Any] = {"file_path": cfg.name}
+        credentials: dict[str, Any] = {self.url_path_key: cfg.name}
         credentials.update(dict(cfg.params))
         return {"engine": self.tortoise_engine, "credentials": credentials}
 

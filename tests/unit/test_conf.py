@@ -39,8 +39,8 @@ def unique(prefix: str) -> str:
 
 def test_explicit_module_wins_over_environment_and_cwd(project):
     tmp, write = project
-    explicit = write(unique("explicit"), 'DATABASES = {"default": "sqlite:///explicit.db"}')
-    env_mod = write(unique("fromenv"), 'DATABASES = {"default": "sqlite:///env.db"}')
+    explicit = write(unique("explicit"), 'DATABASES = {"default": "sqlite://explicit.db"}')
+    env_mod = write(unique("fromenv"), 'DATABASES = {"default": "sqlite://env.db"}')
     settings = load_settings(explicit, environ={"FASTAPP_SETTINGS": env_mod}, cwd=tmp)
     assert settings.module == explicit
     assert settings.database().name == "explicit.db"
@@ -48,15 +48,15 @@ def test_explicit_module_wins_over_environment_and_cwd(project):
 
 def test_environment_variable_wins_over_cwd(project, monkeypatch):
     tmp, write = project
-    env_mod = write(unique("fromenv"), 'DATABASES = {"default": "sqlite:///env.db"}')
-    write("settings", 'DATABASES = {"default": "sqlite:///cwd.db"}')
+    env_mod = write(unique("fromenv"), 'DATABASES = {"default": "sqlite://env.db"}')
+    write("settings", 'DATABASES = {"default": "sqlite://cwd.db"}')
     settings = load_settings(None, environ={"FASTAPP_SETTINGS": env_mod}, cwd=tmp)
     assert settings.database().name == "env.db"
 
 
 def test_cwd_settings_module_is_the_fallback(project):
     tmp, write = project
-    write("settings", 'DATABASES = {"default": "sqlite:///cwd.db"}\nINSTALLED_APPS = []')
+    write("settings", 'DATABASES = {"default": "sqlite://cwd.db"}\nINSTALLED_APPS = []')
     settings = load_settings(None, environ={}, cwd=tmp)
     assert settings.module == "settings"
     assert settings.database().name == "cwd.db"
@@ -64,9 +64,7 @@ def test_cwd_settings_module_is_the_fallback(project):
 
 def test_database_url_env_overrides_default_connection(project):
     tmp, write = project
-    mod = write(
-        unique("s"), 'DATABASES = {"default": "sqlite:///cwd.db", "other": "sqlite:///o.db"}'
-    )
+    mod = write(unique("s"), 'DATABASES = {"default": "sqlite://cwd.db", "other": "sqlite://o.db"}')
     settings = load_settings(mod, environ={"DATABASE_URL": "postgres://u:p@h/x"}, cwd=tmp)
     assert settings.database().dialect_name == "postgres"
     assert settings.database("other").name == "o.db"
@@ -74,10 +72,10 @@ def test_database_url_env_overrides_default_connection(project):
 
 def test_dotenv_database_url_is_used_when_environment_has_none(project):
     tmp, write = project
-    mod = write(unique("s"), 'DATABASES = {"default": "sqlite:///cwd.db"}')
+    mod = write(unique("s"), 'DATABASES = {"default": "sqlite://cwd.db"}')
     (tmp / ".env").write_text('# local\nexport DATABASE_URL="mysql://root@127.0.0.1/dev"\n')
     assert load_settings(mod, environ={}, cwd=tmp).database().dialect_name == "mysql"
-    settings = load_settings(mod, environ={"DATABASE_URL": "sqlite:///env.db"}, cwd=tmp)
+    settings = load_settings(mod, environ={"DATABASE_URL": "sqlite://env.db"}, cwd=tmp)
     assert settings.database().name == "env.db"
 
 
@@ -109,10 +107,10 @@ def test_broken_settings_module_reports_the_exception(project):
     ("body", "message"),
     [
         ('INSTALLED_APPS = "blog"', "INSTALLED_APPS must be a list"),
-        ("DATABASES = ['sqlite:///x']", "DATABASES must be a dict"),
+        ("DATABASES = ['sqlite://x']", "DATABASES must be a dict"),
         ("DATABASES = {'default': 3}", r"DATABASES\['default'\] must be a URL string or a dict"),
         (
-            "DATABASES = {'default': 'sqlite:///x'}\nAPP_DATABASES = {'blog': 'nope'}",
+            "DATABASES = {'default': 'sqlite://x'}\nAPP_DATABASES = {'blog': 'nope'}",
             "routes app 'blog' to 'nope'",
         ),
     ],
@@ -126,7 +124,7 @@ def test_invalid_values(project, body, message):
 def test_unknown_connection_lists_known_ones(project):
     tmp, write = project
     settings = load_settings(
-        write(unique("s"), "DATABASES = {'default': 'sqlite:///x'}"), environ={}, cwd=tmp
+        write(unique("s"), "DATABASES = {'default': 'sqlite://x'}"), environ={}, cwd=tmp
     )
     with pytest.raises(
         SettingsError, match=r"no database connection named 'replica' .*known: default"
@@ -143,7 +141,7 @@ def test_registry_labels_routing_and_selection(project):
         unique("s"),
         f"""
         INSTALLED_APPS = ["{pkg}.shop", "{pkg}.stats"]
-        DATABASES = {{"default": "sqlite:///a.db", "warehouse": "sqlite:///w.db"}}
+        DATABASES = {{"default": "sqlite://a.db", "warehouse": "sqlite://w.db"}}
         APP_DATABASES = {{"stats": "warehouse"}}
         """,
     )
@@ -167,7 +165,7 @@ def test_app_without_models_module_is_an_error(project):
     write(f"{pkg}.empty.other", "")
     mod = write(
         unique("s"),
-        f'INSTALLED_APPS = ["{pkg}.empty"]\nDATABASES = {{"default": "sqlite:///a.db"}}',
+        f'INSTALLED_APPS = ["{pkg}.empty"]\nDATABASES = {{"default": "sqlite://a.db"}}',
     )
     with pytest.raises(SettingsError, match="has no importable models module"):
         AppRegistry(load_settings(mod, environ={}, cwd=tmp))
@@ -177,7 +175,7 @@ def test_implicit_settings_follow_the_current_directory(tmp_path, monkeypatch):
     first, second = tmp_path / "one", tmp_path / "two"
     for folder, db in ((first, "one.db"), (second, "two.db")):
         folder.mkdir()
-        (folder / "settings.py").write_text(f'DATABASES = {{"default": "sqlite:///{db}"}}')
+        (folder / "settings.py").write_text(f'DATABASES = {{"default": "sqlite://{db}"}}')
     monkeypatch.delitem(sys.modules, "settings", raising=False)
     assert load_settings(None, environ={}, cwd=first).database().name == "one.db"
     monkeypatch.syspath_prepend(str(second))
