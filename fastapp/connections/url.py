@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from fastapp.dialects.base import Dialect
 
 MASK = "***"
+#: Shorter secrets are masked only inside URLs: replacing "pw" everywhere would garble text.
+MIN_SECRET = 4
 #: Keys of Tortoise's credentials that are fields of :class:`DatabaseConfig`, not options.
 _SERVER_KEYS = ("host", "port", "user", "password")
 
@@ -127,6 +129,14 @@ def parse_database_url(url: str, alias: str = "default") -> DatabaseConfig:
         # The parser's own message may quote part of the password: never show it.
         raise unreadable from None
     dialect = dialect_for_scheme(parts.scheme or url.split("://", 1)[0])
+    after_host = parts.path if parts.path[1:] else parts.path + parts.query + parts.fragment
+    if dialect.needs_server and "@" in after_host:
+        # Tortoise would read "u:pa/ss@h/db" as host "u", port "pa", database "ss@h/db": a
+        # password with '/', '?' or '#' split the URL early. Refuse rather than guess.
+        raise DatabaseURLError(
+            f"database URL {shown!r} has an '@' after its host: percent-encode '/', '?' and "
+            "'#' in the user name and password (e.g. '/' as %2F)"
+        )
     try:
         # Only server URLs have a port (a SQLite path such as ":memory:" is not one).
         port = None if dialect.url_path_in_netloc else parts.port
@@ -280,9 +290,10 @@ _URL_WITH_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<secre
 
 
 def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with every URL's user and password masked and every given secret removed
-    (as written, percent-encoded and percent-decoded). Returns the masked text."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+    """``text`` with every URL's user and password masked and every given secret of at least
+    :data:`MIN_SECRET` characters removed (as written, percent-encoded and percent-decoded).
+    Returns the masked text."""
+    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET}, key=len, reverse=True):
         for form in {secret, unquote(secret), _quote_password(secret), _quote_all(secret)}:
             if form:
                 text = text.replace(form, MASK)
@@ -297,7 +308,7 @@ def _quote_all(secret: str) -> str:
 
 def url_secrets(url: str) -> list[str]:
     """The secret parts of a URL-looking string (its user-and-password section and the
-    password alone), for :func:`mask_secrets`; empty when it holds none."""
+    password alone), for :func:`mask_secrets`; empty when it has no password."""
     if "@" not in url:
         return []
     start = url.find("://")
@@ -306,7 +317,6 @@ def url_secrets(url: str) -> list[str]:
     if end <= start:
         return []
     userinfo = url[start:end]
-    secrets = [userinfo]
-    if ":" in userinfo:
-        secrets.append(userinfo.split(":", 1)[1])
-    return secrets
+    if ":" not in userinfo:
+        return []  # a user name alone is no secret, and masking it everywhere garbles text
+    return [userinfo, userinfo.split(":", 1)[1]]
