@@ -35,8 +35,17 @@ class SQLiteDialect(Dialect):
     async def connect(self, cfg: DatabaseConfig) -> Any:
         import aiosqlite
 
-        conn = await aiosqlite.connect(cfg.name, isolation_level=None)
-        await conn.execute("PRAGMA foreign_keys=ON")
+        conn = aiosqlite.connect(cfg.name, isolation_level=None)
+        try:
+            await conn
+        except BaseException:
+            await _worker_finished(conn)
+            raise
+        try:
+            await conn.execute("PRAGMA foreign_keys=ON")
+        except BaseException:
+            await conn.close()
+            raise
         return conn
 
     async def fetch_scalar_list(self, connection: Any, sql: str) -> list[Any]:
@@ -67,6 +76,17 @@ class SQLiteDialect(Dialect):
         return (
             f"cannot open SQLite database {cfg.name!r} (connection {cfg.alias!r}): {detail} {hint}"
         )
+
+
+async def _worker_finished(conn: Any) -> None:
+    # A failed aiosqlite connect stops its worker thread without waiting for it; the worker
+    # then reports back to this event loop. Returning before it has would let the loop close
+    # first, and the thread would print "RuntimeError: Event loop is closed" on stderr.
+    import asyncio
+
+    thread = getattr(conn, "_thread", None)
+    if thread is not None and thread.is_alive():
+        await asyncio.to_thread(thread.join)
 
 
 dialect = SQLiteDialect()
