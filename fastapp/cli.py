@@ -131,6 +131,12 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = CommandState(settings_module=settings, traceback=traceback)
+    # The project's app packages import by name from the current directory. The library
+    # leaves sys.path alone (an application imports it); the command line, a process of its
+    # own, sets it up here once.
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
 
 
 register_commands(app)

@@ -33,7 +33,8 @@ class Project:
 
     def database(self, option: str | None) -> DatabaseConfig:
         """The connection ``--database`` names: a URL (no settings imported), else a name from
-        DATABASES (default ``default``; ``DATABASE_URL`` alone will do without settings)."""
+        DATABASES or TORTOISE_ORM (default: the settings' default connection, ``default``;
+        ``DATABASE_URL`` alone will do without settings). Raises :class:`SettingsError`."""
         from fastapp.conf import DEFAULT_CONNECTION
         from fastapp.connections.url import parse_database_url
         from fastapp.errors import SettingsError
@@ -46,7 +47,7 @@ class Project:
                 "no settings module and no database URL: pass --database URL, --settings, "
                 "or run from a directory containing settings.py"
             )
-        return settings.database(option or DEFAULT_CONNECTION)
+        return settings.database(option or None)
 
     def registry(self, database: str | None = None) -> AppRegistry:
         """The installed apps, every app routed to ``database`` (name or URL) when it is given."""
