@@ -36,6 +36,7 @@ from fastapp.connections.url import (
     DatabaseConfig,
     database_from_dict,
     database_from_tortoise,
+    mask_url,
     parse_database_url,
 )
 from fastapp.errors import DatabaseURLError, SettingsError
@@ -82,7 +83,7 @@ class Settings:
             known = ", ".join(sorted(self.databases)) or "none"
             where = TORTOISE_KEY + "['connections']" if self.app_models else "DATABASES"
             raise SettingsError(
-                f"no database connection named {alias!r} in settings {self.module or ''} "
+                f"no database connection named {mask_url(alias)!r} in settings {self.module or ''} "
                 f"(known: {known}); add it to {where} or pass a URL to --database"
             ) from None
 

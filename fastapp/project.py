@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 
 def is_database_url(option: str | None) -> bool:
-    """``--database`` names a URL (``postgres://...``), not a connection of DATABASES."""
-    return bool(option) and "://" in option
+    """``--database`` names a URL (``postgres://...``), not a connection of DATABASES. A value
+    with an ``@`` is a URL missing its scheme: read as one, it gets that error, masked."""
+    return bool(option) and ("://" in option or "@" in option)
 
 
 class Project:

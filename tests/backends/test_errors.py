@@ -73,6 +73,7 @@ BAD_URLS = {
     "unencoded slash": ("mysql://admin:Sx12/34@h/db", "has an '@' after its host"),
     "unknown scheme": ("oracle://admin:Sx1234@h/db", "unknown URL scheme 'oracle'"),
     "no database": ("postgres://admin:Sx1234@h/", "names no database"),
+    "no scheme": ("admin:Sx1234@h/db", "has no scheme"),
 }
 
 
