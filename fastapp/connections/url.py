@@ -128,7 +128,11 @@ def parse_database_url(url: str, alias: str = "default") -> DatabaseConfig:
     except ValueError:
         # The parser's own message may quote part of the password: never show it.
         raise unreadable from None
-    dialect = dialect_for_scheme(parts.scheme or url.split("://", 1)[0])
+    if not parts.scheme:
+        raise DatabaseURLError(
+            f"database URL {shown!r} has no valid scheme before '://': write e.g. postgres://"
+        )
+    dialect = dialect_for_scheme(parts.scheme)
     after_host = parts.path if parts.path[1:] else parts.path + parts.query + parts.fragment
     if dialect.needs_server and "@" in after_host:
         # Tortoise would read "u:pa/ss@h/db" as host "u", port "pa", database "ss@h/db": a
@@ -275,13 +279,11 @@ def mask_url(url: str) -> str:
     """Mask a URL-looking string, even one that does not parse: everything between ``://``
     and the last ``@`` (user and password) becomes ``***``; without a scheme, everything
     before the last ``@``."""
-    if "@" not in url:
+    end = url.rfind("@")
+    if end < 0:
         return url
     start = url.find("://")
-    start = 0 if start < 0 else start + 3
-    end = url.rfind("@")
-    if end < start:
-        return url
+    start = 0 if start < 0 or start > end else start + 3
     return url[:start] + MASK + url[end:]
 
 
@@ -309,14 +311,10 @@ def _quote_all(secret: str) -> str:
 def url_secrets(url: str) -> list[str]:
     """The secret parts of a URL-looking string (its user-and-password section and the
     password alone), for :func:`mask_secrets`; empty when it has no password."""
-    if "@" not in url:
-        return []
-    start = url.find("://")
-    start = 0 if start < 0 else start + 3
     end = url.rfind("@")
-    if end <= start:
-        return []
-    userinfo = url[start:end]
+    start = url.find("://")
+    start = 0 if start < 0 or start > end else start + 3
+    userinfo = url[start:end] if end > start else ""
     if ":" not in userinfo:
         return []  # a user name alone is no secret, and masking it everywhere garbles text
     return [userinfo, userinfo.split(":", 1)[1]]

@@ -175,6 +175,7 @@ def test_sqlite_paths_read_and_write_back(url, name):
     ("url", "message"),
     [
         ("localhost/db", "has no scheme"),
+        ("my sql://u:pw@h/db", "has no valid scheme"),
         ("oracle://u:pw@h/db", "unknown URL scheme 'oracle'"),
         ("postgres://u:pw@h:notaport/db", "cannot be read"),
         ("postgres://u:pw@h:5432/", "names no database"),
@@ -211,6 +212,7 @@ def test_a_password_with_reserved_characters_never_shows(password, scheme):
 def test_mask_url_hides_everything_up_to_the_last_at():
     assert mask_url("postgres://bob:h/u@n@t:er2@h:99999/x") == "postgres://***@h:99999/x"
     assert mask_url("bob:pw@host/db") == "***@host/db"
+    assert mask_url("bob:pw@host://db") == "***@host://db"
     assert mask_url("no url here") == "no url here"
 
 
