@@ -7,28 +7,46 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fastapp.conf import DEFAULT_CONNECTION, Settings
+from fastapp.conf import Settings
 from fastapp.connections.url import DatabaseConfig
 from fastapp.errors import SettingsError, UnknownAppError
 
 
 @dataclass(frozen=True)
 class AppConfig:
-    """One installed app: ``blog`` for ``project.blog``, its models live in ``project.blog.models``."""
+    """One installed app: ``blog`` for ``project.blog``, its models live in ``project.blog.models``.
+
+    An app of a TORTOISE_ORM config names its models modules itself (``modules``); its
+    ``package`` is then the package of the first one.
+    """
 
     label: str
     package: str
     connection: str
+    modules: tuple[str, ...] = ()
+
+    @property
+    def models_modules(self) -> tuple[str, ...]:
+        return self.modules or (f"{self.package}.models",)
 
     @property
     def models_module(self) -> str:
-        return f"{self.package}.models"
+        return self.models_modules[0]
+
+    def missing_models(self) -> list[str]:
+        """The models modules of this app that cannot be found."""
+        missing = []
+        for module in self.models_modules:
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                missing.append(module)
+        return missing
 
     def has_models(self) -> bool:
-        try:
-            return importlib.util.find_spec(self.models_module) is not None
-        except ModuleNotFoundError:
-            return False
+        return not self.missing_models()
 
 
 class AppRegistry:
@@ -42,23 +60,39 @@ class AppRegistry:
         self.settings = settings
         self.override = database
         self.apps: dict[str, AppConfig] = {}
-        for package in settings.installed_apps:
-            label = package.rsplit(".", 1)[-1]
+        for label, package, modules in self._declared(settings):
             if label in self.apps:
                 raise SettingsError(
                     f"INSTALLED_APPS has two apps labelled {label!r} "
                     f"({self.apps[label].package}, {package}); app labels must be unique"
                 )
-            connection = settings.app_databases.get(label, DEFAULT_CONNECTION)
+            connection = settings.app_databases.get(label, settings.default_connection)
             if database is not None:
                 connection = database.alias
-            self.apps[label] = AppConfig(label, package, connection)
+            self.apps[label] = AppConfig(label, package, connection, modules)
         for app in self.apps.values():
-            if not app.has_models():
+            missing = app.missing_models()
+            if missing and app.modules:
+                raise SettingsError(
+                    f"app {app.label!r} of {settings.module}.TORTOISE_ORM lists models module "
+                    f"{missing[0]!r}, which cannot be imported: check the name and that the "
+                    "project directory is the current one"
+                )
+            if missing:
                 raise SettingsError(
                     f"installed app {app.package!r} has no importable models module "
                     f"{app.models_module!r}: create it or remove the app from INSTALLED_APPS"
                 )
+
+    @staticmethod
+    def _declared(settings: Settings) -> list[tuple[str, str, tuple[str, ...]]]:
+        # (label, package, models modules): INSTALLED_APPS packages, or TORTOISE_ORM apps.
+        if settings.app_models:
+            return [
+                (label, modules[0].rpartition(".")[0] or modules[0], tuple(modules))
+                for label, modules in settings.app_models.items()
+            ]
+        return [(package.rsplit(".", 1)[-1], package, ()) for package in settings.installed_apps]
 
     def select(self, labels: Iterable[str] | None) -> list[AppConfig]:
         """The apps named by ``labels`` (all apps when empty), in INSTALLED_APPS order."""
@@ -92,7 +126,10 @@ class AppRegistry:
                 alias: cfg.dialect.tortoise_connection(cfg) for alias, cfg in connections.items()
             },
             "apps": {
-                app.label: {"models": [app.models_module], "default_connection": app.connection}
+                app.label: {
+                    "models": list(app.models_modules),
+                    "default_connection": app.connection,
+                }
                 for app in self.apps.values()
             },
             "use_tz": self.settings.use_tz,

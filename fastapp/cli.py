@@ -7,7 +7,9 @@ traceback instead.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -22,6 +24,11 @@ from fastapp.errors import FastappError
 class FastappGroup(TyperGroup):
     """Turns library errors into one line and an exit status."""
 
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        # Kept so the error boundary can mask any secret the command line carries.
+        ctx.meta[_ARGV] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -29,7 +36,15 @@ class FastappGroup(TyperGroup):
             state = ctx.obj if isinstance(ctx.obj, CommandState) else None
             if state is not None and state.traceback:
                 raise
-            print_error(str(exc))
+            print_error(str(exc), secrets=known_secrets(ctx.meta.get(_ARGV, ())))
+            ctx.exit(1)
+        except OSError as exc:
+            # A missing folder or a denied file is the user's environment, not a bug: one
+            # line, as for library errors (library code may not wrap every file it opens).
+            state = ctx.obj if isinstance(ctx.obj, CommandState) else None
+            if state is not None and state.traceback:
+                raise
+            print_error(describe_os_error(exc), secrets=known_secrets(ctx.meta.get(_ARGV, ())))
             ctx.exit(1)
         except KeyboardInterrupt:
             print_error("interrupted")
@@ -40,11 +55,37 @@ class FastappGroup(TyperGroup):
         return list(self.commands)
 
 
-def print_error(message: str) -> None:
+_ARGV = "fastapp.argv"
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for an operating-system error: what failed, on which path, and the fix."""
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename is None:
+        return f"{reason}: {exc}"
+    return (
+        f"cannot use {str(exc.filename)!r}: {reason} (check that the folder exists and is writable)"
+    )
+
+
+def known_secrets(args: Iterable[str]) -> list[str]:
+    """The user-and-password parts of every URL on the command line and in ``DATABASE_URL``."""
+    from fastapp.connections.url import url_secrets
+
+    sources = [*args, os.environ.get("DATABASE_URL", "")]
+    return [secret for source in sources for secret in url_secrets(source)]
+
+
+def print_error(message: str, secrets: Iterable[str] = ()) -> None:
+    """Print ``message`` as one ``Error:`` line on stderr, every URL's user and password and
+    every one of ``secrets`` masked (a last net under the masking done where messages are
+    written)."""
     from rich.console import Console
     from rich.markup import escape
 
-    first_line = " ".join(message.split())
+    from fastapp.connections.url import mask_secrets
+
+    first_line = mask_secrets(" ".join(message.split()), secrets)
     Console(stderr=True, soft_wrap=True, highlight=False).print(
         f"[bold red]Error:[/] {escape(first_line)}"
     )
@@ -90,6 +131,12 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = CommandState(settings_module=settings, traceback=traceback)
+    # The project's app packages import by name from the current directory. The library
+    # leaves sys.path alone (an application imports it); the command line, a process of its
+    # own, sets it up here once.
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
 
 
 register_commands(app)

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 
 def is_database_url(option: str | None) -> bool:
-    """``--database`` names a URL (``postgres://...``), not a connection of DATABASES."""
-    return bool(option) and "://" in option
+    """``--database`` names a URL (``postgres://...``), not a connection of DATABASES. A value
+    with an ``@`` is a URL missing its scheme: read as one, it gets that error, masked."""
+    return bool(option) and ("://" in option or "@" in option)
 
 
 class Project:
@@ -33,7 +34,8 @@ class Project:
 
     def database(self, option: str | None) -> DatabaseConfig:
         """The connection ``--database`` names: a URL (no settings imported), else a name from
-        DATABASES (default ``default``; ``DATABASE_URL`` alone will do without settings)."""
+        DATABASES or TORTOISE_ORM (default: the settings' default connection, ``default``;
+        ``DATABASE_URL`` alone will do without settings). Raises :class:`SettingsError`."""
         from fastapp.conf import DEFAULT_CONNECTION
         from fastapp.connections.url import parse_database_url
         from fastapp.errors import SettingsError
@@ -46,7 +48,7 @@ class Project:
                 "no settings module and no database URL: pass --database URL, --settings, "
                 "or run from a directory containing settings.py"
             )
-        return settings.database(option or DEFAULT_CONNECTION)
+        return settings.database(option or None)
 
     def registry(self, database: str | None = None) -> AppRegistry:
         """The installed apps, every app routed to ``database`` (name or URL) when it is given."""

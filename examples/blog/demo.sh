@@ -28,9 +28,9 @@ echo
 echo "== fastapp dumpdata -o demo-dump.jsonl; loaddata it back into a fresh database; compare"
 fastapp dumpdata -o demo-dump.jsonl
 rm -f roundtrip.sqlite3
-DATABASE_URL=sqlite:///roundtrip.sqlite3 fastapp migrate > /dev/null
-DATABASE_URL=sqlite:///roundtrip.sqlite3 fastapp loaddata demo-dump.jsonl
-DATABASE_URL=sqlite:///roundtrip.sqlite3 fastapp dumpdata -o roundtrip.jsonl
+DATABASE_URL=sqlite://roundtrip.sqlite3 fastapp migrate > /dev/null
+DATABASE_URL=sqlite://roundtrip.sqlite3 fastapp loaddata demo-dump.jsonl
+DATABASE_URL=sqlite://roundtrip.sqlite3 fastapp dumpdata -o roundtrip.jsonl
 cmp demo-dump.jsonl roundtrip.jsonl && echo "identical: $(wc -l < roundtrip.jsonl) records"
 rm -f demo-dump.jsonl roundtrip.jsonl roundtrip.sqlite3
 echo

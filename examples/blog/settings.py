@@ -9,6 +9,9 @@ INSTALLED_APPS = [
     "blog",
 ]
 
+# The same as the URL "sqlite://blog.sqlite3" run from this folder (a Tortoise URL: the path
+# starts right after "sqlite://"); DATABASE_URL=postgres://user:pass@host:5432/blog or
+# mysql://user:pass@host:3306/blog moves the example to a server.
 DATABASES = {
     "default": {"ENGINE": "sqlite", "NAME": str(BASE_DIR / "blog.sqlite3")},
 }

@@ -18,7 +18,7 @@ DatabaseOption = Annotated[
         "--database",
         "-d",
         metavar="NAME|URL",
-        help="Connection name from DATABASES, or a database URL (postgres://, mysql://, sqlite:///).",
+        help="Connection name from DATABASES, or a database URL (postgres://, mysql://, sqlite://file.db).",
     ),
 ]
 AppsOption = Annotated[

@@ -4,7 +4,7 @@ that data cannot express (raw connections, database creation, catalog look-ups).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Protocol, TypeVar
 
 #: The parts every backend provides, along the data's path: key -> what it is (for messages).
@@ -35,19 +35,24 @@ class ConnectionSettings(Protocol):
     @property
     def host(self) -> str | None: ...
     @property
-    def port(self) -> int | None: ...
+    def port(self) -> int | str | None: ...
     @property
     def user(self) -> str | None: ...
     @property
     def password(self) -> str | None: ...
     @property
-    def params(self) -> tuple[tuple[str, str], ...]: ...
+    def params(self) -> tuple[tuple[str, Any], ...]: ...
     @property
     def alias(self) -> str: ...
+    @property
+    def engine(self) -> str | None: ...
 
     def with_name(self: Settings, name: str) -> Settings: ...
     def url(self, *, masked: bool = True) -> str: ...
     def mask(self, text: str) -> str: ...
+
+#: Connect arguments every dialect sets itself from the configuration's fields.
+_SET_BY_DIALECT = frozenset({"host", "port", "user", "password", "database", "db", "autocommit"})
 
 
 class Dialect:
@@ -64,6 +69,16 @@ class Dialect:
     sqlglot_name: ClassVar[str]
     default_port: ClassVar[int | None] = None
     needs_server: ClassVar[bool] = True
+    #: How Tortoise reads this backend's URLs (``expand_db_url``): options added to every URL,
+    #: option types, the credentials key of the path, whether the path starts at the host part
+    #: (SQLite), whether a missing password is ``None`` (else ``""``), and schemes that select
+    #: another Tortoise backend of the same database.
+    url_defaults: ClassVar[Mapping[str, Any]] = {}
+    url_casts: ClassVar[Mapping[str, Callable[[str], Any]]] = {}
+    url_path_key: ClassVar[str] = "database"
+    url_path_in_netloc: ClassVar[bool] = False
+    url_empty_password_is_none: ClassVar[bool] = False
+    url_engines: ClassVar[Mapping[str, str]] = {}
     #: DDL can be rolled back with the rest of a transaction.
     supports_transactional_ddl: ClassVar[bool] = False
     #: Catalog query returning one column ``name``: the tables of the connected database.
@@ -155,16 +170,28 @@ class Dialect:
         return f"{q}{identifier.replace(q, q + q)}{q}"
 
     def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
-        """The Tortoise ``connections`` entry for this configuration."""
+        """The Tortoise ``connections`` entry for this configuration (for a parsed URL: what
+        Tortoise's ``expand_db_url`` makes of it)."""
+        password = cfg.password
+        if password is None and not self.url_empty_password_is_none:
+            password = ""
         credentials: dict[str, Any] = {
             "host": cfg.host,
             "port": cfg.port,
             "user": cfg.user,
-            "password": cfg.password or "",
-            "database": cfg.name,
+            "password": password,
+            self.url_path_key: cfg.name,
         }
         credentials.update(dict(cfg.params))
-        return {"engine": self.tortoise_engine, "credentials": credentials}
+        return {"engine": cfg.engine or self.tortoise_engine, "credentials": credentials}
+
+    def connect_options(self, cfg: ConnectionSettings, driver_connect: Callable[..., Any]) -> dict:
+        """The options of ``cfg`` that ``driver_connect`` takes (the pool-only ones of Tortoise,
+        such as ``max_size``, have no meaning on one raw connection)."""
+        import inspect
+
+        accepted = inspect.signature(driver_connect).parameters
+        return {k: v for k, v in cfg.params if k in accepted and k not in _SET_BY_DIALECT}
 
     async def connect(self, cfg: ConnectionSettings) -> Any:
         """Open a raw driver connection (used for admin work, scratch spaces, benchmarks)."""

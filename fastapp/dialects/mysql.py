@@ -23,7 +23,13 @@ class MySQLDialect(Dialect):
         "lock_session": "fastapp.apply.locks.mysql:MySQLLockSession",
         "bulk_writer": "fastapp.data.writers.mysql:Writer",
     }
-    url_schemes = ("mysql", "mariadb", "asyncmy")
+    url_schemes = ("mysql",)
+    url_defaults = {"port": 3306, "charset": "utf8mb4", "sql_mode": "STRICT_TRANS_TABLES"}
+    url_casts = {
+        **dict.fromkeys(("minsize", "maxsize", "pool_recycle"), int),
+        "connect_timeout": float,
+        **dict.fromkeys(("echo", "use_unicode", "ssl"), bool),
+    }
     engine_aliases = ("mysql", "mariadb", "asyncmy")
     tortoise_engine = "tortoise.backends.mysql"
     sqlglot_name = "mysql"
@@ -109,19 +115,16 @@ class MySQLDialect(Dialect):
     async def connect(self, cfg: ConnectionSettings) -> Any:
         import asyncmy
 
-        params = dict(cfg.params)
-        # Session settings of the URL, as Tortoise passes them to asyncmy for the app.
-        session = {key: params[key] for key in ("sql_mode", "init_command") if key in params}
+        options = {"charset": "utf8mb4", "connect_timeout": 10}
+        options.update(self.connect_options(cfg, asyncmy.connect))
         return await asyncmy.connect(
             host=cfg.host,
-            port=cfg.port,
-            user=cfg.user or "root",
+            port=int(cfg.port) if cfg.port else 3306,
+            user=cfg.user,
             password=cfg.password or "",
             db=cfg.name or None,
             autocommit=True,
-            charset=params.pop("charset", "utf8mb4"),
-            connect_timeout=10,
-            **session,
+            **options,
         )
 
     async def close(self, connection: Any) -> None:

@@ -18,7 +18,18 @@ class PostgresDialect(Dialect):
         "lock_session": "fastapp.apply.locks.postgres:PostgresLockSession",
         "bulk_writer": "fastapp.data.writers.postgres:Writer",
     }
-    url_schemes = ("postgres", "postgresql", "asyncpg", "psql")
+    url_schemes = ("postgres", "postgresql", "asyncpg", "psycopg")
+    url_defaults = {"port": 5432}
+    url_casts = {
+        **dict.fromkeys(
+            ("min_size", "max_size", "max_queries", "timeout", "statement_cache_size"), int
+        ),
+        **dict.fromkeys(("max_cached_statement_lifetime", "max_cacheable_statement_size"), int),
+        "max_inactive_connection_lifetime": float,
+        "ssl": bool,
+    }
+    url_empty_password_is_none = True
+    url_engines = {"psycopg": "tortoise.backends.psycopg"}
     engine_aliases = ("postgres", "postgresql", "asyncpg", "psycopg", "postgresql_psycopg2")
     tortoise_engine = "tortoise.backends.asyncpg"
     sqlglot_name = "postgres"
@@ -106,14 +117,22 @@ class PostgresDialect(Dialect):
     async def connect(self, cfg: ConnectionSettings) -> Any:
         import asyncpg
 
+        options = {"timeout": 10, **self.connect_options(cfg, asyncpg.connect)}
+        # As Tortoise's client does: these two are server settings of the session.
+        settings = dict(options.pop("server_settings", None) or {})
+        params = dict(cfg.params)
+        if params.get("schema"):
+            settings["search_path"] = params["schema"]
+        if params.get("application_name"):
+            settings["application_name"] = params["application_name"]
         return await asyncpg.connect(
             host=cfg.host,
             port=cfg.port,
             user=cfg.user,
             password=cfg.password,
             database=cfg.name,
-            timeout=10,
-            **dict(cfg.params),
+            server_settings=settings or None,
+            **options,
         )
 
     async def fetch_scalar_list(self, connection: Any, sql: str) -> list[Any]:

@@ -20,7 +20,11 @@ class SQLiteDialect(Dialect):
         "lock_session": "fastapp.apply.locks.sqlite:SQLiteLockSession",
         "bulk_writer": "fastapp.data.writers.sqlite:Writer",
     }
-    url_schemes = ("sqlite", "sqlite3", "aiosqlite")
+    url_schemes = ("sqlite",)
+    url_defaults = {"journal_mode": "WAL", "journal_size_limit": 16384}
+    url_casts = {"journal_size_limit": int, "install_regexp_functions": bool}
+    url_path_key = "file_path"
+    url_path_in_netloc = True
     engine_aliases = ("sqlite", "sqlite3", "aiosqlite")
     tortoise_engine = "tortoise.backends.sqlite"
     sqlglot_name = "sqlite"
@@ -78,15 +82,24 @@ class SQLiteDialect(Dialect):
     }
 
     def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
-        credentials: dict[str, Any] = {"file_path": cfg.name}
+        credentials: dict[str, Any] = {self.url_path_key: cfg.name}
         credentials.update(dict(cfg.params))
         return {"engine": self.tortoise_engine, "credentials": credentials}
 
     async def connect(self, cfg: ConnectionSettings) -> Any:
         import aiosqlite
 
-        conn = await aiosqlite.connect(cfg.name, isolation_level=None)
-        await conn.execute("PRAGMA foreign_keys=ON")
+        conn = aiosqlite.connect(cfg.name, isolation_level=None)
+        try:
+            await conn
+        except BaseException:
+            await _worker_finished(conn)
+            raise
+        try:
+            await conn.execute("PRAGMA foreign_keys=ON")
+        except BaseException:
+            await conn.close()
+            raise
         return conn
 
     async def fetch_scalar_list(self, connection: Any, sql: str) -> list[Any]:
@@ -117,6 +130,17 @@ class SQLiteDialect(Dialect):
         return (
             f"cannot open SQLite database {cfg.name!r} (connection {cfg.alias!r}): {detail} {hint}"
         )
+
+
+async def _worker_finished(conn: Any) -> None:
+    # A failed aiosqlite connect stops its worker thread without waiting for it; the worker
+    # then reports back to this event loop. Returning before it has would let the loop close
+    # first, and the thread would print "RuntimeError: Event loop is closed" on stderr.
+    import asyncio
+
+    thread = getattr(conn, "_thread", None)
+    if thread is not None and thread.is_alive():
+        await asyncio.to_thread(thread.join)
 
 
 dialect = SQLiteDialect()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapp.connections.raw import connection_error
+from fastapp.connections.raw import connection_error, raw_connection
 from fastapp.errors import SettingsError
 
 if TYPE_CHECKING:
@@ -45,6 +45,11 @@ async def tortoise_context(
                         f"cannot load the models of the installed apps: {exc}"
                     ) from exc
             for alias, cfg in registry.connections().items():
+                # Our own connection first: a driver that fails to connect inside Tortoise
+                # can leave a worker thread behind that outlives the event loop (aiosqlite),
+                # which no close() of Tortoise's reaches.
+                async with raw_connection(cfg):
+                    pass
                 try:
                     await ctx.db(alias).execute_query("SELECT 1")
                 except Exception as exc:

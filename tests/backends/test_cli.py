@@ -38,7 +38,7 @@ def test_unreachable_database_is_one_masked_line(cli, example_project):
     assert result.exit_code == 1
     err = result.stderr
     assert err.startswith(
-        "Error: cannot connect to database 'default' at postgres://alice:***@127.0.0.1:1/nowhere"
+        "Error: cannot connect to database 'default' at postgres://***@127.0.0.1:1/nowhere"
     )
     assert "is the server running?" in err
     assert "topsecret" not in result.output
