@@ -196,3 +196,19 @@ def read_dotenv(path: Path) -> dict[str, str]:
             value = value.split(" #", 1)[0].rstrip()
         values[key.strip()] = value
     return values
+
+
+def tortoise_config(settings_module: str | None = None, database: str | None = None) -> dict:
+    """The Tortoise config of a project, exactly as every fastapp command builds it.
+
+    Takes the settings module (``None``: ``$FASTAPP_SETTINGS``, else ``./settings.py``) and,
+    like ``--database``, an optional connection name or URL every app is routed to. Returns a
+    plain dict for ``Tortoise.init(config=...)`` or ``RegisterTortoise(config=...)``: the
+    connections resolved from ``DATABASES`` / ``DATABASE_URL`` / ``.env`` with their pool
+    settings (``DB_POOL_*``), the apps of ``INSTALLED_APPS``, their routing, ``USE_TZ`` and
+    ``TIME_ZONE``. Raises :class:`SettingsError` (or a subclass) for settings that do not load.
+    """
+    # Imported here: fastapp.apps builds on this module.
+    from fastapp.project import Project
+
+    return Project(settings_module).registry(database).tortoise_config()

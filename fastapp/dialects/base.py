@@ -3,6 +3,7 @@ data cannot express (raw connections, database creation, catalog look-ups)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from fastapp.connections.url import DatabaseConfig
@@ -31,6 +32,14 @@ class Dialect:
     escape_string_prefix: ClassVar[bool] = False
     #: $tag$ ... $tag$ bodies (PostgreSQL functions and DO blocks).
     dollar_quoted_strings: ClassVar[bool] = False
+    #: Pool knob of fastapp.connections.pools (max_size, min_size, recycle, timeout) -> the
+    #: Tortoise credentials key that says it and the factor from seconds; a knob missing here
+    #: has no equivalent on this backend (a warning says so, with the reason below).
+    pool_keys: ClassVar[Mapping[str, tuple[str, float]]] = {}
+    pool_unsupported_reason: ClassVar[str] = "the driver has no such setting"
+    #: The driver drops a pooled connection the server closed (killed, timed out) when it is
+    #: taken from the pool, and opens a new one: DB_POOL_PRE_PING's behaviour, always on.
+    checks_liveness_on_acquire: ClassVar[bool] = False
 
     def quote(self, identifier: str) -> str:
         q = self.identifier_quote

@@ -22,6 +22,14 @@ class MySQLDialect(Dialect):
     supports_transactional_ddl = False
     identifier_quote = "`"
     string_backslash_escapes = True
+    # asyncmy.create_pool: pool_recycle counts whole seconds since the connection's last use.
+    pool_keys = {
+        "max_size": ("maxsize", 1),
+        "min_size": ("minsize", 1),
+        "recycle": ("pool_recycle", 1),
+        "timeout": ("connect_timeout", 1),
+    }
+    checks_liveness_on_acquire = True  # asyncmy's pool skips connections at EOF on acquire
     list_tables_sql = (
         "SELECT table_name AS name FROM information_schema.tables "
         "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"

@@ -18,6 +18,15 @@ class PostgresDialect(Dialect):
     supports_transactional_ddl = True
     escape_string_prefix = True
     dollar_quoted_strings = True
+    # asyncpg.create_pool: the recycle is its idle lifetime, the timeout the connect timeout
+    # (Tortoise acquires without a timeout).
+    pool_keys = {
+        "max_size": ("maxsize", 1),
+        "min_size": ("minsize", 1),
+        "recycle": ("max_inactive_connection_lifetime", 1),
+        "timeout": ("timeout", 1),
+    }
+    checks_liveness_on_acquire = True  # asyncpg's pool reconnects a holder whose link is closed
     list_tables_sql = (
         "SELECT c.relname AS name FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "

@@ -18,6 +18,9 @@ class SQLiteDialect(Dialect):
     sqlglot_name = "sqlite"
     needs_server = False
     supports_transactional_ddl = True
+    # Tortoise turns every SQLite credential into a PRAGMA; busy_timeout is in milliseconds.
+    pool_keys = {"timeout": ("busy_timeout", 1000)}
+    pool_unsupported_reason = "Tortoise keeps one connection per SQLite database, no pool"
     list_tables_sql = (
         "SELECT name FROM sqlite_master WHERE type = 'table' "
         "AND name NOT LIKE 'sqlite_%' ORDER BY 1"
