@@ -107,11 +107,11 @@ def parse_pool_settings(values: Mapping[str, str], origin: Mapping[str, str]) ->
             value = kind(str(raw).strip())
         except ValueError:
             value = None
-        if value is None or value < minimum:
-            what = "a whole number" if kind is int else "a number of seconds"
+        if value is None or value < minimum or (kind is float and value <= 0):
+            what = f"a whole number >= {minimum}" if kind is int else "a number of seconds > 0"
             raise SettingsError(
-                f"{name}={raw!r} ({origin.get(name, 'environment')}) must be {what} "
-                f">= {minimum:g}: fix or unset it"
+                f"{name}={raw!r} ({origin.get(name, 'environment')}) must be {what}: "
+                "fix or unset it"
             )
         return value
 
@@ -129,8 +129,8 @@ def parse_pool_settings(values: Mapping[str, str], origin: Mapping[str, str]) ->
         size=number(POOL_SIZE, int, 1),
         min_size=number(POOL_MIN_SIZE, int, 0),
         max_overflow=number(MAX_OVERFLOW, int, 0),
-        recycle=number(POOL_RECYCLE, float, 0.001),
-        timeout=number(POOL_TIMEOUT, float, 0.001),
+        recycle=number(POOL_RECYCLE, float, 0),
+        timeout=number(POOL_TIMEOUT, float, 0),
         pre_ping=pre_ping,
     )
     knobs = settings.knobs()
@@ -165,7 +165,10 @@ def pool_credentials(cfg: DatabaseConfig, settings: PoolSettings) -> dict[str, A
     """
     dialect = cfg.dialect
     credentials: dict[str, Any] = {}
-    for knob, value in sorted(settings.knobs().items()):
+    knobs = settings.knobs()
+    if "recycle" in knobs and "min_size" not in knobs and dialect.recycle_spares_minimum:
+        knobs["min_size"] = 0  # else the one connection Tortoise keeps would never recycle
+    for knob, value in sorted(knobs.items()):
         target = dialect.pool_keys.get(knob)
         if target is None:
             logger.warning(

@@ -40,6 +40,8 @@ class Dialect:
     #: The driver drops a pooled connection the server closed (killed, timed out) when it is
     #: taken from the pool, and opens a new one: DB_POOL_PRE_PING's behaviour, always on.
     checks_liveness_on_acquire: ClassVar[bool] = False
+    #: The pool's recycle never closes the connections of its minimum size.
+    recycle_spares_minimum: ClassVar[bool] = False
 
     def quote(self, identifier: str) -> str:
         q = self.identifier_quote

@@ -27,6 +27,7 @@ class PostgresDialect(Dialect):
         "timeout": ("timeout", 1),
     }
     checks_liveness_on_acquire = True  # asyncpg's pool reconnects a holder whose link is closed
+    recycle_spares_minimum = True
     list_tables_sql = (
         "SELECT c.relname AS name FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
