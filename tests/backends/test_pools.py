@@ -92,7 +92,11 @@ def test_nothing_set_leaves_the_driver_defaults(tmp_path):
 @pytest.mark.parametrize(
     ("variable", "value", "expected"),
     [
-        ("DB_POOL_SIZE", "lots", r"DB_POOL_SIZE='lots' \(environment\) must be a whole number >= 1: fix"),
+        (
+            "DB_POOL_SIZE",
+            "lots",
+            r"DB_POOL_SIZE='lots' \(environment\) must be a whole number >= 1: fix",
+        ),
         ("DB_POOL_SIZE", "0", r"DB_POOL_SIZE='0' \(environment\) must be a whole number >= 1"),
         ("DB_MAX_OVERFLOW", "-1", "DB_MAX_OVERFLOW='-1' .* >= 0"),
         ("DB_POOL_RECYCLE", "1h", "DB_POOL_RECYCLE='1h' .* a number of seconds > 0"),
