@@ -35,7 +35,7 @@ class TmpProject:
     def settings(self, body: str, name: str | None = None) -> str:
         """Write a settings module (INSTALLED_APPS is prepended) and return its dotted name."""
         name = name or f"settings_{uuid.uuid4().hex[:8]}"
-        text = f"INSTALLED_APPS = [{self.app!r}]\n" + textwrap.dedent(body)
+        text = f"INSTALLED_APPS = [{self.app!r}]\n" + textwrap.dedent(body).strip() + "\n"
         (self.root / f"{name}.py").write_text(text)
         return name
 
