@@ -94,6 +94,17 @@ class Dialect:
         finally:
             await self.close(conn)
 
+    def empty_tables_sql(self, tables: list[str]) -> list[str]:
+        """Statements removing every row of ``tables`` (foreign keys among them allowed) and
+        restarting their id counters; run in order on one connection (the pytest plugin's
+        truncation between tests)."""
+        raise NotImplementedError
+
+    async def empty_tables(self, client: Any, tables: list[str]) -> None:
+        """Empty ``tables`` through a connected Tortoise ``client`` (see :meth:`empty_tables_sql`)."""
+        for statement in self.empty_tables_sql(tables):
+            await client.execute_script(statement)
+
     def is_permission_error(self, exc: BaseException) -> bool:
         """``exc`` says the user lacks a right (not a bad statement, not a lost server)."""
         return False

@@ -55,6 +55,19 @@ class MySQLDialect(Dialect):
             connect_timeout=10,
         )
 
+    def empty_tables_sql(self, tables: list[str]) -> list[str]:
+        # TRUNCATE refuses a table other tables reference unless the checks are off.
+        truncates = [f"TRUNCATE TABLE {self.quote(t)}" for t in tables]
+        return ["SET FOREIGN_KEY_CHECKS = 0", *truncates, "SET FOREIGN_KEY_CHECKS = 1"]
+
+    async def empty_tables(self, client: Any, tables: list[str]) -> None:
+        from tortoise.transactions import in_transaction
+
+        # One session for all: FOREIGN_KEY_CHECKS is per session, the pool has several.
+        async with in_transaction(client.connection_name) as session:
+            for statement in self.empty_tables_sql(tables):
+                await session.execute_script(statement)
+
     async def close(self, connection: Any) -> None:
         await connection.ensure_closed()
 

@@ -56,6 +56,12 @@ class PostgresDialect(Dialect):
     def maintenance_config(self, cfg: DatabaseConfig) -> DatabaseConfig:
         return cfg.with_name("postgres")
 
+    def empty_tables_sql(self, tables: list[str]) -> list[str]:
+        if not tables:
+            return []
+        names = ", ".join(self.quote(t) for t in tables)
+        return [f"TRUNCATE {names} RESTART IDENTITY CASCADE"]
+
     def is_permission_error(self, exc: BaseException) -> bool:
         return getattr(exc, "sqlstate", None) == "42501"  # insufficient_privilege
 

@@ -31,6 +31,20 @@ class SQLiteDialect(Dialect):
         credentials.update(dict(cfg.params))
         return {"engine": self.tortoise_engine, "credentials": credentials}
 
+    def empty_tables_sql(self, tables: list[str]) -> list[str]:
+        deletes = [f"DELETE FROM {self.quote(t)}" for t in tables]
+        return ["PRAGMA foreign_keys = OFF", *deletes, "PRAGMA foreign_keys = ON"]
+
+    async def empty_tables(self, client: Any, tables: list[str]) -> None:
+        await super().empty_tables(client, tables)
+        # sqlite_sequence exists only once some AUTOINCREMENT table does.
+        found = await client.execute_query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'"
+        )
+        if found[1] and tables:
+            names = ", ".join("'" + t.replace("'", "''") + "'" for t in tables)
+            await client.execute_script(f"DELETE FROM sqlite_sequence WHERE name IN ({names})")
+
     async def connect(self, cfg: DatabaseConfig) -> Any:
         import aiosqlite
 
