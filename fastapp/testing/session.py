@@ -32,6 +32,8 @@ MAX_NAME = 63
 class TestDatabaseError(FastappError):
     """A test database cannot be created or built."""
 
+    __test__ = False  # an error, not a test class
+
 
 class _RolledBack(Exception):
     """Handed to a transaction's exit so that it rolls back."""

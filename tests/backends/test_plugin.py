@@ -13,13 +13,16 @@ import sys
 import tempfile
 import textwrap
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from fastapp import testing
 from fastapp.connections.raw import raw_connection
+from fastapp.testing.session import TestDatabaseError, TestDatabases
 from tests.backends.runtime_project import SHOP_MODELS
+from tests.conftest import require_backend
 
 pytestmark = pytest.mark.backends
 
@@ -243,3 +246,49 @@ def test_reuse_db_keeps_and_rebuilds_on_model_change(backend, tmp_path):
             )
             asyncio.run(cfg.dialect.drop_database(cfg))
     assert kept_databases(server, tmp_path, word) == []
+
+
+# Test data per server backend: a login that may not create databases, and its removal.
+RESTRICTED_USER = {
+    "postgres": (["CREATE ROLE {user} LOGIN"], ["DROP ROLE IF EXISTS {user}"]),
+    "mysql": (
+        [f"CREATE USER '{{user}}'@'{host}'" for host in ("%", "localhost", "127.0.0.1")],
+        [f"DROP USER IF EXISTS '{{user}}'@'{host}'" for host in ("%", "localhost", "127.0.0.1")],
+    ),
+}
+
+
+@pytest.fixture(params=sorted(RESTRICTED_USER))
+def restricted_server(request):
+    """A server backend and a user on it without the right to create databases."""
+    require_backend(request.param)
+    server = testing.server_config(request.param)
+    user = f"fastapp_nocreate_{uuid.uuid4().hex[:6]}"
+    create, drop = RESTRICTED_USER[request.param]
+
+    async def run(statements):
+        async with raw_connection(server.dialect.maintenance_config(server)) as conn:
+            for sql in statements:
+                await server.dialect.execute_raw(conn, sql.format(user=user))
+
+    asyncio.run(run(create))
+    yield replace(server, user=user, password=None)
+    asyncio.run(run(drop))
+
+
+def test_test_database_that_cannot_be_created_names_the_privilege(
+    restricted_server, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    write_project(tmp_path, restricted_server.with_name("app").url(masked=False))
+    monkeypatch.delitem(sys.modules, "settings", raising=False)
+    databases = TestDatabases("settings")
+    with pytest.raises(TestDatabaseError) as info:
+        databases.setup()
+    message = str(info.value)
+    assert f"user '{restricted_server.user}' may not create databases" in message
+    assert "ALTER ROLE" in message and "GRANT ALL" in message
+    monkeypatch.delitem(sys.modules, "settings", raising=False)
+    monkeypatch.delitem(sys.modules, "shop", raising=False)
+    monkeypatch.delitem(sys.modules, "shop.models", raising=False)
