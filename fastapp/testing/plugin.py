@@ -85,26 +85,53 @@ def _require_asyncio() -> None:
         pytest.fail("the fastapp plugin's fixtures need pytest-asyncio: pip install pytest-asyncio")
 
 
+def _session_loop(config: pytest.Config) -> bool:
+    """Tests share one event loop (pytest-asyncio's ``asyncio_default_test_loop_scope``)."""
+    try:
+        return config.getini("asyncio_default_test_loop_scope") == "session"
+    except ValueError:  # an older pytest-asyncio without that option
+        return False
+
+
+@pytest.fixture
+def _fastapp_orm(request: pytest.FixtureRequest):
+    """Tortoise on the test databases: once per session when the tests share the session's
+    event loop (connections are bound to a loop), else once per test."""
+    if _session_loop(request.config):
+        return request.getfixturevalue("_fastapp_orm_session")
+    return request.getfixturevalue("_fastapp_orm_per_test")
+
+
 if pytest_asyncio is not None:
 
+    @pytest_asyncio.fixture(scope="session", loop_scope="session")
+    async def _fastapp_orm_session(fastapp_test_databases):
+        async with fastapp_test_databases.orm():
+            yield fastapp_test_databases
+
     @pytest_asyncio.fixture
-    async def fastapp_db(request: pytest.FixtureRequest, fastapp_test_databases):
+    async def _fastapp_orm_per_test(fastapp_test_databases):
+        async with fastapp_test_databases.orm():
+            yield fastapp_test_databases
+
+    @pytest_asyncio.fixture
+    async def fastapp_db(request: pytest.FixtureRequest, _fastapp_orm):
         """Tortoise on the test databases, isolated per test (see the module docstring)."""
+        databases = _fastapp_orm
         marker = request.node.get_closest_marker(MARK_DB)
         committing = bool(marker and marker.kwargs.get("transaction"))
         fixtures_mark = request.node.get_closest_marker(MARK_FIXTURES)
         fixture_names = tuple(fixtures_mark.args) if fixtures_mark else ()
-        async with fastapp_test_databases.orm():
-            if fixture_names:
-                await fastapp_test_databases.load(fixture_names)
-            if committing or fixture_names:
-                try:
-                    yield fastapp_test_databases
-                finally:
-                    await fastapp_test_databases.empty()
-            else:
-                async with fastapp_test_databases.rolled_back():
-                    yield fastapp_test_databases
+        if fixture_names:
+            await databases.load(fixture_names)
+        if committing or fixture_names:
+            try:
+                yield databases
+            finally:
+                await databases.empty()
+        else:
+            async with databases.rolled_back():
+                yield databases
 
     @pytest_asyncio.fixture
     async def client(request: pytest.FixtureRequest, fastapp_db):

@@ -127,7 +127,7 @@ def test_database_is_named_for_the_worker(fastapp_test_databases):
 """
 
 
-def write_project(root: Path, url: str) -> None:
+def write_project(root: Path, url: str, loop_scope: str = "function") -> None:
     (root / "shop").mkdir()
     (root / "shop" / "__init__.py").write_text("")
     (root / "shop" / "models.py").write_text(textwrap.dedent(SHOP_MODELS))
@@ -144,7 +144,9 @@ def write_project(root: Path, url: str) -> None:
     (root / "main.py").write_text(MAIN)
     (root / "test_user.py").write_text(USER_TESTS)
     (root / "pytest.ini").write_text(
-        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+        "[pytest]\nasyncio_mode = auto\n"
+        f"asyncio_default_fixture_loop_scope = {loop_scope}\n"
+        f"asyncio_default_test_loop_scope = {loop_scope}\n"
         "fastapp_app = main:app\n"
     )
 
@@ -173,14 +175,15 @@ async def databases_named(server_cfg, word: str) -> list[str]:
         return await server_cfg.dialect.fetch_scalar_list(conn, sql)
 
 
-def test_users_suite_runs_on_the_plugin(backend, tmp_path):
+@pytest.mark.parametrize("loop_scope", ["function", "session"])
+def test_users_suite_runs_on_the_plugin(backend, loop_scope, tmp_path):
     word = f"plg{uuid.uuid4().hex[:8]}"
     server = testing.server_config(backend)
     if server is None:
         url = f"sqlite:///{word}.sqlite3"
     else:
         url = server.with_name(word).url(masked=False)
-    write_project(tmp_path, url)
+    write_project(tmp_path, url, loop_scope)
 
     result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
