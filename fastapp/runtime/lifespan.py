@@ -101,8 +101,7 @@ def lifespan(
         from fastapp.project import Project
 
         project = Project(settings_module)
-        registry = await _one_line(_prepare(project, database, schema_check))
-        config = registry.tortoise_config()
+        registry, config = await _one_line(_prepare(project, database, schema_check))
         async with RegisterTortoise(
             app, config=config, use_tz=config["use_tz"], timezone=config["timezone"]
         ):
@@ -112,9 +111,11 @@ def lifespan(
     return run
 
 
-async def _prepare(project: Project, database: str | None, schema_check: str | None):
+async def _prepare(
+    project: Project, database: str | None, schema_check: str | None
+) -> tuple[AppRegistry, dict[str, Any]]:
     registry = project.registry(database)
-    registry.tortoise_config()  # a malformed pool variable fails here, before any check
+    config = registry.tortoise_config()  # a malformed pool variable fails before any check
     mode = schema_check_mode(registry, schema_check)
     if mode != "ignore":
         problems = await check_schema(project, database)
@@ -122,7 +123,7 @@ async def _prepare(project: Project, database: str | None, schema_check: str | N
             raise SchemaDriftError(" | ".join(problems))
         for line in problems:
             logger.warning("%s", line)
-    return registry
+    return registry, config
 
 
 async def _one_line(step: Any) -> Any:

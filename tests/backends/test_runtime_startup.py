@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 
 import pytest
 from fastapi import FastAPI
@@ -94,3 +95,17 @@ def test_real_server_refuses_to_start_on_drift(empty_project):
     with pytest.raises(RuntimeError, match="did not start"):
         with serve(app):
             pass
+
+
+def test_bad_pool_variable_or_missing_app_stops_start_up(empty_project, monkeypatch):
+    proj, settings = empty_project
+    monkeypatch.setenv("DB_POOL_SIZE", "lots")
+    with pytest.raises(SettingsError, match=r"DB_POOL_SIZE='lots' \(environment\)") as info:
+        asyncio.run(start_and_stop(settings, schema_check="ignore"))
+    assert info.value.__context__ is None
+    monkeypatch.delenv("DB_POOL_SIZE")
+    path = proj.root / f"{settings}.py"
+    path.write_text(path.read_text().replace(proj.app, "nowhere.shop"))
+    sys.modules.pop(settings, None)
+    with pytest.raises(SettingsError, match="installed app 'nowhere.shop' has no importable"):
+        asyncio.run(start_and_stop(settings))
