@@ -87,7 +87,7 @@ def write_fixture(path: Path, records: int) -> None:
 
 def _registry(cfg):
     from fastapp.apps import AppRegistry
-    from fastapp.conf import Settings
+    from fastapp.settings import Settings
 
     settings = Settings(module="bench", installed_apps=("loadbench",), databases={"default": cfg})
     return AppRegistry(settings)

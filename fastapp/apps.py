@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fastapp.conf import Settings
+from fastapp.connections.pools import tortoise_connection
 from fastapp.connections.url import DatabaseConfig
 from fastapp.errors import SettingsError, UnknownAppError
+from fastapp.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,11 @@ class AppRegistry:
         return self.settings.database(alias)
 
     def tortoise_config(self) -> dict[str, Any]:
-        """The ``Tortoise.init`` config: every installed app, so cross-app relations resolve."""
+        """The ``Tortoise.init`` config: every installed app, so cross-app relations resolve;
+        each connection with its pool settings (:mod:`fastapp.connections.pools`)."""
         connections = self.connections()
         return {
-            "connections": {
-                alias: cfg.dialect.tortoise_connection(cfg) for alias, cfg in connections.items()
-            },
+            "connections": {alias: tortoise_connection(cfg) for alias, cfg in connections.items()},
             "apps": {
                 app.label: {
                     "models": list(app.models_modules),

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fastapp.apps import AppRegistry
-    from fastapp.conf import Settings
     from fastapp.connections.url import DatabaseConfig
+    from fastapp.settings import Settings
 
 
 def is_database_url(option: str | None) -> bool:
@@ -28,7 +28,7 @@ class Project:
         self.settings_module = settings_module
 
     def settings(self, *, required: bool = True) -> Settings | None:
-        from fastapp.conf import load_settings
+        from fastapp.settings import load_settings
 
         return load_settings(self.settings_module, required=required)
 
@@ -36,9 +36,9 @@ class Project:
         """The connection ``--database`` names: a URL (no settings imported), else a name from
         DATABASES or TORTOISE_ORM (default: the settings' default connection, ``default``;
         ``DATABASE_URL`` alone will do without settings). Raises :class:`SettingsError`."""
-        from fastapp.conf import DEFAULT_CONNECTION
         from fastapp.connections.url import parse_database_url
         from fastapp.errors import SettingsError
+        from fastapp.settings import DEFAULT_CONNECTION
 
         if is_database_url(option):
             return parse_database_url(option, alias=DEFAULT_CONNECTION)

@@ -93,6 +93,16 @@ class Dialect:
     escape_string_prefix: ClassVar[bool] = False
     #: $tag$ ... $tag$ bodies (PostgreSQL functions and DO blocks).
     dollar_quoted_strings: ClassVar[bool] = False
+    #: Pool knob of fastapp.connections.pools (max_size, min_size, recycle, timeout) -> the
+    #: Tortoise credentials key that says it and the factor from seconds; a knob missing here
+    #: has no equivalent on this backend (a warning says so, with the reason below).
+    pool_keys: ClassVar[Mapping[str, tuple[str, float]]] = {}
+    pool_unsupported_reason: ClassVar[str] = "the driver has no such setting"
+    #: The driver drops a pooled connection the server closed (killed, timed out) when it is
+    #: taken from the pool, and opens a new one: DB_POOL_PRE_PING's behaviour, always on.
+    checks_liveness_on_acquire: ClassVar[bool] = False
+    #: The pool's recycle never closes the connections of its minimum size.
+    recycle_spares_minimum: ClassVar[bool] = False
 
     #: The environment variable naming the admin URL of the server the test suite and the
     #: benchmarks use, and the URL used when it is unset (``fastapp.testing``).
@@ -227,6 +237,17 @@ class Dialect:
             await self.execute_raw(conn, f"DROP DATABASE IF EXISTS {self.quote(cfg.name)}")
         finally:
             await self.close(conn)
+
+    def empty_tables_sql(self, tables: list[str]) -> list[str]:
+        """Statements removing every row of ``tables`` (foreign keys among them allowed) and
+        restarting their id counters; run in order on one connection (the pytest plugin's
+        truncation between tests)."""
+        raise NotImplementedError
+
+    async def empty_tables(self, client: Any, tables: list[str]) -> None:
+        """Empty ``tables`` through a connected Tortoise ``client`` (see :meth:`empty_tables_sql`)."""
+        for statement in self.empty_tables_sql(tables):
+            await client.execute_script(statement)
 
     def is_permission_error(self, exc: BaseException) -> bool:
         """``exc`` says the user lacks a right (not a bad statement, not a lost server)."""

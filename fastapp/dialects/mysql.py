@@ -41,6 +41,14 @@ class MySQLDialect(Dialect):
     #: Counted in characters; a longer name is an error (1059).
     identifier_limit = (64, "characters")
     string_backslash_escapes = True
+    # asyncmy.create_pool: pool_recycle counts whole seconds since the connection's last use.
+    pool_keys = {
+        "max_size": ("maxsize", 1),
+        "min_size": ("minsize", 1),
+        "recycle": ("pool_recycle", 1),
+        "timeout": ("connect_timeout", 1),
+    }
+    checks_liveness_on_acquire = True  # asyncmy's pool skips connections at EOF on acquire
     list_tables_sql = (
         "SELECT table_name AS name FROM information_schema.tables "
         "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"
@@ -126,6 +134,19 @@ class MySQLDialect(Dialect):
             autocommit=True,
             **options,
         )
+
+    def empty_tables_sql(self, tables: list[str]) -> list[str]:
+        # TRUNCATE refuses a table other tables reference unless the checks are off.
+        truncates = [f"TRUNCATE TABLE {self.quote(t)}" for t in tables]
+        return ["SET FOREIGN_KEY_CHECKS = 0", *truncates, "SET FOREIGN_KEY_CHECKS = 1"]
+
+    async def empty_tables(self, client: Any, tables: list[str]) -> None:
+        from tortoise.transactions import in_transaction
+
+        # One session for all: FOREIGN_KEY_CHECKS is per session, the pool has several.
+        async with in_transaction(client.connection_name) as session:
+            for statement in self.empty_tables_sql(tables):
+                await session.execute_script(statement)
 
     async def close(self, connection: Any) -> None:
         await connection.ensure_closed()

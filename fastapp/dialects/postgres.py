@@ -41,6 +41,16 @@ class PostgresDialect(Dialect):
     dollar_quoted_strings = True
     #: NAMEDATALEN - 1, counted in bytes: longer names are truncated with only a NOTICE.
     identifier_limit = (63, "bytes")
+    # asyncpg.create_pool: the recycle is its idle lifetime, the timeout the connect timeout
+    # (Tortoise acquires without a timeout).
+    pool_keys = {
+        "max_size": ("maxsize", 1),
+        "min_size": ("minsize", 1),
+        "recycle": ("max_inactive_connection_lifetime", 1),
+        "timeout": ("timeout", 1),
+    }
+    checks_liveness_on_acquire = True  # asyncpg's pool reconnects a holder whose link is closed
+    recycle_spares_minimum = True
     list_tables_sql = (
         "SELECT c.relname AS name FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -143,6 +153,12 @@ class PostgresDialect(Dialect):
 
     def maintenance_config(self, cfg: Settings) -> Settings:
         return cfg.with_name("postgres")
+
+    def empty_tables_sql(self, tables: list[str]) -> list[str]:
+        if not tables:
+            return []
+        names = ", ".join(self.quote(t) for t in tables)
+        return [f"TRUNCATE {names} RESTART IDENTITY CASCADE"]
 
     def is_permission_error(self, exc: BaseException) -> bool:
         return getattr(exc, "sqlstate", None) == "42501"  # insufficient_privilege

@@ -30,6 +30,9 @@ class SQLiteDialect(Dialect):
     sqlglot_name = "sqlite"
     needs_server = False
     supports_transactional_ddl = True
+    # Tortoise turns every SQLite credential into a PRAGMA; busy_timeout is in milliseconds.
+    pool_keys = {"timeout": ("busy_timeout", 1000)}
+    pool_unsupported_reason = "Tortoise keeps one connection per SQLite database, no pool"
     list_tables_sql = (
         "SELECT name FROM sqlite_master WHERE type = 'table' "
         "AND name NOT LIKE 'sqlite_%' ORDER BY 1"
@@ -85,6 +88,20 @@ class SQLiteDialect(Dialect):
         credentials: dict[str, Any] = {self.url_path_key: cfg.name}
         credentials.update(dict(cfg.params))
         return {"engine": self.tortoise_engine, "credentials": credentials}
+
+    def empty_tables_sql(self, tables: list[str]) -> list[str]:
+        deletes = [f"DELETE FROM {self.quote(t)}" for t in tables]
+        return ["PRAGMA foreign_keys = OFF", *deletes, "PRAGMA foreign_keys = ON"]
+
+    async def empty_tables(self, client: Any, tables: list[str]) -> None:
+        await super().empty_tables(client, tables)
+        # sqlite_sequence exists only once some AUTOINCREMENT table does.
+        found = await client.execute_query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'"
+        )
+        if found[1] and tables:
+            names = ", ".join("'" + t.replace("'", "''") + "'" for t in tables)
+            await client.execute_script(f"DELETE FROM sqlite_sequence WHERE name IN ({names})")
 
     async def connect(self, cfg: ConnectionSettings) -> Any:
         import aiosqlite

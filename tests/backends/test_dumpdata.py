@@ -223,8 +223,8 @@ def test_selection_exclusion_and_output_files(on, populated, tmp_path):
 
 def test_keyset_pages_give_the_same_output(example_project, populated):
     from fastapp.apps import AppRegistry
-    from fastapp.conf import load_settings
     from fastapp.data.dumper import DumpOptions, dump_fixtures
+    from fastapp.settings import load_settings
 
     registry = AppRegistry(load_settings(), populated[0])
     outputs = []

@@ -57,7 +57,7 @@ APPLICATION = textwrap.dedent(
     from fastapp.apply.automigrate import AutoMigrateRequest, auto_migrate
     from fastapp.apply.executor import Callbacks
     from fastapp.apps import AppRegistry
-    from fastapp.conf import Settings
+    from fastapp.settings import Settings
     from fastapp.data.formats import source_for
     from fastapp.data.loader import LoadOptions, load_fixtures
     from fastapp.project import Project

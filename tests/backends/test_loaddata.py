@@ -392,10 +392,10 @@ def test_stdin_gzip_keyless_records_app_and_exclude(run, db, tmp_path):
 def test_core_with_tiny_batches_and_spill_to_disk(example_project, db, tmp_path):
     """Many out-of-order rows through small batches and a spool that spills to disk."""
     from fastapp.apps import AppRegistry
-    from fastapp.conf import load_settings
     from fastapp.data import FixtureError
     from fastapp.data.formats import source_for
     from fastapp.data.loader import LoadOptions, load_fixtures
+    from fastapp.settings import load_settings
 
     empty(db)
     records = [

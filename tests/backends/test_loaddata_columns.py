@@ -428,9 +428,9 @@ def test_a_bad_text_left_to_the_writer_is_reported_before_a_later_error(
     path = tmp_path / "two.json"
     path.write_text(json.dumps(users + posts, ensure_ascii=False), encoding="utf-8")
     from fastapp.apps import AppRegistry
-    from fastapp.conf import load_settings
     from fastapp.data.formats import source_for
     from fastapp.data.loader import LoadOptions, load_fixtures
+    from fastapp.settings import load_settings
 
     registry = AppRegistry(load_settings(), db)
     messages = []

@@ -68,9 +68,9 @@ def _records() -> list[dict]:
 
 def _load(example_project, cfg, path, **options):
     from fastapp.apps import AppRegistry
-    from fastapp.conf import load_settings
     from fastapp.data.formats import source_for
     from fastapp.data.loader import LoadOptions, load_fixtures
+    from fastapp.settings import load_settings
 
     registry = AppRegistry(load_settings(), cfg)
     seen: list[int] = []

@@ -111,10 +111,10 @@ def layouts(example_project, tmp_path):
     """The example models' layouts, for each dialect's value adapters."""
     from fastapp import testing
     from fastapp.apps import AppRegistry
-    from fastapp.conf import load_settings
     from fastapp.data.models import build_layouts, load_order
     from fastapp.data.values import Timezones
     from fastapp.data.writers import writer_for
+    from fastapp.settings import load_settings
     from fastapp.tortoise.context import tortoise_context
 
     cfg = testing.scratch_config("sqlite", tmp_path)

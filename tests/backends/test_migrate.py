@@ -143,8 +143,8 @@ def test_a_failing_statement_rolls_back_where_ddl_is_transactional(example_proje
 
     from fastapp.apply.create_missing import ConnectionPlan, CreationPlan, apply_creation
     from fastapp.apps import AppRegistry
-    from fastapp.conf import load_settings
     from fastapp.errors import ExecutionError
+    from fastapp.settings import load_settings
     from fastapp.tortoise.context import tortoise_context
     from fastapp.tortoise.generated import GeneratedTable
 

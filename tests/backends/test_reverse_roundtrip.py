@@ -390,7 +390,7 @@ def test_example_project_models_survive_a_second_round(
         from fastapp import testing
         from fastapp.apply.create_missing import MigrateOptions, migrate
         from fastapp.apps import AppRegistry
-        from fastapp.conf import Settings
+        from fastapp.settings import Settings
 
         async with testing.scratch_database(fresh_db.dialect_name, tmp_path) as copy:
             settings = Settings(

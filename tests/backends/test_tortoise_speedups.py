@@ -116,8 +116,8 @@ def test_schema_only_init_gives_the_same_ddl_and_queries_still_work_after(
     import asyncio
 
     from fastapp.apps import AppRegistry
-    from fastapp.conf import load_settings
     from fastapp.connections.url import parse_database_url
+    from fastapp.settings import load_settings
     from fastapp.tortoise.context import tortoise_context
     from fastapp.tortoise.generated import connection_models, generated_tables
 

@@ -205,8 +205,8 @@ def test_more_ddl_parses_to_what_the_database_reads_back(backend, sql, scratch):
 
 def _generated_sql(backend: str, cfg) -> str:
     from fastapp.apps import AppRegistry
-    from fastapp.conf import load_settings
     from fastapp.desired.read import models_ddl
+    from fastapp.settings import load_settings
 
     registry = AppRegistry(load_settings(None), cfg)
     (ddl,) = asyncio.run(models_ddl(registry)).values()

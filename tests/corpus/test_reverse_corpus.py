@@ -21,10 +21,10 @@ import pytest
 from fastapp import testing
 from fastapp.apply.create_missing import MigrateOptions, migrate
 from fastapp.apps import AppRegistry
-from fastapp.conf import Settings
 from fastapp.introspect import get_catalog_reader
 from fastapp.reverse import generate_models
 from fastapp.schema.objects import Index, Schema, Table, UniqueConstraint
+from fastapp.settings import Settings
 from tests.corpus.schemas.harness import case_sql, load_and_read, load_corpus, reset
 
 CASES = load_corpus()

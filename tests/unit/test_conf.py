@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from fastapp.apps import AppRegistry
-from fastapp.conf import load_settings, read_dotenv
 from fastapp.errors import SettingsError, UnknownAppError
+from fastapp.settings import load_settings, read_dotenv
 
 
 @pytest.fixture

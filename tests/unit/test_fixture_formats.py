@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from fastapp.conf import Settings
 from fastapp.data import FixtureError, formats
 from fastapp.data.discovery import find_fixtures
 from fastapp.data.formats import FixtureReader, source_for, stdin_source
+from fastapp.settings import Settings
 
 JSONC = """// leading comment, with a quote " and a bracket ]
 [

@@ -78,3 +78,15 @@ async def scratch_database(
         yield cfg
     finally:
         await dialect.drop_database(cfg)
+
+
+def forget_tortoise_queries() -> None:
+    """Drop Tortoise's process-wide cache of built queries.
+
+    Tortoise keys that cache by connection name and table, not by backend: a process that
+    initialises Tortoise on PostgreSQL, then on MySQL (a test run over several backends) would
+    reuse ``$1`` placeholders on MySQL. Call it before each ``Tortoise.init`` in such a process.
+    """
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    EXECUTOR_CACHE.clear()
