@@ -122,6 +122,8 @@ class Callbacks:
     notice: Callable[[str], None] | None = None
     #: Called, before an interruption (Ctrl-C, cancellation) propagates, with what was applied.
     interrupted: Callable[[str], None] | None = None
+    #: Called when an interruption waits for the statement in flight to finish.
+    finishing: Callable[[Statement], None] | None = None
 
 
 # --- per-backend sessions: lock, transaction ---------------------------------------------
@@ -492,6 +494,8 @@ class _Runner:
         try:
             await asyncio.shield(work)
         except asyncio.CancelledError:
+            if not work.done() and self.callbacks.finishing is not None:
+                self.callbacks.finishing(statement)
             with contextlib.suppress(Exception):
                 await work
             if not work.done():  # interrupted again while waiting

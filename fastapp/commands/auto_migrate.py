@@ -185,17 +185,24 @@ def _ctrl_c_raises() -> Iterator[None]:
 
 def _ask(out, question: str, default: str | None) -> str | None:
     """ "yes", "no" or "quit"; ``default`` for an empty line; None at end of input."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():  # Ctrl-C just before the question
+        raise KeyboardInterrupt
     while True:
-        out.print(question, end="", markup=False)
-        try:
-            with _ctrl_c_raises():
+        # Ctrl-C between the question and input() must not be lost either.
+        with _ctrl_c_raises():
+            try:
+                out.print(question, end="", markup=False)
                 line = input(" ")
-        except EOFError:
-            out.print()
-            return None
+            except EOFError:
+                out.print()
+                return None
+            except KeyboardInterrupt:
+                out.print()  # the report goes on a line of its own
+                raise
+        answer = line.strip().lower()
         if not sys.stdin.isatty():  # a terminal echoes the answer; piped, the log shows it
             out.print(line, markup=False, highlight=False)
-        answer = line.strip().lower()
         if not answer and default is not None:
             return default
         if answer in _ANSWERS:
@@ -261,6 +268,15 @@ class _Run:
         def interrupted(applied: str) -> None:
             self.interruption = f"{self.where(target)}: {applied}"
 
+        def finishing(statement) -> None:
+            what = statement.op.describe() if statement.op else statement.sql
+            console(stderr=True).print(
+                f"Interrupted: waiting for the statement in progress ({what}) to finish; "
+                "Ctrl-C again abandons it",
+                style="yellow",
+                markup=False,
+            )
+
         return Callbacks(
             notice=notice,
             ask_change=ask_change if request.guided else None,
@@ -268,6 +284,7 @@ class _Run:
             progress=progress,
             planned=planned,
             interrupted=interrupted,
+            finishing=finishing,
         )
 
     def interrupted(self) -> str:
@@ -308,8 +325,8 @@ def _report(out, request, result) -> int:
         + (f", skipped {len(outcome.skipped)}" if outcome.skipped else "")
         + "."
     )
-    for statement in outcome.skipped:
-        what = statement.op.describe() if statement.op else statement.sql
+    # One line per change: a skipped SQLite rebuild is several statements of one op.
+    for what in dict.fromkeys(s.op.describe() if s.op else s.sql for s in outcome.skipped):
         out.print(f"  skipped: {what}", style="yellow", markup=False)
     for statement, message in outcome.failed:
         out.print(f"  failed: {statement.sql}: {message}", style="red", markup=False)
