@@ -95,25 +95,25 @@ def command(
     Renames are only done when declared (--rename, --rename-table, or a
     '-- @renamed from=OLD' comment in the DDL file). Running it again changes nothing.
     """
-    from fastapp.apply.automigrate import AutoMigrateRequest, auto_migrate
-
     out = console()
-    request = AutoMigrateRequest(
-        apps=tuple(apps or ()),
-        database=database,
-        desired_sql=desired_sql,
-        guided=guided and not yes and not dry_run and not check,
-        allow_destructive=allow_destructive,
-        dry_run=dry_run,
-        check=check,
-        renames=tuple(rename or ()),
-        rename_tables=tuple(rename_table or ()),
-        concurrently=concurrently,
-        continue_on_error=continue_on_error,
-        lock_timeout=lock_timeout,
-    )
-    run = _Run(out, request)
-    try:
+    run = _Run(out)
+    try:  # Ctrl-C while the core is still being imported is an interruption too
+        from fastapp.apply.automigrate import AutoMigrateRequest, auto_migrate
+
+        run.request = request = AutoMigrateRequest(
+            apps=tuple(apps or ()),
+            database=database,
+            desired_sql=desired_sql,
+            guided=guided and not yes and not dry_run and not check,
+            allow_destructive=allow_destructive,
+            dry_run=dry_run,
+            check=check,
+            renames=tuple(rename or ()),
+            rename_tables=tuple(rename_table or ()),
+            concurrently=concurrently,
+            continue_on_error=continue_on_error,
+            lock_timeout=lock_timeout,
+        )
         with _collector_paused():
             results = asyncio.run(auto_migrate(state(ctx).project, request, run.callbacks_for))
     except KeyboardInterrupt:
@@ -213,8 +213,9 @@ def _ask(out, question: str, default: str | None) -> str | None:
 class _Run:
     """The callbacks of one command run, and what to say when it is interrupted."""
 
-    def __init__(self, out, request) -> None:
-        self.out, self.request = out, request
+    def __init__(self, out) -> None:
+        self.out = out
+        self.request = None
         #: The databases worked on so far, in order (they are migrated one after another).
         self.targets: list = []
         self.interruption: str | None = None
