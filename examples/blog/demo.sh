@@ -1,10 +1,33 @@
 #!/bin/sh
 # `make demo`: the example blog project on the embedded SQLite default, from an empty database.
+# Every step must succeed, except those run through `expect`, which must exit with the status
+# and print the line they are shown for: any crash or other status stops the demo (non-zero).
 set -e
 rm -f blog.sqlite3 blog.sqlite3-wal blog.sqlite3-shm
 
+# expect STATUS TEXT COMMAND...: run COMMAND, show its output, and stop the demo unless it
+# exited with STATUS, printed TEXT, and printed no traceback (a crash also exits 1).
+expect() {
+    want=$1 text=$2
+    shift 2
+    set +e
+    "$@" > demo-step.out 2>&1
+    got=$?
+    set -e
+    cat demo-step.out
+    if [ "$got" -ne "$want" ] || ! grep -qF -- "$text" demo-step.out || grep -q Traceback demo-step.out; then
+        rm -f demo-step.out
+        echo "demo.sh: \`$*\` exited with status $got; expected $want and \"$text\": stopping" >&2
+        exit 1
+    fi
+    rm -f demo-step.out
+    echo "(exit status $got, as expected)"
+}
+
 echo "== fastapp migrate --dry-run   (the SQL it would run)"
-fastapp migrate --dry-run | head -n 12
+fastapp migrate --dry-run > demo-plan.sql  # not piped: a pipe's status would be head's
+head -n 12 demo-plan.sql
+rm -f demo-plan.sql
 echo "   ..."
 echo
 echo "== fastapp migrate             (create the tables of apps users and blog)"
@@ -31,20 +54,21 @@ rm -f roundtrip.sqlite3
 DATABASE_URL=sqlite://roundtrip.sqlite3 fastapp migrate > /dev/null
 DATABASE_URL=sqlite://roundtrip.sqlite3 fastapp loaddata demo-dump.jsonl
 DATABASE_URL=sqlite://roundtrip.sqlite3 fastapp dumpdata -o roundtrip.jsonl
-cmp demo-dump.jsonl roundtrip.jsonl && echo "identical: $(wc -l < roundtrip.jsonl) records"
+cmp demo-dump.jsonl roundtrip.jsonl
+echo "identical: $(wc -l < roundtrip.jsonl) records"
 rm -f demo-dump.jsonl roundtrip.jsonl roundtrip.sqlite3
 echo
 echo "== someone changes the database by hand: drops an index, adds a column"
 python -c "import sqlite3; c = sqlite3.connect('blog.sqlite3'); c.execute('DROP INDEX idx_blog_post_status_a05a9b'); c.execute('ALTER TABLE blog_tag ADD COLUMN legacy TEXT')"
 echo
 echo "== fastapp auto_migrate --check   (drift: exit 1)"
-fastapp auto_migrate --check || echo "exit status $?"
+expect 1 "differs from the desired schema" fastapp auto_migrate --check
 echo
 echo "== fastapp auto_migrate --dry-run (the plan: SQL only)"
 fastapp auto_migrate --dry-run
 echo
 echo "== fastapp auto_migrate --yes     (refuses: dropping blog_tag.legacy destroys data)"
-fastapp auto_migrate --yes || echo "exit status $?"
+expect 1 "refusing 1 destructive change(s)" fastapp auto_migrate --yes
 echo
 echo "== fastapp auto_migrate --yes --allow-destructive"
 fastapp auto_migrate --yes --allow-destructive

@@ -11,12 +11,18 @@ the backend has transactional DDL, progress through callbacks.
    data-dependent ops fail -- reporting them before anything runs;
 4. run the statements (all or nothing on PostgreSQL and SQLite; one by one on MySQL).
 
+An interruption (``KeyboardInterrupt`` in a callback, or the task cancelled, which is what
+``asyncio.run`` does on Ctrl-C) lets the statement in flight finish, rolls the transaction
+back where there is one, tells :attr:`Callbacks.interrupted` what was applied, and propagates
+unchanged.
+
 Library code: it raises, it never prints. The command supplies the callbacks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -63,10 +69,38 @@ class Outcome:
     executed: list[Statement] = field(default_factory=list)
     skipped: list[Statement] = field(default_factory=list)
     failed: list[tuple[Statement, str]] = field(default_factory=list)
+    #: Statements that ran but were undone by the rollback of an interrupted transaction.
+    rolled_back: list[Statement] = field(default_factory=list)
+    #: A statement still running when a second interruption gave up waiting for it.
+    unfinished: Statement | None = None
+
+    def applied(self) -> str:
+        """What this run left in the database, as the end of a sentence."""
+        cut = (
+            f"; {_what(self.unfinished)} was cut off while running (check it)"
+            if self.unfinished is not None
+            else ""
+        )
+        if not self.executed:
+            if self.rolled_back:
+                return (
+                    f"the transaction was rolled back ({len(self.rolled_back)} statement(s) "
+                    "undone): nothing was applied"
+                )
+            return "nothing was applied" + cut
+        changes = list(dict.fromkeys(_what(s) for s in self.executed))
+        listed = "; ".join(changes[:5]) + (
+            f" and {len(changes) - 5} more" if len(changes) > 5 else ""
+        )
+        return (
+            f"{len(self.executed)} statement(s) were applied and kept ({listed}); run "
+            "auto_migrate again to finish (the plan is recomputed from the database)" + cut
+        )
 
 
-#: Guided mode: called with a statement, returns "yes", "no" or "quit".
-AskStatement = Callable[[Statement], str]
+#: Guided mode: called once per change with the statements of that op (a SQLite rebuild has
+#: several), returns "yes", "no" or "quit"; the answer holds for all of them.
+AskChange = Callable[[list[Statement]], str]
 #: Guided mode: called with a rename proposal, returns True to take it.
 AskRename = Callable[[Any], bool]
 #: Called after each executed statement.
@@ -75,13 +109,17 @@ Progress = Callable[[Statement], None]
 
 @dataclass
 class Callbacks:
-    ask_statement: AskStatement | None = None
+    ask_change: AskChange | None = None
     ask_rename: AskRename | None = None
     progress: Progress | None = None
     #: Called once with the plan and statements before anything executes.
     planned: Callable[[Plan, list[Statement]], None] | None = None
     #: Called with a line worth the user's attention that is not an error (a fallback taken).
     notice: Callable[[str], None] | None = None
+    #: Called, before an interruption (Ctrl-C, cancellation) propagates, with what was applied.
+    interrupted: Callable[[str], None] | None = None
+    #: Called when an interruption waits for the statement in flight to finish.
+    finishing: Callable[[Statement], None] | None = None
 
 
 # --- the core ----------------------------------------------------------------------------
@@ -139,7 +177,10 @@ async def migrate_database(
     Raises :class:`~fastapp.apply.locks.base.LockTimeoutError`, :class:`DestructiveRefusedError` (nothing executed),
     :class:`DataCheckError` (nothing executed, offending row counts named),
     :class:`ExecutionError` (a statement failed; on PostgreSQL/SQLite nothing is kept),
-    :class:`AbortedByUser` (quit at a prompt; on PostgreSQL/SQLite nothing is kept).
+    :class:`AbortedByUser` (quit at a prompt; on PostgreSQL/SQLite nothing is kept; the
+    message says what was applied). On an interruption (``KeyboardInterrupt``, cancellation)
+    the statement in flight finishes, the transaction is rolled back where there is one,
+    :attr:`Callbacks.interrupted` hears what was applied, and the interruption propagates.
     """
     from fastapp.connections.raw import raw_connection
 
@@ -156,24 +197,43 @@ async def migrate_database(
         for sql in session.prelude:
             await session.execute(sql)
         await session.acquire(options.lock_timeout)
+        outcome: Outcome | None = None
         try:
             current, desired = await _both(read_live(cfg, conn), desired)
             plan = plan_for(current, desired, options, callbacks.ask_rename)
             statements = renderer.render(plan, RenderOptions(options.concurrently))
             outcome = Outcome(plan, statements)
-            if plan.is_empty:
-                return outcome
-            if not options.guided and plan.destructive_ops and not options.allow_destructive:
-                raise DestructiveRefusedError(_refusal(cfg, plan))
-            await _run_data_checks(session, renderer.data_checks(plan), cfg)
-            if callbacks.planned is not None:
-                callbacks.planned(plan, statements)
-            await _execute(session, outcome, options, callbacks)
-            return outcome
-        finally:
-            await session.release()
-            for sql in session.postlude:
-                await session.execute(sql)
+            if not plan.is_empty:
+                if not options.guided and plan.destructive_ops and not options.allow_destructive:
+                    raise DestructiveRefusedError(_refusal(cfg, plan))
+                await _run_data_checks(session, renderer.data_checks(plan), cfg)
+                if callbacks.planned is not None:
+                    callbacks.planned(plan, statements)
+                await _execute(session, outcome, options, callbacks)
+        except AbortedByUser as exc:
+            await _unlock(session)
+            raise AbortedByUser(
+                f"{exc}; {outcome.applied() if outcome else 'nothing was applied'}"
+            ) from None
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            if callbacks.interrupted is not None:
+                callbacks.interrupted(outcome.applied() if outcome else "nothing was applied")
+            # Cut mid-query (before any statement ran), the connection may be unusable; the
+            # server frees the lock when it closes.
+            with contextlib.suppress(Exception):
+                await _unlock(session)
+            raise
+        except BaseException:
+            await _unlock(session)
+            raise
+        await _unlock(session)
+        return outcome
+
+
+async def _unlock(session: LockSession) -> None:
+    await session.release()
+    for sql in session.postlude:
+        await session.execute(sql)
 
 
 async def _both(live: Awaitable[Schema], desired: Schema | Awaitable[Schema]) -> tuple:
@@ -232,24 +292,28 @@ async def _execute(
     transactional = session.dialect.supports_transactional_ddl
     statements = outcome.statements
     replays = await _capture_replays(session, statements)
+    run = _Runner(session, outcome, options, callbacks, replays)
     for statement in statements:
         if statement.phase == BEFORE and statement.sql not in session.prelude:
-            await _run_one(session, statement, outcome, options, callbacks, False, replays)
+            await run.one(statement, False)
     await session.begin()
+    mark = len(outcome.executed)
     try:
         for statement in statements:
             if statement.phase in (BEFORE, AFTER):
                 continue
-            await _run_one(
-                session, statement, outcome, options, callbacks, transactional, replays
-            )
+            await run.one(statement, transactional)
     except BaseException:
         await session.rollback()
+        if transactional:
+            outcome.rolled_back.extend(outcome.executed[mark:])
+            del outcome.executed[mark:]
+            outcome.unfinished = None
         raise
     await session.commit()
     for statement in statements:
         if statement.phase == AFTER and statement.sql not in session.postlude:
-            await _run_one(session, statement, outcome, options, callbacks, False, replays)
+            await run.one(statement, False)
 
 
 async def _capture_replays(session: LockSession, statements: list[Statement]) -> dict:
@@ -261,61 +325,96 @@ async def _capture_replays(session: LockSession, statements: list[Statement]) ->
     return saved
 
 
-async def _run_one(
-    session: LockSession,
-    statement: Statement,
-    outcome: Outcome,
-    options: ApplyOptions,
-    callbacks: Callbacks,
-    transactional: bool,
-    replays: dict[str, list[str]],
-) -> None:
-    if options.guided and callbacks.ask_statement is not None and statement.op is not None:
-        answer = callbacks.ask_statement(statement)
+class _Runner:
+    """Runs statements one at a time, asking once per change in guided mode."""
+
+    def __init__(
+        self,
+        session: LockSession,
+        outcome: Outcome,
+        options: ApplyOptions,
+        callbacks: Callbacks,
+        replays: dict[str, list[str]],
+    ) -> None:
+        self.session, self.outcome, self.options = session, outcome, options
+        self.callbacks, self.replays = callbacks, replays
+        # One answer per op, by identity: saying no to one step of a SQLite rebuild (the copy)
+        # and yes to another (the drop) would lose the table's rows.
+        self.answers: dict[int, str] = {}
+
+    def answer(self, statement: Statement) -> str:
+        ask = self.callbacks.ask_change
+        if not self.options.guided or ask is None or statement.op is None:
+            return "yes"
+        key = id(statement.op)
+        if key not in self.answers:
+            self.answers[key] = ask([s for s in self.outcome.statements if s.op is statement.op])
+        return self.answers[key]
+
+    async def one(self, statement: Statement, transactional: bool) -> None:
+        session, outcome, options = self.session, self.outcome, self.options
+        answer = self.answer(statement)
         if answer == "quit":
-            kept = (
-                "nothing was changed"
-                if transactional
-                else f"{len(outcome.executed)} statement(s) already ran and were kept"
-            )
-            raise AbortedByUser(f"auto_migrate stopped at your request; {kept}")
+            raise AbortedByUser("auto_migrate stopped at your request")
         if answer == "no":
             outcome.skipped.append(statement)
             return
-    sqls = replays.get(statement.replay, []) if statement.replay else [statement.sql]
-    guard = options.continue_on_error and transactional
-    try:
-        for sql in sqls:
+        sqls = self.replays.get(statement.replay, []) if statement.replay else [statement.sql]
+        guard = options.continue_on_error and transactional
+        # Shielded: an interruption waits for the statement in flight, so what was applied is
+        # known exactly (a MySQL statement cut off mid-way may or may not have run).
+        work = asyncio.ensure_future(_run_sqls(session, sqls, statement, guard))
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError:
+            if not work.done() and self.callbacks.finishing is not None:
+                self.callbacks.finishing(statement)
+            with contextlib.suppress(Exception):
+                await work
+            if not work.done():  # interrupted again while waiting
+                outcome.unfinished = statement
+            elif not work.cancelled() and work.exception() is None:
+                outcome.executed.append(statement)
+            raise
+        except Exception as exc:
+            message = session.cfg.mask(_first_line(exc))
             if guard:
-                await session.execute("SAVEPOINT fastapp_statement")
-            if statement.expect_empty:
-                rows = await session.scalars(sql)
-                if rows:
-                    raise ExecutionError(
-                        f"{sql} reports {len(rows)} problem row(s) (first in table {rows[0]!r})"
-                    )
-            else:
-                await session.execute(sql)
-            if guard:
-                await session.execute("RELEASE SAVEPOINT fastapp_statement")
-    except Exception as exc:
-        message = session.cfg.mask(_first_line(exc))
+                await session.execute("ROLLBACK TO SAVEPOINT fastapp_statement")
+            if options.continue_on_error:
+                outcome.failed.append((statement, message))
+                return
+            kept = (
+                "the whole plan was rolled back"
+                if transactional
+                else f"{len(outcome.executed)} earlier statement(s) were kept; fix the cause "
+                "and re-run to finish (the plan is recomputed from the database)"
+            )
+            raise ExecutionError(
+                f"{_what(statement)} failed: {message} [{statement.sql}]; {kept}"
+            ) from exc
+        outcome.executed.append(statement)
+        if self.callbacks.progress is not None:
+            self.callbacks.progress(statement)
+
+
+async def _run_sqls(session: LockSession, sqls: list[str], statement: Statement, guard: bool) -> None:
+    for sql in sqls:
         if guard:
-            await session.execute("ROLLBACK TO SAVEPOINT fastapp_statement")
-        if options.continue_on_error:
-            outcome.failed.append((statement, message))
-            return
-        what = statement.op.describe() if statement.op is not None else statement.sql
-        kept = (
-            "the whole plan was rolled back"
-            if transactional
-            else f"{len(outcome.executed)} earlier statement(s) were kept; fix the cause and "
-            "re-run to finish (the plan is recomputed from the database)"
-        )
-        raise ExecutionError(f"{what} failed: {message} [{statement.sql}]; {kept}") from exc
-    outcome.executed.append(statement)
-    if callbacks.progress is not None:
-        callbacks.progress(statement)
+            await session.execute("SAVEPOINT fastapp_statement")
+        if statement.expect_empty:
+            rows = await session.scalars(sql)
+            if rows:
+                raise ExecutionError(
+                    f"{sql} reports {len(rows)} problem row(s) (first in table {rows[0]!r})"
+                )
+        else:
+            await session.execute(sql)
+        if guard:
+            await session.execute("RELEASE SAVEPOINT fastapp_statement")
+
+
+def _what(statement: Statement) -> str:
+    return statement.op.describe() if statement.op is not None else statement.sql
 
 
 def _first_line(exc: BaseException) -> str:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
 from fastapp.commands.common import AppsOption, DatabaseOption, console, state
+from fastapp.errors import AbortedByUser
 
 
 def command(
@@ -79,31 +85,37 @@ def command(
     """Bring the database schema to what the models (or a DDL file) declare.
 
     Computes the difference between the live schema and the desired one and applies it:
-    guided by default (each statement shown, destructive ones in red, [Y]es/[N]o/[Q]uit),
+    guided by default (each change shown with its statements, destructive ones in red,
+    answered yes/no/quit),
     all at once with --no-guided/--yes (refusing data loss unless --allow-destructive).
+    A destructive change is applied only on an explicit 'y'. Ctrl-C exits with status 130
+    and says what was applied.
     Renames are only done when declared (--rename, --rename-table, or a
     '-- @renamed from=OLD' comment in the DDL file). Running it again changes nothing.
     """
-    from fastapp.apply.automigrate import AutoMigrateRequest, auto_migrate
-
     out = console()
-    request = AutoMigrateRequest(
-        apps=tuple(apps or ()),
-        database=database,
-        desired_sql=desired_sql,
-        guided=guided and not yes and not dry_run and not check,
-        allow_destructive=allow_destructive,
-        dry_run=dry_run,
-        check=check,
-        renames=tuple(rename or ()),
-        rename_tables=tuple(rename_table or ()),
-        concurrently=concurrently,
-        continue_on_error=continue_on_error,
-        lock_timeout=lock_timeout,
-    )
-    results = asyncio.run(
-        auto_migrate(state(ctx).project, request, lambda t: _callbacks(out, request))
-    )
+    run = _Run(out)
+    try:  # Ctrl-C while the core is still being imported is an interruption too
+        from fastapp.apply.automigrate import AutoMigrateRequest, auto_migrate
+
+        run.request = request = AutoMigrateRequest(
+            apps=tuple(apps or ()),
+            database=database,
+            desired_sql=desired_sql,
+            guided=guided and not yes and not dry_run and not check,
+            allow_destructive=allow_destructive,
+            dry_run=dry_run,
+            check=check,
+            renames=tuple(rename or ()),
+            rename_tables=tuple(rename_table or ()),
+            concurrently=concurrently,
+            continue_on_error=continue_on_error,
+            lock_timeout=lock_timeout,
+        )
+        results = asyncio.run(auto_migrate(state(ctx).project, request, run.callbacks_for))
+    except KeyboardInterrupt:
+        console(stderr=True).print(f"Interrupted: {run.interrupted()}.", style="red", markup=False)
+        raise typer.Exit(130) from None
     code = 0
     for result in results:
         code = max(code, _report(out, request, result))
@@ -126,43 +138,142 @@ def _print_statement(out, statement) -> None:
     out.print(Text(f"{statement.sql};{note}", style=_style(statement)))
 
 
-def _callbacks(out, request):
-    from fastapp.apply.executor import Callbacks
+#: Accepted answers at a guided prompt; anything else asks again.
+_ANSWERS = {"y": "yes", "yes": "yes", "n": "no", "no": "no", "q": "quit", "quit": "quit"}
 
-    def ask_statement(statement) -> str:
-        if statement.op is not None:
-            out.print(f"[dim]-- {statement.op.describe()}[/]")
-        _print_statement(out, statement)
-        answer = typer.prompt("Apply? [Y]es/[N]o/[Q]uit", default="y", show_default=False)
-        return {"y": "yes", "yes": "yes", "n": "no", "no": "no"}.get(answer.strip().lower(), "quit")
 
-    def ask_rename(proposal) -> bool:
-        return typer.confirm(f"Was {proposal.describe()} a rename?", default=False)
+@contextmanager
+def _ctrl_c_raises() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt at once while a prompt waits for an answer.
 
-    last_op: list = [None]
+    The handler ``asyncio.run`` installs only cancels the main task, which a blocked
+    ``input()`` does not notice: the user would have to press Enter for Ctrl-C to work.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
-    def progress(statement) -> None:
-        # One line per change: a SQLite rebuild runs several statements for one op.
-        if request.guided or (statement.op is not None and statement.op is last_op[0]):
-            return
-        last_op[0] = statement.op
-        what = statement.op.describe() if statement.op else statement.sql
-        out.print(f"  \u2713 {what}", style="green", markup=False)
 
-    def planned(plan, statements) -> None:
-        if request.guided:
-            out.print(f"{len(plan.ops)} change(s), {len(statements)} statement(s):")
+def _ask(out, question: str, default: str | None) -> str | None:
+    """ "yes", "no" or "quit"; ``default`` for an empty line; None at end of input."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():  # Ctrl-C just before the question
+        raise KeyboardInterrupt
+    while True:
+        # Ctrl-C between the question and input() must not be lost either.
+        with _ctrl_c_raises():
+            try:
+                out.print(question, end="", markup=False)
+                line = input(" ")
+            except EOFError:
+                out.print()
+                return None
+            except KeyboardInterrupt:
+                out.print()  # the report goes on a line of its own
+                raise
+        answer = line.strip().lower()
+        if not sys.stdin.isatty():  # a terminal echoes the answer; piped, the log shows it
+            out.print(line, markup=False, highlight=False)
+        if not answer and default is not None:
+            return default
+        if answer in _ANSWERS:
+            return _ANSWERS[answer]
+        out.print("Please answer y (yes), n (no) or q (quit).", markup=False)
 
-    def notice(line: str) -> None:
-        console(stderr=True).print(f"warning: {line}", style="yellow", markup=False)
 
-    return Callbacks(
-        notice=notice,
-        ask_statement=ask_statement if request.guided else None,
-        ask_rename=ask_rename if request.guided else None,
-        progress=progress,
-        planned=planned,
-    )
+class _Run:
+    """The callbacks of one command run, and what to say when it is interrupted."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+        self.request = None
+        #: The databases worked on so far, in order (they are migrated one after another).
+        self.targets: list = []
+        self.interruption: str | None = None
+
+    def where(self, target) -> str:
+        return f"{target.alias!r} ({target.cfg.url()})"
+
+    def callbacks_for(self, target):
+        from fastapp.apply.executor import Callbacks
+
+        self.targets.append(target)
+        out, request = self.out, self.request
+        last_op: list = [None]
+
+        def ask_change(statements) -> str:
+            op = statements[0].op
+            out.print(f"[dim]-- {op.describe()}[/]")
+            for statement in statements:
+                _print_statement(out, statement)
+            if any(s.destructive for s in statements):
+                question = "Apply this DESTRUCTIVE change? [y]es/[N]o/[q]uit"
+                answer = _ask(out, question, default="no")
+            else:
+                answer = _ask(out, "Apply? [Y]es/[n]o/[q]uit", default="yes")
+            if answer is None:
+                out.print("End of input: quitting.", markup=False)
+                return "quit"
+            return answer
+
+        def ask_rename(proposal) -> bool:
+            answer = _ask(out, f"Was {proposal.describe()} a rename? [y]es/[N]o/[q]uit", "no")
+            if answer in (None, "quit"):
+                raise AbortedByUser("auto_migrate stopped at your request")
+            return answer == "yes"
+
+        def progress(statement) -> None:
+            # One line per change: a SQLite rebuild runs several statements for one op.
+            if request.guided or (statement.op is not None and statement.op is last_op[0]):
+                return
+            last_op[0] = statement.op
+            what = statement.op.describe() if statement.op else statement.sql
+            out.print(f"  \u2713 {what}", style="green", markup=False)
+
+        def planned(plan, statements) -> None:
+            if request.guided:
+                out.print(f"{len(plan.ops)} change(s), {len(statements)} statement(s):")
+
+        def notice(line: str) -> None:
+            console(stderr=True).print(f"warning: {line}", style="yellow", markup=False)
+
+        def interrupted(applied: str) -> None:
+            self.interruption = f"{self.where(target)}: {applied}"
+
+        def finishing(statement) -> None:
+            what = statement.op.describe() if statement.op else statement.sql
+            console(stderr=True).print(
+                f"Interrupted: waiting for the statement in progress ({what}) to finish; "
+                "Ctrl-C again abandons it",
+                style="yellow",
+                markup=False,
+            )
+
+        return Callbacks(
+            notice=notice,
+            ask_change=ask_change if request.guided else None,
+            ask_rename=ask_rename if request.guided else None,
+            progress=progress,
+            planned=planned,
+            interrupted=interrupted,
+            finishing=finishing,
+        )
+
+    def interrupted(self) -> str:
+        """What was applied, for the line printed on Ctrl-C."""
+        if not self.targets:
+            return "nothing was applied"
+        done = len(self.targets) - 1
+        earlier = f"; the {done} database(s) before it were brought up to date" if done else ""
+        if self.interruption is not None:
+            return self.interruption + earlier
+        return f"{self.where(self.targets[-1])}: nothing was applied{earlier}"
 
 
 def _report(out, request, result) -> int:
@@ -192,8 +303,8 @@ def _report(out, request, result) -> int:
         + (f", skipped {len(outcome.skipped)}" if outcome.skipped else "")
         + "."
     )
-    for statement in outcome.skipped:
-        what = statement.op.describe() if statement.op else statement.sql
+    # One line per change: a skipped SQLite rebuild is several statements of one op.
+    for what in dict.fromkeys(s.op.describe() if s.op else s.sql for s in outcome.skipped):
         out.print(f"  skipped: {what}", style="yellow", markup=False)
     for statement, message in outcome.failed:
         out.print(f"  failed: {statement.sql}: {message}", style="red", markup=False)

@@ -32,11 +32,15 @@ def command(
         ),
     ] = None,
     app: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--app", metavar="LABEL", help="App label used in relation references ('app.Model')."
+            "--app",
+            metavar="LABEL",
+            help="App label used in relation references ('app.Model'); default: the installed "
+            "app or folder --output writes into, else 'models'.",
+            show_default=False,
         ),
-    ] = "models",
+    ] = None,
     schema: Annotated[
         str | None,
         typer.Option(
@@ -53,9 +57,16 @@ def command(
     that are exactly a many-to-many become ManyToManyField. TODO comments in the code mark
     what Tortoise cannot express.
     """
-    from fastapp.reverse import check_db_schema, list_tables, reverse_generation
+    from fastapp.reverse import (
+        DEFAULT_APP,
+        app_label_for,
+        check_db_schema,
+        list_tables,
+        reverse_generation,
+    )
 
-    cfg = state(ctx).project.database(database)
+    project = state(ctx).project
+    cfg = project.database(database)
     check_db_schema(cfg.dialect_name, schema)
     out = console()
     err = console(stderr=True)
@@ -70,7 +81,13 @@ def command(
         return
     if tables and all_tables:
         raise typer.BadParameter("give table names or --all, not both")
-    generated = asyncio.run(reverse_generation(cfg, tables or (), app=app, pg_schema=schema))
+    origin = None
+    if app is None and output is not None:
+        settings = project.settings(required=False)
+        app, origin = app_label_for(output, settings.installed_apps if settings else ())
+    generated = asyncio.run(
+        reverse_generation(cfg, tables or (), app=app or DEFAULT_APP, pg_schema=schema)
+    )
     if output is None:
         typer.echo(generated.source, nl=False)
     else:
@@ -81,6 +98,11 @@ def command(
     if output is not None:
         summary += f" written to {output}"
     err.print(summary, markup=False)
+    if origin is not None:
+        err.print(
+            f"Relations name app {app!r} (from {origin}); --app LABEL chooses another.",
+            markup=False,
+        )
     if generated.added:
         err.print(
             "Added because selected tables reference them: " + ", ".join(generated.added),
@@ -102,4 +124,3 @@ def _write(path: Path, text: str) -> None:
         raise FastappError(
             f"cannot write {str(path)!r}: {exc.strerror or exc}; choose another --output"
         ) from exc
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from fastapp.errors import SchemaError
@@ -55,6 +56,33 @@ def select_tables(schema: Schema, patterns: Sequence[str]) -> list[str]:
             "run `fastapp reverse_generation` without arguments to list them"
         )
     return chosen
+
+
+def app_label_for(output: str | PurePath, installed_apps: Sequence[str] = ()) -> tuple[str, str]:
+    """The app label for a module written to ``output``, and where it came from.
+
+    The installed app whose models module the file is (``shop/models.py`` or
+    ``src/proj/shop/models.py`` for ``proj.shop``; the most specific wins), else the folder
+    holding it (``shop/models.py`` and ``shop/models/catalog.py`` give ``shop``), else
+    Tortoise's default label ``models``. Returns ``(label, origin)`` with origin
+    ``"INSTALLED_APPS"``, ``"the output path"`` or ``"the default"``.
+    """
+    parts = [p for p in PurePath(output).with_suffix("").parts if p not in ("/", "__init__")]
+    found = [
+        package for package in installed_apps if _contains([*package.split("."), "models"], parts)
+    ]
+    if found:
+        return max(found, key=lambda p: p.count(".")).rsplit(".", 1)[-1], "INSTALLED_APPS"
+    folders = parts[:-1]
+    if "models" in folders:
+        folders = folders[: folders.index("models")]
+    if folders and folders[-1].isidentifier():
+        return folders[-1], "the output path"
+    return DEFAULT_APP, "the default"
+
+
+def _contains(run: list[str], parts: list[str]) -> bool:
+    return any(parts[i : i + len(run)] == run for i in range(len(parts) - len(run) + 1))
 
 
 def check_db_schema(dialect: str, db_schema: str | None) -> None:

@@ -129,7 +129,7 @@ def test_destructive_refused_without_flag(run, db):
 def test_guided_yes_to_everything(run):
     result = run(CHANGED, input="y\n" * 20)
     assert result.exit_code == 0, result.output
-    assert "Apply? [Y]es/[N]o/[Q]uit" in result.output
+    assert "Apply? [Y]es/[n]o/[q]uit y\n" in result.output
     assert run(CHANGED, "--check").exit_code == 0
 
 
