@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from fastapp import testing
-from fastapp.apply.executor import SESSIONS
 from fastapp.connections.raw import raw_connection
+from fastapp.dialects import dialect_part
 from tests.backends import live
 from tests.backends.terminal import Terminal
 from tests.conftest import require_backend
@@ -290,7 +290,9 @@ def test_lock_timeout_below_one_second_waits_for_the_lock(server, tmp_path):
     require_backend(server)
     tries: list = []
 
-    class Counting(SESSIONS[server]):
+    session_class = dialect_part(server, "lock_session", "lock session")
+
+    class Counting(session_class):
         async def scalars(self, sql):
             rows = await super().scalars(sql)
             tries.append(rows[0])
@@ -298,7 +300,7 @@ def test_lock_timeout_below_one_second_waits_for_the_lock(server, tmp_path):
 
     async def scenario(cfg):
         async with raw_connection(cfg) as first, raw_connection(cfg) as second:
-            holder = SESSIONS[server](cfg, first)
+            holder = session_class(cfg, first)
             await holder.acquire(1)
             waiter = Counting(cfg, second)
             waiting = asyncio.ensure_future(waiter.acquire(0.9))

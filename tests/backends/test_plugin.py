@@ -180,7 +180,7 @@ def test_users_suite_runs_on_the_plugin(backend, loop_scope, tmp_path):
     word = f"plg{uuid.uuid4().hex[:8]}"
     server = testing.server_config(backend)
     if server is None:
-        url = f"sqlite:///{word}.sqlite3"
+        url = f"sqlite://{word}.sqlite3"
     else:
         url = server.with_name(word).url(masked=False)
     write_project(tmp_path, url, loop_scope)
@@ -222,7 +222,7 @@ def test_reuse_db_keeps_and_rebuilds_on_model_change(backend, tmp_path):
     word = f"plg{uuid.uuid4().hex[:8]}"
     server = testing.server_config(backend)
     url = (
-        f"sqlite:///{word}.sqlite3" if server is None else server.with_name(word).url(masked=False)
+        f"sqlite://{word}.sqlite3" if server is None else server.with_name(word).url(masked=False)
     )
     write_project(tmp_path, url)
     (tmp_path / "test_user.py").write_text(REUSE_TESTS)

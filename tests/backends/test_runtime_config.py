@@ -39,7 +39,7 @@ def _forms(cfg) -> dict[str, tuple[str, str | None]]:
     return {
         "url": (f"DATABASES = {{'default': {url!r}}}", None),
         "dict": (f"DATABASES = {{'default': {entry!r}}}", None),
-        "dotenv": ("DATABASES = {'default': 'sqlite:///not-this.db'}", f"DATABASE_URL={url}\n"),
+        "dotenv": ("DATABASES = {'default': 'sqlite://not-this.db'}", f"DATABASE_URL={url}\n"),
     }
 
 
@@ -81,7 +81,7 @@ def test_app_and_cli_open_the_same_database(form, project, fresh_db, cli, monkey
 
 
 def test_relative_sqlite_path_is_the_same_file_for_app_and_cli(project, cli, tmp_path):
-    settings = project.settings("DATABASES = {'default': 'sqlite:///data/rel.sqlite3'}")
+    settings = project.settings("DATABASES = {'default': 'sqlite://data/rel.sqlite3'}")
     (tmp_path / "data").mkdir()
     assert cli("--settings", settings, "migrate").exit_code == 0
     config = tortoise_config(settings)
@@ -100,7 +100,7 @@ def test_relative_sqlite_path_is_the_same_file_for_app_and_cli(project, cli, tmp
 def test_config_shape_and_routing(project):
     settings = project.settings(
         """
-        DATABASES = {"default": "sqlite:///a.db", "other": "sqlite:///b.db"}
+        DATABASES = {"default": "sqlite://a.db", "other": "sqlite://b.db"}
         APP_DATABASES = {"shop": "other"}
         USE_TZ = False
         TIME_ZONE = "Europe/Paris"
@@ -109,21 +109,25 @@ def test_config_shape_and_routing(project):
     config = tortoise_config(settings)
     assert config == {
         "connections": {
-            "other": {"engine": "tortoise.backends.sqlite", "credentials": {"file_path": "b.db"}}
+            "other": {
+                "engine": "tortoise.backends.sqlite",
+                # Tortoise's own defaults for a SQLite URL come along, as expand_db_url adds them.
+                "credentials": {"file_path": "b.db", "journal_mode": "WAL", "journal_size_limit": 16384},
+            }
         },
         "apps": {"shop": {"models": [f"{project.app}.models"], "default_connection": "other"}},
         "use_tz": False,
         "timezone": "Europe/Paris",
     }
     # --database semantics: a URL routes every app there.
-    routed = tortoise_config(settings, database="sqlite:///c.db")
+    routed = tortoise_config(settings, database="sqlite://c.db")
     assert routed["connections"]["default"]["credentials"]["file_path"] == "c.db"
 
 
 def test_settings_naming_a_missing_app_is_one_clear_error(project):
-    settings = project.settings("DATABASES = {'default': 'sqlite:///a.db'}")
+    settings = project.settings("DATABASES = {'default': 'sqlite://a.db'}")
     (project.root / f"{settings}.py").write_text(
-        "INSTALLED_APPS = ['nowhere.blog']\nDATABASES = {'default': 'sqlite:///a.db'}\n"
+        "INSTALLED_APPS = ['nowhere.blog']\nDATABASES = {'default': 'sqlite://a.db'}\n"
     )
     with pytest.raises(SettingsError, match="installed app 'nowhere.blog' has no importable"):
         tortoise_config(settings)
