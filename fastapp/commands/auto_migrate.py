@@ -106,7 +106,9 @@ def command(
         lock_timeout=lock_timeout,
     )
     with _collector_paused():
-        results = asyncio.run(auto_migrate(state(ctx).project, request, lambda t: _callbacks(out, request)))
+        results = asyncio.run(
+            auto_migrate(state(ctx).project, request, lambda t: _callbacks(out, request))
+        )
     code = 0
     for result in results:
         code = max(code, _report(out, request, result))

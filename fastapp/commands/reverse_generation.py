@@ -102,4 +102,3 @@ def _write(path: Path, text: str) -> None:
         raise FastappError(
             f"cannot write {str(path)!r}: {exc.strerror or exc}; choose another --output"
         ) from exc
-
