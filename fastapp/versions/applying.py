@@ -26,6 +26,7 @@ from fastapp.errors import (
     IrreversibleMigrationError,
     SchemaDriftError,
 )
+from fastapp.versions.editors import schema_editor
 from fastapp.versions.planning import Step, downgrade_plan, upgrade_plan
 from fastapp.versions.state import TABLE, ConnectionState, open_states, read_applied
 
@@ -274,7 +275,7 @@ async def _execute(
     # A non-atomic migration would run as a script, which ends a transaction that is also
     # the lock: keep it inside.
     atomic = step.migration.atomic or session.lock_is_transaction
-    editor = state.executor._schema_editor(atomic=atomic)
+    editor = schema_editor(state.executor, atomic=atomic)
     editor.client = client
     run_sql = editor._run_sql
 
@@ -351,7 +352,7 @@ async def _state_sql(
     quote = state.cfg.dialect.quote
     lines: list[str] = []
     for step in steps:
-        editor = executor._schema_editor(atomic=False, collect_sql=True)
+        editor = schema_editor(executor, atomic=False, collect_sql=True)
         if step.backward:
             await step.migration.unapply(
                 backward_states[step.key], schema_editor=editor, collect_sql=True

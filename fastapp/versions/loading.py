@@ -112,6 +112,7 @@ async def load_graph(config: dict[str, dict[str, Any]], recorder: Any = None) ->
     from tortoise.migrations.loader import MigrationLoader
 
     importlib.invalidate_caches()  # files written by this process since the last import
+    _forget(c["migrations"] for c in config.values() if c.get("migrations"))
     loader = MigrationLoader(config, recorder or _DiskOnlyRecorder(), load=False)
     try:
         await loader.build_graph()
@@ -120,6 +121,14 @@ async def load_graph(config: dict[str, dict[str, Any]], recorder: Any = None) ->
     except Exception as exc:
         raise _explain(exc, config, loader) from exc
     return loader
+
+
+def _forget(modules: Iterable[str]) -> None:
+    """Drop migration modules imported earlier in this process: the files are the truth,
+    and a file edited, replaced or deleted since must not be served from ``sys.modules``."""
+    prefixes = tuple(f"{module}." for module in modules)
+    for name in [n for n in sys.modules if n.startswith(prefixes)]:
+        del sys.modules[name]
 
 
 def _explain(exc: Exception, config: dict, loader: MigrationLoader) -> Exception:
