@@ -204,6 +204,16 @@ async def migration_transaction(session: Session, client: Any) -> AsyncIterator[
 # --- running -------------------------------------------------------------------------------
 
 
+async def ensure_table(state: ConnectionState) -> None:
+    """Create ``tortoise_migrations`` as Tortoise's recorder does, under the lock (two
+    first upgrades racing on CREATE TABLE IF NOT EXISTS collide on PostgreSQL) and through
+    an atomic editor (Tortoise's script path would end SQLite's lock transaction)."""
+    recorder = state.executor.recorder
+    editor = schema_editor(state.executor, atomic=True)
+    statement = editor._get_model_sql_data(recorder.model).table_sql
+    await editor._run_sql(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+
+
 async def run_steps(
     state: ConnectionState,
     steps: list[Step],
@@ -217,10 +227,8 @@ async def run_steps(
     from tortoise.migrations.recorder import MigrationRecorder
 
     executor = state.executor
-    # CREATE TABLE IF NOT EXISTS, before the lock: on SQLite it would end the lock's
-    # transaction (Tortoise runs it as a script).
-    await executor.recorder.ensure_schema(executor._schema_editor(atomic=False))
     async with migration_lock(state, request.lock_timeout) as session:
+        await ensure_table(state)
         state.applied = await read_applied(state.cfg, state.client)
         applied = state.applied_keys()
         steps = [s for s in steps if (s.key in applied) == s.backward]  # others did them
@@ -468,8 +476,8 @@ async def stamp(
                     wanted = set()
                 else:
                     wanted = set(state.graph.forwards_plan(resolve(state, app, name)))
-            await state.executor.recorder.ensure_schema(state.executor._schema_editor(atomic=False))
             async with migration_lock(state, lock_timeout) as session:
+                await ensure_table(state)
                 rows = await read_applied(state.cfg, state.client)
                 applied = {MigrationKey(r.app, r.name) for r in rows}
                 recorder = MigrationRecorder(state.client)
