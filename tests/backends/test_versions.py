@@ -204,6 +204,17 @@ def test_models_evolve_with_makemigrations_and_upgrade(project, run, fresh_db):
     assert live.rows(fresh_db, "SELECT summary FROM users_group") == [("the team",)]
     assert live.rows(fresh_db, "SELECT name FROM blog_tag") == [("news",)]
     run("makemigrations", "--check")
+    # 5. a rename confirmed at the guided prompt
+    edit(
+        blog,
+        "    views = fields.IntField(default=0)",
+        "    view_count = fields.IntField(default=0)",
+    )
+    guided = run("makemigrations", "--guided", input="y\n").output
+    assert "Was field views of blog.Post renamed to view_count?" in guided
+    assert "Rename field views to view_count on Post" in guided
+    run("upgrade")
+    run("makemigrations", "--check")
     # Every step reverses and replays.
     run("downgrade", "base")
     run("upgrade")
