@@ -28,6 +28,7 @@ from fastapp.errors import (
 )
 from fastapp.versions.editors import schema_editor
 from fastapp.versions.planning import Step, downgrade_plan, upgrade_plan
+from fastapp.versions.replay import apply_migration, project_state
 from fastapp.versions.state import TABLE, ConnectionState, open_states, read_applied
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ async def run_steps(
                 if progress is not None:
                     progress("start", step)
                 if not step.backward and forward_state is None:
-                    forward_state = await executor._project_state(applied)
+                    forward_state = await project_state(state.graph, applied, _connections(state))
                 ran: list[str] = []
                 try:
                     async with migration_transaction(session, state.client) as client:
@@ -295,7 +296,7 @@ async def _execute(
     if step.backward:
         await step.migration.unapply(backward_states[step.key], schema_editor=editor)
     else:
-        await step.migration.apply(forward_state, schema_editor=editor)
+        await apply_migration(step.migration, forward_state, editor)
 
 
 def _failure(
@@ -326,6 +327,10 @@ def _failure(
     )
 
 
+def _connections(state: ConnectionState) -> dict[str, str]:
+    return {app.label: app.connection for app in state.apps}
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -353,7 +358,7 @@ async def _state_sql(
     executor = state.executor
     applied = state.applied_keys()
     transactional = state.cfg.dialect.supports_transactional_ddl
-    forward_state = await executor._project_state(applied)
+    forward_state = await project_state(state.graph, applied, _connections(state))
     backward_states = (
         await executor._project_state_cache(applied) if any(s.backward for s in steps) else {}
     )

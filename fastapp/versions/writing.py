@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapp.errors import MigrationTargetError, SchemaError
 from fastapp.versions.loading import VersionedApp, apps_config, heads, load_graph, versioned_apps
+from fastapp.versions.replay import project_state
 
 if TYPE_CHECKING:
     from tortoise.migrations.schema_generator.state import State
@@ -299,8 +300,8 @@ async def makemigrations(
     async with tortoise_context(registry) as ctx:
         detector = MigrationAutodetector(ctx.apps, config)
         detector.loader = loader
-        old = await detector._project_state()
         new = detector._current_state()
+    old = await project_state(loader.graph)
     declared = _declared_ops(request, old, new)
     planned: dict[str, list] = {}
     for app in selected:

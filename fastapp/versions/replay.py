@@ -1,0 +1,84 @@
+"""Replaying migrations into a Tortoise ``State`` without Tortoise 1.1.9's quadratic paths.
+
+* Building the state a set of migrations leads to (``makemigrations``, the starting point of
+  ``upgrade``) needs no model classes until the end, yet every ``CreateModel``/``AddField``
+  re-renders the model and every model related to it. :func:`project_state` defers that:
+  operations update the model states only, and the models are rendered once at the end.
+* Applying a migration clones the whole state (re-rendering every model) before each
+  operation, for the operation's "before" view. A ``CreateModel`` never looks at it
+  (:data:`NO_OLD_STATE`), so :func:`apply_migration` skips the clone for those -- an
+  initial migration of N models otherwise renders N x N models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tortoise.migrations.graph import MigrationGraph, MigrationKey
+    from tortoise.migrations.migration import Migration
+    from tortoise.migrations.schema_generator.state import State
+
+
+def _no_old_state() -> tuple[type, ...]:
+    from tortoise.migrations.operations import CreateModel
+
+    return (CreateModel,)
+
+
+def full_plan(graph: MigrationGraph) -> list[MigrationKey]:
+    """Every migration of ``graph``, dependencies first (Tortoise's order)."""
+    order: list[MigrationKey] = []
+    seen: set[MigrationKey] = set()
+    for leaf in graph.leaf_nodes():
+        for key in graph.forwards_plan(leaf):
+            if key not in seen:
+                seen.add(key)
+                order.append(key)
+    return order
+
+
+async def project_state(
+    graph: MigrationGraph,
+    keys: Iterable[MigrationKey] | None = None,
+    default_connections: dict[str, str] | None = None,
+) -> State:
+    """The state after the migrations ``keys`` (all when ``None``), in dependency order,
+    models rendered once at the end."""
+    from tortoise.migrations.schema_generator.state import State
+    from tortoise.migrations.schema_generator.state_apps import StateApps
+
+    wanted = None if keys is None else set(keys)
+    state = State(models={}, apps=StateApps(default_connections=default_connections or {}))
+
+    def later(*_args: Any) -> None:
+        return None  # every model is rendered once, after the last operation
+
+    # Instance attributes shadow the methods for this state only.
+    state.reload_models = later  # type: ignore[method-assign]
+    state.reload_model = later  # type: ignore[method-assign]
+    for key in full_plan(graph):
+        if wanted is not None and key not in wanted:
+            continue
+        migration = graph.nodes[key]
+        for operation in migration.operations:
+            operation.state_forward(migration.app_label, state)
+    del state.reload_models, state.reload_model
+    state.reload_models(state.models.keys())
+    state.validate_relations_initialized()
+    return state
+
+
+async def apply_migration(migration: Migration, state: State, editor: Any) -> None:
+    """:meth:`Migration.apply` for a real run, without the per-operation clone where the
+    operation does not need it."""
+    supports_transactions = editor.client.capabilities.supports_transactions
+    skip_clone = _no_old_state()
+    for operation in migration.operations:
+        old_state = state if isinstance(operation, skip_clone) else state.clone()
+        operation.state_forward(migration.app_label, state)
+        await migration._run_database_forward(
+            operation, old_state, state, editor, supports_transactions
+        )
+    state.validate_relations_initialized()
