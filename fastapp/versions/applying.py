@@ -24,6 +24,7 @@ from fastapp.errors import (
     ExecutionError,
     FastappError,
     IrreversibleMigrationError,
+    MigrationTargetError,
     SchemaDriftError,
 )
 from fastapp.versions.editors import schema_editor
@@ -406,7 +407,6 @@ async def sqlmigrate(
     """The SQL of one migration (``backwards``: of unapplying it), as if every migration
     before it were applied; nothing is run. Raises :class:`MigrationTargetError` for an
     unknown app or migration."""
-    from fastapp.errors import MigrationTargetError
     from fastapp.versions.planning import resolve
 
     async with open_states(registry) as states:
@@ -469,8 +469,6 @@ async def stamp(
             else:
                 app, name = split_target(text)
                 if app not in {label for s in states for label in s.labels}:
-                    from fastapp.errors import MigrationTargetError
-
                     raise MigrationTargetError(f"unknown app {app!r} in the target {target!r}")
                 if app not in state.labels:
                     continue

@@ -5,14 +5,17 @@
   re-renders the model and every model related to it. :func:`project_state` defers that:
   operations update the model states only, and the models are rendered once at the end.
 * Applying a migration clones the whole state (re-rendering every model) before each
-  operation, for the operation's "before" view. A ``CreateModel`` never looks at it
-  (:data:`NO_OLD_STATE`), so :func:`apply_migration` skips the clone for those -- an
-  initial migration of N models otherwise renders N x N models.
+  operation, for the operation's "before" view, and each ``CreateModel`` re-initialises the
+  relations and querysets of every model known. A ``CreateModel`` never looks at the "before"
+  view, so :func:`apply_migration` skips the clone for it, and a migration made only of new
+  models (an initial one) renders them all once before creating them -- otherwise an initial
+  migration of N models costs N x N.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -51,23 +54,37 @@ async def project_state(
 
     wanted = None if keys is None else set(keys)
     state = State(models={}, apps=StateApps(default_connections=default_connections or {}))
-
-    def later(*_args: Any) -> None:
-        return None  # every model is rendered once, after the last operation
-
-    # Instance attributes shadow the methods for this state only.
-    state.reload_models = later  # type: ignore[method-assign]
-    state.reload_model = later  # type: ignore[method-assign]
-    for key in full_plan(graph):
-        if wanted is not None and key not in wanted:
-            continue
-        migration = graph.nodes[key]
-        for operation in migration.operations:
-            operation.state_forward(migration.app_label, state)
-    del state.reload_models, state.reload_model
+    with deferred_rendering(state):
+        for key in full_plan(graph):
+            if wanted is not None and key not in wanted:
+                continue
+            migration = graph.nodes[key]
+            for operation in migration.operations:
+                operation.state_forward(migration.app_label, state)
     state.reload_models(state.models.keys())
     state.validate_relations_initialized()
     return state
+
+
+@contextmanager
+def deferred_rendering(state: State) -> Iterator[set[tuple[str, str]]]:
+    """Operations applied to ``state`` inside only note the models to re-render (yielded);
+    the caller renders them once afterwards."""
+    touched: set[tuple[str, str]] = set()
+
+    def many(model_tuples: Iterable[tuple[str, str]]) -> None:
+        touched.update(model_tuples)
+
+    def one(app_label: str, model_name: str) -> None:
+        touched.add((app_label, model_name))
+
+    # Instance attributes shadow the methods for this state only.
+    state.reload_models = many  # type: ignore[method-assign]
+    state.reload_model = one  # type: ignore[method-assign]
+    try:
+        yield touched
+    finally:
+        del state.reload_models, state.reload_model
 
 
 async def apply_migration(migration: Migration, state: State, editor: Any) -> None:
@@ -75,6 +92,18 @@ async def apply_migration(migration: Migration, state: State, editor: Any) -> No
     operation does not need it."""
     supports_transactions = editor.client.capabilities.supports_transactions
     skip_clone = _no_old_state()
+    if migration.operations and all(isinstance(op, skip_clone) for op in migration.operations):
+        # Only new models (an initial migration): render them all once, then create them.
+        with deferred_rendering(state) as touched:
+            for operation in migration.operations:
+                operation.state_forward(migration.app_label, state)
+        state.reload_models(key for key in touched if key in state.models)
+        for operation in migration.operations:
+            await migration._run_database_forward(
+                operation, state, state, editor, supports_transactions
+            )
+        state.validate_relations_initialized()
+        return
     for operation in migration.operations:
         old_state = state if isinstance(operation, skip_clone) else state.clone()
         operation.state_forward(migration.app_label, state)
