@@ -60,10 +60,37 @@ async def project_state(
                 continue
             migration = graph.nodes[key]
             for operation in migration.operations:
-                operation.state_forward(migration.app_label, state)
+                state_forward(operation, migration.app_label, state)
     state.reload_models(state.models.keys())
     state.validate_relations_initialized()
     return state
+
+
+def state_forward(operation: Any, app_label: str, state: State) -> None:
+    """``operation.state_forward`` inside :func:`deferred_rendering`. A ``CreateModel`` only
+    adds its model state: Tortoise's version also scans every model known for references to
+    the new one (N x N over a replay), which only matters for the rendering deferred here."""
+    from tortoise.migrations.operations import CreateModel
+    from tortoise.migrations.schema_generator.state import ModelState
+
+    if type(operation) is CreateModel:
+        state.models[(app_label, operation.name)] = ModelState.make_from_model(
+            app_label, operation.model
+        )
+        return
+    operation.state_forward(app_label, state)
+
+
+def _related(state: State, created: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The models the ``created`` ones' relations point at."""
+    from tortoise.fields.relational import ForeignKeyFieldInstance, ManyToManyFieldInstance
+
+    found = set()
+    for key in created:
+        for field in state.models[key].fields.values():
+            if isinstance(field, (ForeignKeyFieldInstance, ManyToManyFieldInstance)):
+                found.add(state.apps.split_reference(field.model_name))
+    return found
 
 
 @contextmanager
@@ -94,10 +121,13 @@ async def apply_migration(migration: Migration, state: State, editor: Any) -> No
     skip_clone = _no_old_state()
     if migration.operations and all(isinstance(op, skip_clone) for op in migration.operations):
         # Only new models (an initial migration): render them all once, then create them.
+        created = []
         with deferred_rendering(state) as touched:
             for operation in migration.operations:
-                operation.state_forward(migration.app_label, state)
-        state.reload_models(key for key in touched if key in state.models)
+                state_forward(operation, migration.app_label, state)
+                created.append((migration.app_label, operation.name))
+        # The new models, and the existing ones on either end of their relations.
+        state.reload_models({*created, *touched, *_related(state, created)} & state.models.keys())
         for operation in migration.operations:
             await migration._run_database_forward(
                 operation, state, state, editor, supports_transactions
