@@ -46,9 +46,11 @@ async def project_state(
     graph: MigrationGraph,
     keys: Iterable[MigrationKey] | None = None,
     default_connections: dict[str, str] | None = None,
+    *,
+    render: bool = True,
 ) -> State:
     """The state after the migrations ``keys`` (all when ``None``), in dependency order,
-    models rendered once at the end."""
+    models rendered once at the end (``render=False``: model states only, enough to diff)."""
     from tortoise.migrations.schema_generator.state import State
     from tortoise.migrations.schema_generator.state_apps import StateApps
 
@@ -61,8 +63,9 @@ async def project_state(
             migration = graph.nodes[key]
             for operation in migration.operations:
                 state_forward(operation, migration.app_label, state)
-    state.reload_models(state.models.keys())
-    state.validate_relations_initialized()
+    if render:
+        state.reload_models(state.models.keys())
+        state.validate_relations_initialized()
     return state
 
 

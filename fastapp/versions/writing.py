@@ -301,7 +301,7 @@ async def makemigrations(
         detector = MigrationAutodetector(ctx.apps, config)
         detector.loader = loader
         new = detector._current_state()
-    old = await project_state(loader.graph)
+    old = await project_state(loader.graph, render=False)
     declared = _declared_ops(request, old, new)
     planned: dict[str, list] = {}
     for app in selected:
