@@ -84,6 +84,32 @@ def state_forward(operation: Any, app_label: str, state: State) -> None:
     operation.state_forward(app_label, state)
 
 
+@contextmanager
+def _querysets_only_for(state: State, keys: set[tuple[str, str]]) -> Iterator[None]:
+    """Re-rendering some models rebuilds the querysets of *every* model known (N per
+    migration, N x N over a project); build them for the re-rendered models only -- the
+    others keep theirs."""
+    apps = state.apps
+    build = apps._build_initial_querysets
+
+    def only_these() -> None:
+        everything = apps.apps
+        apps.apps = {
+            label: {name: m for name, m in models.items() if (label, name) in keys}
+            for label, models in everything.items()
+        }
+        try:
+            build()
+        finally:
+            apps.apps = everything
+
+    apps._build_initial_querysets = only_these  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del apps._build_initial_querysets
+
+
 def _related(state: State, created: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """The models the ``created`` ones' relations point at."""
     from tortoise.fields.relational import ForeignKeyFieldInstance, ManyToManyFieldInstance
@@ -130,7 +156,9 @@ async def apply_migration(migration: Migration, state: State, editor: Any) -> No
                 state_forward(operation, migration.app_label, state)
                 created.append((migration.app_label, operation.name))
         # The new models, and the existing ones on either end of their relations.
-        state.reload_models({*created, *touched, *_related(state, created)} & state.models.keys())
+        keys = {*created, *touched, *_related(state, created)} & state.models.keys()
+        with _querysets_only_for(state, keys):
+            state.reload_models(keys)
         for operation in migration.operations:
             await migration._run_database_forward(
                 operation, state, state, editor, supports_transactions
