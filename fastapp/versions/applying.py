@@ -464,8 +464,12 @@ async def stamp(
         for state in states:
             text = target.strip() or "head"
             if text.lower() in HEAD or text.lower() in BASE:
-                labels = state.labels
-                wanted = set(state.graph.nodes) if text.lower() in HEAD else set()
+                labels = state.chosen
+                wanted = (
+                    {k for k in state.graph.nodes if k.app_label in labels}
+                    if text.lower() in HEAD
+                    else set()
+                )
             else:
                 app, name = split_target(text)
                 if app not in {label for s in states for label in s.labels}:

@@ -94,7 +94,18 @@ def upgrade_plan(states: list[ConnectionState], target: str = "head") -> list[St
     target = target.strip() or "head"
     count = _count(target, "+")
     if target.lower() in HEAD or count is not None:
-        steps = [s for state in states for s in _forwards(state, state.graph.leaf_nodes())]
+        steps = [
+            step
+            for state in states
+            for step in _forwards(
+                state,
+                [
+                    MigrationKey(app, h)
+                    for app in sorted(state.chosen)
+                    for h in heads(state.graph, app)
+                ],
+            )
+        ]
         return steps[:count] if count is not None else steps
     if target.startswith("-") or target.lower() in BASE:
         raise MigrationTargetError(f"{target!r} goes back: use `fastapp downgrade {target}`")
@@ -128,7 +139,7 @@ def downgrade_plan(states: list[ConnectionState], target: str) -> list[Step]:
     if count is not None:
         return _last_applied(states, count)
     if target.lower() in BASE:
-        return [s for state in states for s in _base(state, sorted(state.labels))]
+        return [s for state in states for s in _base(state, sorted(state.chosen))]
     if target.startswith("+") or target.lower() in HEAD:
         raise MigrationTargetError(f"{target!r} goes forward: use `fastapp upgrade {target}`")
     app, name = split_target(target)
@@ -186,7 +197,7 @@ def _last_applied(states: list[ConnectionState], count: int) -> list[Step]:
         (row.applied_at, position, index, row)
         for position, state in enumerate(states)
         for index, row in enumerate(state.applied)
-        if row.app in state.labels
+        if row.app in state.chosen
     )
     chosen = applied[-count:][::-1]
     steps: list[Step] = []

@@ -56,6 +56,13 @@ class ConnectionState:
     apps: list[VersionedApp]
     executor: MigrationExecutor
     applied: list[AppliedMigration] = field(default_factory=list)
+    #: The apps the command is about (``--apps``); the graph holds every app of the
+    #: connection, so dependencies on the others resolve.
+    selected: frozenset[str] | None = None
+
+    @property
+    def chosen(self) -> set[str]:
+        return set(self.selected) if self.selected is not None else self.labels
 
     @property
     def graph(self) -> MigrationGraph:
@@ -90,6 +97,8 @@ class ConnectionState:
         """Refuse to plan on a state that cannot be trusted: an applied migration whose
         file is gone, or an app with two heads. Raises :class:`MigrationGraphError`."""
         for gone in self.missing_files():
+            if gone.app not in self.chosen:
+                continue
             path = migration_file(self.app(gone.app), gone.name)
             raise MigrationGraphError(
                 f"migration {gone.label} is recorded as applied in {TABLE} on {self.alias!r} "
@@ -97,6 +106,8 @@ class ConnectionState:
                 f"record the state you really have with `fastapp stamp {gone.app}:NAME`"
             )
         for app in self.apps:
+            if app.label not in self.chosen:
+                continue
             found = heads(self.graph, app.label)
             if len(found) > 1:
                 raise MigrationGraphError(
@@ -156,17 +167,22 @@ async def open_states(
     from fastapp.tortoise.context import tortoise_context
 
     selected = versioned_apps(registry, labels)
+    chosen = frozenset(app.label for app in selected)
+    used = {app.connection for app in selected}
     connections = registry.connections()
     async with tortoise_context(registry) as ctx:
         states = []
-        for alias, apps in group_by_connection(selected).items():
+        for alias, apps in group_by_connection(versioned_apps(registry)).items():
+            if alias not in used:
+                continue
             client = ctx.db(alias)
             config = apps_config(apps)
             executor = MigrationExecutor(client, config)
             executor.loader = await load_graph(config)
             cfg = connections[alias]
             applied = await read_applied(cfg, client)
-            states.append(ConnectionState(alias, cfg, client, apps, executor, applied))
+            mine = chosen & {app.label for app in apps}
+            states.append(ConnectionState(alias, cfg, client, apps, executor, applied, mine))
         yield states
 
 
@@ -207,6 +223,8 @@ def report(states: list[ConnectionState]) -> list[AppReport]:
         when = state.applied_at()
         order = _dependency_order(state.graph)
         for app in state.apps:
+            if app.label not in state.chosen:
+                continue
             leaves = set(heads(state.graph, app.label))
             rows = []
             for key in order:
@@ -254,10 +272,13 @@ async def disk_report(
     ``heads``)."""
     from types import SimpleNamespace
 
-    selected = versioned_apps(registry, labels)
+    chosen = frozenset(app.label for app in versioned_apps(registry, labels))
     states = []
-    for alias, apps in group_by_connection(selected).items():
+    for alias, apps in group_by_connection(versioned_apps(registry)).items():
+        mine = chosen & {app.label for app in apps}
+        if not mine:
+            continue
         loader = await load_graph(apps_config(apps))
         executor = SimpleNamespace(loader=loader)
-        states.append(ConnectionState(alias, None, None, apps, executor))  # type: ignore[arg-type]
+        states.append(ConnectionState(alias, None, None, apps, executor, [], mine))  # type: ignore[arg-type]
     return report(states)

@@ -125,6 +125,10 @@ def test_targets_fake_dry_run_and_sql(project, run, fresh_db):
     run("makemigrations")
     dry = run("upgrade", "--dry-run").output
     assert "apply users.0001_initial" in dry and "apply blog.0001_initial" in dry
+    # --apps blog: blog's migrations and what they depend on in other apps
+    only = run("upgrade", "--apps", "blog", "--dry-run").output
+    assert "apply users.0001_initial" in only and "apply blog.0001_initial" in only
+    assert "blog" not in run("showmigrations", "--apps", "users").output
     sql = run("upgrade", "--sql").output
     assert "CREATE TABLE" in sql and "INSERT INTO" in sql and TABLE in sql
     assert live.tables(fresh_db) <= {TABLE} and recorded(fresh_db) == []
