@@ -65,3 +65,29 @@ class AbortedByUser(FastappError):
 
 class UnsupportedTortoiseError(FastappError):
     """The installed Tortoise lacks a private name fastapp's start-up workarounds rely on."""
+
+
+class VersionsError(FastappError):
+    """Versioned migrations: a file, the graph, the recorded state or a target is wrong;
+    nothing was applied."""
+
+
+class MigrationFileError(VersionsError):
+    """A migration file does not import or holds no ``Migration`` class."""
+
+
+class MigrationGraphError(VersionsError):
+    """Migrations depend on missing migrations, an applied one has no file, or an app has
+    two heads."""
+
+
+class MigrationTargetError(VersionsError):
+    """An upgrade/downgrade/stamp target that does not exist or cannot be reached."""
+
+
+class IrreversibleMigrationError(VersionsError):
+    """A downgrade would have to reverse an operation that cannot be reversed."""
+
+
+class SchemaDriftError(VersionsError):
+    """After ``upgrade --strict``, the database differs from the models."""

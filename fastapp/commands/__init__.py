@@ -30,6 +30,10 @@ def register_commands(app: typer.Typer) -> None:
     """Register every command module under its underscore name and a dashed alias (hidden)."""
     for name in command_modules():
         module = importlib.import_module(f"{__name__}.{name}")
-        app.command(name)(module.command)
+        # A module may need click context settings (``downgrade -1`` is not an option).
+        settings = getattr(module, "CONTEXT_SETTINGS", None)
+        app.command(name, context_settings=settings)(module.command)
         if "_" in name:
-            app.command(name.replace("_", "-"), hidden=True)(module.command)
+            app.command(name.replace("_", "-"), hidden=True, context_settings=settings)(
+                module.command
+            )
