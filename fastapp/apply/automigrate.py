@@ -21,6 +21,7 @@ from fastapp.desired.read import (
     read_ddl_file,
 )
 from fastapp.diff.compare import DiffOptions, parse_column_renames, parse_table_renames
+from fastapp.tortoise.tables import BOOKKEEPING_TABLES
 
 if TYPE_CHECKING:
     from fastapp.connections.url import DatabaseConfig
@@ -84,6 +85,7 @@ def diff_options(request: AutoMigrateRequest, ddl: DesiredDDL, *, file: bool) ->
         column_renames=columns,
         drop_tables=not request.apps,
         keep_on_update=not file,
+        kept_tables=BOOKKEEPING_TABLES,
     )
 
 

@@ -45,6 +45,8 @@ class DiffOptions:
     only some apps). ``propose_renames``: fill :attr:`Plan.proposals` for guided sessions.
     ``keep_on_update``: the desired side cannot declare MySQL's ``ON UPDATE`` (Tortoise
     models): a live column's clause is kept, not removed behind the user's back.
+    ``kept_tables``: live tables never dropped though the desired side lacks them (the
+    migration tools' own records).
     """
 
     table_renames: tuple[tuple[str, str], ...] = ()
@@ -52,6 +54,7 @@ class DiffOptions:
     drop_tables: bool = True
     propose_renames: bool = False
     keep_on_update: bool = False
+    kept_tables: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, order=True)
@@ -190,7 +193,11 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
         found.extend(_table_ops(cur[name], des[name]))
     created = [des[name] for name in sorted(des.keys() - cur.keys())]
     found.extend(_create_ops(created, existing=cur.keys() & des.keys()))
-    dropped = [cur[name] for name in sorted(cur.keys() - des.keys())] if options.drop_tables else []
+    dropped = (
+        [cur[name] for name in sorted(cur.keys() - des.keys() - options.kept_tables)]
+        if options.drop_tables
+        else []
+    )
     found.extend(_drop_ops(dropped))
     found.extend(_touched_foreign_keys(found, cur, des))
 

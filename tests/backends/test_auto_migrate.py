@@ -82,9 +82,24 @@ def test_check_exit_codes(run):
     assert "add column book.pages" in result.output
 
 
-def test_collector_paused_only_while_the_command_runs(run):
-    # The command pauses the cyclic garbage collector while it works (see the command's
-    # _collector_paused), also when it exits with a code, and leaves it as it found it.
+def test_migration_records_of_tortoise_and_aerich_are_never_dropped(run, db):
+    # No model or DDL file declares them; dropping one would erase the migration history.
+    live.execute(
+        db,
+        "CREATE TABLE tortoise_migrations (id INTEGER NOT NULL PRIMARY KEY, app VARCHAR(100))",
+        "CREATE TABLE aerich (id INTEGER NOT NULL PRIMARY KEY, version VARCHAR(255))",
+        "INSERT INTO tortoise_migrations (id, app) VALUES (1, 'blog')",
+    )
+    assert run(BASE, "--check").exit_code == 0
+    result = run(SHRUNK, "--yes", "--allow-destructive")
+    assert result.exit_code == 0, result.output
+    assert {"tortoise_migrations", "aerich"} <= live.tables(db)
+    assert live.rows(db, "SELECT app FROM tortoise_migrations") == [("blog",)]
+
+
+def test_the_command_leaves_the_collector_as_it_found_it(run):
+    # Only the console script's main() tunes the cyclic garbage collector; the command run in
+    # a host process (here CliRunner) leaves it as it found it, also when it exits with a code.
     assert gc.isenabled()
     assert run(CHANGED, "--check").exit_code == 1
     assert gc.isenabled()

@@ -142,6 +142,13 @@ def test_indexes_uniques_checks_and_comments():
     ]
 
 
+def test_kept_tables_are_never_dropped():
+    records = table("tortoise_migrations", Column("app", "varchar", length=100))
+    plan = diff(schema(records, USERS), schema(), DiffOptions(kept_tables=frozenset({records.name})))
+    assert kinds(plan) == [("drop_table", "users")]
+    assert diff(schema(records), schema(), DiffOptions(kept_tables=frozenset())).ops
+
+
 def test_changed_foreign_key_is_dropped_then_added():
     before = table("posts", Column("user_id", "integer"), fks=[fk("user_id", "users")])
     after = table(
