@@ -214,3 +214,16 @@ def test_broken_fixture_files_of_records_load_or_fail_in_one_line(layouts, folde
     path = folder / "fixture.jsonc"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     outcome(load_records, layouts[dialect], path, ignore=False, defer=False, batch_size=50)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("breaking", ["\x85", "\u2028", "\u2029"])
+def test_a_bad_value_with_a_unicode_line_break_is_shown_on_one_line(
+    layouts, folder, dialect, breaking
+):
+    """Found by fuzzing: the value quoted in the message kept U+0085 raw (a line break)."""
+    path = folder / "fixture.json"
+    record = {"model": "blog.Tag", "pk": 1, "fields": {"name": {breaking: None}}}
+    path.write_text(dumps([record], indent=None), encoding="utf-8")
+    error = outcome(load_records, layouts[dialect], path, ignore=False, defer=False, batch_size=5)
+    assert "expected a string" in str(error)
