@@ -1,12 +1,21 @@
 """Benchmark: ``fastapp loaddata`` against the raw driver's bulk path, on every backend.
 
 A fixture of N ``loadbench.Item`` records (8 mixed fields and a foreign key to one of 50
-categories, half of them given as ``${name=...}`` lookups) is loaded by ``load_fixtures``
-into a scratch database; then the same rows, already typed in memory, are loaded into a
-fresh database of their own with the driver's fastest path (asyncpg
-``copy_records_to_table``, asyncmy multi-row INSERT, sqlite3 ``executemany``). Each
-measurement runs in its own process so that its peak RSS is its own; the CPU our load took
-is printed too, split between the writing and the parsing process where there are two.
+categories, half of them given as ``${name=...}`` lookups) is loaded three ways, each into a
+fresh scratch database of its own and each in a process of its own (so its peak RSS and CPU
+are its own):
+
+* **process** (the headline): the whole ``fastapp loaddata FIXTURE`` command as a user runs
+  it, timed from outside: interpreter start, imports, settings, Tortoise init, parse, writes;
+  its CPU is the user+sys time of the command and of the parsing process it may fork;
+* **in-process**: ``load_fixtures`` alone, after start-up (what the loader itself costs);
+* **baseline**: the same rows, already typed in memory, written with the driver's fastest
+  path (asyncpg ``copy_records_to_table``, asyncmy multi-row INSERT, sqlite3
+  ``executemany``); its wall time and the CPU of that write alone.
+
+Ratios are baseline / ours (1.00: as fast or as frugal as the raw driver; the database
+server's own CPU is in neither). Runs alternate their order (ours first, then baseline
+first) so neither side always meets a warmer server or cache.
 
     .venv/bin/python bench/loaddata.py                      # 100k records, all backends, 3 runs
     .venv/bin/python bench/loaddata.py --records 20000 --memory 0 --backends sqlite --runs 1
@@ -162,6 +171,23 @@ async def _baseline(cfg, records: int) -> float:
 
 
 async def _child(backend: str, fixture: Path, records: int, with_baseline: bool) -> dict:
+    if with_baseline:
+        return await _baseline_child(backend, records)
+    return await _ours_child(backend, fixture, records)
+
+
+async def _baseline_child(backend: str, records: int) -> dict:
+    from fastapp.apply.create_missing import MigrateOptions, migrate
+    from fastapp.testing import scratch_database
+
+    async with scratch_database(backend, Path(tempfile.gettempdir())) as cfg:
+        await migrate(_registry(cfg), MigrateOptions())
+        cpu = _cpu(resource.RUSAGE_SELF)
+        seconds = await _baseline(cfg, records)
+        return {"baseline_s": seconds, "baseline_cpu_s": _cpu(resource.RUSAGE_SELF) - cpu}
+
+
+async def _ours_child(backend: str, fixture: Path, records: int) -> dict:
     from fastapp.apply.create_missing import MigrateOptions, migrate
     from fastapp.data.formats import source_for
     from fastapp.data.loader import LoadOptions, load_fixtures
@@ -184,10 +210,6 @@ async def _child(backend: str, fixture: Path, records: int, with_baseline: bool)
         # A load may parse in a forked child process (SQLite): its own peak, reaped by now.
         out["rss_parser_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         out["objects"] = result.objects
-    if with_baseline:  # into a database of its own, created the same way: no freed pages
-        async with scratch_database(backend, Path(tempfile.gettempdir())) as cfg:
-            await migrate(_registry(cfg), MigrateOptions())
-            out["baseline_s"] = await _baseline(cfg, records)
     return out
 
 
@@ -206,16 +228,65 @@ def run_child(backend: str, fixture: Path, records: int, baseline: bool) -> dict
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+SETTINGS = """\"\"\"Settings of one run of bench/loaddata.py (written by it).\"\"\"
+INSTALLED_APPS = ["loadbench"]
+DATABASES = {"default": %r}
+"""
+
+
+def run_process(backend: str, fixture: Path, folder: Path) -> dict:
+    """The whole ``fastapp loaddata`` command into a fresh database (its tables created by
+    ``fastapp migrate`` beforehand, untimed): wall time from outside, user+sys CPU of the
+    command and of any process it forked and reaped."""
+    from fastapp import testing
+
+    cfg = testing.scratch_config(backend, folder)
+    asyncio.run(cfg.dialect.create_database(cfg))
+    try:
+        project = folder / "project"
+        project.mkdir(exist_ok=True)
+        entry = {
+            "ENGINE": cfg.dialect_name,
+            "NAME": cfg.name,
+            "HOST": cfg.host,
+            "PORT": cfg.port,
+            "USER": cfg.user,
+            "PASSWORD": cfg.password or "",
+        }
+        (project / "settings.py").write_text(SETTINGS % entry, encoding="utf-8")
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)]),
+            "FASTAPP_SETTINGS": "settings",
+        }
+        env.pop("DATABASE_URL", None)
+        fastapp = [sys.executable, "-m", "fastapp"]
+        _command([*fastapp, "migrate"], project, env)
+        cpu = _cpu(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        _command([*fastapp, "loaddata", str(fixture), "--quiet"], project, env)
+        wall = time.perf_counter() - started
+        return {"process_s": wall, "process_cpu_s": _cpu(resource.RUSAGE_CHILDREN) - cpu}
+    finally:
+        asyncio.run(cfg.dialect.drop_database(cfg))
+
+
+def _command(cmd: list[str], cwd: Path, env: dict) -> None:
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[2:4])} failed:\n{done.stdout}{done.stderr}")
+
+
 def _parser(r: dict) -> str:
     """The parsing child's own peak RSS, where the load used one."""
     return f" (+ parser process {r['rss_parser_mb']:.0f} MB)" if r.get("rss_parser_mb") else ""
 
 
 def _cpu_split(r: dict) -> str:
-    """Where our load's CPU went: this process, and the parsing process where there was one."""
+    """Where our in-process load's CPU went: this process, and the parsing process."""
     if r.get("parser_cpu_s"):
-        return f"; CPU {r['cpu_s']:.2f} s writing, {r['parser_cpu_s']:.2f} s parsing"
-    return f"; CPU {r['cpu_s']:.2f} s"
+        return f" ({r['cpu_s']:.2f} s writing, {r['parser_cpu_s']:.2f} s parsing)"
+    return ""
 
 
 def available(backend: str) -> bool:
@@ -225,6 +296,56 @@ def available(backend: str) -> bool:
     if reason:
         print(f"  {backend}: skipped ({reason})")
     return reason is None
+
+
+def measure(backend: str, fixture: Path, records: int, folder: Path, runs: int) -> list[dict]:
+    """``runs`` rounds of the three measurements, each in a process and database of its
+    own; odd rounds run them in the reverse order."""
+    steps = [
+        lambda: run_process(backend, fixture, folder),
+        lambda: run_child(backend, fixture, records, False),
+        lambda: run_child(backend, fixture, records, True),
+    ]
+    found = []
+    for round_ in range(runs):
+        result: dict = {}
+        for step in steps if round_ % 2 == 0 else steps[::-1]:
+            result.update(step())
+        result["cpu_total_s"] = result["cpu_s"] + result["parser_cpu_s"]
+        found.append(result)
+    return found
+
+
+def report(backend: str, runs: list[dict], rows: int) -> None:
+    """Medians of ``runs``: each way's wall time, rate and CPU, then the ratios."""
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    def ratio(base: str, ours: str) -> float:
+        return statistics.median(r[base] / r[ours] for r in runs)
+
+    lines = [
+        ("fastapp loaddata, whole process", "process_s", "process_cpu_s", ""),
+        ("load_fixtures in process", "ours_s", "cpu_total_s", _cpu_split(runs[0])),
+        ("baseline: driver bulk, typed rows", "baseline_s", "baseline_cpu_s", ""),
+    ]
+    print(f"{backend} ({len(runs)} run{'s' * (len(runs) > 1)}, medians):")
+    for label, wall, cpu, extra in lines:
+        print(
+            f"  {label:<34} {median(wall):6.2f} s = {rows / median(wall):>9,.0f} rows/s; "
+            f"CPU {median(cpu):6.2f} s{extra}"
+        )
+    print(
+        f"  ratio baseline/ours, wall: {ratio('baseline_s', 'process_s'):.2f} whole process, "
+        f"{ratio('baseline_s', 'ours_s'):.2f} in process; "
+        f"CPU: {ratio('baseline_cpu_s', 'process_cpu_s'):.2f} whole process, "
+        f"{ratio('baseline_cpu_s', 'cpu_total_s'):.2f} in process"
+    )
+    print(
+        f"  peak RSS in process {statistics.median(r['rss_peak_mb'] for r in runs):.0f} MB"
+        f"{_parser(runs[0])}"
+    )
 
 
 def main() -> None:
@@ -251,23 +372,9 @@ def main() -> None:
         print(
             f"fixture: {args.records:,} items + {CATEGORIES} categories, {size:.1f} MB, half the FKs as lookups"
         )
-        print(
-            f"{'backend':<9} {'ours rows/s':>12} {'baseline rows/s':>16} {'ratio':>6} {'peak RSS':>9}"
-        )
         rows = args.records + CATEGORIES
         for backend in backends:
-            # Each run measures ours, then the baseline, in a process of its own; the
-            # medians (and every run's ratio) say more than one run on a shared machine.
-            runs = [run_child(backend, fixture, args.records, True) for _ in range(args.runs)]
-            ratios = [r["baseline_s"] / r["ours_s"] for r in runs]
-            ours = statistics.median(rows / r["ours_s"] for r in runs)
-            base = statistics.median(rows / r["baseline_s"] for r in runs)
-            r = runs[ratios.index(statistics.median_low(ratios))]
-            print(
-                f"{backend:<9} {ours:>12,.0f} {base:>16,.0f} {statistics.median(ratios):>6.2f} "
-                f"{r['rss_peak_mb']:>7.0f}MB{_parser(r)}{_cpu_split(r)}"
-                + (f"; ratios {', '.join(f'{x:.2f}' for x in ratios)}" if len(runs) > 1 else "")
-            )
+            report(backend, measure(backend, fixture, args.records, Path(tmp), args.runs), rows)
         if args.memory and backends:
             for count in (args.records, args.memory):
                 path = Path(tmp) / f"items-{count}.json"

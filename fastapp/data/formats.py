@@ -16,6 +16,7 @@ import io
 import json
 import re
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ _TRAILING_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])', re.S)
 _RECORD_SEPARATOR = re.compile(r'\}[ \t\r\n]*,[ \t\r\n]*(?=\{[ \t\r\n]*"model")')
 _OBJECT_SEPARATOR = re.compile(r"\}[ \t\r\n]*,[ \t\r\n]*(?=\{)")
 _TAIL = 1 << 16
+_SCALAR_END = re.compile(r"[\s,\]}/]")
 _decoder = json.JSONDecoder()
 
 #: Records as read: (1-based index of the first in its fixture, decoded values).
@@ -140,7 +142,8 @@ class FixtureReader:
             yield from self._lines
         except UnicodeDecodeError as exc:
             raise FixtureError(f"{source.label}: not UTF-8 text ({exc.reason})") from None
-        except (OSError, EOFError) as exc:  # gzip.BadGzipFile, truncated archives
+        except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile, truncated or
+            # damaged archives (zlib reports a corrupt deflate stream in its own type)
             raise FixtureError(f"{source.label}: cannot read: {exc}") from None
         finally:
             if source.path is not None:
@@ -374,6 +377,15 @@ class _JSONArrayReader:
 
     def _element(self) -> Any:
         while True:
+            if (
+                not self.eof
+                and self.buf[self.pos] not in '[{"'
+                and _SCALAR_END.search(self.buf, self.pos) is None
+            ):
+                # A number cut by the buffer edge may still decode ("0." reads as 0): read on
+                # until something ends it.
+                self._fill()
+                continue
             try:
                 value, end = _decoder.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as exc:

@@ -66,6 +66,10 @@ def read_ddl_file(path: str | Path, dialect: str) -> DesiredDDL:
         raise FastappError(
             f"cannot read --desired-sql {str(target)!r}: {exc.strerror or exc}"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise DesiredSchemaError(
+            f"{target}: not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8"
+        ) from exc
     return DesiredDDL(text, str(target), dialect)
 
 

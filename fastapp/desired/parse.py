@@ -53,6 +53,8 @@ def parse_schema(
     parse, and for references to tables or columns the script does not define.
     ``DatabaseURLError`` for an unknown ``dialect_name``.
     """
+    from sqlglot.errors import TokenError
+
     from fastapp.desired.ddl_readers import get_reader
     from fastapp.dialects import get_dialect
     from fastapp.schema.sqltext import split_statements, with_lines
@@ -64,5 +66,12 @@ def parse_schema(
     except Exception as exc:  # the scanner is total, but keep the promise of one typed error
         raise ParsedSchemaError(source, 1, f"cannot split the script: {exc}") from exc
     for line, statement in with_lines(text, parts):
-        reader.statement(line, statement)
+        try:
+            reader.statement(line, statement)
+        except TokenError as exc:
+            # The splitter is lenient where sqlglot's tokenizer is not (a comment or quote
+            # left open at the end); its message quotes the SQL over several lines.
+            raise ParsedSchemaError(
+                source, line, "cannot tokenize the statement (a quote or a comment left open?)"
+            ) from exc
     return reader.schema()
