@@ -242,12 +242,13 @@ def database_from_dict(entry: dict[str, Any], alias: str) -> DatabaseConfig:
     if "ENGINE" not in keys or "NAME" not in keys:
         raise DatabaseURLError(f"DATABASES[{alias!r}] needs ENGINE and NAME (or a URL string)")
     dialect = dialect_for_engine(str(keys["ENGINE"]))
-    port = keys.get("PORT") or dialect.default_port
-    try:
-        port = int(port) if port else None
-    except ValueError:
-        raise DatabaseURLError(f"DATABASES[{alias!r}]['PORT'] is not a number: {port!r}") from None
+    port = _entry_port(keys.get("PORT") or dialect.default_port, alias)
     options = keys.get("OPTIONS") or {}
+    if not isinstance(options, Mapping):
+        raise DatabaseURLError(
+            f"DATABASES[{alias!r}]['OPTIONS'] must be a dict of option -> value, "
+            f"not {type(options).__name__}"
+        )
     return DatabaseConfig(
         dialect_name=dialect.name,
         name=str(keys["NAME"]),
@@ -258,6 +259,21 @@ def database_from_dict(entry: dict[str, Any], alias: str) -> DatabaseConfig:
         params=tuple(sorted((str(k), v) for k, v in options.items())),
         alias=alias,
     )
+
+
+def _entry_port(value: Any, alias: str) -> int | None:
+    """A DATABASES entry's PORT as a TCP port number, as a URL's port must be."""
+    if not value:
+        return None
+    try:
+        port = int(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+    except ValueError:
+        port = None
+    if port is None or not 0 < port < 65536:
+        raise DatabaseURLError(
+            f"DATABASES[{alias!r}]['PORT'] must be a port number from 1 to 65535, not {value!r}"
+        )
+    return port
 
 
 def database_from_tortoise(entry: Mapping[str, Any], alias: str) -> DatabaseConfig:

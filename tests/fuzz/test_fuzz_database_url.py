@@ -15,10 +15,11 @@ green and the xfails turn into failures (remove the mark) once the rewrite fixes
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, event, given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from fastapp.connections.url import DatabaseConfig, database_from_dict, parse_database_url
+from fastapp.errors import DatabaseURLError
 from tests.fuzz.fuzzing import FUZZ, NASTY_TEXT, json_values, mutated_text, outcome
 
 schemes = st.sampled_from(
@@ -110,20 +111,6 @@ def entries(draw: st.DrawFn) -> dict:
     return entry
 
 
-def known_url_failure(entry: dict) -> bool:
-    """Inputs that fail on this branch, each kept as a strict xfail below."""
-    keys = {str(k).upper(): v for k, v in entry.items()}
-    if "URL" in keys or "ENGINE" not in keys or "NAME" not in keys:
-        return False
-    options = keys.get("OPTIONS")
-    if options and not isinstance(options, dict):
-        return True  # OPTIONS that is not a dict: AttributeError
-    port = keys.get("PORT")
-    if isinstance(port, float) and port in (float("inf"), float("-inf")):
-        return True  # int(inf): OverflowError
-    return isinstance(port, list | dict) and bool(port)  # int([...]): TypeError
-
-
 @FUZZ
 @given(url_text)
 def test_database_urls_parse_or_fail_in_one_line(url):
@@ -134,13 +121,12 @@ def test_database_urls_parse_or_fail_in_one_line(url):
 @FUZZ
 @given(entries())
 def test_databases_entries_read_or_fail_in_one_line(entry):
-    assume(not known_url_failure(entry))
     result = outcome(database_from_dict, entry, "default")
     event("config" if isinstance(result, DatabaseConfig) else "one-line error")
 
 
-#: Found by fuzzing, failing on this branch (the parser's rewrite is another branch's work).
-KNOWN_FAILURES = [
+#: Found by fuzzing: each let a TypeError, AttributeError or OverflowError out.
+FOUND_BY_FUZZING = [
     pytest.param(
         {"ENGINE": "postgres", "NAME": "db", "PORT": [5432]},
         id="PORT-list-TypeError",
@@ -164,13 +150,14 @@ KNOWN_FAILURES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(TypeError, AttributeError, OverflowError),
-    reason="known: database_from_dict lets TypeError, AttributeError or OverflowError out for a PORT or OPTIONS "
-    "of the wrong type; reported to the lead for the URL parser's rewrite (issue 13 item 1)",
-)
-@pytest.mark.parametrize("entry", KNOWN_FAILURES)
-def test_known_databases_entry_failures(entry):
-    assert known_url_failure(entry)
-    outcome(database_from_dict, entry, "default")
+@pytest.mark.parametrize("entry", FOUND_BY_FUZZING)
+def test_found_by_fuzzing_databases_entries_of_the_wrong_type(entry):
+    with pytest.raises(DatabaseURLError) as caught:
+        database_from_dict(entry, "default")
+    assert "\n" not in str(caught.value) and "DATABASES['default']" in str(caught.value)
+
+
+@pytest.mark.parametrize("port", [-5, 65536, 10**30, True, 1.5, [5432], float("inf")])
+def test_databases_entry_port_out_of_range_is_refused(port):
+    with pytest.raises(DatabaseURLError, match="PORT"):
+        database_from_dict({"ENGINE": "postgres", "NAME": "db", "PORT": port}, "default")

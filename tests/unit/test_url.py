@@ -275,7 +275,7 @@ def test_dict_entry_errors():
         database_from_dict({"HOST": "h"}, "x")
     with pytest.raises(DatabaseURLError, match="unknown ENGINE 'oracle'"):
         database_from_dict({"ENGINE": "oracle", "NAME": "n"}, "x")
-    with pytest.raises(DatabaseURLError, match="PORT'] is not a number"):
+    with pytest.raises(DatabaseURLError, match="PORT'] must be a port number from 1 to 65535"):
         database_from_dict({"ENGINE": "postgres", "NAME": "n", "PORT": "abc"}, "x")
     with pytest.raises(DatabaseURLError, match="'engine' .* and 'credentials'"):
         database_from_dict({"engine": "tortoise.backends.asyncpg"}, "x")
