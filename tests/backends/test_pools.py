@@ -22,7 +22,9 @@ pytestmark = pytest.mark.backends
 
 PG = parse_database_url("postgres://u:secret@db.example/app")
 MY = parse_database_url("mysql://root@db.example/app")
-LITE = parse_database_url("sqlite:///app.db")
+LITE = parse_database_url("sqlite://app.db")
+#: What Tortoise's expand_db_url adds to every SQLite URL (and so fastapp's reading of one).
+TORTOISE_SQLITE_DEFAULTS = {"journal_mode": "WAL", "journal_size_limit": 16384}
 
 # Test data per backend: how the server counts a database's sessions, names the current one,
 # kills one, and how a query waits.
@@ -72,6 +74,7 @@ def test_environment_maps_onto_each_driver(tmp_path):
     assert credentials(LITE, {"DB_POOL_TIMEOUT": "2.5"}, tmp_path) == {
         "file_path": "app.db",
         "busy_timeout": 2500,
+        **TORTOISE_SQLITE_DEFAULTS,
     }
 
 
@@ -124,7 +127,7 @@ def test_what_a_driver_cannot_do_is_one_warning_line(tmp_path, caplog):
     env = {"DB_POOL_SIZE": "3", "DB_POOL_RECYCLE": "60", "DB_POOL_PRE_PING": "true"}
     with caplog.at_level(logging.WARNING, logger="fastapp.pools"):
         creds = credentials(LITE, env, tmp_path)
-    assert creds == {"file_path": "app.db"}
+    assert creds == {"file_path": "app.db", **TORTOISE_SQLITE_DEFAULTS}
     lines = [r.getMessage() for r in caplog.records]
     assert lines == [
         "default: DB_POOL_SIZE/DB_MAX_OVERFLOW has no equivalent on sqlite (Tortoise keeps one "
