@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from fastapp.errors import MigrationFileError, MigrationGraphError
 
 if TYPE_CHECKING:
-    from tortoise.migrations.graph import MigrationGraph
+    from tortoise.migrations.graph import MigrationGraph, MigrationKey
     from tortoise.migrations.loader import MigrationLoader
 
     from fastapp.apps import AppConfig, AppRegistry
@@ -207,3 +207,15 @@ def migration_file(app: VersionedApp, name: str) -> Path | None:
     """Where migration ``name`` of ``app`` lives (or would live)."""
     folder = app.path()
     return folder / f"{name}.py" if folder is not None else None
+
+
+def full_plan(graph: MigrationGraph) -> list[MigrationKey]:
+    """Every migration of ``graph``, dependencies first (Tortoise's order)."""
+    order: list[MigrationKey] = []
+    seen: set[MigrationKey] = set()
+    for leaf in graph.leaf_nodes():
+        for key in graph.forwards_plan(leaf):
+            if key not in seen:
+                seen.add(key)
+                order.append(key)
+    return order

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from fastapp.versions.loading import full_plan
+
 if TYPE_CHECKING:
     from tortoise.migrations.graph import MigrationGraph, MigrationKey
     from tortoise.migrations.migration import Migration
@@ -28,18 +30,6 @@ def _no_old_state() -> tuple[type, ...]:
     from tortoise.migrations.operations import CreateModel
 
     return (CreateModel,)
-
-
-def full_plan(graph: MigrationGraph) -> list[MigrationKey]:
-    """Every migration of ``graph``, dependencies first (Tortoise's order)."""
-    order: list[MigrationKey] = []
-    seen: set[MigrationKey] = set()
-    for leaf in graph.leaf_nodes():
-        for key in graph.forwards_plan(leaf):
-            if key not in seen:
-                seen.add(key)
-                order.append(key)
-    return order
 
 
 async def project_state(

@@ -17,6 +17,7 @@ from fastapp.errors import MigrationGraphError
 from fastapp.versions.loading import (
     VersionedApp,
     apps_config,
+    full_plan,
     heads,
     load_graph,
     migration_file,
@@ -221,7 +222,7 @@ def report(states: list[ConnectionState]) -> list[AppReport]:
     reports = []
     for state in states:
         when = state.applied_at()
-        order = _dependency_order(state.graph)
+        order = full_plan(state.graph)
         for app in state.apps:
             if app.label not in state.chosen:
                 continue
@@ -246,16 +247,6 @@ def report(states: list[ConnectionState]) -> list[AppReport]:
             reports.append(AppReport(state.alias, app.label, tuple(rows)))
     return reports
 
-
-def _dependency_order(graph: MigrationGraph) -> list[MigrationKey]:
-    order: list[MigrationKey] = []
-    seen: set[MigrationKey] = set()
-    for leaf in graph.leaf_nodes():
-        for key in graph.forwards_plan(leaf):
-            if key not in seen:
-                seen.add(key)
-                order.append(key)
-    return order
 
 
 async def status(registry: AppRegistry, labels: Iterable[str] | None = None) -> list[AppReport]:

@@ -115,14 +115,9 @@ _SQLITE_OBJECTS = """
 
 
 async def _rows(cfg: DatabaseConfig, conn: Any, sql: str) -> list[tuple]:
-    if cfg.dialect_name == "postgres":
-        return [tuple(r) for r in await conn.fetch(sql)]
-    if cfg.dialect_name == "mysql":
-        async with conn.cursor() as cur:
-            await cur.execute(sql)
-            return [tuple(r) for r in await cur.fetchall()]
-    async with conn.execute(sql) as cur:
-        return [tuple(r) for r in await cur.fetchall()]
+    from tests.corpus.convergence.harness import fetch
+
+    return await fetch(cfg, sql, conn)
 
 
 def _sorted(rows: list[tuple]) -> list[tuple]:
