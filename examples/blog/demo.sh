@@ -79,3 +79,6 @@ fastapp export_schema --tables 'blog_t*'
 echo
 echo "== fastapp reverse_generation blog_tag   (model code from a table)"
 fastapp reverse_generation blog_tag
+echo
+echo "== the same project as a FastAPI application (main.py: same settings, a transaction per request)"
+echo "   serve it from examples/blog with: uvicorn main:app   (then GET http://127.0.0.1:8000/posts)"
