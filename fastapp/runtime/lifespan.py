@@ -49,24 +49,42 @@ def schema_check_mode(registry: AppRegistry, explicit: str | None = None) -> str
 
 
 async def check_schema(project: Project, database: str | None = None) -> list[str]:
-    """Compare each database with the models, as ``fastapp auto_migrate --check`` does.
+    """Compare each database with the code: a project with versioned migrations must have
+    applied them all (``fastapp showmigrations``), and every database must match the models
+    (``fastapp auto_migrate --check``).
 
     Takes the project and an optional ``--database`` value. Returns one line per database
-    that differs, naming what differs and the command that fixes it (empty: all match).
-    Raises what ``auto_migrate`` raises (an unreachable database, a lock held too long).
+    that lags, naming what is missing and the command that fixes it (empty: all match).
+    Raises what ``auto_migrate`` and the migration loader raise (an unreachable database,
+    a migration file that does not import, a lock held too long).
     """
     from fastapp.apply.automigrate import AutoMigrateRequest, auto_migrate
     from fastapp.diff.ops import CreateTable
+    from fastapp.versions.state import pending_migrations
 
-    request = AutoMigrateRequest(database=database, check=True, guided=False)
+    registry = project.registry(database)
+    pending = await pending_migrations(registry)
     lines = []
+    for alias, names in sorted((pending or {}).items()):
+        if names:
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            lines.append(
+                f"database {alias!r} ({registry.connections()[alias].url()}) has "
+                f"{len(names)} unapplied migration(s): {shown}; run `fastapp upgrade`"
+            )
+    if lines:  # the drift is expected until they are applied
+        return lines
+    request = AutoMigrateRequest(database=database, check=True, guided=False)
     for result in await auto_migrate(project, request):
         plan = result.outcome.plan
         if plan.is_empty:
             continue
-        # Only missing tables: `migrate` (create, never alter) is the gentler fix.
-        only_new = all(isinstance(op, CreateTable) for op in plan.ops)
-        fix = "fastapp migrate" if only_new else "fastapp auto_migrate"
+        if pending is not None:  # versioned: the models changed without a migration
+            fix = "fastapp makemigrations` then `fastapp upgrade"
+        elif all(isinstance(op, CreateTable) for op in plan.ops):
+            fix = "fastapp migrate"  # only missing tables: create, never alter
+        else:
+            fix = "fastapp auto_migrate"
         shown = [op.describe() for op in plan.ops[:3]]
         more = f" and {len(plan.ops) - 3} more" if len(plan.ops) > 3 else ""
         lines.append(

@@ -273,3 +273,18 @@ async def disk_report(
         executor = SimpleNamespace(loader=loader)
         states.append(ConnectionState(alias, None, None, apps, executor, [], mine))  # type: ignore[arg-type]
     return report(states)
+
+
+async def pending_migrations(registry: AppRegistry) -> dict[str, list[str]] | None:
+    """The migrations not applied yet, ``app.name`` in the order ``upgrade`` would run them, by
+    connection alias; ``None`` when no installed app has migrations (a declarative project).
+
+    Raises what :func:`open_states` raises (unreadable files, a broken graph, no connection).
+    """
+    if not any(app.path() is not None for app in versioned_apps(registry)):
+        return None
+    found: dict[str, list[str]] = {}
+    for app in await status(registry):
+        unapplied = [r for r in app.rows if r.applied_at is None and not r.missing]
+        found.setdefault(app.alias, []).extend(f"{r.app}.{r.name}" for r in unapplied)
+    return found

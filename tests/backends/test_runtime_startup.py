@@ -61,6 +61,33 @@ def test_drift_warns_or_is_ignored(empty_project, caplog, monkeypatch):
     assert caplog.records == []
 
 
+def test_versioned_project_refuses_to_start_with_unapplied_migrations(empty_project, cli):
+    proj, settings = empty_project
+    made = cli("--settings", settings, "makemigrations")
+    assert made.exit_code == 0, made.output
+    with pytest.raises(SchemaDriftError) as info:
+        asyncio.run(start_and_stop(settings, schema_check="refuse"))
+    message = str(info.value)
+    assert "has 1 unapplied migration(s): shop.0001_initial" in message, message
+    assert message.endswith("run `fastapp upgrade`") and "\n" not in message
+    upgraded = cli("--settings", settings, "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    asyncio.run(start_and_stop(settings, schema_check="refuse"))  # starts: nothing lags
+    # A model changed without a migration: the fix is a new migration, not auto_migrate.
+    models = proj.root / proj.package / "shop" / "models.py"
+    models.write_text(
+        models.read_text().replace(
+            "qty = fields.IntField(default=0)",
+            "qty = fields.IntField(default=0)\n    note = fields.TextField(null=True)",
+        )
+    )
+    proj.forget()
+    with pytest.raises(SchemaDriftError) as info:
+        asyncio.run(start_and_stop(settings, schema_check="refuse"))
+    assert "add column shop_item.note" in str(info.value).lower()
+    assert str(info.value).endswith("run `fastapp makemigrations` then `fastapp upgrade`")
+
+
 def test_setting_in_the_settings_module_and_a_bad_value(empty_project):
     proj, settings = empty_project
     path = proj.root / f"{settings}.py"
