@@ -1,5 +1,6 @@
 """The test databases of a pytest session (the plugin's engine, usable without pytest): one per
-connection of the project, named per xdist worker, built with ``migrate``, dropped at the end;
+connection of the project, named per xdist worker, built from its migrations (``upgrade``;
+``migrate`` for apps without any), dropped at the end;
 Tortoise initialised on them, a rolled-back transaction per test, truncation, fixtures."""
 
 from __future__ import annotations
@@ -102,24 +103,39 @@ class TestDatabases:
         return cfg.with_name(f"test_{cfg.name}"[: MAX_NAME - len(tail)] + tail)
 
     async def _build(self) -> None:
-        from fastapp.apply.create_missing import MigrateOptions, migrate
-
         assert self.registry is not None
         if not self.reuse:
             for cfg in self.configs.values():
                 await self._create(cfg)
-            await migrate(self.registry, MigrateOptions())
+            await self._schema()
             return
         for cfg in self.configs.values():
             if not await self._exists(cfg):
                 await self._create(cfg)
-        await migrate(self.registry, MigrateOptions())
+        await self._schema()  # a kept database gets the migrations added since
         stale = await self._differing()
-        for cfg in stale:  # the models changed since the kept database was built
+        for cfg in stale:  # the models (or migrations) changed since it was built
             await cfg.dialect.drop_database(cfg)
             await self._create(cfg)
         if stale:
-            await migrate(self.registry, MigrateOptions())
+            await self._schema()
+
+    async def _schema(self) -> None:
+        """The project's tables as its own workflow makes them: the apps with migrations by
+        applying them (``fastapp upgrade``, so the tests run on what production runs), the
+        others by ``fastapp migrate``."""
+        from fastapp.apply.create_missing import MigrateOptions, migrate
+        from fastapp.versions.applying import RunRequest, upgrade
+        from fastapp.versions.loading import versioned_apps
+
+        assert self.registry is not None
+        apps = versioned_apps(self.registry)
+        versioned = tuple(app.label for app in apps if app.path() is not None)
+        if versioned:
+            await upgrade(self.registry, RunRequest(apps=versioned, verify=False))
+        others = tuple(app.label for app in apps if app.label not in versioned)
+        if others:
+            await migrate(self.registry, MigrateOptions(apps=others))
 
     async def _exists(self, cfg: DatabaseConfig) -> bool:
         from fastapp.connections.raw import raw_connection

@@ -218,12 +218,50 @@ async def test_new_field(fastapp_db):
 """
 
 
+SEEDED_TESTS = """
+from shop.models import Item
+
+
+async def test_the_data_migration_ran(fastapp_db):
+    # Only `upgrade` runs a migration's RunSQL: `migrate` would leave the table empty.
+    assert [i.name for i in await Item.all()] == ["seeded"]
+"""
+
+
+def test_test_databases_are_built_from_the_projects_migrations(backend, tmp_path):
+    word = f"plg{uuid.uuid4().hex[:8]}"
+    server = testing.server_config(backend)
+    url = f"sqlite://{word}.sqlite3" if server is None else server.with_name(word).url(masked=False)
+    write_project(tmp_path, url)
+    # Writing migrations reads no data: a scratch SQLite file stands in for the server.
+    env = {k: v for k, v in os.environ.items() if k not in {"FASTAPP_SETTINGS", "DATABASE_URL"}}
+    env["DATABASE_URL"] = "sqlite://makemigrations.sqlite3"
+    made = subprocess.run(
+        [sys.executable, "-m", "fastapp", "makemigrations"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    (tmp_path / "shop" / "migrations" / "0002_seed.py").write_text(
+        "from tortoise import migrations\n"
+        "from tortoise.migrations import operations as ops\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('shop', '0001_initial')]\n"
+        "    operations = [ops.RunSQL(\"INSERT INTO shop_item (name, qty) VALUES ('seeded', 0)\")]\n"
+    )
+    (tmp_path / "test_user.py").write_text(SEEDED_TESTS)
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
 def test_reuse_db_keeps_and_rebuilds_on_model_change(backend, tmp_path):
     word = f"plg{uuid.uuid4().hex[:8]}"
     server = testing.server_config(backend)
-    url = (
-        f"sqlite://{word}.sqlite3" if server is None else server.with_name(word).url(masked=False)
-    )
+    url = f"sqlite://{word}.sqlite3" if server is None else server.with_name(word).url(masked=False)
     write_project(tmp_path, url)
     (tmp_path / "test_user.py").write_text(REUSE_TESTS)
     try:
