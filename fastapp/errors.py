@@ -19,6 +19,15 @@ class DatabaseURLError(SettingsError):
     """A database URL or DATABASES entry cannot be understood."""
 
 
+class TargetsError(SettingsError):
+    """The ``TARGETS`` setting or a ``--targets`` value is wrong: an unknown target, a
+    duplicate, a template without its placeholder."""
+
+
+class FanoutError(FastappError):
+    """A command fanned out to many targets and some failed; the message names each."""
+
+
 class IncompleteBackendError(FastappError):
     """A backend's hub (:mod:`fastapp.dialects`) does not name every part, or names a module
     that does not exist: refused when the backend is registered."""

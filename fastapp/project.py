@@ -24,8 +24,17 @@ def is_database_url(option: str | None) -> bool:
 class Project:
     """A settings module (``None``: ``$FASTAPP_SETTINGS``, else ``./settings.py``), loaded lazily."""
 
-    def __init__(self, settings_module: str | None = None) -> None:
+    def __init__(
+        self, settings_module: str | None = None, *, target: DatabaseConfig | None = None
+    ) -> None:
         self.settings_module = settings_module
+        #: A fan-out target (:mod:`fastapp.targets`): every app on this one connection, and
+        #: ``--database`` is no longer a choice.
+        self.target = target
+
+    def pointed_at(self, database: DatabaseConfig) -> Project:
+        """This project with every app on ``database`` (a fan-out target)."""
+        return Project(self.settings_module, target=database)
 
     def settings(self, *, required: bool = True) -> Settings | None:
         from fastapp.settings import load_settings
@@ -40,6 +49,8 @@ class Project:
         from fastapp.errors import SettingsError
         from fastapp.settings import DEFAULT_CONNECTION
 
+        if self.target is not None:
+            return self.target
         if is_database_url(option):
             return parse_database_url(option, alias=DEFAULT_CONNECTION)
         settings = self.settings(required=False)
@@ -55,8 +66,8 @@ class Project:
         from fastapp.apps import AppRegistry
 
         settings = self.settings()
-        override = None
-        if database:
+        override = self.target
+        if database and override is None:
             override = (
                 self.database(database)
                 if is_database_url(database)

@@ -6,7 +6,8 @@ the current directory. ``DATABASE_URL`` (from the environment, else from a ``.en
 current directory) overrides the ``default`` connection.
 
 Recognised keys: ``INSTALLED_APPS``, ``DATABASES``, ``APP_DATABASES`` (app label -> connection
-name, for apps that do not live on ``default``), ``FIXTURE_DIRS``, ``USE_TZ``, ``TIME_ZONE``.
+name, for apps that do not live on ``default``), ``FIXTURE_DIRS``, ``USE_TZ``, ``TIME_ZONE``,
+``TARGETS`` (the databases or schemas ``--targets`` fans out to, :mod:`fastapp.targets`).
 
 Or, for an existing Tortoise project, ``TORTOISE_ORM``: the dict given to ``Tortoise.init``
 (``connections``: URL strings or ``{"engine", "credentials"}`` dicts; ``apps``: label ->
@@ -46,6 +47,8 @@ DATABASE_URL_ENV = "DATABASE_URL"
 DEFAULT_SETTINGS_MODULE = "settings"
 DEFAULT_CONNECTION = "default"
 TORTOISE_KEY = "TORTOISE_ORM"
+#: The databases or schemas a command fans out to with ``--targets`` (:mod:`fastapp.targets`).
+TARGETS_KEY = "TARGETS"
 #: Keys a settings module with TORTOISE_ORM must not also define (TORTOISE_ORM says them).
 _REPLACED_BY_TORTOISE = ("INSTALLED_APPS", "DATABASES", "APP_DATABASES", "USE_TZ", "TIME_ZONE")
 #: Models modules of migration tools -> the app label they get (their tables are kept, and
@@ -72,6 +75,9 @@ class Settings:
     base_dir: Path | None = None
     app_models: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     default_connection: str = DEFAULT_CONNECTION
+    #: The ``TARGETS`` declaration as written (URLs, a template, schemas or a callable): read
+    #: and checked by :mod:`fastapp.targets` only when a command fans out.
+    targets: Any = None
 
     def database(self, alias: str | None = None) -> DatabaseConfig:
         """The connection named ``alias`` (default: :attr:`default_connection`); raises
@@ -202,6 +208,7 @@ def settings_from_module(module: ModuleType) -> Settings:
         use_tz=bool(getattr(module, "USE_TZ", True)),
         time_zone=str(getattr(module, "TIME_ZONE", "UTC")),
         base_dir=base_dir,
+        targets=getattr(module, TARGETS_KEY, None),
     )
 
 
@@ -272,6 +279,7 @@ def _settings_from_tortoise(module: ModuleType) -> Settings:
         base_dir=base_dir,
         app_models=app_models,
         default_connection=default,
+        targets=getattr(module, TARGETS_KEY, None),
     )
 
 

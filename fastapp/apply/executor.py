@@ -130,7 +130,7 @@ async def read_live(cfg: DatabaseConfig, conn: Any) -> Schema:
     from fastapp.introspect import get_catalog_reader
 
     try:
-        return await get_catalog_reader(cfg.dialect_name).read(conn)
+        return await get_catalog_reader(cfg.dialect_name, namespace=cfg.namespace).read(conn)
     except FastappError:
         raise
     except Exception as exc:

@@ -7,6 +7,16 @@ from typing import Annotated
 
 import typer
 
+from fastapp.commands._fanout import (
+    DEFAULT_PARALLEL,
+    CanaryOption,
+    ContinueOption,
+    FanoutRequest,
+    OnlyFailedOption,
+    ParallelOption,
+    TargetsOption,
+    run_fanout,
+)
 from fastapp.commands.common import AppsOption, DatabaseOption, console, state
 
 FakeOption = Annotated[
@@ -51,12 +61,19 @@ def command(
         ),
     ] = True,
     lock_timeout: LockTimeoutOption = 30.0,
+    targets: TargetsOption = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    continue_on_error: ContinueOption = False,
+    only_failed: OnlyFailedOption = False,
+    canary: CanaryOption = 0,
 ) -> None:
     """Apply the versioned migrations (Tortoise's format) up to TARGET.
 
     Runs under the migration lock; each migration and its record commit together where the
     backend has transactional DDL. Refuses to run while an app has two heads. At head, the
     database is compared with the models and any drift is reported (an error with --strict).
+    With --targets, runs on many databases or schemas at once (each its own lock and
+    history); a target already at head is skipped after one query.
     """
     from fastapp.versions.applying import RunRequest, upgrade
 
@@ -70,6 +87,19 @@ def command(
         verify=verify,
         strict=strict,
     )
+    fanout = FanoutRequest(targets, parallel, continue_on_error, only_failed, canary)
+    fanout.refuse_without_targets()
+    if fanout.wanted:
+        from fastapp.targets.jobs import upgrade_job
+
+        run_fanout(
+            "upgrade",
+            state(ctx).project,
+            fanout,
+            lambda project: upgrade_job(project, request),
+            database=database,
+        )
+        return
     out = console()
     result = asyncio.run(
         upgrade(state(ctx).project.registry(database), request, progress_printer(out, fake))

@@ -62,6 +62,27 @@ class DatabaseConfig:
         """The same server with another database name (or SQLite path)."""
         return replace(self, name=name)
 
+    @property
+    def namespace(self) -> str | None:
+        """The schema this connection works in (PostgreSQL ``?schema=``), ``None`` for the
+        backend's default."""
+        key = self.dialect.namespace_param
+        value = dict(self.params).get(key) if key else None
+        return str(value) if value else None
+
+    def with_namespace(self, namespace: str) -> DatabaseConfig:
+        """The same database, working in schema ``namespace``; raises
+        :class:`DatabaseURLError` where the backend has no schemas."""
+        key = self.dialect.namespace_param
+        if key is None:
+            raise DatabaseURLError(
+                f"{self.url()} is a {self.dialect_name} database, which has no schemas: "
+                "declare its targets as URLs or a URL template instead"
+            )
+        params = dict(self.params)
+        params[key] = namespace
+        return replace(self, params=tuple(sorted(params.items())))
+
     def url(self, *, masked: bool = True) -> str:
         """The URL of this connection, in Tortoise's reading; ``***`` for the password unless
         ``masked=False``. Tortoise's own defaults (options it adds to every URL) are left out."""

@@ -136,6 +136,11 @@ class Dialect:
     parenthesized_expression_defaults: ClassVar[bool] = False
     #: One database holds several schemas, so a model's ``Meta.schema`` means something.
     has_schemas: ClassVar[bool] = False
+    #: The URL option naming the schema a connection works in (its ``search_path``), so one
+    #: database can hold many fan-out targets; ``None`` where the database is the namespace.
+    namespace_param: ClassVar[str | None] = None
+    #: Creates a target's schema when a writing command reaches it first (``{name}`` quoted).
+    create_namespace_sql: ClassVar[str | None] = None
     #: Tortoise field class -> (type, length, precision, scale) it creates here, where that
     #: differs from the shapes shared by every backend (``"*"``: from the field's arguments).
     tortoise_field_types: ClassVar[Mapping[str, tuple]] = {}

@@ -117,6 +117,8 @@ class PostgresDialect(Dialect):
         {"text", "character varying", "character", "bpchar", "json", "jsonb", "uuid"}
     )
     has_schemas = True
+    namespace_param = "schema"
+    create_namespace_sql = "CREATE SCHEMA IF NOT EXISTS {name}"
     tortoise_field_types = {
         "TimeField": ("timetz", None, None, None),
         "DatetimeField": ("timestamptz", None, None, None),

@@ -1,4 +1,5 @@
-"""PostgreSQL: a session-level advisory lock keyed by the database name."""
+"""PostgreSQL: a session-level advisory lock keyed by the database name (and the schema of a
+schema target)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from fastapp.apply.locks.base import LockSession
 
 class PostgresLockSession(LockSession):
     def key(self) -> int:
-        return zlib.crc32(f"fastapp.auto_migrate:{self.cfg.name}".encode())
+        # A schema of its own (a fan-out target) is locked on its own.
+        scope = self.cfg.name + (f".{self.cfg.namespace}" if self.cfg.namespace else "")
+        return zlib.crc32(f"fastapp.auto_migrate:{scope}".encode())
 
     async def acquire(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
