@@ -12,6 +12,15 @@ from typing import Annotated
 
 import typer
 
+from fastapp.commands._fanout import (
+    DEFAULT_PARALLEL,
+    CanaryOption,
+    FanoutRequest,
+    OnlyFailedOption,
+    ParallelOption,
+    TargetsOption,
+    run_fanout,
+)
 from fastapp.commands.common import AppsOption, DatabaseOption, console, state
 from fastapp.errors import AbortedByUser
 
@@ -73,7 +82,11 @@ def command(
     ] = False,
     continue_on_error: Annotated[
         bool,
-        typer.Option("--continue-on-error", help="Go on with the next statement after a failure."),
+        typer.Option(
+            "--continue-on-error",
+            help="Go on with the next statement after a failure (with --targets: and keep "
+            "starting targets after one fails).",
+        ),
     ] = False,
     lock_timeout: Annotated[
         float,
@@ -81,6 +94,10 @@ def command(
             "--lock-timeout", metavar="SECONDS", help="Longest wait for the migration lock."
         ),
     ] = 30.0,
+    targets: TargetsOption = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    only_failed: OnlyFailedOption = False,
+    canary: CanaryOption = 0,
 ) -> None:
     """Bring the database schema to what the models (or a DDL file) declare.
 
@@ -92,7 +109,34 @@ def command(
     and says what was applied.
     Renames are only done when declared (--rename, --rename-table, or a
     '-- @renamed from=OLD' comment in the DDL file). Running it again changes nothing.
+    With --targets (and --yes, --check or --dry-run), on many databases or schemas at once;
+    with --check, a target that differs fails.
     """
+    fanout = FanoutRequest(targets, parallel, continue_on_error, only_failed, canary)
+    fanout.refuse_without_targets()
+    if fanout.wanted:
+        from fastapp.apply.automigrate import AutoMigrateRequest
+
+        if guided and not (yes or check or dry_run):
+            raise typer.BadParameter(
+                "--targets runs without questions: add --yes (or --check / --dry-run)"
+            )
+        if desired_sql is not None:
+            raise typer.BadParameter("--desired-sql is one database's schema: not with --targets")
+        request = AutoMigrateRequest(
+            apps=tuple(apps or ()),
+            guided=False,
+            allow_destructive=allow_destructive,
+            dry_run=dry_run,
+            check=check,
+            renames=tuple(rename or ()),
+            rename_tables=tuple(rename_table or ()),
+            concurrently=concurrently,
+            continue_on_error=continue_on_error,
+            lock_timeout=lock_timeout,
+        )
+        _fan_out(ctx, fanout, database, request)
+        return
     out = console()
     run = _Run(out)
     try:  # Ctrl-C while the core is still being imported is an interruption too
@@ -121,6 +165,18 @@ def command(
         code = max(code, _report(out, request, result))
     if code:
         raise typer.Exit(code)
+
+
+def _fan_out(ctx, fanout, database, request) -> None:
+    from fastapp.targets.jobs import auto_migrate_job
+
+    run_fanout(
+        "auto_migrate",
+        state(ctx).project,
+        fanout,
+        lambda project: auto_migrate_job(project, request),
+        database=database,
+    )
 
 
 def _style(statement) -> str:

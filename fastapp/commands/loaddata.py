@@ -7,6 +7,16 @@ from typing import Annotated
 
 import typer
 
+from fastapp.commands._fanout import (
+    DEFAULT_PARALLEL,
+    CanaryOption,
+    ContinueOption,
+    FanoutRequest,
+    OnlyFailedOption,
+    ParallelOption,
+    TargetsOption,
+    run_fanout,
+)
 from fastapp.commands.common import DatabaseOption, console, state
 
 
@@ -55,17 +65,26 @@ def command(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+    targets: TargetsOption = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    continue_on_error: ContinueOption = False,
+    only_failed: OnlyFailedOption = False,
+    canary: CanaryOption = 0,
 ) -> None:
     """Load fixtures into the database: all records or none.
 
     Records may come in any order and reference each other by pk or by lookup
     (`"author": "${username=alice}"`). Records with a pk update the row or insert it; records
     without one are inserted. One transaction per connection covers the whole command.
+    With --targets, the same fixtures go into many databases or schemas, all or nothing per
+    target.
     """
     from fastapp.data.discovery import find_fixtures
     from fastapp.data.loader import LoadOptions, load_fixtures
 
-    registry = state(ctx).project.registry(database)
+    fanout = FanoutRequest(targets, parallel, continue_on_error, only_failed, canary)
+    fanout.refuse_without_targets()
+    registry = state(ctx).project.registry(None if fanout.wanted else database)
     sources = find_fixtures(fixtures, registry, apps=apps or (), format=format)
     options = LoadOptions(
         fixtures=sources,
@@ -74,6 +93,17 @@ def command(
         ignore_nonexistent=ignore_nonexistent,
         parse_in_child=None,  # this process is the command's own: it may fork when that pays
     )
+    if fanout.wanted:
+        from fastapp.targets.jobs import loaddata_job
+
+        run_fanout(
+            "loaddata",
+            state(ctx).project,
+            fanout,
+            lambda project: loaddata_job(project, options),
+            database=database,
+        )
+        return
     out = console()
     if quiet or not out.is_terminal:
         result = asyncio.run(load_fixtures(registry, options))

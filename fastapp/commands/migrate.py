@@ -7,6 +7,16 @@ from typing import Annotated
 
 import typer
 
+from fastapp.commands._fanout import (
+    DEFAULT_PARALLEL,
+    CanaryOption,
+    ContinueOption,
+    FanoutRequest,
+    OnlyFailedOption,
+    ParallelOption,
+    TargetsOption,
+    run_fanout,
+)
 from fastapp.commands.common import AppsOption, DatabaseOption, console, state
 
 
@@ -38,18 +48,39 @@ def command(
         bool,
         typer.Option("--guided/--no-guided", help="Show the statements and ask before executing."),
     ] = False,
+    targets: TargetsOption = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    continue_on_error: ContinueOption = False,
+    only_failed: OnlyFailedOption = False,
+    canary: CanaryOption = 0,
 ) -> None:
     """Create the tables the models need and the database lacks; never drop or alter.
 
     Tables come with their indexes and many-to-many tables, in foreign-key order, on each
-    app's own connection. Running it again creates nothing.
+    app's own connection. Running it again creates nothing. With --targets, on many
+    databases or schemas at once.
     """
     from fastapp.apply.create_missing import MigrateOptions
     from fastapp.apply.create_missing import migrate as run_migrate
 
+    options = MigrateOptions(apps=apps or (), models=models or (), safe=safe, dry_run=dry_run)
+    fanout = FanoutRequest(targets, parallel, continue_on_error, only_failed, canary)
+    fanout.refuse_without_targets()
+    if fanout.wanted:
+        from fastapp.targets.jobs import migrate_job
+
+        if guided:
+            raise typer.BadParameter("--guided asks per database: not with --targets")
+        run_fanout(
+            "migrate",
+            state(ctx).project,
+            fanout,
+            lambda project: migrate_job(project, options),
+            database=database,
+        )
+        return
     out = console()
     registry = state(ctx).project.registry(database)
-    options = MigrateOptions(apps=apps or (), models=models or (), safe=safe, dry_run=dry_run)
 
     def confirm(plan) -> bool:
         _print_sql(out, plan)

@@ -6,12 +6,48 @@ import asyncio
 
 import typer
 
+from fastapp.commands._fanout import (
+    DEFAULT_PARALLEL,
+    CanaryOption,
+    ContinueOption,
+    FanoutRequest,
+    OnlyFailedOption,
+    ParallelOption,
+    TargetsOption,
+    run_fanout,
+)
 from fastapp.commands.common import AppsOption, DatabaseOption, console, state
 
 
-def command(ctx: typer.Context, apps: AppsOption = None, database: DatabaseOption = None) -> None:
-    """List every app's migrations: [X] applied (with the time, UTC) or [ ] pending."""
+def command(
+    ctx: typer.Context,
+    apps: AppsOption = None,
+    database: DatabaseOption = None,
+    targets: TargetsOption = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    continue_on_error: ContinueOption = False,
+    only_failed: OnlyFailedOption = False,
+    canary: CanaryOption = 0,
+) -> None:
+    """List every app's migrations: [X] applied (with the time, UTC) or [ ] pending.
+
+    With --targets, one row per target: how many are applied and which are pending.
+    """
     from fastapp.versions.state import status
+
+    fanout = FanoutRequest(targets, parallel, continue_on_error, only_failed, canary)
+    fanout.refuse_without_targets()
+    if fanout.wanted:
+        from fastapp.targets.jobs import showmigrations_job
+
+        run_fanout(
+            "showmigrations",
+            state(ctx).project,
+            fanout,
+            lambda project: showmigrations_job(project, tuple(apps or ())),
+            database=database,
+        )
+        return
 
     out = console()
     for app in asyncio.run(status(state(ctx).project.registry(database), apps)):

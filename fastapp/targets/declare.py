@@ -214,10 +214,7 @@ async def _from_schemas(
             parse_database_url(database) if "://" in str(database) else settings.database(database)
         )
         schemas = await _names(declared["schemas"], f"{where}['schemas']")
-        targets = [
-            Target(_checked_name(s, where), base.with_namespace(s))
-            for s in schemas
-        ]
+        targets = [Target(_checked_name(s, where), base.with_namespace(s)) for s in schemas]
     except SettingsError as exc:
         raise TargetsError(f"{where}: {exc}") from None
     return targets

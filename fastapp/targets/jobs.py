@@ -136,7 +136,9 @@ async def auto_migrate_job(project: Project, request: AutoMigrateRequest) -> Job
         changes = sum(len(r.outcome.plan.ops) for r in results)
         if request.check and changes:
             listed = "; ".join(line for r in results for line in r.outcome.plan.describe()[:3])
-            raise SchemaDriftError(f"differs from the desired schema ({changes} change(s)): {listed}")
+            raise SchemaDriftError(
+                f"differs from the desired schema ({changes} change(s)): {listed}"
+            )
         failed = [(s, m) for r in results for s, m in r.outcome.failed]
         if failed:
             statement, message = failed[0]
