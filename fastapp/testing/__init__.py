@@ -90,3 +90,39 @@ def forget_tortoise_queries() -> None:
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     EXECUTOR_CACHE.clear()
+
+
+async def create_scratch_databases(
+    backend: str, count: int, directory: Path | None = None, *, parallel: int = 8
+) -> list[DatabaseConfig]:
+    """``count`` empty scratch databases on ``backend``, created ``parallel`` at a time (the
+    fan-out tests and benchmark); drop them with :func:`drop_scratch_databases`."""
+    import asyncio
+
+    dialect = get_dialect(backend)
+    configs = [scratch_config(backend, directory) for _ in range(count)]
+    gate = asyncio.Semaphore(parallel)
+
+    async def create(cfg: DatabaseConfig) -> None:
+        async with gate:
+            await dialect.create_database(cfg)
+
+    try:
+        await asyncio.gather(*(create(cfg) for cfg in configs))
+    except BaseException:
+        await drop_scratch_databases(configs, parallel=parallel)
+        raise
+    return configs
+
+
+async def drop_scratch_databases(configs: list[DatabaseConfig], *, parallel: int = 8) -> None:
+    """Drop every database of ``configs`` that exists, ``parallel`` at a time."""
+    import asyncio
+
+    gate = asyncio.Semaphore(parallel)
+
+    async def drop(cfg: DatabaseConfig) -> None:
+        async with gate:
+            await cfg.dialect.drop_database(cfg)
+
+    await asyncio.gather(*(drop(cfg) for cfg in configs), return_exceptions=True)
