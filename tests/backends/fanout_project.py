@@ -9,7 +9,7 @@ from pathlib import Path
 
 APP = "fanshop"
 
-MODELS = '''
+MODELS = """
 from tortoise import fields
 from tortoise.models import Model
 
@@ -17,9 +17,9 @@ from tortoise.models import Model
 class Customer(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100)
-'''
+"""
 
-INITIAL = '''
+INITIAL = """
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
@@ -38,10 +38,10 @@ class Migration(migrations.Migration):
             bases=["Model"],
         ),
     ]
-'''
+"""
 
 #: A second migration (the benchmark's "one migration each"): a nullable column.
-SECOND = '''
+SECOND = """
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
@@ -52,11 +52,11 @@ class Migration(migrations.Migration):
     operations = [
         ops.AddField(model_name="Customer", name="email", field=fields.CharField(max_length=200, null=True)),
     ]
-'''
+"""
 
 MODELS_WITH_EMAIL = MODELS + "    email = fields.CharField(max_length=200, null=True)\n"
 
-SETTINGS = '''
+SETTINGS = """
 import json
 from pathlib import Path
 
@@ -64,7 +64,7 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTALLED_APPS = ["fanshop"]
 DATABASES = {"default": "sqlite://" + str(BASE_DIR / "main.sqlite3")}
 TARGETS = json.loads((BASE_DIR / "targets.json").read_text())
-'''
+"""
 
 
 def write_project(root: Path, targets: object, *, second: bool = False) -> Path:

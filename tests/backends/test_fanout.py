@@ -135,9 +135,7 @@ def test_100_postgres_schemas(project, run):
     (base,) = asyncio.run(testing.create_scratch_databases("postgres", 1))
     try:
         names = [f"tenant_{i:03d}" for i in range(100)]
-        fanout_project.set_targets(
-            project, {"schemas": names, "database": base.url(masked=False)}
-        )
+        fanout_project.set_targets(project, {"schemas": names, "database": base.url(masked=False)})
         targets = {name: base.with_namespace(name) for name in names}
         _upgrade_all_with_one_failure(project, run, targets, "tenant_007")
         # Each schema holds its own tables and history; public holds none of them.
