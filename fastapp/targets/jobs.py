@@ -61,20 +61,28 @@ def _literals(names: list[str]) -> str:
     return ", ".join(f"'{name}'" for name in names)
 
 
-async def _at_head(cfg: DatabaseConfig, expected: set[tuple[str, str]]) -> bool:
+async def _at_head(cfg: DatabaseConfig, expected: set[tuple[str, str]], *, prepare: bool) -> bool:
     """Whether every migration on disk is recorded on ``cfg``: one query. A database that
-    cannot be reached raises; one without the table is simply not at head."""
+    cannot be reached raises; one without the table is simply not at head. With ``prepare``,
+    a schema target's missing schema is created on the same connection."""
     from fastapp.connections.raw import raw_connection
 
     sql = _applied_count_sql(cfg, expected)
-    if sql is None or not expected:
-        return False
+    dialect = cfg.dialect
     async with raw_connection(cfg) as conn:
-        try:
-            count = (await cfg.dialect.fetch_scalar_list(conn, sql))[0]
-        except Exception:  # no tortoise_migrations yet (or no schema): not at head
-            return False
-    return int(count) == len(expected)
+        if sql is not None and expected:
+            try:
+                count = (await dialect.fetch_scalar_list(conn, sql))[0]
+            except Exception:  # no tortoise_migrations yet (or no schema): not at head
+                pass
+            else:
+                if int(count) == len(expected):
+                    return True
+        if prepare and cfg.namespace is not None and dialect.create_namespace_sql:
+            await dialect.execute_raw(
+                conn, dialect.create_namespace_sql.format(name=dialect.quote(cfg.namespace))
+            )
+    return False
 
 
 async def upgrade_job(project: Project, request: RunRequest) -> Job:
@@ -89,12 +97,13 @@ async def upgrade_job(project: Project, request: RunRequest) -> Job:
         request.fake or request.dry_run or request.sql
     )
 
+    prepare = not (request.dry_run or request.sql)
+
     async def job(target: Target) -> TargetReport:
         cfg = target.database
-        if fast and await _at_head(cfg, expected):
-            return TargetReport("at head", up_to_date=True)
-        if not (request.dry_run or request.sql):
-            await ensure_namespace(cfg)
+        if fast or prepare:
+            if await _at_head(cfg, expected if fast else set(), prepare=prepare):
+                return TargetReport("at head", up_to_date=True)
         result = await upgrade(project.pointed_at(cfg).registry(), request)
         if request.dry_run:
             return TargetReport(f"would apply {len(result.steps)} migration(s)")

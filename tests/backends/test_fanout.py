@@ -266,4 +266,11 @@ def test_bad_target_selection(project, run, four):
     both = run("upgrade", "--targets", "all", "--database", four[0].url(masked=False), code=1)
     assert "--database and --targets" in both.output
     assert "no earlier `upgrade --targets` run" in run("upgrade", "--only-failed", code=1).output
+    fanout_project.set_targets(
+        project, {"template": four[0].url(masked=False), "tenants": ["a", "b"]}
+    )
+    assert "must be a URL containing {tenant}" in run("upgrade", "--targets", "all", code=1).output
+    twice = {"template": "sqlite://{tenant}.db", "tenants": ["a", "b", "a"]}
+    fanout_project.set_targets(project, twice)
+    assert "lists tenant 'a' twice" in run("upgrade", "--targets", "all", code=1).output
     assert all("customer" not in live.tables(cfg) for cfg in four)
