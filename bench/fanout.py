@@ -44,8 +44,10 @@ def timed(args: list[str], cwd: Path, env: dict) -> float:
 async def undo_second(configs) -> None:
     """Bring every database back to before 0002 (bench-only SQL, PostgreSQL)."""
 
+    gate = asyncio.Semaphore(8)  # the server's max_connections is shared
+
     async def one(cfg) -> None:
-        async with raw_connection(cfg) as conn:
+        async with gate, raw_connection(cfg) as conn:
             await conn.execute("ALTER TABLE customer DROP COLUMN email")
             await conn.execute("DELETE FROM tortoise_migrations WHERE name = '0002_email'")
 
