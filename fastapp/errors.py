@@ -91,3 +91,7 @@ class IrreversibleMigrationError(VersionsError):
 
 class SchemaDriftError(VersionsError):
     """After ``upgrade --strict``, the database differs from the models."""
+
+
+class PurgeError(FastappError):
+    """``purge_deleted`` cannot run as asked (a bad age, a failed delete: nothing purged)."""
