@@ -95,3 +95,7 @@ class SchemaDriftError(VersionsError):
 
 class PurgeError(FastappError):
     """``purge_deleted`` cannot run as asked (a bad age, a failed delete: nothing purged)."""
+
+
+class ListSpecError(FastappError):
+    """A ``fastapp.api.ListSpec`` declaration names a field or operator that cannot work."""
