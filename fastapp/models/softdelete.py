@@ -63,7 +63,10 @@ class SoftDeleteMixin:
     :class:`SoftDeleteManager`.
     """
 
-    deleted_at = fields.DatetimeField(null=True, default=None, db_index=True)
+    # No index of its own: nearly every row is live, so an index on deleted_at never helps a
+    # list query, and SQLite's planner picks it (IS NULL) over the sort's index, sorting the
+    # whole table for every page (bench/api.py). LiveUnique indexes carry the condition.
+    deleted_at = fields.DatetimeField(null=True, default=None)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
