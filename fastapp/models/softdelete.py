@@ -73,6 +73,12 @@ class SoftDeleteMixin:
         meta = getattr(cls, "_meta", None)
         if meta is None:  # a plain subclass of the mixin, not a model yet
             return
+        if cls.delete is not SoftDeleteMixin.delete and "delete" not in cls.__dict__:
+            # class Post(Model, SoftDeleteMixin): Model.delete would win, deleting for good
+            raise ConfigurationError(
+                f"{cls.__name__}: put SoftDeleteMixin before Model in the bases "
+                f"(class {cls.__name__}(SoftDeleteMixin, Model)), else delete() removes rows"
+            )
         manager = meta.manager
         if isinstance(manager, SoftDeleteManager):
             return
