@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
@@ -152,17 +153,77 @@ class ListSpec:
         return _Compiled(filters, search, sort, self.default_sort, pk)
 
     # -- the dependencies -----------------------------------------------------------------
-    async def paged(self, request: Request) -> Listing:
-        """Page/size pages: ``page`` from 1, ``size`` from 1 to ``max_size``."""
-        return self._listing(request, "paged", ("page", "size"))
+    @cached_property
+    def paged(self) -> Callable[..., Awaitable[Listing]]:
+        """Dependency: page/size pages (``page`` from 1, ``size`` from 1 to ``max_size``)."""
+        return self._dependency("paged", ("page", "size"))
 
-    async def offset(self, request: Request) -> Listing:
-        """Limit/offset pages: ``limit`` from 1 to ``max_size``, ``offset`` from 0."""
-        return self._listing(request, "offset", ("limit", "offset"))
+    @cached_property
+    def offset(self) -> Callable[..., Awaitable[Listing]]:
+        """Dependency: limit/offset pages (``limit`` from 1 to ``max_size``, ``offset`` from
+        0)."""
+        return self._dependency("offset", ("limit", "offset"))
 
-    async def keyset(self, request: Request) -> Listing:
-        """Keyset pages: ``cursor`` (from the previous page's ``next``) and ``size``."""
-        return self._listing(request, "keyset", ("cursor", "size"))
+    @cached_property
+    def keyset(self) -> Callable[..., Awaitable[Listing]]:
+        """Dependency: keyset pages (``cursor`` from the previous page's ``next``, ``size``)."""
+        return self._dependency("keyset", ("cursor", "size"))
+
+    def _dependency(self, mode: str, paging: tuple[str, ...]) -> Callable[..., Awaitable[Listing]]:
+        async def dependency(request: Request, **documented: Any) -> Listing:
+            return self._listing(request, mode, paging)
+
+        # The query string is read whole from the request (every parameter accounted for);
+        # the signature only tells FastAPI, and so the OpenAPI schema, what is accepted.
+        parameters = [
+            inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)
+        ]
+        for i, (name, description) in enumerate(self._documented(paging)):
+            parameters.append(
+                inspect.Parameter(
+                    f"p{i}",
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=str | None,
+                    default=Query(None, alias=name, description=description),
+                )
+            )
+        dependency.__signature__ = inspect.Signature(parameters, return_annotation=Listing)  # type: ignore[attr-defined]
+        dependency.__name__ = f"{self.model.__name__}_{mode}"
+        return dependency
+
+    def _documented(self, paging: tuple[str, ...]) -> list[tuple[str, str]]:
+        found = []
+        for name, ops in self.filters.items():
+            for op in ops:
+                param = name if op == "eq" else f"{name}__{op}"
+                what = (
+                    "comma-separated values"
+                    if op == "in"
+                    else "true or false"
+                    if op == "isnull"
+                    else "value"
+                )
+                found.append((param, f"filter: {name} {op} ({what})"))
+        if self.search:
+            found.append(
+                (self.search_param, f"case-insensitive search in {', '.join(self.search)}")
+            )
+        if self.sort:
+            found.append(
+                (
+                    self.sort_param,
+                    f"comma-separated sort keys from {', '.join(self.sort)}; - for descending",
+                )
+            )
+        texts = {
+            "page": "page number, from 1",
+            "size": f"page size, 1 to {self.max_size} (default {self.default_size})",
+            "limit": f"page size, 1 to {self.max_size} (default {self.default_size})",
+            "offset": "rows to skip, from 0",
+            "cursor": "the next_cursor of the previous page",
+        }
+        found.extend((name, texts[name]) for name in paging)
+        return found
 
     # -- reading a request ----------------------------------------------------------------
     def _listing(self, request: Request, mode: str, paging: tuple[str, ...]) -> Listing:

@@ -9,6 +9,7 @@ the exceptions: they do not pass through a manager.
 
 from __future__ import annotations
 
+from copy import copy
 from typing import Any, Self
 
 from tortoise import fields, timezone
@@ -79,6 +80,10 @@ class SoftDeleteMixin:
                 f"{cls.__name__}: put SoftDeleteMixin before Model in the bases "
                 f"(class {cls.__name__}(SoftDeleteMixin, Model)), else delete() removes rows"
             )
+        if meta.fields_map.get(DELETED_AT) is SoftDeleteMixin.__dict__[DELETED_AT]:
+            # Tortoise hands a plain mixin's Field object itself to every model using it, and
+            # then points field.model at each in turn; each model gets its own copy instead.
+            meta.fields_map[DELETED_AT] = copy(meta.fields_map[DELETED_AT])
         manager = meta.manager
         if isinstance(manager, SoftDeleteManager):
             return

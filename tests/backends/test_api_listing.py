@@ -309,3 +309,22 @@ def test_a_cursor_of_another_sort_is_refused(server):
     detail = _problem(server, "/posts/keyset", size=3, sort="-views", cursor=first["next_cursor"])
     assert detail[0]["loc"] == ["query", "cursor"]
     assert "another sort" in detail[0]["msg"]
+
+
+def test_the_accepted_parameters_are_in_the_openapi_schema(server):
+    schema = server.get("/openapi.json").json()
+    params = {p["name"]: p for p in schema["paths"]["/posts"]["get"]["parameters"]}
+    assert {
+        "views",
+        "views__gte",
+        "views__in",
+        "slug__icontains",
+        "q",
+        "sort",
+        "page",
+        "size",
+    } <= set(params)
+    assert "limit" not in params and "cursor" not in params
+    assert "1 to 50" in params["size"]["description"]
+    keyset = {p["name"] for p in schema["paths"]["/posts/keyset"]["get"]["parameters"]}
+    assert {"cursor", "size"} <= keyset and "page" not in keyset
