@@ -100,3 +100,11 @@ class IrreversibleMigrationError(VersionsError):
 
 class SchemaDriftError(VersionsError):
     """After ``upgrade --strict``, the database differs from the models."""
+
+
+class PurgeError(FastappError):
+    """``purge_deleted`` cannot run as asked (a bad age, a failed delete: nothing purged)."""
+
+
+class ListSpecError(FastappError):
+    """A ``fastapp.api.ListSpec`` declaration names a field or operator that cannot work."""
