@@ -91,3 +91,8 @@ class IrreversibleMigrationError(VersionsError):
 
 class SchemaDriftError(VersionsError):
     """After ``upgrade --strict``, the database differs from the models."""
+
+
+class ScaffoldError(FastappError):
+    """``startproject``, ``startapp`` or ``generate_crud`` refused: a bad name or field spec,
+    a missing app or model, or files that would be overwritten; nothing was written."""
