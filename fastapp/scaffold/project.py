@@ -24,7 +24,7 @@ PROJECT_FILES = {
     "project/gitignore.jinja": ".gitignore",
     "project/Makefile.jinja": "Makefile",
     "project/README.md.jinja": "README.md",
-    "project/tests/factories.py.jinja": "tests/factories.py",
+    "project/tests/conftest.py.jinja": "tests/conftest.py",
     "project/tests/test_health.py.jinja": "tests/test_health.py",
 }
 APP_FILES = {
