@@ -53,7 +53,13 @@ TYPES = (
 )
 OPTIONS = "null, unique, index, default=VALUE"
 #: Types written with an argument after the type (``str:120``).
-_WITH_ARGUMENT = {"str": "LEN", "decimal": "P,S", "enum": "A|B|C", "fk": "Model", "m2m": "Model"}
+_WITH_ARGUMENT = {
+    "str": "a length (LEN)",
+    "decimal": "a precision and scale (P,S)",
+    "enum": "its values (A|B|C)",
+    "fk": "the related model (Model or app.Model)",
+    "m2m": "the related model (Model or app.Model)",
+}
 _PLAIN = {"text", "int", "bigint", "bool", "date", "datetime", "uuid", "json"}
 _RELATIONS = {"fk", "m2m"}
 #: The longest VARCHAR that MySQL can put in an index with utf8mb4 (3072 bytes).
