@@ -117,6 +117,8 @@ class Dialect:
     live_unique_key: ClassVar[str | None] = None
     #: Adding both to an existing table (``{column}``, ``{key}``: the two above, rendered).
     live_unique_alter: ClassVar[tuple[str, ...]] = ()
+    #: Dropping that column when the table's last such key is dropped.
+    live_unique_drop: ClassVar[tuple[str, ...]] = ()
     #: The name of that generated column.
     live_unique_column_name: ClassVar[str] = "live_row"
 

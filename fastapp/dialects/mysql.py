@@ -56,6 +56,7 @@ class MySQLDialect(Dialect):
         "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}",
         "ALTER TABLE {table} ADD {key}",
     )
+    live_unique_drop = ("ALTER TABLE {table} DROP COLUMN IF EXISTS {live}",)
     checks_liveness_on_acquire = True  # asyncmy's pool skips connections at EOF on acquire
     list_tables_sql = (
         "SELECT table_name AS name FROM information_schema.tables "

@@ -9,6 +9,7 @@ of ``auto_migrate``) writes it; the versioned-migration schema editor is taught 
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import ConfigurationError
@@ -50,8 +51,17 @@ class LiveUnique(Index):
         return f"LiveUnique(fields={tuple(self.fields)!r}, name={self.name!r})"
 
     # -- rendering ------------------------------------------------------------------------
+    def live_name(self, model: type[Model]) -> str:
+        """The index's name: ``name``, else ``luq_<table>_<hash of table and columns>``
+        (the same for the schema generator and the migrations' schema editor)."""
+        if self.name:
+            return self.name
+        table = model._meta.db_table
+        digest = hashlib.sha256(f"{table};{','.join(self.columns(model))}".encode()).hexdigest()
+        return f"luq_{table[:40]}_{digest[:8]}"
+
     def index_name(self, schema_generator: Any, model: type[Model]) -> str:
-        return self.name or schema_generator._get_index_name("luid", model, self.columns(model))
+        return self.live_name(model)
 
     def columns(self, model: type[Model]) -> list[str]:
         """The indexed columns (a foreign key's field name is read as its ``_id`` column)."""
@@ -85,7 +95,7 @@ class LiveUnique(Index):
         the generated column and the key go into the CREATE TABLE body (the generator's
         inline definitions, de-duplicated, so two LiveUniques share one column)."""
         dialect = dialect_for_client(schema_generator.client)
-        name = self.index_name(schema_generator, model)
+        name = self.live_name(model)
         values = self._values(schema_generator.client, model, safe, name)
         if dialect.live_unique_statement is not None:
             return dialect.live_unique_statement.format(**values) + ";"
@@ -94,13 +104,20 @@ class LiveUnique(Index):
         inline.append(dialect.live_unique_key.format(**values))
         return ""
 
-    def standalone_statements(self, client: Any, model: type[Model], name: str) -> list[str]:
-        """The statements adding this index, named ``name``, to an existing table (the
-        versioned migrations' schema editor)."""
+    def add_statements(self, client: Any, model: type[Model]) -> list[str]:
+        """The statements adding this index to an existing table (the versioned migrations'
+        schema editor)."""
         dialect = dialect_for_client(client)
-        values = self._values(client, model, safe=False, name=name)
+        values = self._values(client, model, safe=False, name=self.live_name(model))
         if dialect.live_unique_statement is not None:
             return [dialect.live_unique_statement.format(**values)]
         values["column"] = dialect.live_unique_column.format(**values)
         values["key"] = dialect.live_unique_key.format(**values)
         return [template.format(**values) for template in dialect.live_unique_alter]
+
+    def drop_column_statements(self, client: Any, model: type[Model]) -> list[str]:
+        """Where the index needs a generated column: the statements dropping it, once the
+        table's last LiveUnique is gone."""
+        dialect = dialect_for_client(client)
+        values = self._values(client, model, safe=False, name=self.live_name(model))
+        return [template.format(**values) for template in dialect.live_unique_drop]
