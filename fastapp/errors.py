@@ -93,6 +93,14 @@ class SchemaDriftError(VersionsError):
     """After ``upgrade --strict``, the database differs from the models."""
 
 
+class PurgeError(FastappError):
+    """``purge_deleted`` cannot run as asked (a bad age, a failed delete: nothing purged)."""
+
+
+class ListSpecError(FastappError):
+    """A ``fastapp.api.ListSpec`` declaration names a field or operator that cannot work."""
+
+
 class ScaffoldError(FastappError):
     """``startproject``, ``startapp`` or ``generate_crud`` refused: a bad name or field spec,
     a missing app or model, or files that would be overwritten; nothing was written."""

@@ -52,6 +52,14 @@ class Post(SoftDeleteMixin, Model):
         indexes = (LiveUnique(fields=("slug",)), LiveUnique(fields=("author", "title")))
 
 
+class Comment(Model):
+    id = fields.IntField(primary_key=True)
+    post = fields.ForeignKeyField("shop.Post", related_name="comments", on_delete=fields.RESTRICT)
+
+    class Meta:
+        table = "blk_comment"
+
+
 class Tag(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=50, unique=True)

@@ -21,12 +21,16 @@ def project(module_db, tmp_path_factory):
         yield proj, settings, module_db
 
 
-def run(project, body):
+def run(project, body, *, clean=True):
+    """Run ``body(models)`` in a Tortoise context; ``clean``: on empty tables."""
     proj, settings, _ = project
 
     async def main():
         async with tortoise_context(Project(settings).registry()):
             m = proj.models()
+            if not clean:
+                return await body(m)
+            await m.Comment.all().delete()
             await m.Post.with_deleted().delete()
             await m.Author.with_deleted().delete()
             await m.Tag.all().delete()
@@ -141,3 +145,78 @@ def test_migrate_and_auto_migrate_converge_on_live_unique(project, cli):
     _, settings, _ = project
     result = cli("--settings", settings, "auto_migrate", "--check")
     assert result.exit_code == 0, result.output
+
+
+def test_purge_deleted_counts_per_model_and_dry_run_changes_nothing(project, cli):
+    _, settings, _ = project
+
+    async def seed(m):
+        from datetime import timedelta
+
+        from tortoise import timezone
+
+        long_ago = timezone.now() - timedelta(days=40)
+        for i in range(4):
+            await m.Post.create(slug=f"old{i}", title=f"Old {i}")
+        await m.Post.create(slug="recent", title="Recent")
+        await m.Post.create(slug="live", title="Live")
+        await m.Author.create(name="Gone", email="gone@x")
+        await m.Post.filter(slug__startswith="old").soft_delete()
+        await m.Post.filter(slug="recent").soft_delete()
+        await m.Author.all().soft_delete()
+        await m.Post.only_deleted().filter(slug__startswith="old").update(deleted_at=long_ago)
+        await m.Author.only_deleted().update(deleted_at=long_ago)
+
+    async def counts(m):
+        return await m.Post.with_deleted().count(), await m.Author.with_deleted().count()
+
+    run(project, seed)
+    dry = cli("--settings", settings, "purge_deleted", "--older-than", "30d", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "shop.Post: 4" in dry.output and "shop.Author: 1" in dry.output
+    assert "Would purge 5 row(s)" in dry.output
+    assert run(project, counts, clean=False) == (6, 1)
+
+    result = cli("--settings", settings, "purge_deleted", "--older-than", "30d", "shop")
+    assert result.exit_code == 0, result.output
+    assert "Purged 5 row(s)" in result.output
+    assert run(project, counts, clean=False) == (2, 0)  # the recent deletion and the live row stay
+
+
+def test_purge_deleted_is_all_or_nothing(project, cli):
+    """A purge whose second delete fails (a foreign key refuses) leaves the first undone too;
+    bad input is one line and purges nothing."""
+    _, settings, _ = project
+
+    async def seed(m):
+        from datetime import timedelta
+
+        from tortoise import timezone
+
+        long_ago = timezone.now() - timedelta(days=40)
+        await (await m.Author.create(name="Ann", email="ann@x")).delete()
+        post = await m.Post.create(slug="x", title="X")
+        await m.Comment.create(post=post)  # RESTRICT: the post cannot be removed
+        await post.delete()
+        await m.Post.only_deleted().update(deleted_at=long_ago)
+        await m.Author.only_deleted().update(deleted_at=long_ago)
+
+    async def counts(m):
+        return await m.Post.with_deleted().count(), await m.Author.with_deleted().count()
+
+    run(project, seed)
+    result = cli("--settings", settings, "purge_deleted", "--older-than", "30d")
+    assert result.exit_code == 1
+    assert "purging shop.Post failed, nothing was purged" in result.output
+    assert "Traceback" not in result.output
+    assert run(project, counts, clean=False) == (
+        1,
+        1,
+    )  # shop.Author's purge ran first and was undone
+    result = cli("--settings", settings, "purge_deleted", "--older-than", "90x")
+    assert result.exit_code == 1
+    assert "--older-than '90x' is not an age" in result.output
+    assert run(project, counts, clean=False) == (1, 1)
+    result = cli("--settings", settings, "purge_deleted", "nosuchapp")
+    assert result.exit_code == 1 and "unknown app 'nosuchapp'" in result.output
+    assert run(project, counts, clean=False) == (1, 1)
