@@ -440,7 +440,10 @@ class _Generator:
         schemas = [("tortoise.contrib.pydantic", "pydantic_model_creator"), (f"{app}.models", model)]
         if context["uses_uuid_pk"]:
             schemas.append(("uuid", "UUID"))
-        tests = list(models)
+        # The tests name the model and the models of the relations their bodies create.
+        used = {(e["app"], e["model"]) for e in context["fks"] if not e["null"]}
+        used |= {(e["app"], e["model"]) for e in context["m2ms"]}
+        tests = [(f"{app}.models", model), *((f"{a}.models", m) for a, m in sorted(used))]
         for kind, line in (
             ("decimal", ("decimal", "Decimal")),
             ("datetime", ("datetime", "datetime")),
@@ -512,6 +515,16 @@ class _Generator:
         self.plan_models()
         self.plan_files()
         self._check_python()
+        settings = self.root / "settings.py"
+        if settings.is_file():
+            installed = sources.string_list(
+                settings.read_text(encoding="utf-8"), str(settings), "INSTALLED_APPS"
+            )
+            if installed is not None and self.app not in installed:
+                self.plan.notes.append(
+                    f"note: {self.app!r} is not in INSTALLED_APPS (settings.py); add it, or "
+                    "makemigrations and the tests will not see the model"
+                )
         self.plan.notes.append(
             f"next: fastapp makemigrations && fastapp upgrade; the {self.plural} endpoints are "
             f"under /{self.plural}"
