@@ -214,3 +214,13 @@ def test_a_conflict_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(ScaffoldError, match=r"would overwrite 1 changed file\(s\): kept.py"):
         write_plan(plan)
     assert sorted(os.listdir(tmp_path)) == ["kept.py"]
+
+
+def test_a_model_in_an_app_that_is_not_installed_is_written_with_a_warning(project, cli):
+    (project / "loose").mkdir()
+    (project / "loose" / "__init__.py").write_text("")
+    (project / "loose" / "models.py").write_text("")
+    result = cli("generate_crud", "loose.Thing", "name:str:10")
+    assert result.exit_code == 0, result.output
+    assert "'loose' is not in INSTALLED_APPS" in result.output
+    assert "class Thing(Model):" in (project / "loose" / "models.py").read_text()
