@@ -122,6 +122,11 @@ class _Generator:
             )
         if model in tortoise_reserved() or model in ("Model", "Meta", "Decimal", "StrEnum"):
             raise ScaffoldError(f"model name {model!r} clashes with a name the module imports")
+        if not re.match(r"^[a-z_][a-z0-9_]*$", app):
+            raise ScaffoldError(
+                f"app {app!r} in {request.target!r} must be a lowercase Python identifier "
+                "(the app's package), e.g. shop.Product"
+            )
         self.app, self.model = app, model
         self.models_path = self.root / app / "models.py"
         if not self.models_path.is_file():
@@ -340,8 +345,14 @@ class _Generator:
         existing = sources.class_source(text, str(path), self.model)
         replaced = existing is not None and existing.rstrip("\n") != code.rstrip("\n")
         for name, enum_code in enums:
+            if name in self.known:
+                raise ScaffoldError(
+                    f"{self.model}: the enum class {name} of field "
+                    f"{name[len(self.model):]!r} would replace the model {name} in "
+                    f"{self.app}/models.py; rename the field or the model"
+                )
             current = sources.class_source(text, str(path), name)
-            if current is not None and name not in self.known and current.rstrip() != enum_code.rstrip():
+            if current is not None and current.rstrip() != enum_code.rstrip():
                 replaced = True
             text = sources.put_class(text, str(path), name, enum_code, before=self.model)
         text = sources.put_class(text, str(path), self.model, code)
@@ -507,7 +518,10 @@ class _Generator:
                             f"field spec {one.spec!r}: a reference to the model itself must be "
                             f"nullable (the first row has nothing to point to); write {one.spec}:null"
                         )
-        if not any(not f.is_relation for f in self.fields):
+        written = [
+            f for f in self.fields if not f.is_relation and not (f.kind == "datetime" and f.has_default)
+        ]
+        if not written:
             raise ScaffoldError(
                 f"{self.request.target}: give at least one field that is not a relation "
                 "(e.g. name:str:120); the request bodies are built from them"

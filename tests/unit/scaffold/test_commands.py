@@ -166,12 +166,16 @@ def test_a_changed_spec_replaces_the_model_only_with_force(project, cli):
         (["shop.Item", "parent:fk:Item"], ["must be nullable"]),
         (["shop.Item", "category:fk:Category"], ["at least one field that is not a relation"]),
         (["shop.Item", "name:str:10", "--audit"], ["--audit", "fastapp.contrib.audit"]),
+        (["shop.Item", "at:datetime:default=now"], ["at least one field that is not a relation"]),
+        (["Shop.Item", "name:str:10"], ["app 'Shop'", "lowercase"]),
+        (["shop.Category", "name:str:80"], ["fine"]),  # the same spec again: nothing to do
+        (["shop.Item", "category:str:10:unique", "name:str:10"], ["fine"]),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(project, cli, args, words):
     before = snapshot(project)
     result = cli("generate_crud", *args)
-    if words == ["fine"]:  # an empty default is a valid empty string
+    if words == ["fine"]:  # valid after all (an empty default is an empty string)
         assert result.exit_code == 0, result.output
         return
     assert result.exit_code == 1, result.output
@@ -224,3 +228,12 @@ def test_a_model_in_an_app_that_is_not_installed_is_written_with_a_warning(proje
     assert result.exit_code == 0, result.output
     assert "'loose' is not in INSTALLED_APPS" in result.output
     assert "class Thing(Model):" in (project / "loose" / "models.py").read_text()
+
+
+def test_an_enum_that_would_replace_a_model_is_refused(project, cli):
+    assert cli("generate_crud", "shop.ItemKind", "label:str:10").exit_code == 0
+    before = snapshot(project)
+    result = cli("generate_crud", "shop.Item", "kind:enum:a|b")
+    assert result.exit_code == 1
+    assert "would replace the model ItemKind" in result.output
+    assert snapshot(project) == before
