@@ -62,10 +62,16 @@ def decode_cursor(cursor: str, sort: Sequence[str], kinds: Sequence[FieldKind]) 
 
 def after(keys: Sequence[tuple[str, bool]], values: Sequence[Any]) -> Q:
     """Rows after ``values`` in the order ``keys`` ((field, descending) pairs):
-    ``k1 > v1 OR (k1 = v1 AND k2 > v2) OR ...``, each comparison flipped where descending."""
+    ``k1 > v1 OR (k1 = v1 AND k2 > v2) OR ...``, each comparison flipped where descending.
+
+    The OR alone hides the range from the planners (SQLite and MariaDB scan the index from
+    its start); the redundant ``k1 >= v1`` in front gives them the range to seek to.
+    """
     branches = []
     for i, (name, descending) in enumerate(keys):
-        equal = {f"{n}": v for (n, _), v in zip(keys[:i], values[:i], strict=True)}
+        equal = {n: v for (n, _), v in zip(keys[:i], values[:i], strict=True)}
         step = {f"{name}__{'lt' if descending else 'gt'}": values[i]}
         branches.append(Q(**equal, **step))
-    return Q(*branches, join_type="OR")
+    first, descending = keys[0]
+    bound = Q(**{f"{first}__{'lte' if descending else 'gte'}": values[0]})
+    return bound & Q(*branches, join_type="OR")

@@ -63,13 +63,22 @@ class SoftDeleteMixin:
     :class:`SoftDeleteManager`.
     """
 
-    deleted_at = fields.DatetimeField(null=True, default=None, db_index=True)
+    # No index of its own: nearly every row is live, so an index on deleted_at never helps a
+    # list query, and SQLite's planner picks it (IS NULL) over the sort's index, sorting the
+    # whole table for every page (bench/api.py). LiveUnique indexes carry the condition.
+    deleted_at = fields.DatetimeField(null=True, default=None)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         meta = getattr(cls, "_meta", None)
         if meta is None:  # a plain subclass of the mixin, not a model yet
             return
+        if cls.delete is not SoftDeleteMixin.delete and "delete" not in cls.__dict__:
+            # class Post(Model, SoftDeleteMixin): Model.delete would win, deleting for good
+            raise ConfigurationError(
+                f"{cls.__name__}: put SoftDeleteMixin before Model in the bases "
+                f"(class {cls.__name__}(SoftDeleteMixin, Model)), else delete() removes rows"
+            )
         manager = meta.manager
         if isinstance(manager, SoftDeleteManager):
             return

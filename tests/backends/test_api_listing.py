@@ -14,7 +14,6 @@ from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
 from fastapp.api import CursorPage, Listing, ListSpec, OffsetPage, Page
-from fastapp.errors import ListSpecError
 from fastapp.project import Project
 from fastapp.runtime import exception_handlers, lifespan
 from fastapp.tortoise.context import tortoise_context
@@ -310,27 +309,3 @@ def test_a_cursor_of_another_sort_is_refused(server):
     detail = _problem(server, "/posts/keyset", size=3, sort="-views", cursor=first["next_cursor"])
     assert detail[0]["loc"] == ["query", "cursor"]
     assert "another sort" in detail[0]["msg"]
-
-
-def test_declarations_that_cannot_work_are_refused(server):
-    from tortoise import fields
-    from tortoise.models import Model
-
-    class Thing(Model):
-        id = fields.IntField(primary_key=True)
-        name = fields.CharField(max_length=10)
-        data = fields.JSONField(default=dict)
-
-        class Meta:
-            app = "elsewhere"
-
-    with pytest.raises(ListSpecError, match="filter 'name' cannot use like"):
-        ListSpec(Thing, filters={"name": ("like",)})
-    with pytest.raises(ListSpecError, match="'data' is not a column field"):
-        ListSpec(Thing, filters={"data": ("eq",)})
-    with pytest.raises(ListSpecError, match="search field 'id' is not a text field"):
-        ListSpec(Thing, search=("id",))
-    with pytest.raises(ListSpecError, match="default_sort '-name' is not one of"):
-        ListSpec(Thing, default_sort=("-name",))
-    with pytest.raises(ListSpecError, match="default_size 0"):
-        ListSpec(Thing, default_size=0)

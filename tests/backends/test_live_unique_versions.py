@@ -63,3 +63,31 @@ def test_makemigrations_and_upgrade_converge(project, cli):
     run("auto_migrate", "--check", "--apps", "shop", code=1)
     run("upgrade")
     run("auto_migrate", "--check", "--apps", "shop")
+
+
+def test_auto_migrate_adds_and_removes_live_unique(project, cli):
+    """auto_migrate on its own: creates everything on an empty database, then adds and drops
+    a LiveUnique on an existing table (on MariaDB with its generated column), converging."""
+    proj, settings = project
+
+    def run(*args, code=0):
+        proj.forget()
+        result = cli("--settings", settings, *args)
+        assert result.exit_code == code, result.output
+        return result
+
+    run("auto_migrate", "--yes")
+    run("auto_migrate", "--check")
+    models = proj.root / proj.package / "shop" / "models.py"
+    original = models.read_text()
+    one, two = (
+        'indexes = (LiveUnique(fields=("email",)),)',
+        'indexes = (LiveUnique(fields=("email",)), LiveUnique(fields=("name",)))',
+    )
+    models.write_text(original.replace(one, two))
+    run("auto_migrate", "--check", code=1)
+    run("auto_migrate", "--yes")
+    run("auto_migrate", "--check")
+    models.write_text(original.replace(one, "indexes = ()"))
+    run("auto_migrate", "--yes", "--allow-destructive")
+    run("auto_migrate", "--check")
