@@ -108,3 +108,8 @@ class PurgeError(FastappError):
 
 class ListSpecError(FastappError):
     """A ``fastapp.api.ListSpec`` declaration names a field or operator that cannot work."""
+
+
+class ScaffoldError(FastappError):
+    """``startproject``, ``startapp`` or ``generate_crud`` refused: a bad name or field spec,
+    a missing app or model, or files that would be overwritten; nothing was written."""

@@ -50,3 +50,36 @@ def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+DryRunFilesOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would be written (a diff); write nothing.")
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Overwrite files that differ from what would be written.")
+]
+
+
+def write_files(plan, *, dry_run: bool, force: bool) -> None:
+    """Print and write a scaffold :class:`~fastapp.scaffold.files.FilePlan`: the files it
+    creates or changes; with ``dry_run`` their diff instead; a refused overwrite shows the diff
+    of each file it would change before the error line."""
+    from fastapp.scaffold.files import write_plan
+
+    out = console()
+    pending = plan.pending()
+    if dry_run or (plan.conflicts() and not force):
+        shown = pending if dry_run else plan.conflicts()
+        for change in shown:
+            out.print(change.diff(plan.root), markup=False, end="")
+        if dry_run:
+            out.print(f"Would write {len(pending)} file(s); nothing written (--dry-run).")
+            return
+    written = write_plan(plan, force=force)
+    if not written:
+        out.print("Nothing to do: every file is already as it would be written.")
+    for change in written:
+        verb = {"create": "created", "update": "updated", "conflict": "overwrote"}[change.status]
+        out.print(f"  {verb} {plan.relative(change)}", markup=False)
+    for note in plan.notes:
+        out.print(note, markup=False)
