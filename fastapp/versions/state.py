@@ -60,6 +60,9 @@ class ConnectionState:
     #: The apps the command is about (``--apps``); the graph holds every app of the
     #: connection, so dependencies on the others resolve.
     selected: frozenset[str] | None = None
+    #: Some migration may run Python against models (``RunPython``, an operation of the
+    #: project's own): their query sets must be built.
+    runs_python: bool = True
 
     @property
     def chosen(self) -> set[str]:
@@ -176,29 +179,46 @@ async def open_states(
     registry: AppRegistry, labels: Iterable[str] | None = None
 ) -> AsyncIterator[list[ConnectionState]]:
     """Tortoise initialised for the project, and one loaded :class:`ConnectionState` per
-    connection of the selected apps. Raises what :func:`load_graph` raises."""
+    connection of the selected apps. Raises what :func:`load_graph` raises.
+
+    The files are loaded first: when no migration runs Python (only Tortoise's own schema
+    and SQL operations), nothing queries the project's models, and Tortoise is initialised
+    for schema work only (:func:`~fastapp.tortoise.context.tortoise_context`)."""
     from tortoise.migrations.executor import MigrationExecutor
 
     from fastapp.tortoise.context import tortoise_context
 
-    selected = versioned_apps(registry, labels)
-    chosen = frozenset(app.label for app in selected)
-    used = {app.connection for app in selected}
     connections = registry.connections()
-    async with tortoise_context(registry) as ctx:
+    loaded = [
+        (alias, apps, mine, await load_graph(apps_config(apps)))
+        for alias, apps, mine in _selected_connections(registry, labels)
+    ]
+    python = {alias: runs_python(loader.graph) for alias, _, _, loader in loaded}
+    async with tortoise_context(registry, schema_only=not any(python.values())) as ctx:
         states = []
-        for alias, apps in group_by_connection(versioned_apps(registry)).items():
-            if alias not in used:
-                continue
+        for alias, apps, mine, loader in loaded:
             client = ctx.db(alias)
-            config = apps_config(apps)
-            executor = MigrationExecutor(client, config)
-            executor.loader = await load_graph(config)
+            executor = MigrationExecutor(client, apps_config(apps))
+            executor.loader = loader
             cfg = connections[alias]
             applied = await read_applied(cfg, client)
-            mine = chosen & {app.label for app in apps}
-            states.append(ConnectionState(alias, cfg, client, apps, executor, applied, mine))
+            state = ConnectionState(alias, cfg, client, apps, executor, applied, mine)
+            state.runs_python = python[alias]
+            states.append(state)
         yield states
+
+
+def runs_python(graph: MigrationGraph) -> bool:
+    """Some migration of ``graph`` has an operation other than Tortoise's own schema and SQL
+    operations (``RunPython``, or one the project defines)."""
+    from tortoise.migrations import operations
+
+    for migration in graph.nodes.values():
+        for operation in getattr(migration, "operations", None) or ():
+            kind = type(operation)
+            if kind.__module__ != operations.__name__ or issubclass(kind, operations.RunPython):
+                return True
+    return False
 
 
 # --- read-only reports: history, current, heads, showmigrations ---------------------------
