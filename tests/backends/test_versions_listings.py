@@ -5,6 +5,11 @@ read."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from fastapp.versions import state as state_module
@@ -64,3 +69,38 @@ def test_files_only_tortoise_can_read_are_listed_through_it(project, run, body):
     )
     assert "0002_dynamic  (head)  <- blog.0001_initial" in run("history").output
     assert "[ ] 0002_dynamic" in run("showmigrations").output
+
+
+def test_run_python_queries_state_and_project_models_in_the_same_upgrade(project, run, fresh_db):  # noqa: F811
+    """A migration that runs Python keeps the full Tortoise init and the query sets of the
+    models an initial migration renders (the schema-only shortcut is for files without)."""
+    run("makemigrations")
+    (project / "blog" / "migrations" / "0002_data.py").write_text(
+        "from tortoise import migrations\n"
+        "from tortoise.migrations import operations as ops\n\n"
+        "async def forwards(apps, schema_editor):\n"
+        "    from blog.models import Tag as ProjectTag\n"
+        "    Tag = apps.get_model('blog', 'Tag')\n"
+        "    await Tag.create(name='from-state')\n"
+        "    await ProjectTag.create(name='from-models')\n"
+        "    assert await Tag.filter(name__in=['from-state', 'from-models']).count() == 2\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('blog', '0001_initial')]\n"
+        "    operations = [ops.RunPython(forwards)]\n"
+    )
+    # The initial migrations and the data one, in one run of its own process: in a process
+    # that already upgraded another backend, Tortoise's state models query MySQL with the
+    # other backend's SQL (seen on main too, so not this shortcut's doing).
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "fastapp"), "upgrade"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(project)},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(live.rows(fresh_db, "SELECT name FROM blog_tag")) == [
+        ("from-models",),
+        ("from-state",),
+    ]
