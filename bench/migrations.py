@@ -172,6 +172,14 @@ def summary(rows: list) -> None:
         for n, c, *_ in rows
     )
     print(f"makemigrations --check per model against {n0} models (linear: <= x1.0): {curve}")
+    # Fixed costs (imports, start-up) flatter the average; the cost of each added model is
+    # the slope between sizes, constant when growth is linear.
+    slopes = ", ".join(
+        f"{a}->{b}: {(cb[0] - ca[0]) / (b - a) * 1000:.1f} ms [{(cb[1] - ca[1]) / (b - a) * 1000:.1f}]"
+        for (a, ca, *_), (b, cb, *_) in zip(rows, rows[1:], strict=False)
+    )
+    if slopes:
+        print(f"makemigrations --check, cost of each added model: {slopes}")
     n, check, upgrade, migrate, reads = rows[-1]
     print(
         f"at {n} models: --check {check[0]:.2f} s (goal <= 3 s); upgrade / migrate "
