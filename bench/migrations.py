@@ -12,8 +12,15 @@ processes, on PostgreSQL, in the same run:
 
 at each size of ``--sizes``. Bench databases are dropped.
 
+Every figure is the wall time of the whole process; the CPU time it used (user + system, of
+the process and its children) follows in brackets, since on a shared machine the wall time
+also holds the waits for a busy CPU and database server. The last lines are the goals of
+issue #15 as ratios: ``--check`` per model at each size against the smallest (linear growth:
+about x1.0 or less), ``upgrade`` against ``migrate``, and the listings against 0.5 s.
+
     .venv/bin/python bench/migrations.py
     .venv/bin/python bench/migrations.py --sizes 50,100 --runs 1 --tortoise-max 100
+    .venv/bin/python bench/migrations.py --source /tmp/older-checkout   # another version
 """
 
 from __future__ import annotations
@@ -22,10 +29,13 @@ import argparse
 import asyncio
 import importlib.util
 import os
+import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +46,7 @@ from fastapp import testing  # noqa: E402
 _spec = importlib.util.spec_from_file_location("bench_auto_migrate", ROOT / "bench/auto_migrate.py")
 _am = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_am)  # the same generated project as the auto_migrate bench
-write_project, timed = _am.write_project, _am.timed
+write_project = _am.write_project
 
 BIN = ROOT / ".venv" / "bin"
 FASTAPP = [str(BIN / "fastapp")]
@@ -58,8 +68,31 @@ def tortoise_config(project: Path, url: str) -> None:
     )
 
 
-def median(command, cwd, env, runs, codes=(0,)) -> float:
-    return statistics.median(timed(command, cwd, env, codes) for _ in range(runs))
+class Time(tuple):
+    """(wall, cpu) seconds of one process (or the medians of several)."""
+
+    def __str__(self) -> str:
+        return f"{self[0]:6.2f} s [{self[1]:5.2f}]"
+
+
+def timed(command: list[str], cwd: Path, env: dict, codes=(0,)) -> Time:
+    """Wall and CPU time (user + system of the process and its children) of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in codes:
+        raise SystemExit(
+            f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Time((wall, cpu))
+
+
+def median(command, cwd, env, runs, codes=(0,)) -> Time:
+    found = [timed(command, cwd, env, codes) for _ in range(runs)]
+    return Time((statistics.median(t[0] for t in found), statistics.median(t[1] for t in found)))
 
 
 def main() -> None:
@@ -67,6 +100,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="50,100,200,500,1000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tortoise-max", type=int, default=200)
+    parser.add_argument(
+        "--source", default=None, help="a checkout whose fastapp package is measured instead"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fastapp_bench_mig_"))
     rows = []
@@ -81,7 +117,7 @@ def main() -> None:
                 env = {
                     **os.environ,
                     "DATABASE_URL": first.url(masked=False),
-                    "PYTHONPATH": str(project),
+                    "PYTHONPATH": os.pathsep.join(filter(None, [args.source, str(project)])),
                     "FASTAPP_CACHE_DIR": str(work / f"cache{size}"),
                 }
                 env.pop("FASTAPP_SETTINGS", None)
@@ -108,25 +144,49 @@ def main() -> None:
                     name: median(FASTAPP + [name], project, env, args.runs)
                     for name in ("history", "current", "showmigrations")
                 }
-                rows.append((size, check))
-                tortoise_text = f"{tortoise:6.2f} s" if tortoise is not None else "  (skipped)"
+                rows.append((size, check, upgrade, migrate, reads))
+                tortoise_text = str(tortoise) if tortoise is not None else "  (skipped)"
                 print(
-                    f"{size:5d} models: makemigrations (write) {make:6.2f} s | --check no-op "
-                    f"{check:6.2f} s | tortoise makemigrations no-op {tortoise_text} | upgrade "
-                    f"(initial) {upgrade:6.2f} s vs migrate {migrate:6.2f} s | "
-                    + " | ".join(f"{k} {v:5.2f} s" for k, v in reads.items()),
+                    f"{size:5d} models: makemigrations (write) {make} | --check no-op {check} | "
+                    f"tortoise makemigrations no-op {tortoise_text} | upgrade (initial) "
+                    f"{upgrade} vs migrate {migrate} | "
+                    + " | ".join(f"{k} {v}" for k, v in reads.items()),
                     flush=True,
                 )
             finally:
                 for cfg in (first, second):
                     asyncio.run(cfg.dialect.drop_database(cfg))
-        if len(rows) >= 2:
-            (n0, c0), (n1, c1) = rows[0], rows[-1]
-            print(
-                f"growth of makemigrations --check from {n0} to {n1} models (x{n1 / n0:.0f}): x{c1 / c0:.1f}"
-            )
+        summary(rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def summary(rows: list) -> None:
+    """The goals as ratios (wall time; CPU time in brackets)."""
+    if not rows:
+        return
+    n0, c0 = rows[0][0], rows[0][1]
+    curve = ", ".join(
+        f"{n}: {c[0] / n * 1000:.1f} ms/model (x{(c[0] / n) / (c0[0] / n0):.2f}) "
+        f"[x{(c[1] / n) / (c0[1] / n0):.2f}]"
+        for n, c, *_ in rows
+    )
+    print(f"makemigrations --check per model against {n0} models (linear: <= x1.0): {curve}")
+    # Fixed costs (imports, start-up) flatter the average; the cost of each added model is
+    # the slope between sizes, constant when growth is linear.
+    slopes = ", ".join(
+        f"{a}->{b}: {(cb[0] - ca[0]) / (b - a) * 1000:.1f} ms [{(cb[1] - ca[1]) / (b - a) * 1000:.1f}]"
+        for (a, ca, *_), (b, cb, *_) in zip(rows, rows[1:], strict=False)
+    )
+    if slopes:
+        print(f"makemigrations --check, cost of each added model: {slopes}")
+    n, check, upgrade, migrate, reads = rows[-1]
+    print(
+        f"at {n} models: --check {check[0]:.2f} s (goal <= 3 s); upgrade / migrate "
+        f"x{upgrade[0] / migrate[0]:.2f} [x{upgrade[1] / migrate[1]:.2f}] (goal <= x1.0); "
+        + ", ".join(f"{k} {v[0]:.2f} s" for k, v in reads.items())
+        + " (goal < 0.5 s each)"
+    )
 
 
 if __name__ == "__main__":

@@ -238,6 +238,10 @@ class Dialect:
         """Run ``sql`` on a raw connection and return the first column of every row."""
         raise NotImplementedError
 
+    async def fetch_rows(self, connection: Any, sql: str) -> list[tuple[Any, ...]]:
+        """Run ``sql`` on a raw connection and return every row as a tuple."""
+        raise NotImplementedError
+
     async def execute_raw(self, connection: Any, sql: str) -> None:
         """Run one statement on a raw connection, autocommitted."""
         raise NotImplementedError

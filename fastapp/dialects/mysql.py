@@ -165,6 +165,11 @@ class MySQLDialect(Dialect):
             await cur.execute(sql)
             return [row[0] for row in await cur.fetchall()]
 
+    async def fetch_rows(self, connection: Any, sql: str) -> list[tuple[Any, ...]]:
+        async with connection.cursor() as cur:
+            await cur.execute(sql)
+            return [tuple(row) for row in await cur.fetchall()]
+
     async def execute_raw(self, connection: Any, sql: str) -> None:
         async with connection.cursor() as cur:
             await cur.execute(sql)

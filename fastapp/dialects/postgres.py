@@ -150,6 +150,9 @@ class PostgresDialect(Dialect):
     async def fetch_scalar_list(self, connection: Any, sql: str) -> list[Any]:
         return [row[0] for row in await connection.fetch(sql)]
 
+    async def fetch_rows(self, connection: Any, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in await connection.fetch(sql)]
+
     async def execute_raw(self, connection: Any, sql: str) -> None:
         await connection.execute(sql)
 

@@ -123,6 +123,10 @@ class SQLiteDialect(Dialect):
         async with connection.execute(sql) as cur:
             return [row[0] for row in await cur.fetchall()]
 
+    async def fetch_rows(self, connection: Any, sql: str) -> list[tuple[Any, ...]]:
+        async with connection.execute(sql) as cur:
+            return [tuple(row) for row in await cur.fetchall()]
+
     async def execute_raw(self, connection: Any, sql: str) -> None:
         await connection.execute(sql)
 

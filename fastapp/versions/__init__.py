@@ -7,6 +7,7 @@ schema editors and writer do the work; fastapp adds, one module per concern:
 
 * :mod:`.loading`  -- which apps have migrations, loading the graph with errors that name
   the file and line;
+* :mod:`.files`    -- the graph read from the files without running them (the listings);
 * :mod:`.state`    -- what is applied (with times), heads, missing files;
 * :mod:`.planning` -- turning ``head``, ``APP:NAME``, ``+N``, ``-N``, ``base`` into steps;
 * :mod:`.applying` -- running steps under auto_migrate's migration lock, all or nothing per

@@ -230,6 +230,9 @@ async def run_steps(
     from tortoise.migrations.recorder import MigrationRecorder
 
     executor = state.executor
+    # One recorder for the run: each one defines a model class (Tortoise's metaclass reads
+    # its module's source); it only needs the step's client.
+    recorder = MigrationRecorder(state.client)
     async with migration_lock(state, request.lock_timeout) as session:
         await ensure_table(state)
         state.applied = await read_applied(state.cfg, state.client)
@@ -252,7 +255,7 @@ async def run_steps(
                             await _execute(
                                 state, step, client, session, forward_state, backward_states, ran
                             )
-                        recorder = MigrationRecorder(client)
+                        recorder.connection = client
                         if step.backward:
                             await recorder.record_unapplied(step.key.app_label, step.key.name)
                         else:
@@ -294,11 +297,21 @@ async def _execute(
         await run_sql(sql)
         ran.append(sql)
 
-    editor._run_sql = tracked
+    # Where a failure rolls the migration back, the statements that ran need not be told
+    # apart: an initial migration's tables go in one round trip.
+    rolls_back = session.lock_is_transaction or session.dialect.supports_transactional_ddl
+    if not rolls_back:
+        editor._run_sql = tracked
     if step.backward:
         await step.migration.unapply(backward_states[step.key], schema_editor=editor)
     else:
-        await apply_migration(step.migration, forward_state, editor)
+        await apply_migration(
+            step.migration,
+            forward_state,
+            editor,
+            batch=rolls_back,
+            querysets=state.runs_python,
+        )
 
 
 def _failure(

@@ -133,9 +133,26 @@ def deferred_rendering(state: State) -> Iterator[set[tuple[str, str]]]:
         del state.reload_models, state.reload_model
 
 
-async def apply_migration(migration: Migration, state: State, editor: Any) -> None:
+async def apply_migration(
+    migration: Migration,
+    state: State,
+    editor: Any,
+    *,
+    batch: bool = False,
+    querysets: bool = True,
+) -> None:
     """:meth:`Migration.apply` for a real run, without the per-operation clone where the
-    operation does not need it."""
+    operation does not need it.
+
+    For a migration of new models only (an initial one):
+
+    * ``batch``: its statements are collected and sent as one script, one round trip instead
+      of one per table. Only where a failure rolls the whole migration back (the statements
+      that ran need not be told apart); the SQL and its order are unchanged.
+    * ``querysets=False``: the new models' query sets are not built. Nothing reads them
+      unless Python code runs against the migration state (``RunPython``), so the caller
+      passes ``False`` only when the migrations hold none.
+    """
     supports_transactions = editor.client.capabilities.supports_transactions
     skip_clone = _no_old_state()
     if migration.operations and all(isinstance(op, skip_clone) for op in migration.operations):
@@ -147,12 +164,15 @@ async def apply_migration(migration: Migration, state: State, editor: Any) -> No
                 created.append((migration.app_label, operation.name))
         # The new models, and the existing ones on either end of their relations.
         keys = {*created, *touched, *_related(state, created)} & state.models.keys()
-        with _querysets_only_for(state, keys):
+        with _querysets_only_for(state, keys if querysets else set()):
             state.reload_models(keys)
-        for operation in migration.operations:
-            await migration._run_database_forward(
-                operation, state, state, editor, supports_transactions
-            )
+        with _collected(editor, batch) as statements:
+            for operation in migration.operations:
+                await migration._run_database_forward(
+                    operation, state, state, editor, supports_transactions
+                )
+        if statements:
+            await editor._run_sql("\n".join(statements))
         state.validate_relations_initialized()
         return
     for operation in migration.operations:
@@ -162,3 +182,16 @@ async def apply_migration(migration: Migration, state: State, editor: Any) -> No
             operation, old_state, state, editor, supports_transactions
         )
     state.validate_relations_initialized()
+
+
+@contextmanager
+def _collected(editor: Any, batch: bool) -> Iterator[list[str]]:
+    """With ``batch``, the statements ``editor`` would run, collected instead (yielded)."""
+    if not batch:
+        yield []
+        return
+    kept, editor.collect_sql, editor.collected_sql = editor.collected_sql, True, []
+    try:
+        yield editor.collected_sql
+    finally:
+        editor.collect_sql, editor.collected_sql = False, kept

@@ -60,6 +60,9 @@ class ConnectionState:
     #: The apps the command is about (``--apps``); the graph holds every app of the
     #: connection, so dependencies on the others resolve.
     selected: frozenset[str] | None = None
+    #: Some migration may run Python against models (``RunPython``, an operation of the
+    #: project's own): their query sets must be built.
+    runs_python: bool = True
 
     @property
     def chosen(self) -> set[str]:
@@ -86,13 +89,8 @@ class ConnectionState:
 
     def missing_files(self) -> list[AppliedMigration]:
         """Recorded as applied for one of these apps, but no such file any more."""
-        from tortoise.migrations.graph import MigrationKey
-
-        return [
-            a
-            for a in self.applied
-            if a.app in self.labels and MigrationKey(a.app, a.name) not in self.graph.nodes
-        ]
+        on_disk = {(key.app_label, key.name) for key in self.graph.nodes}
+        return [a for a in self.applied if a.app in self.labels and (a.app, a.name) not in on_disk]
 
     def check(self) -> None:
         """Refuse to plan on a state that cannot be trusted: an applied migration whose
@@ -131,6 +129,25 @@ async def read_applied(cfg: DatabaseConfig, client: Any) -> list[AppliedMigratio
     return [AppliedMigration(row["app"], row["name"], _when(row["applied_at"])) for row in rows]
 
 
+async def read_applied_raw(cfg: DatabaseConfig) -> list[AppliedMigration]:
+    """:func:`read_applied` on a raw driver connection: no Tortoise needed (the listings).
+    Raises :class:`~fastapp.errors.DatabaseUnavailableError` when the database cannot be
+    reached."""
+    from fastapp.connections.raw import raw_connection
+
+    dialect = cfg.dialect
+    quote = dialect.quote
+    async with raw_connection(cfg) as conn:
+        if TABLE not in set(await dialect.fetch_scalar_list(conn, dialect.list_tables_sql)):
+            return []
+        rows = await dialect.fetch_rows(
+            conn,
+            f"SELECT {quote('app')}, {quote('name')}, {quote('applied_at')} FROM {quote(TABLE)} "
+            f"ORDER BY {quote('applied_at')}, {quote('app')}, {quote('name')}",
+        )
+    return [AppliedMigration(app, name, _when(when)) for app, name, when in rows]
+
+
 async def _tables(cfg: DatabaseConfig, client: Any) -> set[str]:
     _, rows = await client.execute_query(cfg.dialect.list_tables_sql)
     return {row["name"] for row in rows}
@@ -162,29 +179,46 @@ async def open_states(
     registry: AppRegistry, labels: Iterable[str] | None = None
 ) -> AsyncIterator[list[ConnectionState]]:
     """Tortoise initialised for the project, and one loaded :class:`ConnectionState` per
-    connection of the selected apps. Raises what :func:`load_graph` raises."""
+    connection of the selected apps. Raises what :func:`load_graph` raises.
+
+    The files are loaded first: when no migration runs Python (only Tortoise's own schema
+    and SQL operations), nothing queries the project's models, and Tortoise is initialised
+    for schema work only (:func:`~fastapp.tortoise.context.tortoise_context`)."""
     from tortoise.migrations.executor import MigrationExecutor
 
     from fastapp.tortoise.context import tortoise_context
 
-    selected = versioned_apps(registry, labels)
-    chosen = frozenset(app.label for app in selected)
-    used = {app.connection for app in selected}
     connections = registry.connections()
-    async with tortoise_context(registry) as ctx:
+    loaded = [
+        (alias, apps, mine, await load_graph(apps_config(apps)))
+        for alias, apps, mine in _selected_connections(registry, labels)
+    ]
+    python = {alias: runs_python(loader.graph) for alias, _, _, loader in loaded}
+    async with tortoise_context(registry, schema_only=not any(python.values())) as ctx:
         states = []
-        for alias, apps in group_by_connection(versioned_apps(registry)).items():
-            if alias not in used:
-                continue
+        for alias, apps, mine, loader in loaded:
             client = ctx.db(alias)
-            config = apps_config(apps)
-            executor = MigrationExecutor(client, config)
-            executor.loader = await load_graph(config)
+            executor = MigrationExecutor(client, apps_config(apps))
+            executor.loader = loader
             cfg = connections[alias]
             applied = await read_applied(cfg, client)
-            mine = chosen & {app.label for app in apps}
-            states.append(ConnectionState(alias, cfg, client, apps, executor, applied, mine))
+            state = ConnectionState(alias, cfg, client, apps, executor, applied, mine)
+            state.runs_python = python[alias]
+            states.append(state)
         yield states
+
+
+def runs_python(graph: MigrationGraph) -> bool:
+    """Some migration of ``graph`` has an operation other than Tortoise's own schema and SQL
+    operations (``RunPython``, or one the project defines)."""
+    from tortoise.migrations import operations
+
+    for migration in graph.nodes.values():
+        for operation in getattr(migration, "operations", None) or ():
+            kind = type(operation)
+            if kind.__module__ != operations.__name__ or issubclass(kind, operations.RunPython):
+                return True
+    return False
 
 
 # --- read-only reports: history, current, heads, showmigrations ---------------------------
@@ -251,7 +285,18 @@ def report(states: list[ConnectionState]) -> list[AppReport]:
 
 async def status(registry: AppRegistry, labels: Iterable[str] | None = None) -> list[AppReport]:
     """Every selected app's migrations, applied or pending, with applied-at times (the
-    database is read; for ``showmigrations`` and ``current``)."""
+    database is read; for ``showmigrations`` and ``current``).
+
+    The files are read without running them and ``tortoise_migrations`` with one query on
+    a raw connection (see :mod:`fastapp.versions.files`); where the files need Tortoise's
+    loader, Tortoise is initialised as for ``upgrade``."""
+    light = _file_states(registry, labels)
+    if light is not None:
+        connections = registry.connections()
+        for state in light:
+            state.cfg = connections[state.alias]
+            state.applied = await read_applied_raw(state.cfg)
+        return report(light)
     async with open_states(registry, labels) as states:
         return report(states)
 
@@ -261,18 +306,54 @@ async def disk_report(
 ) -> list[AppReport]:
     """Every selected app's migrations from the files alone, no database (``history``,
     ``heads``)."""
-    from types import SimpleNamespace
-
-    chosen = frozenset(app.label for app in versioned_apps(registry, labels))
+    light = _file_states(registry, labels)
+    if light is not None:
+        return report(light)
     states = []
+    for alias, apps, mine in _selected_connections(registry, labels):
+        loader = await load_graph(apps_config(apps))
+        states.append(_listing_state(alias, apps, mine, loader.graph))
+    return report(states)
+
+
+def _selected_connections(
+    registry: AppRegistry, labels: Iterable[str] | None
+) -> list[tuple[str, list[VersionedApp], frozenset[str]]]:
+    """Each connection some selected app uses: its apps (all of them, so dependencies
+    resolve) and the selected ones."""
+    chosen = frozenset(app.label for app in versioned_apps(registry, labels))
+    found = []
     for alias, apps in group_by_connection(versioned_apps(registry)).items():
         mine = chosen & {app.label for app in apps}
-        if not mine:
-            continue
-        loader = await load_graph(apps_config(apps))
-        executor = SimpleNamespace(loader=loader)
-        states.append(ConnectionState(alias, None, None, apps, executor, [], mine))  # type: ignore[arg-type]
-    return report(states)
+        if mine:
+            found.append((alias, apps, mine))
+    return found
+
+
+def _listing_state(
+    alias: str, apps: list[VersionedApp], mine: frozenset[str], graph: Any
+) -> ConnectionState:
+    """A state for the listings only: a graph, no executor, no client."""
+    from types import SimpleNamespace
+
+    executor = SimpleNamespace(loader=SimpleNamespace(graph=graph))
+    return ConnectionState(alias, None, None, apps, executor, [], mine)  # type: ignore[arg-type]
+
+
+def _file_states(
+    registry: AppRegistry, labels: Iterable[str] | None
+) -> list[ConnectionState] | None:
+    """Listing states on graphs read from the files without Tortoise, ``None`` when some
+    connection's files need Tortoise's loader."""
+    from fastapp.versions.files import file_graph
+
+    states = []
+    for alias, apps, mine in _selected_connections(registry, labels):
+        graph = file_graph({app.label: app.path() for app in apps})
+        if graph is None:
+            return None
+        states.append(_listing_state(alias, apps, mine, graph))
+    return states
 
 
 async def pending_migrations(registry: AppRegistry) -> dict[str, list[str]] | None:

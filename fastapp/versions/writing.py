@@ -290,6 +290,7 @@ async def makemigrations(
     from tortoise.migrations.schema_generator.operation_generator import OperationGenerator
 
     from fastapp.tortoise.context import tortoise_context
+    from fastapp.tortoise.field_types import fast_field_types
 
     if request.empty and not request.apps:
         raise MigrationTargetError("--empty needs the app(s) to write an empty migration for")
@@ -297,22 +298,24 @@ async def makemigrations(
     selected = versioned_apps(registry, request.apps)
     config = apps_config(everything)
     loader = await load_graph(config)
-    async with tortoise_context(registry) as ctx:
+    # The models' state is read, never queried: no query sets or filter tables.
+    async with tortoise_context(registry, schema_only=True) as ctx:
         detector = MigrationAutodetector(ctx.apps, config)
         detector.loader = loader
         new = detector._current_state()
     old = await project_state(loader.graph, render=False)
     declared = _declared_ops(request, old, new)
     planned: dict[str, list] = {}
-    for app in selected:
-        if request.empty:
-            planned[app.label] = []
-            continue
-        found = OperationGenerator(old, new).generate(app_labels=[app.label])
-        found = _no_guessed_renames(app.label, found, old, new, ask_rename)
-        operations = declared.get(app.label, []) + found
-        if operations:
-            planned[app.label] = operations
+    with fast_field_types():  # fields are compared by describe(): its costly part, once per class
+        for app in selected:
+            if request.empty:
+                planned[app.label] = []
+                continue
+            found = OperationGenerator(old, new).generate(app_labels=[app.label])
+            found = _no_guessed_renames(app.label, found, old, new, ask_rename)
+            operations = declared.get(app.label, []) + found
+            if operations:
+                planned[app.label] = operations
     names = {
         label: _name(label, loader, operations, request, old)
         for label, operations in planned.items()
