@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-BLOG_MODELS = '''
+BLOG_MODELS = """
 from tortoise import fields
 from tortoise.models import Model
 
@@ -21,9 +21,9 @@ class Post(Model):
     class Meta:
         table = "{package}_post"
         permissions = (("publish_post", "Can publish posts"),)
-'''
+"""
 
-TAG_MODEL = '''
+TAG_MODEL = """
 
 class Tag(Model):
     id = fields.IntField(primary_key=True)
@@ -31,7 +31,7 @@ class Tag(Model):
 
     class Meta:
         table = "{package}_tag"
-'''
+"""
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 from tests.backends import live
 from tests.backends.contrib_project import make_project
 
-HOOKS = '''
+HOOKS = """
 import os
 
 from fastapp.hooks import post_migrate
@@ -23,7 +23,7 @@ async def record_run(event):
     await Post.create(title=f"hook {event.command}", using_db=event.connection)
     if os.environ.get("FAIL_HOOK"):
         raise RuntimeError("the hook was told to fail")
-'''
+"""
 
 
 @pytest.fixture
@@ -88,9 +88,7 @@ def test_migrate_runs_the_hooks_once_and_rolls_back_with_them(project, run, fres
     assert runs(project, fresh_db)[len(before) :] == ["hook migrate", "hook auto_migrate"]
 
 
-def test_upgrade_and_downgrade_run_the_hooks_once_per_command(
-    project, run, fresh_db, monkeypatch
-):
+def test_upgrade_and_downgrade_run_the_hooks_once_per_command(project, run, fresh_db, monkeypatch):
     run("makemigrations", "--name", "initial")
     project.write_models(tag=True)
     run("makemigrations", "--name", "tag")
