@@ -91,3 +91,19 @@ class IrreversibleMigrationError(VersionsError):
 
 class SchemaDriftError(VersionsError):
     """After ``upgrade --strict``, the database differs from the models."""
+
+
+class HookError(FastappError):
+    """A post-migrate hook failed (:mod:`fastapp.hooks`); the message names its app and name."""
+
+
+class AuthError(FastappError):
+    """fastapp.contrib.auth: an unknown or existing user, a password that does not do."""
+
+
+class WeakPasswordError(AuthError):
+    """A password that fails the strength checks; the message lists every reason."""
+
+
+class UnknownPermissionError(AuthError):
+    """``require_permission`` names a permission that does not exist (found at start-up)."""

@@ -27,14 +27,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fastapp.errors import FastappError
+from fastapp.errors import HookError
 
 if TYPE_CHECKING:
     from fastapp.apps import AppConfig, AppRegistry
 
-
-class HookError(FastappError):
-    """A post-migrate hook failed; the message names its app and name."""
+__all__ = ["HookError", "PostMigrate", "post_migrate", "startup_checks"]
 
 
 #: The commands that run hooks.
@@ -96,22 +94,41 @@ def _owner(module: str, apps: Sequence[AppConfig]) -> AppConfig | None:
     return best
 
 
+def _import_if_present(module: str) -> Any:
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    return importlib.import_module(module) if found else None
+
+
 def collect(registry: AppRegistry) -> list[tuple[AppConfig, Registered]]:
     """The hooks of the installed apps, in INSTALLED_APPS order: each app's models modules
     and its ``hooks`` module (when it has one) are imported first."""
     apps = list(registry.apps.values())
     for app in apps:
         for module in (*app.models_modules, f"{app.package}.hooks"):
-            try:
-                found = importlib.util.find_spec(module) is not None
-            except (ImportError, ValueError):
-                found = False
-            if found:
-                importlib.import_module(module)
+            _import_if_present(module)
     owned = [(_owner(h.module, apps), h) for h in _HOOKS]
     order = {app.label: i for i, app in enumerate(apps)}
     mine = [(app, h) for app, h in owned if app is not None]
     return sorted(mine, key=lambda pair: order[pair[0].label])
+
+
+#: An app's start-up check: ``async def check(app, registry)`` in ``<package>.startup``,
+#: awaited by the runtime lifespan once Tortoise is up; raising a FastappError stops start-up.
+StartupCheck = Callable[[Any, "AppRegistry"], Awaitable[None]]
+
+
+def startup_checks(registry: AppRegistry) -> list[StartupCheck]:
+    """The ``check`` of every installed app that has a ``startup`` module, in INSTALLED_APPS
+    order (``fastapp.contrib.auth`` checks the permissions the routes require)."""
+    found = []
+    for app in registry.apps.values():
+        module = _import_if_present(f"{app.package}.startup")
+        if module is not None and hasattr(module, "check"):
+            found.append(module.check)
+    return found
 
 
 class HookRunner:
