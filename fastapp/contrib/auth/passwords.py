@@ -78,14 +78,10 @@ def password_problems(raw: str, *, username: str = "", email: str = "") -> list[
     lowered = raw.lower()
     for what, value in (("username", username), ("email address", email.partition("@")[0])):
         value = value.lower()
-        if not value:
+        if len(value) < 3:  # a letter or two in common says nothing
             continue
-        if (
-            value in lowered
-            or lowered in value
-            or SequenceMatcher(a=lowered, b=value).quick_ratio() >= MAX_SIMILARITY
-            and SequenceMatcher(a=lowered, b=value).ratio() >= MAX_SIMILARITY
-        ):
+        matcher = SequenceMatcher(a=lowered, b=value)
+        if value in lowered or lowered in value or matcher.ratio() >= MAX_SIMILARITY:
             problems.append(f"it is too similar to the {what}")
     return problems
 
