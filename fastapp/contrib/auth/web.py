@@ -14,13 +14,13 @@ stops start-up with one line, never a 403 at request time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
-if TYPE_CHECKING:
-    from fastapp.contrib.auth.models import User
+# At module level: FastAPI resolves the dependencies' annotations from these globals.
+from fastapp.contrib.auth.models import User
 
 _basic = HTTPBasic(auto_error=False, realm="fastapp")
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="fastapp"'}
@@ -30,8 +30,6 @@ async def current_user(
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> User:
     """The calling user from HTTP Basic credentials; 401 when missing or wrong."""
-    from fastapp.contrib.auth.models import User
-
     if credentials is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "authentication required", _CHALLENGE)
     user = await User.get_or_none(username=credentials.username, is_active=True)
