@@ -156,9 +156,20 @@ class HookRunner:
     async def run(self, alias: str, connection: Any, *, outcome: str) -> None:
         """Run ``alias``'s hooks on ``connection``. Raises :class:`HookError` naming the app
         and hook, ending with ``outcome`` (what happened to the command's changes)."""
+        from tortoise.connection import get_connections
+
         event = PostMigrate(
             self.command, alias, tuple(self.registry.apps.values()), connection, self.report
         )
+        # The unit's client is the alias's current one while the hooks run: Tortoise's own
+        # in_transaction (get_or_create, bulk_create) then nests in it as a savepoint.
+        token = get_connections().set(alias, connection)
+        try:
+            await self._run(alias, event, outcome)
+        finally:
+            get_connections().reset(token)
+
+    async def _run(self, alias: str, event: PostMigrate, outcome: str) -> None:
         for app, hook in self.for_connection(alias):
             try:
                 await hook.func(event)

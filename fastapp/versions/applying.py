@@ -252,7 +252,7 @@ async def run_steps(
             except Exception as exc:  # the migrations that completed are kept
                 failure = exc
             if failure is None and hooks is not None and hooks.for_connection(state.alias):
-                await hooks.run(state.alias, unit.client, outcome=unit.outcome(result))
+                await hooks.run(state.alias, unit.hook_client, outcome=unit.outcome(result))
         if failure is not None:
             raise failure
 
@@ -261,8 +261,9 @@ class _Unit:
     """The command's unit of work on one connection: the client migrations and hooks run on,
     and what a failing hook leaves behind."""
 
-    def __init__(self, client: Any, whole: bool) -> None:
+    def __init__(self, client: Any, whole: bool, hook_client: Any = None) -> None:
         self.client, self.whole = client, whole
+        self.hook_client = hook_client if hook_client is not None else client
 
     def outcome(self, result: RunResult) -> str:
         if self.whole:
@@ -288,7 +289,7 @@ async def command_unit(
 
     if session.lock_is_transaction:
         try:
-            yield _Unit(state.client, True)
+            yield _Unit(state.client, True, session.tortoise_client(state.client))
         except HookError:
             raise  # not committed: releasing the lock rolls the transaction back
         except BaseException:

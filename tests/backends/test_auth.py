@@ -219,3 +219,19 @@ def test_unknown_permission_stops_start_up(project, run, fresh_db):
     assert "blog.fly_post (required by GET /posts)" in message and "\n" not in message
     with pytest.raises(ValueError):
         require_permission("change_post")
+
+
+def test_versioned_project_upgrade_syncs_the_contrib_apps(project, run, fresh_db):
+    """The contrib apps ship their migrations; upgrade applies them with the project's and
+    the hooks (bulk creates nesting in the command's transaction) sync once."""
+    made = run("makemigrations")
+    assert "blog.0001" in made.output
+    assert "contenttypes.0002" not in made.output and "auth.0002" not in made.output
+    done = run("upgrade")
+    assert "Done: 3 migration(s)." in done.output
+    assert "auth: created 21 permission(s)" in done.output
+    assert permissions(fresh_db) == POST
+    assert "Nothing to do" in run("upgrade").output
+    back = run("downgrade", "blog:base")  # the hooks run in the same unit, and find the
+    assert "Done: 1 migration(s)." in back.output  # model still declared: nothing to report
+    assert "contenttypes:" not in back.output and "auth:" not in back.output

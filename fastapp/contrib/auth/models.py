@@ -53,7 +53,7 @@ class User(Model):
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=150, unique=True)
     email = fields.CharField(max_length=254, default="")
-    #: An Argon2id hash (``$argon2id$...``); never the password itself.
+    # An Argon2id hash ($argon2id$...), never the password itself.
     password = fields.CharField(max_length=255)
     is_active = fields.BooleanField(default=True)
     is_superuser = fields.BooleanField(default=False)
