@@ -174,9 +174,7 @@ async def apply_creation(
                 if create:
                     await _create_tables(conn, conn_plan, progress, transactional=True)
                 if run_hooks:
-                    await hooks.run(
-                        alias, conn, outcome="nothing was created on this connection"
-                    )
+                    await hooks.run(alias, conn, outcome="nothing was created on this connection")
         else:
             if create:
                 await _create_tables(client, conn_plan, progress, transactional=False)

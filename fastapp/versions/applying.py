@@ -245,13 +245,15 @@ async def run_steps(
         if any(s.backward for s in steps):
             backward_states = await executor._project_state_cache(applied)
         failure: BaseException | None = None
-        async with command_unit(session, state, steps) as unit:
+        with_hooks = hooks is not None and bool(hooks.for_connection(state.alias))
+        async with command_unit(session, state, steps, whole=with_hooks) as unit:
             try:
-                await _run_each(state, steps, request, result, progress, session, unit,
-                                applied, backward_states)
+                await _run_each(
+                    state, steps, request, result, progress, session, unit, applied, backward_states
+                )
             except Exception as exc:  # the migrations that completed are kept
                 failure = exc
-            if failure is None and hooks is not None and hooks.for_connection(state.alias):
+            if failure is None and with_hooks:
                 await hooks.run(state.alias, unit.hook_client, outcome=unit.outcome(result))
         if failure is not None:
             raise failure
@@ -276,13 +278,15 @@ class _Unit:
 
 @asynccontextmanager
 async def command_unit(
-    session: LockSession, state: ConnectionState, steps: list[Step]
+    session: LockSession, state: ConnectionState, steps: list[Step], *, whole: bool = True
 ) -> AsyncIterator[_Unit]:
     """One transaction around every migration of the run and the post-migrate hooks where
-    the backend allows: SQLite's lock transaction, or (PostgreSQL) a transaction whose
-    savepoints are the migrations. A failing hook (an exception out of the block) rolls it
-    all back; a failed migration is caught inside, so those before it commit as before.
-    MySQL, or a non-atomic migration (it cannot run inside a transaction): no outer unit."""
+    the backend allows: SQLite's lock transaction, or (PostgreSQL, when ``whole``: there are
+    hooks to run) a transaction whose savepoints are the migrations. A failing hook (an
+    exception out of the block) rolls it all back; a failed migration is caught inside, so
+    those before it commit as before. MySQL, or a non-atomic migration (it cannot run inside
+    a transaction): no outer unit. Without hooks, PostgreSQL commits each migration on its
+    own, as it always has (an interruption keeps the ones that completed)."""
     from tortoise.transactions import in_transaction
 
     from fastapp.hooks import HookError
@@ -296,8 +300,10 @@ async def command_unit(
             await session.commit()  # an interruption keeps the migrations that completed
             raise
         await session.commit()
-    elif session.dialect.supports_transactional_ddl and all(
-        s.migration.atomic for s in steps
+    elif (
+        whole
+        and session.dialect.supports_transactional_ddl
+        and all(s.migration.atomic for s in steps)
     ):
         async with in_transaction(state.alias) as txn:
             yield _Unit(txn, True)

@@ -5,7 +5,6 @@ with ``app.dependency_overrides``. (A module of its own: Tortoise keeps one glob
 per process, and the server holds it.) No ``from __future__ import annotations``: the routes
 are defined in a fixture, and FastAPI reads their annotations."""
 
-
 import asyncio
 from typing import Annotated
 
