@@ -235,3 +235,13 @@ def test_versioned_project_upgrade_syncs_the_contrib_apps(project, run, fresh_db
     back = run("downgrade", "blog:base")  # the hooks run in the same unit, and find the
     assert "Done: 1 migration(s)." in back.output  # model still declared: nothing to report
     assert "contenttypes:" not in back.output and "auth:" not in back.output
+
+
+def test_createsuperuser_gives_up_after_three_mismatches(project, run, fresh_db):
+    run("migrate")
+    answers = "bob\nbob@example.org\n" + "Long-Enough-1\nLong-Enough-2\n" * 3
+    failed = run("createsuperuser", input=answers, code=1)
+    assert failed.output.count("the two passwords do not match; try again.") == 3
+    assert "Error: the two passwords do not match; gave up after 3 attempts" in failed.output
+    assert "Long-Enough" not in failed.output
+    assert users(fresh_db) == []
