@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fastapp.errors import HookError
+from fastapp.errors import HookError, SettingsError
 
 if TYPE_CHECKING:
     from fastapp.apps import AppConfig, AppRegistry
@@ -99,7 +99,12 @@ def _import_if_present(module: str) -> Any:
         found = importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         found = False
-    return importlib.import_module(module) if found else None
+    if not found:
+        return None
+    try:
+        return importlib.import_module(module)
+    except Exception as exc:
+        raise SettingsError(f"cannot import {module}: {type(exc).__name__}: {exc}") from exc
 
 
 def collect(registry: AppRegistry) -> list[tuple[AppConfig, Registered]]:
