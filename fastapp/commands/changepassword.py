@@ -17,8 +17,11 @@ def command(
     ],
     database: DatabaseOption = None,
 ) -> None:
-    """Set a user's password of fastapp.contrib.auth (asked hidden, twice, with the strength
-    checks of createsuperuser)."""
+    """Set the password of a fastapp.contrib.auth user.
+
+    Asked hidden and twice, with the strength checks of createsuperuser; stored as an
+    Argon2id hash, never printed.
+    """
     from fastapp.commands.createsuperuser import ask_password
     from fastapp.contrib.auth.passwords import password_problems
     from fastapp.contrib.auth.users import change_password, user_details
