@@ -113,3 +113,19 @@ class ListSpecError(FastappError):
 class ScaffoldError(FastappError):
     """``startproject``, ``startapp`` or ``generate_crud`` refused: a bad name or field spec,
     a missing app or model, or files that would be overwritten; nothing was written."""
+
+
+class HookError(FastappError):
+    """A post-migrate hook failed (:mod:`fastapp.hooks`); the message names its app and name."""
+
+
+class AuthError(FastappError):
+    """fastapp.contrib.auth: an unknown or existing user, a password that does not do."""
+
+
+class WeakPasswordError(AuthError):
+    """A password that fails the strength checks; the message lists every reason."""
+
+
+class UnknownPermissionError(AuthError):
+    """``require_permission`` names a permission that does not exist (found at start-up)."""

@@ -24,6 +24,7 @@ from fastapp.diff.compare import DiffOptions, parse_column_renames, parse_table_
 from fastapp.tortoise.tables import BOOKKEEPING_TABLES
 
 if TYPE_CHECKING:
+    from fastapp.apps import AppRegistry
     from fastapp.connections.url import DatabaseConfig
     from fastapp.project import Project
 
@@ -93,14 +94,22 @@ async def auto_migrate(
     project: Project,
     request: AutoMigrateRequest,
     callbacks_for: Callable[[Target], Callbacks] | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> list[TargetResult]:
-    """Plan (and unless ``--dry-run``/``--check``, apply) every target in turn.
+    """Plan (and unless ``--dry-run``/``--check``, apply) every target in turn, then run the
+    post-migrate hooks (models only, not ``--desired-sql``; ``report`` hears their lines).
+
+    The executor works on raw driver connections under the migration lock, so the hooks run
+    after each target's plan is committed, in a transaction of their own: a failing hook
+    leaves the schema change applied (a re-run finds an empty plan and runs the hooks again).
 
     Raises what :func:`fastapp.apply.executor.migrate_database` raises, plus
-    :class:`~fastapp.desired.read.DesiredSchemaError` for DDL the scratch space rejects.
+    :class:`~fastapp.desired.read.DesiredSchemaError` for DDL the scratch space rejects and
+    :class:`~fastapp.hooks.HookError`.
     """
     results = []
-    for target in await resolve_targets(project, request):
+    targets = await resolve_targets(project, request)
+    for target in targets:
         options = ApplyOptions(
             guided=request.guided,
             allow_destructive=request.allow_destructive,
@@ -124,4 +133,30 @@ async def auto_migrate(
                 with contextlib.suppress(asyncio.CancelledError):
                     await desired
         results.append(TargetResult(target, outcome))
+    if not (request.dry_run or request.check or request.desired_sql is not None):
+        await run_hooks(project.registry(request.database), [t.alias for t in targets], report)
     return results
+
+
+async def run_hooks(
+    registry: AppRegistry, aliases: list[str], report: Callable[[str], None] | None
+) -> None:
+    """The post-migrate hooks of ``aliases``, each connection's in one transaction."""
+    from fastapp.dialects import dialect_for_client
+    from fastapp.hooks import HookRunner
+    from fastapp.tortoise.context import tortoise_context
+
+    hooks = HookRunner(registry, "auto_migrate", report)
+    wanted = [a for a in aliases if hooks.for_connection(a)]
+    if not wanted:
+        return
+    from tortoise.transactions import in_transaction
+
+    async with tortoise_context(registry) as ctx:
+        for alias in wanted:
+            outcome = "the schema change was applied and kept; fix the hook and run again"
+            if dialect_for_client(ctx.db(alias)).supports_transactional_ddl:
+                async with in_transaction(alias) as conn:
+                    await hooks.run(alias, conn, outcome=outcome)
+            else:
+                await hooks.run(alias, ctx.db(alias), outcome=outcome)

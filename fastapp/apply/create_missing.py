@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from fastapp.apps import AppRegistry, parse_model_names
 from fastapp.dialects import dialect_for_client
 from fastapp.errors import AbortedByUser, ExecutionError, SchemaError, UnknownAppError
+from fastapp.hooks import HookRunner
 from fastapp.tortoise.context import tortoise_context
 from fastapp.tortoise.generated import (
     GeneratedTable,
@@ -148,20 +149,46 @@ def _check_references(
 
 
 async def apply_creation(
-    ctx: TortoiseContext, plan: CreationPlan, progress: Progress | None = None
+    ctx: TortoiseContext,
+    plan: CreationPlan,
+    progress: Progress | None = None,
+    hooks: HookRunner | None = None,
 ) -> None:
-    """Execute ``plan``: all or nothing per connection where DDL is transactional."""
+    """Execute ``plan``: all or nothing per connection where DDL is transactional, the
+    post-migrate ``hooks`` of each connection inside that transaction (a failing hook rolls
+    the connection's tables back with it)."""
     from tortoise.transactions import in_transaction
 
-    for conn_plan in plan.connections:
-        if not conn_plan.create:
+    aliases = [c.alias for c in plan.connections]
+    if hooks is not None:
+        aliases += [a for a in _hook_aliases(hooks) if a not in aliases]
+    for alias in aliases:
+        conn_plan = next((c for c in plan.connections if c.alias == alias), None)
+        create = conn_plan is not None and bool(conn_plan.create)
+        run_hooks = hooks is not None and bool(hooks.for_connection(alias))
+        if not create and not run_hooks:
             continue
-        client = ctx.db(conn_plan.alias)
+        client = ctx.db(alias)
         if dialect_for_client(client).supports_transactional_ddl:
-            async with in_transaction(conn_plan.alias) as conn:
-                await _create_tables(conn, conn_plan, progress, transactional=True)
+            async with in_transaction(alias) as conn:
+                if create:
+                    await _create_tables(conn, conn_plan, progress, transactional=True)
+                if run_hooks:
+                    await hooks.run(alias, conn, outcome="nothing was created on this connection")
         else:
-            await _create_tables(client, conn_plan, progress, transactional=False)
+            if create:
+                await _create_tables(client, conn_plan, progress, transactional=False)
+            if run_hooks:
+                await hooks.run(
+                    alias,
+                    client,
+                    outcome="the tables created were kept (this backend cannot roll DDL "
+                    "back); fix the hook and run migrate again",
+                )
+
+
+def _hook_aliases(hooks: HookRunner) -> list[str]:
+    return list(dict.fromkeys(app.connection for app, _ in hooks.hooks))
 
 
 async def _create_tables(
@@ -191,17 +218,21 @@ async def migrate(
     *,
     confirm: ConfirmPlan | None = None,
     progress: Progress | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> CreationPlan:
-    """Plan and (unless ``dry_run``) apply the creation of missing tables.
+    """Plan and (unless ``dry_run``) apply the creation of missing tables, then run the
+    post-migrate hooks (:mod:`fastapp.hooks`; ``report`` hears the lines they report).
 
     Returns the plan. Raises :class:`AbortedByUser` when ``confirm`` says no,
-    :class:`SchemaError` / :class:`ExecutionError` / :class:`DatabaseUnavailableError` on failure.
+    :class:`SchemaError` / :class:`ExecutionError` / :class:`DatabaseUnavailableError` on
+    failure, :class:`~fastapp.hooks.HookError` when a hook fails.
     """
-    async with tortoise_context(registry, schema_only=True) as ctx:
+    hooks = None if options.dry_run else HookRunner(registry, "migrate", report)
+    async with tortoise_context(registry, schema_only=not hooks) as ctx:
         plan = await plan_creation(ctx, registry, options)
-        if options.dry_run or plan.is_empty:
+        if options.dry_run or (plan.is_empty and not hooks):
             return plan
-        if confirm is not None and not confirm(plan):
+        if not plan.is_empty and confirm is not None and not confirm(plan):
             raise AbortedByUser("migrate cancelled: nothing was created")
-        await apply_creation(ctx, plan, progress)
+        await apply_creation(ctx, plan, progress, hooks or None)
         return plan

@@ -156,7 +156,9 @@ def command(
             continue_on_error=continue_on_error,
             lock_timeout=lock_timeout,
         )
-        results = asyncio.run(auto_migrate(state(ctx).project, request, run.callbacks_for))
+        results = asyncio.run(
+            auto_migrate(state(ctx).project, request, run.callbacks_for, report=_note)
+        )
     except KeyboardInterrupt:
         console(stderr=True).print(f"Interrupted: {run.interrupted()}.", style="red", markup=False)
         raise typer.Exit(130) from None
@@ -365,3 +367,8 @@ def _report(out, request, result) -> int:
     for statement, message in outcome.failed:
         out.print(f"  failed: {statement.sql}: {message}", style="red", markup=False)
     return 1 if outcome.failed else 0
+
+
+def _note(line: str) -> None:
+    """A line a post-migrate hook reported."""
+    console().print(line, markup=False)

@@ -90,7 +90,13 @@ def command(
         out.print(f"  [green]+[/] {table.table} [dim]({table.label})[/]")
 
     plan = asyncio.run(
-        run_migrate(registry, options, confirm=confirm if guided else None, progress=progress)
+        run_migrate(
+            registry,
+            options,
+            confirm=confirm if guided else None,
+            progress=progress,
+            report=lambda line: out.print(line, markup=False),
+        )
     )
     if dry_run:
         _print_sql(out, plan)

@@ -132,6 +132,8 @@ def report(out, request, result, verb: str) -> None:
             out.print(f"  {step.describe()}", markup=False)
     else:
         out.print(f"Done: {len(result.done)} migration(s).")
+    for line in result.notes:
+        out.print(line, markup=False)
     if result.drift is None:
         return
     if not result.drift:

@@ -124,6 +124,7 @@ def lifespan(
             app, config=config, use_tz=config["use_tz"], timezone=config["timezone"]
         ):
             await _one_line(_try_connections(registry))
+            await _one_line(_startup_checks(app, registry))
             yield
 
     return run
@@ -152,6 +153,14 @@ async def _one_line(step: Any) -> Any:
     except FastappError as exc:
         failure = type(exc)(str(exc))
     raise failure
+
+
+async def _startup_checks(app: Any, registry: AppRegistry) -> None:
+    """The installed apps' start-up checks (:func:`fastapp.hooks.startup_checks`)."""
+    from fastapp.hooks import startup_checks
+
+    for check in startup_checks(registry):
+        await check(app, registry)
 
 
 async def _try_connections(registry: AppRegistry) -> None:

@@ -35,6 +35,7 @@ from fastapp.versions.state import TABLE, ConnectionState, open_states, read_app
 if TYPE_CHECKING:
     from fastapp.apply.locks.base import LockSession
     from fastapp.apps import AppRegistry
+    from fastapp.hooks import HookRunner
     from fastapp.versions.verify import Drift
 
 #: Called with ``"start"`` or ``"done"`` and the step.
@@ -67,6 +68,8 @@ class RunResult:
     done: list[Step] = field(default_factory=list)
     sql: list[str] = field(default_factory=list)
     drift: list[Drift] | None = None
+    #: Lines the post-migrate hooks reported.
+    notes: list[str] = field(default_factory=list)
 
 
 async def upgrade(
@@ -79,7 +82,7 @@ async def upgrade(
     fails, :class:`~fastapp.errors.SchemaDriftError` with ``strict`` when the database
     differs from the models afterwards.
     """
-    result = await _run(registry, request, upgrade_plan, progress)
+    result = await _run(registry, request, upgrade_plan, progress, "upgrade")
     at_head = request.target.strip().lower() in ("", "head", "heads", "latest")
     if at_head and request.verify and not (request.fake or request.dry_run or request.sql):
         from fastapp.versions.verify import drift
@@ -100,10 +103,12 @@ async def downgrade(
 ) -> RunResult:
     """Unapply migrations back to ``request.target``; raises like :func:`upgrade`, plus
     :class:`~fastapp.errors.IrreversibleMigrationError` before anything runs."""
-    return await _run(registry, request, downgrade_plan, progress)
+    return await _run(registry, request, downgrade_plan, progress, "downgrade")
 
 
-async def _run(registry, request: RunRequest, planner, progress) -> RunResult:
+async def _run(registry, request: RunRequest, planner, progress, command: str) -> RunResult:
+    from fastapp.hooks import HookRunner
+
     async with open_states(registry, request.apps) as states:
         for state in states:
             state.check()
@@ -111,15 +116,15 @@ async def _run(registry, request: RunRequest, planner, progress) -> RunResult:
         result = RunResult(steps)
         if not request.fake:
             check_reversible(steps)
-        if request.dry_run or not steps:
+        if request.dry_run or request.sql:
+            if request.sql and steps:
+                result.sql = await collect_sql(states, steps)
             return result
-        if request.sql:
-            result.sql = await collect_sql(states, steps)
-            return result
+        hooks = HookRunner(registry, command, result.notes.append)
         for state in states:
             mine = [s for s in steps if s.alias == state.alias]
-            if mine:
-                await run_steps(state, mine, request, result, progress)
+            if mine or hooks.for_connection(state.alias):
+                await run_steps(state, mine, request, result, progress, hooks)
         return result
 
 
@@ -223,58 +228,127 @@ async def run_steps(
     request: RunRequest,
     result: RunResult,
     progress: Progress | None = None,
+    hooks: HookRunner | None = None,
 ) -> None:
     """Run ``steps`` (all on ``state``'s connection) under the lock, appending each one that
-    completed to ``result.done``. Raises :class:`ExecutionError` naming the failed migration
-    and what was kept."""
-    from tortoise.migrations.recorder import MigrationRecorder
-
+    completed to ``result.done``, then the post-migrate ``hooks`` of the connection once.
+    Raises :class:`ExecutionError` naming the failed migration and what was kept;
+    :class:`~fastapp.hooks.HookError` when a hook fails (on PostgreSQL and SQLite the whole
+    run is then rolled back: see :func:`command_unit`)."""
     executor = state.executor
-    # One recorder for the run: each one defines a model class (Tortoise's metaclass reads
-    # its module's source); it only needs the step's client.
-    recorder = MigrationRecorder(state.client)
     async with migration_lock(state, request.lock_timeout) as session:
         await ensure_table(state)
         state.applied = await read_applied(state.cfg, state.client)
         applied = state.applied_keys()
         steps = [s for s in steps if (s.key in applied) == s.backward]  # others did them
-        forward_state = None
         backward_states = None
         if any(s.backward for s in steps):
             backward_states = await executor._project_state_cache(applied)
+        failure: BaseException | None = None
+        with_hooks = hooks is not None and bool(hooks.for_connection(state.alias))
+        async with command_unit(session, state, steps, whole=with_hooks) as unit:
+            try:
+                await _run_each(
+                    state, steps, request, result, progress, session, unit, applied, backward_states
+                )
+            except Exception as exc:  # the migrations that completed are kept
+                failure = exc
+            if failure is None and with_hooks:
+                await hooks.run(state.alias, unit.hook_client, outcome=unit.outcome(result))
+        if failure is not None:
+            raise failure
+
+
+class _Unit:
+    """The command's unit of work on one connection: the client migrations and hooks run on,
+    and what a failing hook leaves behind."""
+
+    def __init__(self, client: Any, whole: bool, hook_client: Any = None) -> None:
+        self.client, self.whole = client, whole
+        self.hook_client = hook_client if hook_client is not None else client
+
+    def outcome(self, result: RunResult) -> str:
+        if self.whole:
+            return "the whole command was rolled back (no migration of it stays applied)"
+        return (
+            f"{len(result.done)} migration(s) of this run were applied and kept (this backend "
+            "cannot roll DDL back, or a migration is non-atomic); fix the hook and run again"
+        )
+
+
+@asynccontextmanager
+async def command_unit(
+    session: LockSession, state: ConnectionState, steps: list[Step], *, whole: bool = True
+) -> AsyncIterator[_Unit]:
+    """One transaction around every migration of the run and the post-migrate hooks where
+    the backend allows: SQLite's lock transaction, or (PostgreSQL, when ``whole``: there are
+    hooks to run) a transaction whose savepoints are the migrations. A failing hook (an
+    exception out of the block) rolls it all back; a failed migration is caught inside, so
+    those before it commit as before. MySQL, or a non-atomic migration (it cannot run inside
+    a transaction): no outer unit. Without hooks, PostgreSQL commits each migration on its
+    own, as it always has (an interruption keeps the ones that completed)."""
+    from tortoise.transactions import in_transaction
+
+    from fastapp.hooks import HookError
+
+    if session.lock_is_transaction:
         try:
-            for step in steps:
-                if progress is not None:
-                    progress("start", step)
-                if not step.backward and forward_state is None:
-                    forward_state = await project_state(state.graph, applied, _connections(state))
-                ran: list[str] = []
-                try:
-                    async with migration_transaction(session, state.client) as client:
-                        if not request.fake:
-                            await _execute(
-                                state, step, client, session, forward_state, backward_states, ran
-                            )
-                        recorder.connection = client
-                        if step.backward:
-                            await recorder.record_unapplied(step.key.app_label, step.key.name)
-                        else:
-                            await recorder.record_applied(step.key.app_label, step.key.name)
-                except FastappError:
-                    raise
-                except Exception as exc:
-                    raise _failure(state, step, session, exc, ran, result) from exc
+            yield _Unit(state.client, True, session.tortoise_client(state.client))
+        except HookError:
+            raise  # not committed: releasing the lock rolls the transaction back
+        except BaseException:
+            await session.commit()  # an interruption keeps the migrations that completed
+            raise
+        await session.commit()
+    elif (
+        whole
+        and session.dialect.supports_transactional_ddl
+        and all(s.migration.atomic for s in steps)
+    ):
+        async with in_transaction(state.alias) as txn:
+            yield _Unit(txn, True)
+    else:
+        yield _Unit(state.client, False)
+
+
+async def _run_each(
+    state, steps, request, result, progress, session, unit, applied, backward_states
+) -> None:
+    from tortoise.migrations.recorder import MigrationRecorder
+
+    # One recorder for the run: each one defines a model class (Tortoise's metaclass reads
+    # its module's source); it only needs the step's client.
+    recorder = MigrationRecorder(unit.client)
+    forward_state = None
+    for step in steps:
+        if progress is not None:
+            progress("start", step)
+        if not step.backward and forward_state is None:
+            forward_state = await project_state(state.graph, applied, _connections(state))
+        ran: list[str] = []
+        try:
+            async with migration_transaction(session, unit.client) as client:
+                if not request.fake:
+                    await _execute(
+                        state, step, client, session, forward_state, backward_states, ran
+                    )
+                recorder.connection = client
                 if step.backward:
-                    applied.discard(step.key)
-                    forward_state = None
+                    await recorder.record_unapplied(step.key.app_label, step.key.name)
                 else:
-                    applied.add(step.key)
-                result.done.append(step)
-                if progress is not None:
-                    progress("done", step)
-        finally:
-            if session.lock_is_transaction:
-                await session.commit()  # the migrations that completed
+                    await recorder.record_applied(step.key.app_label, step.key.name)
+        except FastappError:
+            raise
+        except Exception as exc:
+            raise _failure(state, step, session, exc, ran, result) from exc
+        if step.backward:
+            applied.discard(step.key)
+            forward_state = None
+        else:
+            applied.add(step.key)
+        result.done.append(step)
+        if progress is not None:
+            progress("done", step)
 
 
 async def _execute(

@@ -43,6 +43,12 @@ class LockSession:
         """Give the lock back (ends the transaction where the lock is one)."""
         raise NotImplementedError
 
+    def tortoise_client(self, client: Any) -> Any:
+        """A Tortoise client for ORM work inside the lock's transaction (where the lock is
+        one): ``client`` itself unless the backend needs a wrapper that knows a transaction
+        is open (so Tortoise's own ``in_transaction`` nests as a savepoint)."""
+        return client
+
     async def begin(self) -> None:
         if self.dialect.supports_transactional_ddl and not self.lock_is_transaction:
             await self.execute("BEGIN")

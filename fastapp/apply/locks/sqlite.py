@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapp.apply.locks.base import LockSession
 
 
@@ -26,6 +28,14 @@ class SQLiteLockSession(LockSession):
     async def release(self) -> None:
         if self.conn.in_transaction:
             await self.execute("ROLLBACK")
+
+    def tortoise_client(self, client: Any) -> Any:
+        # Tortoise's transaction client on the same aiosqlite connection, never begun: the
+        # BEGIN IMMEDIATE of the lock is its transaction, and a nested in_transaction is a
+        # savepoint instead of a COMMIT + BEGIN that would end the lock.
+        from tortoise.backends.sqlite.client import SqliteTransactionWrapper
+
+        return SqliteTransactionWrapper(client)
 
     async def begin(self) -> None:
         return None

@@ -8,6 +8,7 @@ driver-ready values (the dialect's ``adapters`` are composed into the converters
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -18,6 +19,26 @@ from fastapp.dialects import get_dialect
 
 #: Keys per ``IN (...)`` list: well below every backend's parameter limit.
 IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SequenceState:
+    """The counter that gives ``table.column`` its generated values: the largest value in the
+    table (``None``: empty) and the one the counter gives next (``None``: not started yet)."""
+
+    table: str
+    column: str
+    largest: int | None
+    next_value: int | None
+    #: What the backend calls it, for reports (a sequence's name, AUTO_INCREMENT...).
+    counter: str = ""
+
+    @property
+    def behind(self) -> bool:
+        """The next generated value would collide with a row (never True for an empty table)."""
+        return self.largest is not None and (
+            self.next_value is None or self.next_value <= self.largest
+        )
 
 
 class BulkWriter:
@@ -61,8 +82,27 @@ class BulkWriter:
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         raise NotImplementedError
 
+    async def sequence_state(self, table: str, column: str) -> SequenceState | None:
+        """The counter of ``table.column``; ``None`` where the column has none."""
+        return None
+
+    async def move_sequence(self, state: SequenceState) -> None:
+        """Set ``state``'s counter so the next value is ``largest + 1``."""
+        raise NotImplementedError
+
+    async def fix_sequence(self, table: str, column: str) -> SequenceState | None:
+        """Move the counter of ``table.column`` past the largest value when it is behind (it
+        is never lowered). Returns the state found before; the one implementation behind
+        ``loaddata``'s sequence reset and ``fastapp fix_sequences``."""
+        state = await self.sequence_state(table, column)
+        if state is not None and state.behind:
+            await self.move_sequence(state)
+        return state
+
     async def reset_sequence(self, layout: Layout) -> None:
-        """Move the auto-increment counter of ``layout``'s table past its largest pk."""
+        """Move the auto-increment counter of ``layout``'s table past its largest pk, inside
+        the load's transaction (where the backend allows: see :meth:`after_commit`)."""
+        await self.fix_sequence(layout.table, layout.pk_column)
 
     async def after_commit(self, layouts: Sequence[Layout]) -> None:
         """Work that must run outside the load's transaction (none by default)."""

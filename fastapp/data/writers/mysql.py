@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapp.data.models import Layout
-from fastapp.data.writers.base import BulkWriter
+from fastapp.data.writers.base import BulkWriter, SequenceState
 
 
 class Writer(BulkWriter):
@@ -43,18 +43,38 @@ class Writer(BulkWriter):
             await cur.execute(sql, tuple(params) or None)
             return [tuple(r) for r in await cur.fetchall()]
 
+    async def reset_sequence(self, layout: Layout) -> None:
+        """Nothing inside the load's transaction: ALTER TABLE commits (see after_commit)."""
+
     async def after_commit(self, layouts: Sequence[Layout]) -> None:
         # InnoDB already moves the counter past explicit ids; this covers a counter set lower
         # by hand, and never lowers one. ALTER TABLE commits implicitly, hence after commit.
         for layout in layouts:
-            rows = await self.fetch(
-                f"SELECT (SELECT MAX({self.quote(layout.pk_column)}) FROM "
-                f"{self.quote(layout.table)}), (SELECT AUTO_INCREMENT FROM "
-                "information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s)",
-                (layout.table,),
-            )
-            largest, counter = rows[0]
-            if largest is not None and (counter is None or int(counter) <= int(largest)):
-                await self.execute(
-                    f"ALTER TABLE {self.quote(layout.table)} AUTO_INCREMENT = {int(largest) + 1}"
-                )
+            await self.fix_sequence(layout.table, layout.pk_column)
+
+    async def sequence_state(self, table: str, column: str) -> SequenceState | None:
+        rows = await self.fetch(
+            "SELECT t.AUTO_INCREMENT FROM information_schema.TABLES t "
+            "JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = t.TABLE_SCHEMA "
+            "AND c.TABLE_NAME = t.TABLE_NAME WHERE t.TABLE_SCHEMA = DATABASE() "
+            "AND t.TABLE_NAME = %s AND c.COLUMN_NAME = %s AND c.EXTRA LIKE %s",
+            (table, column, "%auto_increment%"),
+        )
+        if not rows:
+            return None
+        largest = (await self.fetch(f"SELECT MAX({self.quote(column)}) FROM {self.quote(table)}"))[
+            0
+        ][0]
+        counter = rows[0][0]
+        return SequenceState(
+            table,
+            column,
+            None if largest is None else int(largest),
+            None if counter is None else int(counter),
+            "AUTO_INCREMENT",
+        )
+
+    async def move_sequence(self, state: SequenceState) -> None:
+        await self.execute(
+            f"ALTER TABLE {self.quote(state.table)} AUTO_INCREMENT = {int(state.largest) + 1}"
+        )

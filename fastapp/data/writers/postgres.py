@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fastapp.data.models import Layout
 from fastapp.data.references import normalize
-from fastapp.data.writers.base import BulkWriter
+from fastapp.data.writers.base import BulkWriter, SequenceState
 
 
 class Writer(BulkWriter):
@@ -63,12 +62,21 @@ class Writer(BulkWriter):
             [v for _, v in pairs],
         )
 
-    async def reset_sequence(self, layout: Layout) -> None:
-        table, pk = self.quote(layout.table), self.quote(layout.pk_column)
-        await self.connection.execute(
-            f"SELECT setval(seq, GREATEST(m, 1), m IS NOT NULL) FROM "
-            f"(SELECT pg_get_serial_sequence($1, $2) AS seq, (SELECT MAX({pk}) FROM {table}) AS m) s "
-            "WHERE seq IS NOT NULL",
-            table,
-            layout.pk_column,
+    async def sequence_state(self, table: str, column: str) -> SequenceState | None:
+        # Serial and identity columns alike own a sequence pg_get_serial_sequence finds.
+        sequence = await self.connection.fetchval(
+            "SELECT pg_get_serial_sequence($1, $2)", self.quote(table), column
         )
+        if sequence is None:
+            return None
+        row = await self.connection.fetchrow(f"SELECT last_value, is_called FROM {sequence}")
+        largest = await self.connection.fetchval(
+            f"SELECT MAX({self.quote(column)}) FROM {self.quote(table)}"
+        )
+        following = row["last_value"] + 1 if row["is_called"] else row["last_value"]
+        return SequenceState(
+            table, column, None if largest is None else int(largest), following, sequence
+        )
+
+    async def move_sequence(self, state: SequenceState) -> None:
+        await self.connection.execute("SELECT setval($1, $2, true)", state.counter, state.largest)

@@ -11,8 +11,7 @@ from operator import iconcat
 from typing import Any
 
 from fastapp.data.columns import misfits
-from fastapp.data.models import Layout
-from fastapp.data.writers.base import BulkWriter
+from fastapp.data.writers.base import BulkWriter, SequenceState
 
 _TIME_AND_OFFSET = (
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.(?!000000)[0-9]{6})?"
@@ -223,15 +222,29 @@ class Writer(BulkWriter):
         async with self.connection.execute(sql, tuple(params)) as cur:
             return [tuple(r) for r in await cur.fetchall()]
 
-    async def reset_sequence(self, layout: Layout) -> None:
-        # Only AUTOINCREMENT tables keep a counter; plain rowid tables use MAX(rowid) + 1.
+    async def sequence_state(self, table: str, column: str) -> SequenceState | None:
+        # Only AUTOINCREMENT tables keep a counter (a row in sqlite_sequence, from their first
+        # insert on); plain rowid tables use MAX(rowid) + 1 and need none.
         exists = await self.fetch(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'"
         )
-        if exists:
-            table, pk = self.quote(layout.table), self.quote(layout.pk_column)
-            await self.execute(
-                f"UPDATE sqlite_sequence SET seq = (SELECT MAX({pk}) FROM {table}) "
-                f"WHERE name = ? AND seq < (SELECT MAX({pk}) FROM {table})",
-                (layout.table,),
-            )
+        if not exists:
+            return None
+        rows = await self.fetch("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
+        if not rows:
+            return None
+        largest = (await self.fetch(f"SELECT MAX({self.quote(column)}) FROM {self.quote(table)}"))[
+            0
+        ][0]
+        return SequenceState(
+            table,
+            column,
+            None if largest is None else int(largest),
+            int(rows[0][0] or 0) + 1,
+            "sqlite_sequence",
+        )
+
+    async def move_sequence(self, state: SequenceState) -> None:
+        await self.execute(
+            "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (state.largest, state.table)
+        )
