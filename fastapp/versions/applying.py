@@ -109,18 +109,21 @@ async def downgrade(
 async def _run(registry, request: RunRequest, planner, progress, command: str) -> RunResult:
     from fastapp.hooks import HookRunner
 
-    async with open_states(registry, request.apps) as states:
+    notes: list[str] = []
+    hooks = HookRunner(registry, command, notes.append)
+    # Hooks query the models (content types, permissions): Tortoise must be fully set up.
+    async with open_states(registry, request.apps, queries=bool(hooks)) as states:
         for state in states:
             state.check()
         steps = planner(states, request.target)
         result = RunResult(steps)
+        result.notes = notes
         if not request.fake:
             check_reversible(steps)
         if request.dry_run or request.sql:
             if request.sql and steps:
                 result.sql = await collect_sql(states, steps)
             return result
-        hooks = HookRunner(registry, command, result.notes.append)
         for state in states:
             mine = [s for s in steps if s.alias == state.alias]
             if mine or hooks.for_connection(state.alias):

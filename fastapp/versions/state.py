@@ -176,14 +176,14 @@ def group_by_connection(apps: Iterable[VersionedApp]) -> dict[str, list[Versione
 
 @asynccontextmanager
 async def open_states(
-    registry: AppRegistry, labels: Iterable[str] | None = None
+    registry: AppRegistry, labels: Iterable[str] | None = None, *, queries: bool = False
 ) -> AsyncIterator[list[ConnectionState]]:
     """Tortoise initialised for the project, and one loaded :class:`ConnectionState` per
     connection of the selected apps. Raises what :func:`load_graph` raises.
 
     The files are loaded first: when no migration runs Python (only Tortoise's own schema
-    and SQL operations), nothing queries the project's models, and Tortoise is initialised
-    for schema work only (:func:`~fastapp.tortoise.context.tortoise_context`)."""
+    and SQL operations) and the caller will not query the models (``queries``), Tortoise is
+    initialised for schema work only (:func:`~fastapp.tortoise.context.tortoise_context`)."""
     from tortoise.migrations.executor import MigrationExecutor
 
     from fastapp.tortoise.context import tortoise_context
@@ -194,7 +194,7 @@ async def open_states(
         for alias, apps, mine in _selected_connections(registry, labels)
     ]
     python = {alias: runs_python(loader.graph) for alias, _, _, loader in loaded}
-    async with tortoise_context(registry, schema_only=not any(python.values())) as ctx:
+    async with tortoise_context(registry, schema_only=not (queries or any(python.values()))) as ctx:
         states = []
         for alias, apps, mine, loader in loaded:
             client = ctx.db(alias)
