@@ -29,6 +29,7 @@ from fastapp.errors import (
 )
 from fastapp.versions.editors import schema_editor
 from fastapp.versions.planning import Step, downgrade_plan, upgrade_plan
+from fastapp.versions.replacing import reconcile, remaining, unrecorded
 from fastapp.versions.replay import apply_migration, project_state
 from fastapp.versions.state import TABLE, ConnectionState, open_states, read_applied
 
@@ -111,14 +112,22 @@ async def _run(registry, request: RunRequest, planner, progress) -> RunResult:
         result = RunResult(steps)
         if not request.fake:
             check_reversible(steps)
-        if request.dry_run or not steps:
+        check_not_partial(states, steps)
+        if request.dry_run:
+            return result
+        to_record = set()
+        if not request.sql:
+            for state in states:
+                if unrecorded(state, await read_applied(state.cfg, state.client)):
+                    to_record.add(state.alias)
+        if not steps and not to_record:
             return result
         if request.sql:
             result.sql = await collect_sql(states, steps)
             return result
         for state in states:
             mine = [s for s in steps if s.alias == state.alias]
-            if mine:
+            if mine or state.alias in to_record:
                 await run_steps(state, mine, request, result, progress)
         return result
 
@@ -136,6 +145,19 @@ def check_reversible(steps: list[Step]) -> None:
                     "nothing was changed. Add the reverse to the migration, or downgrade with "
                     "--fake once you have undone it by hand"
                 )
+
+
+def check_not_partial(states: list[ConnectionState], steps: list[Step]) -> None:
+    """Refuse to go back while a database is in the middle of a squashed range."""
+    if not any(step.backward for step in steps):
+        return
+    for state in states:
+        for key in state.partial:
+            raise MigrationTargetError(
+                f"the database on {state.alias!r} is in the middle of the range {key} "
+                "replaces: run `fastapp upgrade` to finish it before going back; nothing "
+                "was changed"
+            )
 
 
 # --- the lock and the transactions ---------------------------------------------------------
@@ -232,7 +254,9 @@ async def run_steps(
     executor = state.executor
     async with migration_lock(state, request.lock_timeout) as session:
         await ensure_table(state)
-        state.applied = await read_applied(state.cfg, state.client)
+        real = await read_applied(state.cfg, state.client)
+        state.applied, state.partial = reconcile(state.graph, real)
+        await _record_squashed(state, real, session)
         applied = state.applied_keys()
         steps = [s for s in steps if (s.key in applied) == s.backward]  # others did them
         forward_state = None
@@ -255,6 +279,8 @@ async def run_steps(
                         recorder = MigrationRecorder(client)
                         if step.backward:
                             await recorder.record_unapplied(step.key.app_label, step.key.name)
+                            for app, name in step.migration.replaces or ():
+                                await recorder.record_unapplied(app, name)
                         else:
                             await recorder.record_applied(step.key.app_label, step.key.name)
                 except FastappError:
@@ -266,6 +292,7 @@ async def run_steps(
                     forward_state = None
                 else:
                     applied.add(step.key)
+                    state.partial.pop(step.key, None)
                 result.done.append(step)
                 if progress is not None:
                     progress("done", step)
@@ -298,7 +325,24 @@ async def _execute(
     if step.backward:
         await step.migration.unapply(backward_states[step.key], schema_editor=editor)
     else:
-        await apply_migration(step.migration, forward_state, editor)
+        migration = step.migration
+        if step.key in state.partial:
+            migration = remaining(migration, forward_state, state.partial[step.key])
+        await apply_migration(migration, forward_state, editor)
+
+
+async def _record_squashed(state: ConnectionState, real: list, session: LockSession) -> None:
+    """Record the squashed migrations whose replaced ones are all recorded, so Tortoise's own
+    CLI (which ignores ``replaces``) sees them applied too."""
+    from tortoise.migrations.recorder import MigrationRecorder
+
+    missing = unrecorded(state, real)
+    if not missing:
+        return
+    async with migration_transaction(session, state.client) as client:
+        recorder = MigrationRecorder(client)
+        for row in missing:
+            await recorder.record_applied(row.app, row.name)
 
 
 def _failure(
@@ -373,7 +417,10 @@ async def _state_sql(
                 backward_states[step.key], schema_editor=editor, collect_sql=True
             )
         else:
-            await step.migration.apply(forward_state, schema_editor=editor, collect_sql=True)
+            migration = step.migration
+            if step.key in state.partial:
+                migration = remaining(migration, forward_state, state.partial[step.key])
+            await migration.apply(forward_state, schema_editor=editor, collect_sql=True)
         lines.append(f"-- {step.describe()}")
         if transactional and bookkeeping:
             lines.append("BEGIN;")

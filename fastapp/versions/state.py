@@ -60,6 +60,9 @@ class ConnectionState:
     #: The apps the command is about (``--apps``); the graph holds every app of the
     #: connection, so dependencies on the others resolve.
     selected: frozenset[str] | None = None
+    #: Squashed migrations this database is in the middle of -> operations already run
+    #: (:func:`fastapp.versions.replacing.reconcile`).
+    partial: dict[MigrationKey, int] = field(default_factory=dict)
 
     @property
     def chosen(self) -> set[str]:
@@ -88,10 +91,15 @@ class ConnectionState:
         """Recorded as applied for one of these apps, but no such file any more."""
         from tortoise.migrations.graph import MigrationKey
 
+        from fastapp.versions.replacing import replaced_names
+
+        squashed = replaced_names(self.graph)
         return [
             a
             for a in self.applied
-            if a.app in self.labels and MigrationKey(a.app, a.name) not in self.graph.nodes
+            if a.app in self.labels
+            and MigrationKey(a.app, a.name) not in self.graph.nodes
+            and (a.app, a.name) not in squashed
         ]
 
     def check(self) -> None:
@@ -166,6 +174,7 @@ async def open_states(
     from tortoise.migrations.executor import MigrationExecutor
 
     from fastapp.tortoise.context import tortoise_context
+    from fastapp.versions.replacing import reconcile
 
     selected = versioned_apps(registry, labels)
     chosen = frozenset(app.label for app in selected)
@@ -181,9 +190,11 @@ async def open_states(
             executor = MigrationExecutor(client, config)
             executor.loader = await load_graph(config)
             cfg = connections[alias]
-            applied = await read_applied(cfg, client)
+            applied, partial = reconcile(executor.loader.graph, await read_applied(cfg, client))
             mine = chosen & {app.label for app in apps}
-            states.append(ConnectionState(alias, cfg, client, apps, executor, applied, mine))
+            states.append(
+                ConnectionState(alias, cfg, client, apps, executor, applied, mine, partial)
+            )
         yield states
 
 
