@@ -29,13 +29,13 @@ PREFIX = "tag-"
 
 async def forwards(apps, schema_editor):
     name = PREFIX + "seeded"
-    await schema_editor.client.execute_script(
+    await schema_editor.client.execute_query(
         f"INSERT INTO blog_tag (id, name) VALUES (100, '{name}')"
     )
 
 
 async def backwards(apps, schema_editor):
-    await schema_editor.client.execute_script("DELETE FROM blog_tag WHERE id = 100")
+    await schema_editor.client.execute_query("DELETE FROM blog_tag WHERE id = 100")
 
 
 class Migration(migrations.Migration):
