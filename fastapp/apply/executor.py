@@ -206,7 +206,7 @@ async def migrate_database(
             if not plan.is_empty:
                 if not options.guided and plan.destructive_ops and not options.allow_destructive:
                     raise DestructiveRefusedError(_refusal(cfg, plan))
-                await _run_data_checks(session, renderer.data_checks(plan), cfg)
+                await run_data_checks(session, renderer.data_checks(plan), cfg)
                 if callbacks.planned is not None:
                     callbacks.planned(plan, statements)
                 await _execute(session, outcome, options, callbacks)
@@ -267,7 +267,11 @@ def _refusal(cfg: DatabaseConfig, plan: Plan) -> str:
     )
 
 
-async def _run_data_checks(session: LockSession, checks: list[DataCheck], cfg: DatabaseConfig) -> None:
+async def run_data_checks(
+    session: LockSession, checks: list[DataCheck], cfg: DatabaseConfig, what: str = "this plan"
+) -> None:
+    """Run the counting queries of ``checks``; raise :class:`DataCheckError` naming every
+    one that found rows (``what``: what the data does not allow)."""
     problems = []
     for check in checks:
         try:
@@ -278,7 +282,7 @@ async def _run_data_checks(session: LockSession, checks: list[DataCheck], cfg: D
             problems.append(f"{check.op.describe()}: {count} {check.problem}")
     if problems:
         raise DataCheckError(
-            f"the data in {cfg.url()} does not allow this plan; nothing was executed: "
+            f"the data in {cfg.url()} does not allow {what}; nothing was executed: "
             + "; ".join(problems)
         )
 
@@ -397,7 +401,9 @@ class _Runner:
             self.callbacks.progress(statement)
 
 
-async def _run_sqls(session: LockSession, sqls: list[str], statement: Statement, guard: bool) -> None:
+async def _run_sqls(
+    session: LockSession, sqls: list[str], statement: Statement, guard: bool
+) -> None:
     for sql in sqls:
         if guard:
             await session.execute("SAVEPOINT fastapp_statement")

@@ -125,10 +125,17 @@ async def _run(registry, request: RunRequest, planner, progress) -> RunResult:
         if request.sql:
             result.sql = await collect_sql(states, steps)
             return result
+        checks = {}
+        if not request.fake and any(not s.backward for s in steps):
+            from fastapp.versions.checks import data_checks
+
+            for state in states:
+                mine = [s for s in steps if s.alias == state.alias]
+                checks[state.alias] = await data_checks(registry, state, mine)
         for state in states:
             mine = [s for s in steps if s.alias == state.alias]
             if mine or state.alias in to_record:
-                await run_steps(state, mine, request, result, progress)
+                await run_steps(state, mine, request, result, progress, checks.get(state.alias))
         return result
 
 
@@ -245,10 +252,13 @@ async def run_steps(
     request: RunRequest,
     result: RunResult,
     progress: Progress | None = None,
+    checks: list | None = None,
 ) -> None:
     """Run ``steps`` (all on ``state``'s connection) under the lock, appending each one that
-    completed to ``result.done``. Raises :class:`ExecutionError` naming the failed migration
-    and what was kept."""
+    completed to ``result.done``. ``checks``: auto_migrate's counting queries for the
+    data-dependent changes of ``steps`` (:mod:`.checks`), run under the lock before any step.
+    Raises :class:`ExecutionError` naming the failed migration and what was kept,
+    :class:`~fastapp.apply.executor.DataCheckError` when a check finds rows (nothing run)."""
     from tortoise.migrations.recorder import MigrationRecorder
 
     executor = state.executor
@@ -256,9 +266,14 @@ async def run_steps(
         await ensure_table(state)
         real = await read_applied(state.cfg, state.client)
         state.applied, state.partial = reconcile(state.graph, real)
-        await _record_squashed(state, real, session)
         applied = state.applied_keys()
         steps = [s for s in steps if (s.key in applied) == s.backward]  # others did them
+        if checks and steps:
+            from fastapp.apply.executor import run_data_checks
+
+            names = ", ".join(str(s.key) for s in steps if not s.backward)
+            await run_data_checks(session, checks, state.cfg, f"the migrations {names}")
+        await _record_squashed(state, real, session)
         forward_state = None
         backward_states = None
         if any(s.backward for s in steps):

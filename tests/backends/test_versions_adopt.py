@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shared fixtures of test_versions_workflow are imported by name)
 """``makemigrations --initial-from-database`` on the three backends: a database made by
 ``migrate`` or ``auto_migrate`` moves to versioned files; one that differs is refused."""
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shared fixtures of test_versions_workflow are imported by name)
 """``fastapp squash`` on the three backends: one migration replacing a range, right for a
 database at the start of the range, in the middle of it and past it, and for Tortoise's own
 ``migrate``."""
