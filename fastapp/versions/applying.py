@@ -27,8 +27,10 @@ from fastapp.errors import (
     MigrationTargetError,
     SchemaDriftError,
 )
+from fastapp.tortoise.tables import PROGRESS_TABLE
 from fastapp.versions.editors import schema_editor
 from fastapp.versions.planning import Step, downgrade_plan, upgrade_plan
+from fastapp.versions.progress import StatementProgress
 from fastapp.versions.replacing import reconcile, remaining, unrecorded
 from fastapp.versions.replay import apply_migration, project_state
 from fastapp.versions.state import TABLE, ConnectionState, open_states, read_applied
@@ -285,11 +287,24 @@ async def run_steps(
                 if not step.backward and forward_state is None:
                     forward_state = await project_state(state.graph, applied, _connections(state))
                 ran: list[str] = []
+                progress_rows = None
+                if not (request.fake or _all_or_nothing(session)):
+                    progress_rows = StatementProgress(
+                        state, step.key.app_label, step.key.name, step.backward
+                    )
+                    ran.extend(await progress_rows.load())
                 try:
                     async with migration_transaction(session, state.client) as client:
                         if not request.fake:
                             await _execute(
-                                state, step, client, session, forward_state, backward_states, ran
+                                state,
+                                step,
+                                client,
+                                session,
+                                forward_state,
+                                backward_states,
+                                ran,
+                                progress_rows,
                             )
                         recorder = MigrationRecorder(client)
                         if step.backward:
@@ -302,6 +317,8 @@ async def run_steps(
                     raise
                 except Exception as exc:
                     raise _failure(state, step, session, exc, ran, result) from exc
+                if progress_rows is not None:
+                    await progress_rows.finish()
                 if step.backward:
                     applied.discard(step.key)
                     forward_state = None
@@ -324,6 +341,7 @@ async def _execute(
     forward_state: Any,
     backward_states: dict | None,
     ran: list[str],
+    progress_rows: StatementProgress | None = None,
 ) -> None:
     # A non-atomic migration would run as a script, which ends a transaction that is also
     # the lock: keep it inside.
@@ -333,8 +351,11 @@ async def _execute(
     run_sql = editor._run_sql
 
     async def tracked(sql: str) -> None:
-        await run_sql(sql)
-        ran.append(sql)
+        if progress_rows is None:
+            await run_sql(sql)
+            ran.append(sql)
+        elif await progress_rows.run(sql, run_sql):
+            ran.append(sql)
 
     editor._run_sql = tracked
     if step.backward:
@@ -374,7 +395,7 @@ def _failure(
         if result.done
         else "nothing else was changed"
     )
-    if session.lock_is_transaction or session.dialect.supports_transactional_ddl:
+    if _all_or_nothing(session):
         return ExecutionError(
             f"{step.describe()} failed on {state.alias!r}: {message}; it was rolled back "
             f"and {earlier}; fix the migration and run again"
@@ -383,9 +404,14 @@ def _failure(
     return ExecutionError(
         f"{step.describe()} failed on {state.alias!r}: {message}; this backend cannot roll "
         f"back DDL, so {len(ran)} statement(s) of it ran and were kept [{statements}] and it "
-        f"is not recorded in {TABLE}; {earlier}. Undo those statements (or finish the "
-        "migration by hand and `fastapp stamp` it), then run again"
+        f"is not recorded in {TABLE} (they are, in {PROGRESS_TABLE}); {earlier}. Fix the "
+        "cause and run again: the migration resumes after the statements that ran"
     )
+
+
+def _all_or_nothing(session: LockSession) -> bool:
+    """Whether a failed migration leaves nothing behind (a transaction holds its DDL)."""
+    return session.lock_is_transaction or session.dialect.supports_transactional_ddl
 
 
 def _connections(state: ConnectionState) -> dict[str, str]:
