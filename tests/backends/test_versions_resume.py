@@ -50,6 +50,15 @@ def test_an_interrupted_migration_is_reported_and_finished(project, run, fresh_d
         again = " ".join(run("upgrade", code=1).output.split())
         assert "2 statement(s) of it ran" in again
         assert live.rows(fresh_db, "SELECT id FROM blog_first") == [(1,)]
+        # the file changed since it was interrupted: refused, naming the statement
+        gated = project / "blog/migrations/0002_gated.py"
+        gated.write_text(
+            GATED.replace('(id INTEGER PRIMARY KEY)")', '(id BIGINT PRIMARY KEY)")', 1)
+        )
+        changed = " ".join(run("upgrade", code=1).output.split())
+        assert "statement 1 is no longer the one that ran then" in changed, changed
+        assert "Traceback" not in changed
+        gated.write_text(GATED)
 
     live.execute(fresh_db, "CREATE TABLE blog_gate (id INTEGER PRIMARY KEY)")
     done = run("upgrade").output
