@@ -401,9 +401,7 @@ class _Runner:
             self.callbacks.progress(statement)
 
 
-async def _run_sqls(
-    session: LockSession, sqls: list[str], statement: Statement, guard: bool
-) -> None:
+async def _run_sqls(session: LockSession, sqls: list[str], statement: Statement, guard: bool) -> None:
     for sql in sqls:
         if guard:
             await session.execute("SAVEPOINT fastapp_statement")
