@@ -206,7 +206,7 @@ async def migrate_database(
             if not plan.is_empty:
                 if not options.guided and plan.destructive_ops and not options.allow_destructive:
                     raise DestructiveRefusedError(_refusal(cfg, plan))
-                await _run_data_checks(session, renderer.data_checks(plan), cfg)
+                await run_data_checks(session, renderer.data_checks(plan), cfg)
                 if callbacks.planned is not None:
                     callbacks.planned(plan, statements)
                 await _execute(session, outcome, options, callbacks)
@@ -267,9 +267,11 @@ def _refusal(cfg: DatabaseConfig, plan: Plan) -> str:
     )
 
 
-async def _run_data_checks(
-    session: LockSession, checks: list[DataCheck], cfg: DatabaseConfig
+async def run_data_checks(
+    session: LockSession, checks: list[DataCheck], cfg: DatabaseConfig, what: str = "this plan"
 ) -> None:
+    """Run the counting queries of ``checks``; raise :class:`DataCheckError` naming every
+    one that found rows (``what``: what the data does not allow)."""
     problems = []
     for check in checks:
         try:
@@ -280,7 +282,7 @@ async def _run_data_checks(
             problems.append(f"{check.op.describe()}: {count} {check.problem}")
     if problems:
         raise DataCheckError(
-            f"the data in {cfg.url()} does not allow this plan; nothing was executed: "
+            f"the data in {cfg.url()} does not allow {what}; nothing was executed: "
             + "; ".join(problems)
         )
 

@@ -45,6 +45,14 @@ def command(
         bool,
         typer.Option("--guided/--no-guided", help="Ask about each possible rename."),
     ] = False,
+    initial_from_database: Annotated[
+        bool,
+        typer.Option(
+            "--initial-from-database",
+            help="For a database that already matches the models (migrate, auto_migrate): "
+            "write each app's 0001_initial and stamp the database at it.",
+        ),
+    ] = False,
 ) -> None:
     """Write the next migration of each app whose models differ from its migrations.
 
@@ -54,6 +62,27 @@ def command(
     """
     from fastapp.versions.writing import MakeRequest, makemigrations
 
+    if initial_from_database:
+        clash = [
+            flag
+            for flag, used in (
+                ("--empty", empty),
+                ("--check", check),
+                ("--rename", rename),
+                ("--rename-model", rename_model),
+                ("--guided", guided),
+                ("--name", name),
+            )
+            if used
+        ]
+        if clash:
+            from fastapp.errors import MigrationTargetError
+
+            raise MigrationTargetError(
+                f"--initial-from-database writes 0001_initial from the models; drop {clash[0]}"
+            )
+        _adopt(ctx, tuple(apps or ()), dry_run)
+        return
     request = MakeRequest(
         apps=tuple(apps or ()),
         name=name,
@@ -86,3 +115,21 @@ def command(
             out.print(migration.text, markup=False)
     if check:
         raise typer.Exit(1)
+
+
+def _adopt(ctx: typer.Context, apps: tuple[str, ...], dry_run: bool) -> None:
+    from fastapp.versions.adopting import adopt
+
+    out = console()
+    result = asyncio.run(adopt(state(ctx).project.registry(), apps, dry_run=dry_run))
+    if not result.written:
+        out.print("No models to write an initial migration for.")
+        return
+    for migration in result.written:
+        verb = "Created" if migration.written else "Would create"
+        where = f"  ({migration.path})" if migration.path else ""
+        out.print(f"{verb} {migration.app}.{migration.name}{where}", markup=False)
+    for key in result.recorded:
+        out.print(f"  + recorded {key} (the database already has its schema)", markup=False)
+    if dry_run:
+        out.print("The database matches the models; nothing was written or recorded.")

@@ -27,8 +27,11 @@ from fastapp.errors import (
     MigrationTargetError,
     SchemaDriftError,
 )
+from fastapp.tortoise.tables import PROGRESS_TABLE
 from fastapp.versions.editors import schema_editor
 from fastapp.versions.planning import Step, downgrade_plan, upgrade_plan
+from fastapp.versions.progress import StatementProgress
+from fastapp.versions.replacing import reconcile, remaining, unrecorded
 from fastapp.versions.replay import apply_migration, project_state
 from fastapp.versions.state import TABLE, ConnectionState, open_states, read_applied
 
@@ -120,14 +123,30 @@ async def _run(registry, request: RunRequest, planner, progress, command: str) -
         result.notes = notes
         if not request.fake:
             check_reversible(steps)
-        if request.dry_run or request.sql:
-            if request.sql and steps:
+        check_not_partial(states, steps)
+        if request.dry_run:
+            return result
+        if request.sql:
+            if steps:
                 result.sql = await collect_sql(states, steps)
             return result
+        to_record = set()
+        for state in states:
+            if unrecorded(state, await read_applied(state.cfg, state.client)):
+                to_record.add(state.alias)
+        checks = {}
+        if not request.fake and any(not s.backward for s in steps):
+            from fastapp.versions.checks import data_checks
+
+            for state in states:
+                mine = [s for s in steps if s.alias == state.alias]
+                checks[state.alias] = await data_checks(registry, state, mine)
         for state in states:
             mine = [s for s in steps if s.alias == state.alias]
-            if mine or hooks.for_connection(state.alias):
-                await run_steps(state, mine, request, result, progress, hooks)
+            if mine or state.alias in to_record or hooks.for_connection(state.alias):
+                await run_steps(
+                    state, mine, request, result, progress, hooks, checks.get(state.alias)
+                )
         return result
 
 
@@ -144,6 +163,19 @@ def check_reversible(steps: list[Step]) -> None:
                     "nothing was changed. Add the reverse to the migration, or downgrade with "
                     "--fake once you have undone it by hand"
                 )
+
+
+def check_not_partial(states: list[ConnectionState], steps: list[Step]) -> None:
+    """Refuse to go back while a database is in the middle of a squashed range."""
+    if not any(step.backward for step in steps):
+        return
+    for state in states:
+        for key in state.partial:
+            raise MigrationTargetError(
+                f"the database on {state.alias!r} is in the middle of the range {key} "
+                "replaces: run `fastapp upgrade` to finish it before going back; nothing "
+                "was changed"
+            )
 
 
 # --- the lock and the transactions ---------------------------------------------------------
@@ -232,18 +264,30 @@ async def run_steps(
     result: RunResult,
     progress: Progress | None = None,
     hooks: HookRunner | None = None,
+    checks: list | None = None,
 ) -> None:
     """Run ``steps`` (all on ``state``'s connection) under the lock, appending each one that
     completed to ``result.done``, then the post-migrate ``hooks`` of the connection once.
+    ``checks``: auto_migrate's counting queries for the data-dependent changes of ``steps``
+    (:mod:`.checks`), run under the lock before any step.
+
     Raises :class:`ExecutionError` naming the failed migration and what was kept;
+    :class:`~fastapp.apply.executor.DataCheckError` when a check finds rows (nothing run);
     :class:`~fastapp.hooks.HookError` when a hook fails (on PostgreSQL and SQLite the whole
     run is then rolled back: see :func:`command_unit`)."""
     executor = state.executor
     async with migration_lock(state, request.lock_timeout) as session:
         await ensure_table(state)
-        state.applied = await read_applied(state.cfg, state.client)
+        real = await read_applied(state.cfg, state.client)
+        state.applied, state.partial = reconcile(state.graph, real)
         applied = state.applied_keys()
         steps = [s for s in steps if (s.key in applied) == s.backward]  # others did them
+        if checks and steps:
+            from fastapp.apply.executor import run_data_checks
+
+            names = ", ".join(str(s.key) for s in steps if not s.backward)
+            await run_data_checks(session, checks, state.cfg, f"the migrations {names}")
+        await _record_squashed(state, real, session)
         backward_states = None
         if any(s.backward for s in steps):
             backward_states = await executor._project_state_cache(applied)
@@ -329,26 +373,44 @@ async def _run_each(
         if not step.backward and forward_state is None:
             forward_state = await project_state(state.graph, applied, _connections(state))
         ran: list[str] = []
+        progress_rows = None
+        if not (request.fake or _all_or_nothing(session)):
+            progress_rows = StatementProgress(
+                state, step.key.app_label, step.key.name, step.backward
+            )
+            ran.extend(await progress_rows.load())
         try:
             async with migration_transaction(session, unit.client) as client:
                 if not request.fake:
                     await _execute(
-                        state, step, client, session, forward_state, backward_states, ran
+                        state,
+                        step,
+                        client,
+                        session,
+                        forward_state,
+                        backward_states,
+                        ran,
+                        progress_rows,
                     )
                 recorder.connection = client
                 if step.backward:
                     await recorder.record_unapplied(step.key.app_label, step.key.name)
+                    for app, name in step.migration.replaces or ():
+                        await recorder.record_unapplied(app, name)
                 else:
                     await recorder.record_applied(step.key.app_label, step.key.name)
         except FastappError:
             raise
         except Exception as exc:
             raise _failure(state, step, session, exc, ran, result) from exc
+        if progress_rows is not None:
+            await progress_rows.finish()
         if step.backward:
             applied.discard(step.key)
             forward_state = None
         else:
             applied.add(step.key)
+            state.partial.pop(step.key, None)
         result.done.append(step)
         if progress is not None:
             progress("done", step)
@@ -362,6 +424,7 @@ async def _execute(
     forward_state: Any,
     backward_states: dict | None,
     ran: list[str],
+    progress_rows: StatementProgress | None = None,
 ) -> None:
     # A non-atomic migration would run as a script, which ends a transaction that is also
     # the lock: keep it inside.
@@ -371,24 +434,44 @@ async def _execute(
     run_sql = editor._run_sql
 
     async def tracked(sql: str) -> None:
-        await run_sql(sql)
-        ran.append(sql)
+        if progress_rows is None:
+            await run_sql(sql)
+            ran.append(sql)
+        elif await progress_rows.run(sql, run_sql):
+            ran.append(sql)
 
     # Where a failure rolls the migration back, the statements that ran need not be told
-    # apart: an initial migration's tables go in one round trip.
-    rolls_back = session.lock_is_transaction or session.dialect.supports_transactional_ddl
+    # apart (nor recorded for a resume): an initial migration's tables go in one round trip.
+    rolls_back = _all_or_nothing(session)
     if not rolls_back:
         editor._run_sql = tracked
     if step.backward:
         await step.migration.unapply(backward_states[step.key], schema_editor=editor)
     else:
+        migration = step.migration
+        if step.key in state.partial:
+            migration = remaining(migration, forward_state, state.partial[step.key])
         await apply_migration(
-            step.migration,
+            migration,
             forward_state,
             editor,
             batch=rolls_back,
             querysets=state.runs_python,
         )
+
+
+async def _record_squashed(state: ConnectionState, real: list, session: LockSession) -> None:
+    """Record the squashed migrations whose replaced ones are all recorded, so Tortoise's own
+    CLI (which ignores ``replaces``) sees them applied too."""
+    from tortoise.migrations.recorder import MigrationRecorder
+
+    missing = unrecorded(state, real)
+    if not missing:
+        return
+    async with migration_transaction(session, state.client) as client:
+        recorder = MigrationRecorder(client)
+        for row in missing:
+            await recorder.record_applied(row.app, row.name)
 
 
 def _failure(
@@ -405,7 +488,7 @@ def _failure(
         if result.done
         else "nothing else was changed"
     )
-    if session.lock_is_transaction or session.dialect.supports_transactional_ddl:
+    if _all_or_nothing(session):
         return ExecutionError(
             f"{step.describe()} failed on {state.alias!r}: {message}; it was rolled back "
             f"and {earlier}; fix the migration and run again"
@@ -414,9 +497,14 @@ def _failure(
     return ExecutionError(
         f"{step.describe()} failed on {state.alias!r}: {message}; this backend cannot roll "
         f"back DDL, so {len(ran)} statement(s) of it ran and were kept [{statements}] and it "
-        f"is not recorded in {TABLE}; {earlier}. Undo those statements (or finish the "
-        "migration by hand and `fastapp stamp` it), then run again"
+        f"is not recorded in {TABLE} (they are, in {PROGRESS_TABLE}); {earlier}. Fix the "
+        "cause and run again: the migration resumes after the statements that ran"
     )
+
+
+def _all_or_nothing(session: LockSession) -> bool:
+    """Whether a failed migration leaves nothing behind (a transaction holds its DDL)."""
+    return session.lock_is_transaction or session.dialect.supports_transactional_ddl
 
 
 def _connections(state: ConnectionState) -> dict[str, str]:
@@ -463,7 +551,10 @@ async def _state_sql(
                 backward_states[step.key], schema_editor=editor, collect_sql=True
             )
         else:
-            await step.migration.apply(forward_state, schema_editor=editor, collect_sql=True)
+            migration = step.migration
+            if step.key in state.partial:
+                migration = remaining(migration, forward_state, state.partial[step.key])
+            await migration.apply(forward_state, schema_editor=editor, collect_sql=True)
         lines.append(f"-- {step.describe()}")
         if transactional and bookkeeping:
             lines.append("BEGIN;")

@@ -4,7 +4,14 @@ found through :data:`FIXED` (editor class -> corrected class).
 * SQLite: changing a column rebuilds the table (create ``new__t``, copy, drop, rename), and
   Tortoise's rebuild forgets the table's indexes -- every ``db_index`` and ``Meta.indexes``
   index of the table is gone afterwards, and an ``AlterField`` that adds ``db_index=True``
-  creates none. The corrected rebuild creates the indexes the model declares.
+  creates none; its new table also lacks the ``unique_together`` constraints. The corrected
+  rebuild writes them into the new table and creates the indexes the model declares.
+* Every backend: an index given as a tuple (``Meta.indexes = (("owner", "label"),)``) is
+  written into the migration as ``Index(fields=[...])``, and Tortoise's editors use an
+  ``Index``'s field names as column names -- a foreign key ``owner`` becomes a column
+  ``"owner"`` (an error on PostgreSQL and MySQL, an index on a string constant on SQLite)
+  instead of ``owner_id``. The corrected editors resolve field names to columns, for the
+  index and its generated name, as Tortoise's own table generator does for tuples.
 * Every backend: :class:`fastapp.models.LiveUnique` (unique among live rows) is not a plain
   index -- a WHERE clause, or a generated column in the key -- so the editors create, add and
   remove it through its own statements instead of Tortoise's plain-index template.
@@ -22,13 +29,32 @@ from tortoise.fields.relational import (
 from tortoise.indexes import Index
 from tortoise.migrations.schema_editor import (
     AsyncpgSchemaEditor,
+    BaseSchemaEditor,
     MySQLSchemaEditor,
+    PsycopgSchemaEditor,
     SqliteSchemaEditor,
 )
+from tortoise.migrations.schema_editor.base_postgres import BasePostgresSchemaEditor
 
 from fastapp.models.indexes import LiveUnique
 
 _NOT_COLUMNS = (ManyToManyFieldInstance, BackwardFKRelation, BackwardOneToOneRelation)
+
+
+class IndexColumnsResolved:
+    """Mixin: the columns (and generated name) of an ``Index`` come from its fields'
+    columns, not their names."""
+
+    def _get_index_sql(self, model: Any, field_names: list[str], *args: Any, **kwargs: Any):
+        columns = self._resolve_fields_to_columns(model, list(field_names))  # type: ignore[attr-defined]
+        return super()._get_index_sql(model, columns, *args, **kwargs)  # type: ignore[misc]
+
+    def _index_name_for_model(self, model: Any, index: Index) -> str:
+        if index.name:
+            return index.name
+        index.resolve_expressions(model)
+        columns = self._resolve_fields_to_columns(model, list(index.field_names))  # type: ignore[attr-defined]
+        return self._generate_index_name("idx", model, columns)  # type: ignore[attr-defined]
 
 
 def _live_uniques(model: Any) -> list[LiveUnique]:
@@ -80,12 +106,8 @@ class LiveUniqueEditing:
         index, make sure one is left for ``column``."""
 
 
-class PostgresLiveUnique(LiveUniqueEditing, AsyncpgSchemaEditor):
-    """Tortoise's asyncpg editor, with LiveUnique."""
-
-
-class MySQLLiveUnique(LiveUniqueEditing, MySQLSchemaEditor):
-    """Tortoise's MySQL editor, with LiveUnique."""
+class FixedMySQLSchemaEditor(LiveUniqueEditing, IndexColumnsResolved, MySQLSchemaEditor):
+    """Tortoise's MySQL editor, with LiveUnique and index columns resolved."""
 
     async def _keep_foreign_key_indexed(self, model: Any, column: str) -> None:
         # InnoDB refuses to drop the only index covering a foreign key (1553). The replacement
@@ -109,30 +131,40 @@ class MySQLLiveUnique(LiveUniqueEditing, MySQLSchemaEditor):
                 )
 
 
-class SqliteRebuildKeepsIndexes(LiveUniqueEditing, SqliteSchemaEditor):
-    """Tortoise's SQLite editor whose table rebuild re-creates the model's indexes."""
+class SqliteRebuildKeepsIndexes(LiveUniqueEditing, IndexColumnsResolved, SqliteSchemaEditor):
+    """Tortoise's SQLite editor whose table rebuild keeps the model's indexes and its
+    ``unique_together`` constraints (written inside the new table, as creating the model
+    writes them)."""
 
     async def _remake_table(
         self, model: Any, create_field: Any = None, delete_field: Any = None, alter_fields=None
     ) -> None:
-        await super()._remake_table(model, create_field, delete_field, alter_fields)
-        for sql in self._declared_indexes(model, create_field, delete_field, alter_fields or []):
+        alter_fields = alter_fields or []
+        columns = _new_columns(model, create_field, delete_field, alter_fields)
+        uniques = [
+            self._get_unique_constraint_sql(model, names)
+            for names in _unique_together(model)
+            if all(n in columns for n in names)
+        ]
+        new_table = self._qualify_table_name(f"new__{model._meta.db_table}", model._meta.schema)
+        prefix = f"CREATE TABLE {new_table} ("
+        run_sql = self._run_sql  # maybe an instance attribute already (statement tracking)
+
+        async def with_uniques(sql: str) -> None:
+            text = sql.rstrip()
+            if uniques and text.startswith(prefix) and text.endswith(")"):
+                sql = f"{text[:-1]}, {', '.join(uniques)})"
+            await run_sql(sql)
+
+        self._run_sql = with_uniques  # type: ignore[method-assign]
+        try:
+            await super()._remake_table(model, create_field, delete_field, alter_fields)
+        finally:
+            self._run_sql = run_sql  # type: ignore[method-assign]
+        for sql in self._declared_indexes(model, columns):
             await self._run_sql(sql)
 
-    def _declared_indexes(
-        self, model: Any, create_field: Any, delete_field: Any, alter_fields: list
-    ) -> list[str]:
-        replaced = {old.model_field_name: new for old, new in alter_fields}
-        columns: dict[str, Any] = {}
-        for field in model._meta.fields_map.values():
-            if isinstance(field, _NOT_COLUMNS) or not hasattr(field, "get_for_dialect"):
-                continue
-            if delete_field is not None and field.model_field_name == delete_field.model_field_name:
-                continue
-            actual = replaced.get(field.model_field_name, field)
-            columns[actual.source_field or actual.model_field_name] = actual
-        if create_field is not None and not isinstance(create_field, _NOT_COLUMNS):
-            columns[create_field.source_field or create_field.model_field_name] = create_field
+    def _declared_indexes(self, model: Any, columns: dict[str, Any]) -> list[str]:
         statements = [
             self._get_index_sql(model, [column])
             for column, field in columns.items()
@@ -163,16 +195,50 @@ class SqliteRebuildKeepsIndexes(LiveUniqueEditing, SqliteSchemaEditor):
         return [s for s in dict.fromkeys(statements) if s]
 
 
+def _new_columns(
+    model: Any, create_field: Any, delete_field: Any, alter_fields: list
+) -> dict[str, Any]:
+    """Column -> field of the table after the rebuild."""
+    replaced = {old.model_field_name: new for old, new in alter_fields}
+    columns: dict[str, Any] = {}
+    for field in model._meta.fields_map.values():
+        if isinstance(field, _NOT_COLUMNS) or not hasattr(field, "get_for_dialect"):
+            continue
+        if delete_field is not None and field.model_field_name == delete_field.model_field_name:
+            continue
+        actual = replaced.get(field.model_field_name, field)
+        columns[actual.source_field or actual.model_field_name] = actual
+    if create_field is not None and not isinstance(create_field, _NOT_COLUMNS):
+        columns[create_field.source_field or create_field.model_field_name] = create_field
+    return columns
+
+
+def _unique_together(model: Any) -> list[list[str]]:
+    return [[_column(model, n) for n in names] for names in model._meta.unique_together or ()]
+
+
 def _column(model: Any, field_name: str) -> str:
     field = model._meta.fields_map.get(field_name)
     return (field.source_field or field_name) if field is not None else field_name
 
 
+def _resolved(editor: type) -> type:
+    return type(f"Fixed{editor.__name__}", (LiveUniqueEditing, IndexColumnsResolved, editor), {})
+
+
 #: Tortoise editor class -> the corrected one fastapp runs instead.
 FIXED: dict[type, type] = {
     SqliteSchemaEditor: SqliteRebuildKeepsIndexes,
-    AsyncpgSchemaEditor: PostgresLiveUnique,
-    MySQLSchemaEditor: MySQLLiveUnique,
+    MySQLSchemaEditor: FixedMySQLSchemaEditor,
+    **{
+        editor: _resolved(editor)
+        for editor in (
+            AsyncpgSchemaEditor,
+            PsycopgSchemaEditor,
+            BasePostgresSchemaEditor,
+            BaseSchemaEditor,
+        )
+    },
 }
 
 

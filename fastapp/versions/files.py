@@ -12,8 +12,8 @@ best effort: an unreadable cache is not used).
 :func:`file_graph` returns ``None`` whenever the files are not plain enough to be read this
 way -- a ``Migration`` class with other bases, declarations that are not literals, a syntax
 error, ``__first__``/``__latest__`` or a dependency that names no file, module files other
-than ``.py`` -- and the caller then loads the graph with Tortoise's loader, which also gives
-the errors that name the file and line. A file whose syntax is fine but that fails when run
+than ``.py``, a squashed migration (``replaces``) -- and the caller then loads the graph
+with Tortoise's loader, which also gives the errors that name the file and line. A file whose syntax is fine but that fails when run
 is listed here; ``upgrade`` and ``makemigrations`` (which import it) report it.
 
 The graph's order is Tortoise's (:class:`tortoise.migrations.graph.MigrationGraph`): leaves
@@ -34,7 +34,7 @@ from typing import Any
 
 CACHE_FILE = "migration_headers.json"
 #: Bumped when what is stored per file changes.
-_FORMAT = 1
+_FORMAT = 2
 _BASES = {"Migration", "migrations.Migration"}
 #: Entries kept; the oldest go first.
 MAX_ENTRIES = 20_000
@@ -211,6 +211,8 @@ def parse_header(source: bytes) -> Header | None:
     seen: set[str] = set()
     for statement in cls.body:
         targets = _assigned_names(statement)
+        if "replaces" in targets:
+            return None  # a squash: its records are mapped by versions.replacing, with Tortoise
         wanted = targets & declared.keys()
         if not wanted:
             continue

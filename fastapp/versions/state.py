@@ -63,6 +63,9 @@ class ConnectionState:
     #: Some migration may run Python against models (``RunPython``, an operation of the
     #: project's own): their query sets must be built.
     runs_python: bool = True
+    #: Squashed migrations this database is in the middle of -> operations already run
+    #: (:func:`fastapp.versions.replacing.reconcile`).
+    partial: dict[MigrationKey, int] = field(default_factory=dict)
 
     @property
     def chosen(self) -> set[str]:
@@ -89,8 +92,15 @@ class ConnectionState:
 
     def missing_files(self) -> list[AppliedMigration]:
         """Recorded as applied for one of these apps, but no such file any more."""
+        from fastapp.versions.replacing import replaced_names
+
         on_disk = {(key.app_label, key.name) for key in self.graph.nodes}
-        return [a for a in self.applied if a.app in self.labels and (a.app, a.name) not in on_disk]
+        squashed = replaced_names(self.graph)
+        return [
+            a
+            for a in self.applied
+            if a.app in self.labels and (a.app, a.name) not in on_disk | squashed
+        ]
 
     def check(self) -> None:
         """Refuse to plan on a state that cannot be trusted: an applied migration whose
@@ -187,6 +197,7 @@ async def open_states(
     from tortoise.migrations.executor import MigrationExecutor
 
     from fastapp.tortoise.context import tortoise_context
+    from fastapp.versions.replacing import reconcile
 
     connections = registry.connections()
     loaded = [
@@ -201,8 +212,10 @@ async def open_states(
             executor = MigrationExecutor(client, apps_config(apps))
             executor.loader = loader
             cfg = connections[alias]
-            applied = await read_applied(cfg, client)
-            state = ConnectionState(alias, cfg, client, apps, executor, applied, mine)
+            applied, partial = reconcile(loader.graph, await read_applied(cfg, client))
+            state = ConnectionState(
+                alias, cfg, client, apps, executor, applied, mine, partial=partial
+            )
             state.runs_python = python[alias]
             states.append(state)
         yield states

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fastapp.versions.state import TABLE
+from fastapp.tortoise.tables import BOOKKEEPING_TABLES
 
 if TYPE_CHECKING:
     from fastapp.apps import AppRegistry
@@ -32,7 +32,7 @@ class Drift:
 
 async def drift(registry: AppRegistry, apps: Sequence[str] = ()) -> list[Drift]:
     """What auto_migrate would still change, per connection, table and column, ignoring
-    Tortoise's own ``tortoise_migrations`` table; empty when the database matches."""
+    the bookkeeping tables (``tortoise_migrations``, fastapp's progress table); empty when the database matches."""
     from fastapp.apply.executor import read_live
     from fastapp.connections.raw import raw_connection
     from fastapp.desired.read import desired_schema, models_ddl
@@ -45,7 +45,7 @@ async def drift(registry: AppRegistry, apps: Sequence[str] = ()) -> list[Drift]:
         desired = await desired_schema(cfg, ddl)
         async with raw_connection(cfg) as conn:
             current = await read_live(cfg, conn)
-        current = current.only(n for n in current.table_names if n != TABLE)
+        current = current.only(n for n in current.table_names if n not in BOOKKEEPING_TABLES)
         plan = diff(current, desired, DiffOptions(drop_tables=not apps, keep_on_update=True))
         for op in plan.ops:
             column = getattr(op, "column", None)
