@@ -172,7 +172,9 @@ async def apply_migration(
                     operation, state, state, editor, supports_transactions
                 )
         if statements:
-            await editor._run_sql("\n".join(statements))
+            # Tortoise's statements end with ";", others (a LiveUnique's) may not.
+            script = (t if t.rstrip().endswith(";") else f"{t.rstrip()};" for t in statements)
+            await editor._run_sql("\n".join(script))
         state.validate_relations_initialized()
         return
     for operation in migration.operations:
