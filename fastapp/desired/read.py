@@ -57,6 +57,9 @@ async def desired_schema(
     :class:`DesiredSchemaError` for DDL the scratch space rejects, or that cannot be parsed
     when no scratch space is allowed.
     """
+    from fastapp.desired.names import local_names
+
+    ddl = local_names(ddl, cfg)
     strategy = get_scratch(cfg.dialect_name)
     try:
         return await _through_scratch(strategy, cfg, ddl, use_cache)

@@ -108,32 +108,97 @@ class Plan:
 
 
 def parse_column_renames(specs: Iterable[str]) -> tuple[tuple[str, str, str], ...]:
-    """``["users.name=full_name"]`` -> ``(("users", "name", "full_name"),)``."""
+    """``["users.name=full_name"]`` -> ``(("users", "name", "full_name"),)``.
+
+    A name may be quoted (``"..."`` or backquotes, a doubled quote inside) to hold dots,
+    ``=`` or a reserved word: ``users."user"=username``, ``"a.b"."c.d"=e``.
+    """
     parsed = []
     for spec in specs:
-        left, eq, new = spec.partition("=")
-        table, dot, old = left.rpartition(".")
-        if not eq or not dot or not table or not old or not new.strip():
+        try:
+            parts = _name_parts(spec)
+        except ValueError as exc:
+            why, parts = f"{exc}; ", []
+        else:
+            why = ""
+        if len(parts) != 2 or len(parts[0]) != 2 or len(parts[1]) != 1:
             raise RenameError(
-                f"cannot read --rename {spec!r}: write TABLE.OLD_COLUMN=NEW_COLUMN, "
-                "e.g. --rename users_user.name=full_name"
+                f"cannot read --rename {spec!r}: {why}write TABLE.OLD_COLUMN=NEW_COLUMN, "
+                'e.g. --rename users_user.name=full_name (quote names holding dots: "a.b")'
             )
-        parsed.append((table.strip(), old.strip(), new.strip()))
+        (table, old), (new,) = parts
+        parsed.append((table, old, new))
     return tuple(parsed)
 
 
 def parse_table_renames(specs: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """``["old_table=new_table"]`` -> ``(("old_table", "new_table"),)``."""
+    """``["old_table=new_table"]`` -> ``(("old_table", "new_table"),)`` (names may be quoted
+    as in :func:`parse_column_renames`)."""
     parsed = []
     for spec in specs:
-        old, eq, new = spec.partition("=")
-        if not eq or not old.strip() or not new.strip():
+        try:
+            parts = _name_parts(spec)
+        except ValueError as exc:
+            why, parts = f"{exc}; ", []
+        else:
+            why = ""
+        if len(parts) != 2 or len(parts[0]) != 1 or len(parts[1]) != 1:
             raise RenameError(
-                f"cannot read --rename-table {spec!r}: write OLD_TABLE=NEW_TABLE, "
-                "e.g. --rename-table blog_article=blog_post"
+                f"cannot read --rename-table {spec!r}: {why}write OLD_TABLE=NEW_TABLE, "
+                'e.g. --rename-table blog_article=blog_post (quote names holding dots: "a.b")'
             )
-        parsed.append((old.strip(), new.strip()))
+        parsed.append((parts[0][0], parts[1][0]))
     return tuple(parsed)
+
+
+_QUOTES = {'"': '"', "`": "`"}
+
+
+def _name_parts(spec: str) -> list[list[str]]:
+    """``spec`` cut at unquoted ``=`` into sides, each cut at unquoted dots into names;
+    a quoted name is taken as written, an unquoted one stripped of spaces. An empty name or
+    an unclosed quote raises ValueError."""
+    sides: list[list[str]] = [[]]
+    current: list[str] = []
+    quoted = False
+    i = 0
+
+    def close() -> None:
+        name = "".join(current)
+        name = name if quoted else name.strip()
+        if not name:
+            raise ValueError("a name is empty")
+        sides[-1].append(name)
+
+    while i < len(spec):
+        char = spec[i]
+        if char in _QUOTES and not "".join(current).strip():
+            end_quote, i, current, quoted = _QUOTES[char], i + 1, [], True
+            while True:
+                if i >= len(spec):
+                    raise ValueError("a quote is not closed")
+                if spec[i] == end_quote:
+                    if spec[i + 1 : i + 2] == end_quote:
+                        current.append(end_quote)
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                current.append(spec[i])
+                i += 1
+            continue
+        if char in ".=":
+            close()
+            current, quoted = [], False
+            if char == "=":
+                sides.append([])
+        elif quoted and not char.isspace():
+            raise ValueError("text after a quoted name")
+        else:
+            current.append(char)
+        i += 1
+    close()
+    return sides
 
 
 # --- the engine ---------------------------------------------------------------------------

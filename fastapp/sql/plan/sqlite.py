@@ -92,6 +92,17 @@ class SQLiteRenderer(Renderer):
             out.append(Statement("PRAGMA foreign_keys = ON", None, AFTER))
         return out
 
+    def op_rename_table(self, op: o.RenameTable) -> list[Any]:
+        if _ascii_folded(op.table) != _ascii_folded(op.new_name):
+            return super().op_rename_table(op)
+        # SQLite compares table names without ASCII case: "item" -> "Item" names the table
+        # it already has, so the rename goes through a name of its own.
+        step = f"{REBUILD_PREFIX}{op.new_name}"
+        return [
+            f"ALTER TABLE {self.q(op.table)} RENAME TO {self.q(step)}",
+            f"ALTER TABLE {self.q(step)} RENAME TO {self.q(op.new_name)}",
+        ]
+
     def rebuild(self, plan: Plan, name: str, first: o.Op) -> list[Statement]:
         """Move-and-copy ``name`` from its current definition to the desired one."""
         source_name = name
@@ -130,6 +141,14 @@ class SQLiteRenderer(Renderer):
             Statement(f"-- recreate the triggers of {source_name}", op, replay=triggers)
         )
         return statements
+
+
+def _ascii_folded(name: str) -> str:
+    """A name as SQLite compares names: ASCII letters without case, nothing else folded."""
+    return name.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _addable(column: Column) -> bool:
