@@ -207,6 +207,7 @@ COLUMN_ASPECTS = (
     "comment",
     "collation",
     "generated",
+    "virtual",
 )
 _TYPE_FIELDS = ("type", "length", "precision", "scale", "unsigned", "enum_values", "enum_name")
 
@@ -270,6 +271,8 @@ class AlterColumn(Op):
                     if self.new.on_update is None
                     else f"ON UPDATE {self.new.on_update}"
                 )
+            elif aspect == "virtual":
+                parts.append("VIRTUAL (computed when read)" if self.new.virtual else "STORED")
             elif aspect == "autoincrement":
                 parts.append("auto-increment" if self.new.autoincrement else "no auto-increment")
             else:

@@ -180,6 +180,7 @@ class CatalogReader(BaseCatalogReader):
                     spec=spec if spec.known else None,
                     autoincrement="auto_increment" in extra.lower(),
                     generated=generated,
+                    virtual=generated is not None and "VIRTUAL" in extra.upper(),
                     comment=col_comment,
                     collation=col_coll if keep_collation else None,
                     on_update=on_update,

@@ -50,8 +50,10 @@ UNION ALL
 SELECT 'fk', m.name, f.id, f.seq, f."table", f."from", f."to", f.on_delete, f.on_update, NULL
 FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE {_ORDINARY}
 """
-# Hidden values of pragma_table_xinfo: 0 normal, 1 virtual-table hidden, 2/3 generated.
+# Hidden values of pragma_table_xinfo: 0 normal, 1 virtual-table hidden, 2/3 generated
+# (2 VIRTUAL, 3 STORED).
 _GENERATED = (2, 3)
+_VIRTUAL = 2
 
 
 @dataclass
@@ -125,10 +127,12 @@ class CatalogReader(BaseCatalogReader):
                     name,
                     col,
                     type_text or "",
-                    nullable=not notnull and not (pk_columns == (col,) and info.autoincrement),
+                    # As declared: an AUTOINCREMENT key without NOT NULL reports notnull 0.
+                    nullable=not notnull,
                     default=default,
                     autoincrement=info.autoincrement and pk_columns == (col,),
                     generated=generated,
+                    virtual=generated is not None and hidden == _VIRTUAL,
                     collation=info.collations.get(col),
                 )
             )

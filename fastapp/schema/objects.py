@@ -97,6 +97,9 @@ class Column:
     #: Expression the backend stores on every UPDATE of the row (normalized text; MySQL
     #: ``ON UPDATE CURRENT_TIMESTAMP``). None everywhere else.
     on_update: str | None = None
+    #: A generated column computed when read (``VIRTUAL``), not stored; False for stored
+    #: ones (PostgreSQL's only kind) and for ordinary columns.
+    virtual: bool = False
 
     @property
     def type_text(self) -> str:

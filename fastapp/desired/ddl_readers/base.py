@@ -262,6 +262,7 @@ class Reader:
                 self.identity(column)
         elif isinstance(kind, exp.ComputedColumnConstraint):
             column.generated = self.expression_text(kind.this)
+            column.virtual = not kind.args.get("persisted")
         elif isinstance(kind, exp.OnUpdateColumnConstraint):
             column.on_update = self.default_text(column, kind.this)
         else:

@@ -88,7 +88,7 @@ class Reader(BaseReader):
             # AUTOINCREMENT is only allowed on the INTEGER PRIMARY KEY (the rowid).
             if table.primary_key != [column.name]:
                 self.fail(f"{table.name}.{column.name}: AUTOINCREMENT needs INTEGER PRIMARY KEY")
-            column.nullable = False
+            # Nullability as declared: SQLite reports the key's NOT NULL only when written.
         if table.options.get("without_rowid") and table.primary_key:
             for name in table.primary_key:
                 self.column_of(table, name).nullable = False

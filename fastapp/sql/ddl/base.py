@@ -91,7 +91,10 @@ class DDL:
         if column.collation:
             parts.append(self.collation_clause(column.collation))
         if column.generated:
-            parts.append(self.generated_template.format(column.generated))
+            template = self.generated_template
+            if column.virtual:
+                template = template.replace(" STORED", " VIRTUAL")
+            parts.append(template.format(column.generated))
         parts.append(self.null_clause(column))
         if column.default is not None and not column.generated:
             parts.append(f"DEFAULT {self.default_text(column)}")
