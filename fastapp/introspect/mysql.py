@@ -46,7 +46,7 @@ ORDER BY TABLE_NAME, ORDINAL_POSITION
 _INDEXES_SQL = {
     mariadb: f"""
 SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE,
-       {expression}
+       {expression}, INDEX_COMMENT
 FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
@@ -203,7 +203,7 @@ class CatalogReader(BaseCatalogReader):
                         f"{name}: primary key prefix lengths {lengths} are not represented; "
                         "the whole columns are exported"
                     )
-                primary_key = PrimaryKey(cols, name=None)
+                primary_key = PrimaryKey(cols, name=None, comment=rows[0][8] or None)
             elif unique and method is None and not any(exprs) and not lengths:
                 uniques.append(UniqueConstraint(cols, name=index_name))
             elif is_implicit_fk_index(index_name, cols, unique, fks):

@@ -117,6 +117,8 @@ class Column:
 class PrimaryKey:
     columns: tuple[str, ...]
     name: str | None = field(default=None, compare=False)
+    #: The key's own comment (MySQL/MariaDB ``PRIMARY KEY (...) COMMENT '...'``).
+    comment: str | None = None
 
 
 @dataclass(frozen=True, order=True)
