@@ -55,6 +55,9 @@ class DiffOptions:
     propose_renames: bool = False
     keep_on_update: bool = False
     kept_tables: frozenset[str] = frozenset()
+    #: ``(table, old, new)``: an index or constraint renamed (``-- @renamed from=old`` on its
+    #: line); ``table`` is the desired table's name.
+    object_renames: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -206,6 +209,8 @@ def _name_parts(spec: str) -> list[list[str]]:
 _PHASES = (
     o.RenameTable,
     o.RenameColumn,
+    o.RenameIndex,
+    o.RenameConstraint,
     o.DropForeignKey,
     o.DropIndex,
     o.DropUnique,
@@ -265,10 +270,55 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
     )
     found.extend(_drop_ops(dropped))
     found.extend(_touched_foreign_keys(found, cur, des))
+    found.extend(_object_renames(cur, des, options.object_renames))
 
     ordered = _order(found)
     proposals = _proposals(ordered, cur, des) if options.propose_renames else ()
     return Plan(current.dialect, tuple(ordered), current, desired, proposals)
+
+
+def _named_objects(table: Table) -> dict[str, tuple[str, object]]:
+    found: dict[str, tuple[str, object]] = {}
+    for what, objects in (
+        ("index", table.indexes),
+        ("unique", table.uniques),
+        ("check", table.checks),
+        ("foreign key", table.foreign_keys),
+        ("primary key", (table.primary_key,) if table.primary_key else ()),
+    ):
+        for obj in objects:
+            if obj.name:
+                found[obj.name] = (what, obj)
+    return found
+
+
+def _object_renames(
+    cur: Mapping[str, Table], des: Mapping[str, Table], renames: Sequence[tuple[str, str, str]]
+) -> list[o.Op]:
+    """Declared index/constraint renames whose object the live table has under its old
+    name and the desired one (same definition) under the new name. Already done (the live
+    table has the new name) or nothing to rename (a new database): no op. Raises
+    :class:`RenameError` when the definition changed too: say the rename and the change
+    in two runs."""
+    found: list[o.Op] = []
+    for table, old, new in renames:
+        if table not in cur or table not in des:
+            continue
+        have, want = _named_objects(cur[table]), _named_objects(des[table])
+        if old not in have or new in have or new not in want:
+            continue
+        (was_kind, was), (kind, wanted) = have[old], want[new]
+        if was_kind != kind or was != wanted:
+            raise RenameError(
+                f"{table}: {kind} {new} is declared renamed from {old}, but the definition "
+                "changed too; rename it first (same definition), then change it in a second "
+                "run, or drop the @renamed mark to re-create it"
+            )
+        if kind == "index":
+            found.append(o.RenameIndex(table, old, new, wanted))
+        else:
+            found.append(o.RenameConstraint(table, old, new, kind))
+    return found
 
 
 def _with_live_on_update(current: Schema, desired: Schema) -> Schema:

@@ -101,6 +101,20 @@ class MySQLRenderer(Renderer):
             f"ALTER TABLE {self.q(op.table)} MODIFY COLUMN {self.column_definition(op.table, op.new)}"
         ]
 
+    def op_rename_index(self, op: o.RenameIndex) -> list[Any]:
+        return [
+            f"ALTER TABLE {self.q(op.table)} RENAME INDEX {self.q(op.old_name)} "
+            f"TO {self.q(op.new_name)}"
+        ]
+
+    def op_rename_constraint(self, op: o.RenameConstraint) -> list[Any]:
+        if op.what == "unique":  # a unique key is an index here
+            return self.op_rename_index(o.RenameIndex(op.table, op.old_name, op.new_name, Index(())))
+        raise UnsupportedChangeError(
+            f"{op.table}: MySQL/MariaDB cannot rename {op.what} constraint {op.old_name} "
+            f"(to {op.new_name}); drop the @renamed mark to re-create it under the new name"
+        )
+
     def _restore_generated(self, op: o.AlterColumn) -> list[Any]:
         """VIRTUAL <-> STORED: the servers refuse it in place ("not yet supported for generated
         columns"); the values are computed, so the column is dropped and added again, unless

@@ -27,6 +27,7 @@ _NATIVE = {
     "drop_table",
     "rename_table",
     "rename_column",
+    "rename_index",
     "create_index",
     "drop_index",
     "add_column",
@@ -101,6 +102,14 @@ class SQLiteRenderer(Renderer):
         return [
             f"ALTER TABLE {self.q(op.table)} RENAME TO {self.q(step)}",
             f"ALTER TABLE {self.q(step)} RENAME TO {self.q(op.new_name)}",
+        ]
+
+    def op_rename_index(self, op: o.RenameIndex) -> list[Any]:
+        # SQLite has no ALTER INDEX: the rename is done by re-creation (same definition).
+        table = self.plan.desired.table(op.table) or self.table_of(op.table)
+        return [
+            f"DROP INDEX {self.q(op.old_name)}",
+            self.ddl.create_index(table, replace(op.index, name=op.new_name)),
         ]
 
     def rebuild(self, plan: Plan, name: str, first: o.Op) -> list[Statement]:

@@ -168,13 +168,21 @@ class Case:
     #: (nothing may change): the table, the object and the clause it cannot handle.
     refused: tuple[str, ...] = ()
 
-    def diff_options(self) -> DiffOptions:
+    def diff_options(self, backend: str = "") -> DiffOptions:
+        """As ``auto_migrate --desired-sql`` builds them: the options plus the renames the
+        desired file declares (``-- @renamed from=old``)."""
+        from fastapp.desired.read import declared_object_renames, declared_renames
         from fastapp.diff.compare import parse_column_renames, parse_table_renames
 
-        return DiffOptions(
-            table_renames=parse_table_renames(self.rename_tables),
-            column_renames=parse_column_renames(self.renames),
-        )
+        tables, columns, objects = parse_table_renames(self.rename_tables), (), ()
+        columns = parse_column_renames(self.renames)
+        if backend:
+            ddl = DesiredDDL(ddl_for(self.desired, backend), self.name, backend)
+            declared_tables, declared_columns = declared_renames(ddl)
+            tables += tuple(declared_tables)
+            columns += tuple(declared_columns)
+            objects = tuple(declared_object_renames(ddl))
+        return DiffOptions(table_renames=tables, column_renames=columns, object_renames=objects)
 
 
 def ddl_for(value: Any, backend: str, database: str = "") -> str:
@@ -206,7 +214,7 @@ async def run_case(
             await check_refused(cfg, case, desired_ddl, conn)
             return
         desired = await desired_schema(cfg, desired_ddl, use_cache=False)
-        options = ApplyOptions(guided=False, diff=case.diff_options())
+        options = ApplyOptions(guided=False, diff=case.diff_options(backend))
         before = await read(cfg, conn)
         plan = diff(before, desired, options.diff)
         kinds = {op.kind for op in plan.ops}
@@ -225,10 +233,10 @@ async def run_case(
             assert await read(cfg, conn) == before, (
                 f"{case.name}/{backend}: refusal changed the database"
             )
-            options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options())
+            options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options(backend))
         await migrate_database(cfg, desired, options)
         after = await read(cfg, conn)
-        second = diff(after, desired, case.diff_options())
+        second = diff(after, desired, case.diff_options(backend))
         assert second.is_empty, f"{case.name}/{backend}: second diff not empty: {second.describe()}"
         assert comparable(after) == comparable(desired), f"{case.name}/{backend}: result differs"
         expected_rows = (
@@ -247,7 +255,7 @@ async def check_refused(cfg: DatabaseConfig, case: Case, ddl: DesiredDDL, conn: 
     from tests.corpus.catalog import snapshot
 
     before = await snapshot(cfg, conn)
-    options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options())
+    options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options(cfg.dialect_name))
     try:
         desired = await desired_schema(cfg, ddl, use_cache=False)
         await migrate_database(cfg, desired, options)
