@@ -107,9 +107,10 @@ class SQLiteRenderer(Renderer):
     def op_rename_index(self, op: o.RenameIndex) -> list[Any]:
         # SQLite has no ALTER INDEX: the rename is done by re-creation (same definition).
         table = self.plan.desired.table(op.table) or self.table_of(op.table)
+        said = RenameByRecreation(op.table, op.old_name, op.new_name)
         return [
-            f"DROP INDEX {self.q(op.old_name)}",
-            self.ddl.create_index(table, replace(op.index, name=op.new_name)),
+            Statement(f"DROP INDEX {self.q(op.old_name)}", said),
+            Statement(self.ddl.create_index(table, replace(op.index, name=op.new_name)), said),
         ]
 
     def rebuild(self, plan: Plan, name: str, first: o.Op) -> list[Statement]:
@@ -196,3 +197,19 @@ class RebuildTable(o.Op):
 
     def describe(self) -> str:
         return f"rebuild table {self.table} to {self.reason}"
+
+
+@dataclass(frozen=True)
+class RenameByRecreation(o.Op):
+    """An index rename as SQLite does it (for the plan: a rename, done by re-creation)."""
+
+    kind: ClassVar[str] = "rename_index"
+    table: str
+    old_name: str
+    new_name: str
+
+    def describe(self) -> str:
+        return (
+            f"rename index {self.old_name} of {self.table} to {self.new_name} "
+            "(by re-creation: SQLite has no ALTER INDEX)"
+        )
