@@ -69,6 +69,12 @@ CANONICAL_TYPES = frozenset(
     }
 )
 
+#: ``Table.options`` keys starting with this name a clause the backend reported that the
+#: Schema cannot carry: ``("unsupported:index item_a", "IGNORED")``. Equality sees it (so a
+#: difference is never "matches"); the DDL writers and plan renderers refuse, by name, to
+#: create or change a table that has one (:attr:`Table.unsupported`).
+UNSUPPORTED = "unsupported:"
+
 #: Referential actions, normalized spelling. Databases report the default as NO ACTION.
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 
@@ -188,6 +194,15 @@ class Table:
             if column.name == name:
                 return column
         return None
+
+    @property
+    def unsupported(self) -> tuple[tuple[str, str], ...]:
+        """``(object, clause)`` of the clauses the Schema cannot carry (see UNSUPPORTED)."""
+        return tuple(
+            (key[len(UNSUPPORTED) :], value)
+            for key, value in self.options
+            if key.startswith(UNSUPPORTED)
+        )
 
     @property
     def column_names(self) -> tuple[str, ...]:
