@@ -109,3 +109,32 @@ def test_quoted_table_renames():
 def test_malformed_quoted_renames(spec):
     with pytest.raises(RenameError, match="TABLE.OLD_COLUMN=NEW_COLUMN"):
         parse_column_renames([spec])
+
+
+def test_declared_index_and_constraint_renames_are_read_from_their_lines():
+    from fastapp.desired.read import declared_object_renames, declared_renames
+
+    text = (
+        "CREATE TABLE t ( -- @renamed from=old_t\n"
+        "  id INT PRIMARY KEY,\n"
+        "  a INT, -- @renamed from=b\n"
+        '  CONSTRAINT "T.uq" UNIQUE (a) -- @renamed from=t_a_key\n'
+        ");\n"
+        'CREATE UNIQUE INDEX "new.ix" ON public.t (a) WHERE a > 0; -- @renamed from=old_ix\n'
+        'CREATE INDEX IF NOT EXISTS ix2 ON t USING btree (a); -- @renamed from="old2"\n'
+    )
+    ddl = DesiredDDL(text, "f.sql", "postgres")
+    assert declared_object_renames(ddl) == [
+        ("t", "t_a_key", "T.uq"),
+        ("t", "old_ix", "new.ix"),
+        ("t", "old2", "ix2"),
+    ]
+    assert declared_renames(ddl) == ([("old_t", "t")], [("t", "b", "a")])
+
+
+def test_a_rename_mark_inside_an_index_statement_but_off_its_line_is_refused():
+    from fastapp.desired.read import declared_object_renames
+
+    text = "CREATE INDEX ix ON t\n  (a)\n  -- @renamed from=old\n  WHERE a > 0;\n"
+    with pytest.raises(DesiredSchemaError, match="belongs on the CREATE INDEX line"):
+        declared_object_renames(DesiredDDL(text, "f.sql", "postgres"))
