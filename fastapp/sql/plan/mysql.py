@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 class MySQLRenderer(Renderer):
     dialect_name = "mysql"
+    #: Set by :meth:`render`: the ops said together by one statement (see _key_change).
+    _key_groups: dict[int, list[o.Op]] = {}
+    _folded: set[int] = set()
 
     def render(self, plan: Plan, options: RenderOptions | None = None) -> list[Statement]:
         self._key_groups, self._folded = _auto_increment_key_groups(plan)
