@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from fastapp.apply.executor import ApplyOptions, Callbacks, Outcome, migrate_database
 from fastapp.desired.read import (
     DesiredDDL,
+    declared_object_renames,
     declared_renames,
     desired_schema,
     models_ddl,
@@ -81,12 +82,16 @@ def diff_options(request: AutoMigrateRequest, ddl: DesiredDDL, *, file: bool) ->
         declared_tables, declared_columns = declared_renames(ddl)
         tables += tuple(declared_tables)
         columns += tuple(declared_columns)
+        objects = tuple(declared_object_renames(ddl))
+    else:
+        objects = ()
     return DiffOptions(
         table_renames=tables,
         column_renames=columns,
         drop_tables=not request.apps,
         keep_on_update=not file,
         kept_tables=BOOKKEEPING_TABLES,
+        object_renames=objects,
     )
 
 

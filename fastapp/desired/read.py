@@ -31,6 +31,7 @@ __all__ = [
     "DesiredDDL",
     "DesiredSchemaError",
     "TableDDL",
+    "declared_object_renames",
     "declared_renames",
     "desired_schema",
     "models_ddl",
@@ -57,6 +58,9 @@ async def desired_schema(
     :class:`DesiredSchemaError` for DDL the scratch space rejects, or that cannot be parsed
     when no scratch space is allowed.
     """
+    from fastapp.desired.names import local_names
+
+    ddl = local_names(ddl, cfg)
     strategy = get_scratch(cfg.dialect_name)
     try:
         return await _through_scratch(strategy, cfg, ddl, use_cache)
@@ -199,7 +203,21 @@ def declared_renames(ddl: DesiredDDL) -> tuple[list[tuple[str, str]], list[tuple
 
     On the line of a ``CREATE TABLE`` header it renames the table; on a column's line it
     renames that column. Read with sqlglot's tokenizer, which keeps comments and lines.
+    Index and constraint renames are :func:`declared_object_renames`.
     """
+    tables, columns, _ = _declared(ddl)
+    return tables, columns
+
+
+def declared_object_renames(ddl: DesiredDDL) -> list[tuple[str, str, str]]:
+    """``(table, old, new)`` of ``-- @renamed from=old`` on a ``CREATE INDEX`` line or a
+    ``CONSTRAINT name ...`` line of a ``CREATE TABLE``."""
+    return _declared(ddl)[2]
+
+
+def _declared(
+    ddl: DesiredDDL,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     from sqlglot.tokens import TokenType
 
     try:
@@ -208,14 +226,30 @@ def declared_renames(ddl: DesiredDDL) -> tuple[list[tuple[str, str]], list[tuple
         raise DesiredSchemaError(f"{ddl.source}: cannot read the SQL: {_first_line(exc)}") from exc
     tables: list[tuple[str, str]] = []
     columns: list[tuple[str, str, str]] = []
+    objects: list[tuple[str, str, str]] = []
     statements = _split_tokens(tokens, TokenType.SEMICOLON)
     for stmt in statements:
         marks = [(t.line, c) for t in stmt for c in t.comments if RENAMED_MARK in c]
         if not marks:
             continue
+        index = _create_index_shape(stmt)
+        if index is not None:
+            lines, index_table, index_name = index
+            for line, comment in marks:
+                old = _renamed_from(comment, ddl, line)
+                if line not in lines:
+                    raise DesiredSchemaError(
+                        f"{ddl.source}:{line}: '-- {RENAMED_MARK}' belongs on the CREATE INDEX line"
+                    )
+                objects.append((index_table, old, index_name))
+            continue
         header, body_lines, table = _create_table_shape(stmt)
+        constraint_lines = _constraint_lines(stmt)
         for line, comment in marks:
             old = _renamed_from(comment, ddl, line)
+            if table is not None and line in constraint_lines:
+                objects.append((table, old, constraint_lines[line]))
+                continue
             if table is None:
                 raise DesiredSchemaError(
                     f"{ddl.source}:{line}: '-- {RENAMED_MARK}' belongs on a CREATE TABLE line "
@@ -230,7 +264,55 @@ def declared_renames(ddl: DesiredDDL) -> tuple[list[tuple[str, str]], list[tuple
                     f"{ddl.source}:{line}: '-- {RENAMED_MARK}' is not on a column line of "
                     f"table {table!r}"
                 )
-    return tables, columns
+    return tables, columns, objects
+
+
+def _create_index_shape(stmt: list) -> tuple[set[int], str, str] | None:
+    """``CREATE [UNIQUE] INDEX name ON table``: the lines up to the table, the table and the
+    index name (the last part of a qualified one); None for any other statement."""
+    from sqlglot.tokens import TokenType
+
+    words = [t.text.upper() for t in stmt[:4]]
+    if not words or words[0] != "CREATE" or "INDEX" not in words[1:3]:
+        return None
+    names = (TokenType.VAR, TokenType.IDENTIFIER)
+    lines: set[int] = set()
+    name = table = None
+    seen_on = False
+    for token in stmt:
+        lines.add(token.line)
+        word = token.text.upper()
+        if word == "ON" and token.token_type != TokenType.IDENTIFIER:
+            seen_on = True
+        elif token.token_type in names and word not in ("IF", "NOT", "EXISTS", "CONCURRENTLY"):
+            if seen_on:
+                table = token.text  # the last part of a qualified name wins
+            else:
+                name = token.text
+        if token.token_type == TokenType.L_PAREN or (
+            seen_on and table and token.text.upper() == "USING"
+        ):
+            break
+    if name is None or table is None:
+        return None
+    return lines, table, name
+
+
+def _constraint_lines(stmt: list) -> dict[int, str]:
+    """``{line: name}`` of ``CONSTRAINT name`` clauses at the top level of a CREATE TABLE."""
+    from sqlglot.tokens import TokenType
+
+    found: dict[int, str] = {}
+    depth = 0
+    for i, token in enumerate(stmt):
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 1 and token.text.upper() == "CONSTRAINT" and i + 1 < len(stmt):
+            if token.token_type != TokenType.IDENTIFIER:
+                found[token.line] = stmt[i + 1].text
+    return found
 
 
 def _tokenize(ddl: DesiredDDL):

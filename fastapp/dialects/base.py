@@ -85,6 +85,9 @@ class Dialect:
     #: Catalog query returning one column ``name``: the tables of the connected database.
     list_tables_sql: ClassVar[str]
     identifier_quote: ClassVar[str] = '"'
+    #: How an unquoted name is stored: ``"lower"`` (PostgreSQL folds it), ``"any"`` (compared
+    #: without regard to case, SQLite) or ``"exact"`` (MySQL database names on Linux).
+    unquoted_names: ClassVar[str] = "exact"
     #: The longest identifier the server keeps, as ``(size, "bytes" | "characters")``
     #: (None: no limit); generated names are cut to it (:mod:`fastapp.sql.naming`).
     identifier_limit: ClassVar[tuple[int, str] | None] = None
@@ -198,6 +201,11 @@ class Dialect:
             and isinstance(args[0], exp.Column)
             and args[0].name == column
         )
+
+    def namespace(self, cfg: ConnectionSettings) -> str:
+        """The schema (or database) the connection's tables live in: a desired DDL file may
+        qualify its tables with it, and with nothing else."""
+        return cfg.name
 
     def quote(self, identifier: str) -> str:
         q = self.identifier_quote

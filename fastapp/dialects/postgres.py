@@ -119,12 +119,18 @@ class PostgresDialect(Dialect):
     has_schemas = True
     namespace_param = "schema"
     create_namespace_sql = "CREATE SCHEMA IF NOT EXISTS {name}"
+    unquoted_names = "lower"
     tortoise_field_types = {
         "TimeField": ("timetz", None, None, None),
         "DatetimeField": ("timestamptz", None, None, None),
         "JSONField": ("jsonb", None, None, None),
         "UUIDField": ("uuid", None, None, None),
     }
+
+    def namespace(self, cfg: ConnectionSettings) -> str:
+        # The first schema of the connection's search_path (Tortoise's ``schema`` option).
+        schema = dict(cfg.params).get("schema") or "public"
+        return str(schema).split(",")[0].strip().strip('"')
 
     async def connect(self, cfg: ConnectionSettings) -> Any:
         import asyncpg

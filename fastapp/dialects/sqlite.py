@@ -29,6 +29,7 @@ class SQLiteDialect(Dialect):
     tortoise_engine = "tortoise.backends.sqlite"
     sqlglot_name = "sqlite"
     needs_server = False
+    unquoted_names = "any"
     supports_transactional_ddl = True
     # Tortoise turns every SQLite credential into a PRAGMA; busy_timeout is in milliseconds.
     pool_keys = {"timeout": ("busy_timeout", 1000)}
@@ -83,6 +84,9 @@ class SQLiteDialect(Dialect):
     tortoise_storage_fields = {
         ("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage"),
     }
+
+    def namespace(self, cfg: ConnectionSettings) -> str:
+        return "main"  # the connection's own file, whatever its path
 
     def tortoise_connection(self, cfg: ConnectionSettings) -> dict[str, Any]:
         credentials: dict[str, Any] = {self.url_path_key: cfg.name}

@@ -55,6 +55,9 @@ class DiffOptions:
     propose_renames: bool = False
     keep_on_update: bool = False
     kept_tables: frozenset[str] = frozenset()
+    #: ``(table, old, new)``: an index or constraint renamed (``-- @renamed from=old`` on its
+    #: line); ``table`` is the desired table's name.
+    object_renames: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -108,32 +111,97 @@ class Plan:
 
 
 def parse_column_renames(specs: Iterable[str]) -> tuple[tuple[str, str, str], ...]:
-    """``["users.name=full_name"]`` -> ``(("users", "name", "full_name"),)``."""
+    """``["users.name=full_name"]`` -> ``(("users", "name", "full_name"),)``.
+
+    A name may be quoted (``"..."`` or backquotes, a doubled quote inside) to hold dots,
+    ``=`` or a reserved word: ``users."user"=username``, ``"a.b"."c.d"=e``.
+    """
     parsed = []
     for spec in specs:
-        left, eq, new = spec.partition("=")
-        table, dot, old = left.rpartition(".")
-        if not eq or not dot or not table or not old or not new.strip():
+        try:
+            parts = _name_parts(spec)
+        except ValueError as exc:
+            why, parts = f"{exc}; ", []
+        else:
+            why = ""
+        if len(parts) != 2 or len(parts[0]) != 2 or len(parts[1]) != 1:
             raise RenameError(
-                f"cannot read --rename {spec!r}: write TABLE.OLD_COLUMN=NEW_COLUMN, "
-                "e.g. --rename users_user.name=full_name"
+                f"cannot read --rename {spec!r}: {why}write TABLE.OLD_COLUMN=NEW_COLUMN, "
+                'e.g. --rename users_user.name=full_name (quote names holding dots: "a.b")'
             )
-        parsed.append((table.strip(), old.strip(), new.strip()))
+        (table, old), (new,) = parts
+        parsed.append((table, old, new))
     return tuple(parsed)
 
 
 def parse_table_renames(specs: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """``["old_table=new_table"]`` -> ``(("old_table", "new_table"),)``."""
+    """``["old_table=new_table"]`` -> ``(("old_table", "new_table"),)`` (names may be quoted
+    as in :func:`parse_column_renames`)."""
     parsed = []
     for spec in specs:
-        old, eq, new = spec.partition("=")
-        if not eq or not old.strip() or not new.strip():
+        try:
+            parts = _name_parts(spec)
+        except ValueError as exc:
+            why, parts = f"{exc}; ", []
+        else:
+            why = ""
+        if len(parts) != 2 or len(parts[0]) != 1 or len(parts[1]) != 1:
             raise RenameError(
-                f"cannot read --rename-table {spec!r}: write OLD_TABLE=NEW_TABLE, "
-                "e.g. --rename-table blog_article=blog_post"
+                f"cannot read --rename-table {spec!r}: {why}write OLD_TABLE=NEW_TABLE, "
+                'e.g. --rename-table blog_article=blog_post (quote names holding dots: "a.b")'
             )
-        parsed.append((old.strip(), new.strip()))
+        parsed.append((parts[0][0], parts[1][0]))
     return tuple(parsed)
+
+
+_QUOTES = {'"': '"', "`": "`"}
+
+
+def _name_parts(spec: str) -> list[list[str]]:
+    """``spec`` cut at unquoted ``=`` into sides, each cut at unquoted dots into names;
+    a quoted name is taken as written, an unquoted one stripped of spaces. An empty name or
+    an unclosed quote raises ValueError."""
+    sides: list[list[str]] = [[]]
+    current: list[str] = []
+    quoted = False
+    i = 0
+
+    def close() -> None:
+        name = "".join(current)
+        name = name if quoted else name.strip()
+        if not name:
+            raise ValueError("a name is empty")
+        sides[-1].append(name)
+
+    while i < len(spec):
+        char = spec[i]
+        if char in _QUOTES and not "".join(current).strip():
+            end_quote, i, current, quoted = _QUOTES[char], i + 1, [], True
+            while True:
+                if i >= len(spec):
+                    raise ValueError("a quote is not closed")
+                if spec[i] == end_quote:
+                    if spec[i + 1 : i + 2] == end_quote:
+                        current.append(end_quote)
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                current.append(spec[i])
+                i += 1
+            continue
+        if char in ".=":
+            close()
+            current, quoted = [], False
+            if char == "=":
+                sides.append([])
+        elif quoted and not char.isspace():
+            raise ValueError("text after a quoted name")
+        else:
+            current.append(char)
+        i += 1
+    close()
+    return sides
 
 
 # --- the engine ---------------------------------------------------------------------------
@@ -141,6 +209,8 @@ def parse_table_renames(specs: Iterable[str]) -> tuple[tuple[str, str], ...]:
 _PHASES = (
     o.RenameTable,
     o.RenameColumn,
+    o.RenameIndex,
+    o.RenameConstraint,
     o.DropForeignKey,
     o.DropIndex,
     o.DropUnique,
@@ -200,10 +270,55 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
     )
     found.extend(_drop_ops(dropped))
     found.extend(_touched_foreign_keys(found, cur, des))
+    found.extend(_object_renames(cur, des, options.object_renames))
 
     ordered = _order(found)
     proposals = _proposals(ordered, cur, des) if options.propose_renames else ()
     return Plan(current.dialect, tuple(ordered), current, desired, proposals)
+
+
+def _named_objects(table: Table) -> dict[str, tuple[str, object]]:
+    found: dict[str, tuple[str, object]] = {}
+    for what, objects in (
+        ("index", table.indexes),
+        ("unique", table.uniques),
+        ("check", table.checks),
+        ("foreign key", table.foreign_keys),
+        ("primary key", (table.primary_key,) if table.primary_key else ()),
+    ):
+        for obj in objects:
+            if obj.name:
+                found[obj.name] = (what, obj)
+    return found
+
+
+def _object_renames(
+    cur: Mapping[str, Table], des: Mapping[str, Table], renames: Sequence[tuple[str, str, str]]
+) -> list[o.Op]:
+    """Declared index/constraint renames whose object the live table has under its old
+    name and the desired one (same definition) under the new name. Already done (the live
+    table has the new name) or nothing to rename (a new database): no op. Raises
+    :class:`RenameError` when the definition changed too: say the rename and the change
+    in two runs."""
+    found: list[o.Op] = []
+    for table, old, new in renames:
+        if table not in cur or table not in des:
+            continue
+        have, want = _named_objects(cur[table]), _named_objects(des[table])
+        if old not in have or new in have or new not in want:
+            continue
+        (was_kind, was), (kind, wanted) = have[old], want[new]
+        if was_kind != kind or was != wanted:
+            raise RenameError(
+                f"{table}: {kind} {new} is declared renamed from {old}, but the definition "
+                "changed too; rename it first (same definition), then change it in a second "
+                "run, or drop the @renamed mark to re-create it"
+            )
+        if kind == "index":
+            found.append(o.RenameIndex(table, old, new, wanted))
+        else:
+            found.append(o.RenameConstraint(table, old, new, kind))
+    return found
 
 
 def _with_live_on_update(current: Schema, desired: Schema) -> Schema:

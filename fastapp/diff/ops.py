@@ -197,6 +197,41 @@ class RenameColumn(Op):
         return RenameColumn(self.table, self.new_name, self.old_name)
 
 
+@dataclass(frozen=True)
+class RenameIndex(Op):
+    """A declared rename of an index whose definition stays (``-- @renamed from=old``)."""
+
+    kind: ClassVar[str] = "rename_index"
+    table: str
+    old_name: str
+    new_name: str
+    index: Index
+
+    def describe(self) -> str:
+        return f"rename index {self.old_name} of {self.table} to {self.new_name}"
+
+    def reverse(self) -> Op:
+        return RenameIndex(self.table, self.new_name, self.old_name, self.index)
+
+
+@dataclass(frozen=True)
+class RenameConstraint(Op):
+    """A declared rename of a constraint whose definition stays; ``what`` says which kind
+    (``unique``, ``check``, ``foreign key``, ``primary key``)."""
+
+    kind: ClassVar[str] = "rename_constraint"
+    table: str
+    old_name: str
+    new_name: str
+    what: str
+
+    def describe(self) -> str:
+        return f"rename {self.what} constraint {self.old_name} of {self.table} to {self.new_name}"
+
+    def reverse(self) -> Op:
+        return RenameConstraint(self.table, self.new_name, self.old_name, self.what)
+
+
 #: Attributes of a column an :class:`AlterColumn` may change, in rendering order.
 COLUMN_ASPECTS = (
     "type",
@@ -207,6 +242,7 @@ COLUMN_ASPECTS = (
     "comment",
     "collation",
     "generated",
+    "virtual",
 )
 _TYPE_FIELDS = ("type", "length", "precision", "scale", "unsigned", "enum_values", "enum_name")
 
@@ -270,6 +306,8 @@ class AlterColumn(Op):
                     if self.new.on_update is None
                     else f"ON UPDATE {self.new.on_update}"
                 )
+            elif aspect == "virtual":
+                parts.append("VIRTUAL (computed when read)" if self.new.virtual else "STORED")
             elif aspect == "autoincrement":
                 parts.append("auto-increment" if self.new.autoincrement else "no auto-increment")
             else:

@@ -20,6 +20,7 @@ from fastapp.schema.normalize import (
     normalize_type,
 )
 from fastapp.schema.objects import (
+    UNSUPPORTED,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -30,7 +31,7 @@ from fastapp.schema.objects import (
 )
 
 _TABLES_SQL = """
-SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, TABLE_COMMENT
+SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, TABLE_COMMENT, CREATE_OPTIONS
 FROM information_schema.TABLES
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
 ORDER BY TABLE_NAME
@@ -46,13 +47,31 @@ ORDER BY TABLE_NAME, ORDINAL_POSITION
 _INDEXES_SQL = {
     mariadb: f"""
 SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE,
-       {expression}
+       {expression}, INDEX_COMMENT, {unused}
 FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
 """
-    for mariadb, expression in ((True, "NULL"), (False, "EXPRESSION"))
+    # An index the optimizer does not use: MariaDB's IGNORED, MySQL's INVISIBLE.
+    for mariadb, expression, unused in (
+        (True, "NULL", "IF(IGNORED = 'YES', 'IGNORED', '')"),
+        (False, "EXPRESSION", "IF(IS_VISIBLE = 'NO', 'INVISIBLE', '')"),
+    )
 }
+#: Partitioned tables: how (method, expression, subpartitioning) and into what (each
+#: partition's name and bounds), one row per table.
+_PARTITIONS_SQL = """
+SELECT TABLE_NAME,
+       CONCAT_WS(' ', PARTITION_METHOD, PARTITION_EXPRESSION, SUBPARTITION_METHOD,
+                 SUBPARTITION_EXPRESSION),
+       GROUP_CONCAT(CONCAT_WS(' ', PARTITION_NAME, PARTITION_DESCRIPTION)
+                    ORDER BY PARTITION_ORDINAL_POSITION SEPARATOR ', ')
+FROM information_schema.PARTITIONS
+WHERE TABLE_SCHEMA = DATABASE() AND PARTITION_NAME IS NOT NULL
+  AND (SUBPARTITION_ORDINAL_POSITION IS NULL OR SUBPARTITION_ORDINAL_POSITION = 1)
+GROUP BY TABLE_NAME, PARTITION_METHOD, PARTITION_EXPRESSION, SUBPARTITION_METHOD,
+         SUBPARTITION_EXPRESSION
+"""
 _FOREIGN_KEYS_SQL = """
 SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA,
        k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE
@@ -67,13 +86,13 @@ ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION
 #: them per schema and needs TABLE_CONSTRAINTS for the table.
 _CHECKS_SQL = {
     True: """
-SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE
+SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, 'YES'
 FROM information_schema.CHECK_CONSTRAINTS
 WHERE CONSTRAINT_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME, CONSTRAINT_NAME
 """,
     False: """
-SELECT tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE
+SELECT tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, tc.ENFORCED
 FROM information_schema.TABLE_CONSTRAINTS tc
 JOIN information_schema.CHECK_CONSTRAINTS cc
   ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
@@ -96,6 +115,7 @@ class Catalog:
     indexes: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     foreign_keys: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     checks: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    partitions: dict[str, tuple] = field(default_factory=dict)
 
 
 class CatalogReader(BaseCatalogReader):
@@ -123,6 +143,9 @@ class CatalogReader(BaseCatalogReader):
         ):
             for row in await self._fetch(connection, sql):
                 target[row[0]].append(row)
+        if any("partitioned" in str(t[4] or "").lower() for t in tables):
+            for row in await self._fetch(connection, _PARTITIONS_SQL):
+                catalog.partitions[row[0]] = row
         # MariaDB shows REFERENTIAL_CONSTRAINTS only to a user with a right beyond SELECT on
         # the table; such a user still reads SHOW CREATE TABLE (one query per table so hit).
         for table, rows in catalog.foreign_keys.items():
@@ -150,7 +173,8 @@ class CatalogReader(BaseCatalogReader):
         return "'" + raw.replace("'", "''") + "'"
 
     def _table(self, catalog: Catalog, name: str) -> Table:
-        _, engine, collation, comment = catalog.tables[name]
+        _, engine, collation, comment, _options = catalog.tables[name]
+        unsupported: list[tuple[str, str]] = []
         checks = list(catalog.checks.get(name, ()))
         rows = catalog.columns.get(name, ())
         specs = [normalize_type(self.dialect_name, row[4]) for row in rows]
@@ -180,6 +204,7 @@ class CatalogReader(BaseCatalogReader):
                     spec=spec if spec.known else None,
                     autoincrement="auto_increment" in extra.lower(),
                     generated=generated,
+                    virtual=generated is not None and "VIRTUAL" in extra.upper(),
                     comment=col_comment,
                     collation=col_coll if keep_collation else None,
                     on_update=on_update,
@@ -195,14 +220,21 @@ class CatalogReader(BaseCatalogReader):
             lengths = tuple(int(r[4]) if r[4] is not None else None for r in rows)
             lengths = lengths if any(lengths) else ()
             method = normalize_index_method(rows[0][6])
+            if method == "spatial":
+                lengths = ()  # MariaDB reports a SUB_PART of 32 that no CREATE accepts
             unique = rows[0][2] in (0, "0")
+            what = "primary key" if index_name == "PRIMARY" else f"index {index_name}"
+            if rows[0][9]:
+                unsupported.append((what, rows[0][9]))
+            if rows[0][8] and index_name != "PRIMARY":
+                unsupported.append((what, f"COMMENT {rows[0][8]!r}"))
             if index_name == "PRIMARY":
                 if lengths:
                     self.warn(
                         f"{name}: primary key prefix lengths {lengths} are not represented; "
                         "the whole columns are exported"
                     )
-                primary_key = PrimaryKey(cols, name=None)
+                primary_key = PrimaryKey(cols, name=None, comment=rows[0][8] or None)
             elif unique and method is None and not any(exprs) and not lengths:
                 uniques.append(UniqueConstraint(cols, name=index_name))
             elif is_implicit_fk_index(index_name, cols, unique, fks):
@@ -233,8 +265,22 @@ class CatalogReader(BaseCatalogReader):
                 if c[1] not in json_checks
             ),
             comment=normalize_comment(comment),
-            options=table_options(engine, collation),
+            options=table_options(engine, collation) + self._unsupported(catalog, name, unsupported),
         )
+
+    @staticmethod
+    def _unsupported(catalog: Catalog, name: str, found: list[tuple[str, str]]) -> tuple:
+        """What the Schema cannot carry, as ``unsupported:`` options (see UNSUPPORTED):
+        partitioning, unused (IGNORED/INVISIBLE) indexes, index comments, checks NOT
+        ENFORCED."""
+        found = list(found)
+        partitions = catalog.partitions.get(name)
+        if partitions is not None:
+            found.append(("partitioning", f"PARTITION BY {partitions[1]} ({partitions[2]})"))
+        for check in catalog.checks.get(name, ()):
+            if str(check[3]).upper() == "NO":
+                found.append((f"check {check[1]}", "NOT ENFORCED"))
+        return tuple((UNSUPPORTED + what, clause) for what, clause in sorted(found))
 
     def _foreign_keys(self, rows) -> list[ForeignKey]:
         fks = []

@@ -218,7 +218,7 @@ class CatalogReader(BaseCatalogReader):
         )
 
     def _enum_name(self, schema: str, name: str) -> str:
-        return name if schema == self.schema_name else f"{schema}.{name}"
+        return name if schema == self.schema_name else qualified(schema, name)
 
     def _table(self, catalog: Catalog, name: str, used_enums: dict) -> Table:
         columns = []
@@ -267,7 +267,7 @@ class CatalogReader(BaseCatalogReader):
             elif kind == "f":
                 ref = row["ref_table"]
                 if row["ref_schema"] != self.schema_name:
-                    ref = f"{row['ref_schema']}.{ref}"
+                    ref = qualified(row["ref_schema"], ref)
                     ref_columns = tuple(row["foreign_ref_columns"])
                 else:
                     ref_names = catalog.attnames.get(row["ref_table"], {})
@@ -323,3 +323,9 @@ class CatalogReader(BaseCatalogReader):
             checks=tuple(checks),
             comment=normalize_comment(catalog.table_comments.get(name)),
         )
+
+
+def qualified(schema: str, name: str) -> str:
+    """A name outside the read schema, as SQL text (``"other"."t"``): quoted, so a table
+    whose own name holds a dot is never taken for one in another schema."""
+    return '"{}"."{}"'.format(schema.replace('"', '""'), name.replace('"', '""'))

@@ -14,6 +14,7 @@ from typing import Any
 from fastapp.introspect.base import CatalogReader as BaseCatalogReader
 from fastapp.schema.normalize import index_shape, normalize_expression, normalize_fk_action
 from fastapp.schema.objects import (
+    UNSUPPORTED,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -30,28 +31,30 @@ _ORDINARY = (
     "(SELECT tl.name FROM pragma_table_list tl WHERE tl.schema = 'main' AND tl.type = 'table')"
 )
 _CATALOG_SQL = f"""
-SELECT 'table', m.name, m.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'table', m.name, m.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM sqlite_master m WHERE {_ORDINARY}
 UNION ALL
-SELECT 'column', m.name, x.name, x.type, x."notnull", x.dflt_value, x.pk, x.hidden, x.cid, NULL
+SELECT 'column', m.name, x.name, x.type, x."notnull", x.dflt_value, x.pk, x.hidden, x.cid, NULL, NULL
 FROM sqlite_master m, pragma_table_xinfo(m.name) x WHERE {_ORDINARY}
 UNION ALL
 SELECT 'index', m.name, il.name, il."unique", il.origin, il.partial, ii.seqno, ii.cid, ii.name,
-       ii."desc"
+       ii."desc", ii.coll
 FROM sqlite_master m, pragma_index_list(m.name) il, pragma_index_xinfo(il.name) ii
 WHERE {_ORDINARY} AND ii.key = 1
 UNION ALL
-SELECT 'index_sql', i.tbl_name, i.name, i.sql, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'index_sql', i.tbl_name, i.name, i.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM sqlite_master i WHERE i.type = 'index' AND i.sql IS NOT NULL
 UNION ALL
-SELECT 'virtual', name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'virtual', name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pragma_table_list WHERE schema = 'main' AND type = 'virtual'
 UNION ALL
-SELECT 'fk', m.name, f.id, f.seq, f."table", f."from", f."to", f.on_delete, f.on_update, NULL
+SELECT 'fk', m.name, f.id, f.seq, f."table", f."from", f."to", f.on_delete, f.on_update, NULL, NULL
 FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE {_ORDINARY}
 """
-# Hidden values of pragma_table_xinfo: 0 normal, 1 virtual-table hidden, 2/3 generated.
+# Hidden values of pragma_table_xinfo: 0 normal, 1 virtual-table hidden, 2/3 generated
+# (2 VIRTUAL, 3 STORED).
 _GENERATED = (2, 3)
+_VIRTUAL = 2
 
 
 @dataclass
@@ -75,6 +78,8 @@ class _TableSQL:
     checks: list[str] = field(default_factory=list)
     collations: dict[str, str] = field(default_factory=dict)
     generated: dict[str, str] = field(default_factory=dict)
+    #: ``(object, clause)`` the Schema cannot carry (DEFERRABLE keys, ON CONFLICT).
+    unsupported: list[tuple[str, str]] = field(default_factory=list)
 
 
 class CatalogReader(BaseCatalogReader):
@@ -118,22 +123,25 @@ class CatalogReader(BaseCatalogReader):
         pk_columns = tuple(r[2] for r in pk_rows)
         columns = []
         for row in rows:
-            _, _, col, type_text, notnull, default, _pk, hidden, _cid, _ = row
+            _, _, col, type_text, notnull, default, _pk, hidden, _cid, _, _ = row
             generated = info.generated.get(col) if hidden in _GENERATED else None
             columns.append(
                 self.column(
                     name,
                     col,
                     type_text or "",
-                    nullable=not notnull and not (pk_columns == (col,) and info.autoincrement),
+                    # As declared: an AUTOINCREMENT key without NOT NULL reports notnull 0.
+                    nullable=not notnull,
                     default=default,
                     autoincrement=info.autoincrement and pk_columns == (col,),
                     generated=generated,
+                    virtual=generated is not None and hidden == _VIRTUAL,
                     collation=info.collations.get(col),
                 )
             )
         primary_key = PrimaryKey(pk_columns) if pk_columns else None
         uniques, indexes = [], []
+        unsupported = list(info.unsupported)
         groups: dict[str, list[tuple]] = {}
         for row in catalog.indexes.get(name, ()):
             groups.setdefault(row[2], []).append(row)
@@ -155,6 +163,11 @@ class CatalogReader(BaseCatalogReader):
                     cols = [
                         p if e else c for c, p, e in zip(cols, parsed_cols, exprs, strict=False)
                     ]
+            for r in parts:  # a key collation other than its column's (BINARY by default)
+                if r[8] is not None and (r[10] or "BINARY").upper() != (
+                    info.collations.get(r[8]) or "BINARY"
+                ).upper():
+                    unsupported.append((f"index {index_name}", f"{r[8]} COLLATE {r[10]}"))
             orders, expressions = index_shape(["DESC" if r[9] else None for r in parts], exprs)
             indexes.append(
                 Index(
@@ -178,7 +191,8 @@ class CatalogReader(BaseCatalogReader):
                 (key, "1")
                 for key, on in (("without_rowid", info.without_rowid), ("strict", info.strict))
                 if on
-            ),
+            )
+            + tuple((UNSUPPORTED + what, clause) for what, clause in sorted(set(unsupported))),
         )
 
     def _foreign_keys(self, catalog: Catalog, name: str) -> list[ForeignKey]:
@@ -227,6 +241,8 @@ class CatalogReader(BaseCatalogReader):
         info.without_rowid = "ROWID" in words
         info.strict = "STRICT" in words
         info.autoincrement = "@AUTOINCREMENT" in words
+        if {"@DEFERRABLE", "@CONFLICT"} & words:
+            info.unsupported = _unmodelled_clauses(body)
         if not (has_generated or {"@CHECK", "@COLLATE"} & words) or close is None:
             return info
         self._read_constraints(name, sql[: close.end + 1], info)
@@ -276,3 +292,19 @@ class CatalogReader(BaseCatalogReader):
             columns.append(self._expr(node))
         where = params.args.get("where")
         return columns, self._expr(where.this) if where is not None else None
+
+
+def _unmodelled_clauses(tokens: list) -> list[tuple[str, str]]:
+    """``DEFERRABLE [INITIALLY ...]`` (foreign keys) and ``ON CONFLICT <action>`` clauses of a
+    CREATE TABLE's tokens, as ``(object, clause)``: SQLite keeps them only in that text."""
+    from sqlglot.tokens import TokenType
+
+    found = []
+    words = [t.text.upper() if t.token_type != TokenType.IDENTIFIER else "" for t in tokens]
+    for i, word in enumerate(words):
+        if word == "DEFERRABLE":
+            tail = words[i + 1 : i + 3] if words[i + 1 : i + 2] == ["INITIALLY"] else []
+            found.append(("foreign key", " ".join([word, *tail])))
+        elif word == "CONFLICT" and words[i - 1 : i] == ["ON"]:
+            found.append(("constraint", " ".join(words[i - 1 : i + 2])))
+    return found

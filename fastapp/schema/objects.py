@@ -69,6 +69,12 @@ CANONICAL_TYPES = frozenset(
     }
 )
 
+#: ``Table.options`` keys starting with this name a clause the backend reported that the
+#: Schema cannot carry: ``("unsupported:index item_a", "IGNORED")``. Equality sees it (so a
+#: difference is never "matches"); the DDL writers and plan renderers refuse, by name, to
+#: create or change a table that has one (:attr:`Table.unsupported`).
+UNSUPPORTED = "unsupported:"
+
 #: Referential actions, normalized spelling. Databases report the default as NO ACTION.
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 
@@ -97,6 +103,9 @@ class Column:
     #: Expression the backend stores on every UPDATE of the row (normalized text; MySQL
     #: ``ON UPDATE CURRENT_TIMESTAMP``). None everywhere else.
     on_update: str | None = None
+    #: A generated column computed when read (``VIRTUAL``), not stored; False for stored
+    #: ones (PostgreSQL's only kind) and for ordinary columns.
+    virtual: bool = False
 
     @property
     def type_text(self) -> str:
@@ -114,6 +123,8 @@ class Column:
 class PrimaryKey:
     columns: tuple[str, ...]
     name: str | None = field(default=None, compare=False)
+    #: The key's own comment (MySQL/MariaDB ``PRIMARY KEY (...) COMMENT '...'``).
+    comment: str | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -183,6 +194,15 @@ class Table:
             if column.name == name:
                 return column
         return None
+
+    @property
+    def unsupported(self) -> tuple[tuple[str, str], ...]:
+        """``(object, clause)`` of the clauses the Schema cannot carry (see UNSUPPORTED)."""
+        return tuple(
+            (key[len(UNSUPPORTED) :], value)
+            for key, value in self.options
+            if key.startswith(UNSUPPORTED)
+        )
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -85,9 +85,15 @@ _MYSQL = {
         SELECT table_name, IF(index_name = 'PRIMARY', 'PRIMARY', ''), non_unique,
                GROUP_CONCAT(CONCAT_WS(':', column_name, coalesce(sub_part, ''),
                                       coalesce(collation, '')) ORDER BY seq_in_index SEPARATOR ','),
-               index_type, index_comment
+               index_type, index_comment, {unused}
         FROM information_schema.statistics WHERE table_schema = DATABASE()
-        GROUP BY table_name, index_name, non_unique, index_type, index_comment""",
+        GROUP BY table_name, index_name, non_unique, index_type, index_comment, {unused}""",
+    "partitions": """
+        SELECT table_name, partition_name, subpartition_name, partition_method,
+               partition_expression, subpartition_method, subpartition_expression,
+               partition_description
+        FROM information_schema.partitions
+        WHERE table_schema = DATABASE() AND partition_name IS NOT NULL""",
     "foreign_keys": """
         SELECT k.table_name,
                GROUP_CONCAT(k.column_name ORDER BY k.ordinal_position SEPARATOR ','),
@@ -102,7 +108,7 @@ _MYSQL = {
         GROUP BY k.table_name, k.constraint_name, k.referenced_table_name, r.update_rule,
                  r.delete_rule, r.match_option""",
     "checks": """
-        SELECT c.table_name, c.check_clause FROM information_schema.check_constraints c
+        SELECT c.table_name, c.check_clause, {enforced} FROM information_schema.check_constraints c
         WHERE c.constraint_schema = DATABASE()""",
     "triggers": """
         SELECT event_object_table, action_timing, event_manipulation, action_statement
@@ -128,7 +134,19 @@ async def snapshot(cfg: DatabaseConfig, conn: Any) -> Snapshot:
     """The database on ``conn`` as its server reports it, by category, in a stable order."""
     if cfg.dialect_name == "sqlite":
         return await _sqlite_snapshot(cfg, conn)
-    queries = _POSTGRES if cfg.dialect_name == "postgres" else _MYSQL
+    if cfg.dialect_name == "postgres":
+        queries = _POSTGRES
+    else:  # the words of each server for an unused index and an unenforced check
+        ((version,),) = await _rows(cfg, conn, "SELECT VERSION()")
+        mariadb = "mariadb" in str(version).lower()
+        words = {
+            "unused": "ignored" if mariadb else "is_visible",
+            "enforced": "'YES'" if mariadb else "(SELECT t.enforced FROM "
+            "information_schema.table_constraints t WHERE t.constraint_schema = "
+            "c.constraint_schema AND t.constraint_name = c.constraint_name "
+            "AND t.table_name = c.table_name)",
+        }
+        queries = {name: sql.format(**words) for name, sql in _MYSQL.items()}
     return {name: _sorted(await _rows(cfg, conn, sql)) for name, sql in queries.items()}
 
 
@@ -219,11 +237,21 @@ def _sqlite_foreign_keys(rows: list[tuple]) -> list[tuple]:
 
 
 def _sqlite_table_clauses(sql: str) -> tuple:
-    """What only the CREATE TABLE text says of the table: options and AUTOINCREMENT."""
+    """What only the CREATE TABLE text says of the table: options, AUTOINCREMENT, generated
+    columns, DEFERRABLE and ON CONFLICT clauses (a text sqlglot cannot parse: all of it)."""
     import sqlglot
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(sql, read="sqlite")
+    words = [t.text.upper() for t in sqlglot.tokenize(sql, read="sqlite")]
+    clauses = tuple(
+        " ".join(words[i : i + 3] if w == "DEFERRABLE" else words[i - 1 : i + 2])
+        for i, w in enumerate(words)
+        if w == "DEFERRABLE" or (w == "CONFLICT" and words[i - 1] == "ON")
+    )
+    try:
+        tree = sqlglot.parse_one(sql, read="sqlite")
+    except sqlglot.errors.ParseError:
+        return (" ".join(words), clauses)
     options = sorted(p.sql("sqlite") for p in tree.find_all(exp.Property))
     autoincrement = sorted(
         c.this.name
@@ -236,7 +264,7 @@ def _sqlite_table_clauses(sql: str) -> tuple:
         for k in c.constraints
         if isinstance(k.kind, exp.ComputedColumnConstraint)
     )
-    return (tuple(options), tuple(autoincrement), tuple(generated))
+    return (tuple(options), tuple(autoincrement), tuple(generated), clauses)
 
 
 def _unquoted(node: Any) -> str:
@@ -255,7 +283,10 @@ def _sqlite_checks(sql: str) -> list[str]:
     import sqlglot
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(sql, read="sqlite")
+    try:
+        tree = sqlglot.parse_one(sql, read="sqlite")
+    except sqlglot.errors.ParseError:
+        return []  # the table's whole text is compared instead (_sqlite_table_clauses)
     return sorted(_unquoted(c.this) for c in tree.find_all(exp.CheckColumnConstraint))
 
 

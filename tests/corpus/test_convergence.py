@@ -25,7 +25,7 @@ def load_cases(path: Path) -> list[Case]:
     cases = []
     for raw in yaml.safe_load(path.read_text(encoding="utf-8")):
         raw = dict(raw)
-        for key in ("backends", "renames", "rename_tables", "ops"):
+        for key in ("backends", "renames", "rename_tables", "ops", "refused"):
             if key in raw:
                 raw[key] = tuple(raw[key])
         cases.append(Case(**raw))

@@ -41,6 +41,8 @@ class Reader:
     sqlglot_name: ClassVar[str]
     #: ``CREATE TYPE name AS ENUM (...)`` is a statement of this backend.
     enum_types: ClassVar[bool] = False
+    #: ``AS (...)`` without STORED makes a VIRTUAL column (SQLite, MySQL/MariaDB).
+    virtual_generated: ClassVar[bool] = True
     #: ``COMMENT ON TABLE/COLUMN`` is a statement of this backend.
     comment_statements: ClassVar[bool] = False
     #: A primary key column is NOT NULL even when not declared so.
@@ -262,6 +264,7 @@ class Reader:
                 self.identity(column)
         elif isinstance(kind, exp.ComputedColumnConstraint):
             column.generated = self.expression_text(kind.this)
+            column.virtual = self.virtual_generated and not kind.args.get("persisted")
         elif isinstance(kind, exp.OnUpdateColumnConstraint):
             column.on_update = self.default_text(column, kind.this)
         else:

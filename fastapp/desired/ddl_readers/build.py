@@ -75,6 +75,7 @@ def build_column(dialect_name: str, column: ColumnDraft) -> Column:
         enum_values=spec.enum_values,
         enum_name=column.enum_name,
         generated=column.generated,
+        virtual=column.generated is not None and column.virtual,
         known_type=spec.known,
         on_update=normalize_default(dialect_name, column.on_update),
     )

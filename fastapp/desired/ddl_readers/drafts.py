@@ -60,6 +60,7 @@ class ColumnDraft:
     collation: str | None = None
     charset: str | None = None
     generated: str | None = None
+    virtual: bool = False
     on_update: str | None = None
     enum_name: str | None = None
     line: int | None = None

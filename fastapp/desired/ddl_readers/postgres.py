@@ -85,6 +85,7 @@ QUOTED_KEYWORDS = frozenset(
 class Reader(BaseReader):
     dialect_name = "postgres"
     sqlglot_name = "postgres"
+    virtual_generated = False  # every generated column the catalog reader reads is stored
     enum_types = True
     comment_statements = True
     rewritten: ClassVar[dict[str, str]] = {

@@ -76,8 +76,13 @@ class Reader(BaseReader):
     def index_part(self, table: TableDraft, draft: Any, target: Any, desc: bool) -> None:
         from sqlglot import exp
 
-        # The index's collation is not part of the Schema; the column is what it keys on.
+        # A key collated as its column is the column; another collation is a clause the
+        # Schema cannot carry (the catalog reader keeps it as an unsupported option).
         if isinstance(target, exp.Collate) and isinstance(target.this, exp.Column):
+            column = table.columns.get(target.this.name)
+            wanted = (target.expression.name if target.expression else "").upper()
+            if column is None or (column.collation or "BINARY").upper() != wanted:
+                self.unsupported(f"the index key collation {target.sql(dialect='sqlite')}")
             target = target.this
         super().index_part(table, draft, target, desc)
 
@@ -88,7 +93,7 @@ class Reader(BaseReader):
             # AUTOINCREMENT is only allowed on the INTEGER PRIMARY KEY (the rowid).
             if table.primary_key != [column.name]:
                 self.fail(f"{table.name}.{column.name}: AUTOINCREMENT needs INTEGER PRIMARY KEY")
-            column.nullable = False
+            # Nullability as declared: SQLite reports the key's NOT NULL only when written.
         if table.options.get("without_rowid") and table.primary_key:
             for name in table.primary_key:
                 self.column_of(table, name).nullable = False

@@ -411,10 +411,12 @@ def _quote(name: str) -> str:
 
 def _unqualified(schema: Schema) -> Schema:
     """References from the scratch schema to the live one, written as the live side has them."""
-    prefix = f"{LIVE_NAMESPACE}."
+    prefix = f"{_quote(LIVE_NAMESPACE)}."
 
     def bare(name: str | None) -> str | None:
-        return name[len(prefix) :] if name and name.startswith(prefix) else name
+        if not name or not name.startswith(prefix):
+            return name
+        return name[len(prefix) + 1 : -1].replace('""', '"')  # '"public"."t"' -> 't'
 
     tables = []
     for table in schema.tables:

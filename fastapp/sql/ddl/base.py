@@ -91,7 +91,10 @@ class DDL:
         if column.collation:
             parts.append(self.collation_clause(column.collation))
         if column.generated:
-            parts.append(self.generated_template.format(column.generated))
+            template = self.generated_template
+            if column.virtual:
+                template = template.replace(" STORED", " VIRTUAL")
+            parts.append(template.format(column.generated))
         parts.append(self.null_clause(column))
         if column.default is not None and not column.generated:
             parts.append(f"DEFAULT {self.default_text(column)}")
@@ -153,7 +156,10 @@ class DDL:
 
     def create_table(self, table: Table, deferred: Iterable[ForeignKey] = ()) -> str:
         """CREATE TABLE with columns and inline primary key, uniques, checks and foreign keys
-        (those in ``deferred`` left out, to be added by :meth:`add_foreign_key`)."""
+        (those in ``deferred`` left out, to be added by :meth:`add_foreign_key`). Raises
+        :class:`~fastapp.errors.SchemaError` for a table with a clause the Schema cannot
+        carry (it would be created without it)."""
+        refuse_unsupported(table, "create")
         skip = set(deferred)
         lines = [self.column_definition(table, c) for c in table.columns]
         pk = self.primary_key_clause(table)
@@ -250,3 +256,16 @@ class DDL:
         if late:
             blocks.append("\n".join(s + ";" for s in late))
         return "\n\n".join(blocks) + "\n"
+
+
+def refuse_unsupported(table: Table, doing: str) -> None:
+    """Raise, naming the table, the object and the clause, when ``table`` has a clause the
+    Schema cannot carry: ``doing`` it (create, rebuild, change) would lose or miss it."""
+    from fastapp.errors import SchemaError
+
+    for what, clause in table.unsupported:
+        raise SchemaError(
+            f"table {table.name}: {what}: {clause} is not supported by auto_migrate, so it "
+            f"cannot {doing} the table without losing it; make that change by hand, or leave "
+            "the clause out of the desired schema"
+        )

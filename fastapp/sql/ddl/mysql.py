@@ -54,7 +54,9 @@ class MySQLDDL(DDL):
     def primary_key_clause(self, table: Table) -> str | None:
         if table.primary_key is None:
             return None
-        return f"PRIMARY KEY ({self.columns_list(table.primary_key.columns)})"
+        key = table.primary_key
+        comment = f" COMMENT {self.literal(key.comment)}" if key.comment else ""
+        return f"PRIMARY KEY ({self.columns_list(key.columns)}){comment}"
 
     def unique_clause(self, table: Table, unique: UniqueConstraint) -> str:
         name = naming.object_name(

@@ -22,10 +22,11 @@ class PostgresDDL(DDL):
     }
 
     def quote_qualified(self, name: str) -> str:
-        # Names outside the exported schema come from the catalog reader as "schema.name".
-        schema, dot, rest = name.partition(".")
-        if dot and rest:
-            return f"{self.quote(schema)}.{self.quote(rest)}"
+        # Names outside the read schema come from the catalog reader already quoted and
+        # qualified ('"schema"."name"', fastapp.introspect.postgres.qualified); any other
+        # name is one identifier, dots included.
+        if name.startswith('"') and name.endswith('"') and '"."' in name:
+            return name
         return self.quote(name)
 
     def declared_type(self, table: Table | None, column: Column) -> str:

@@ -228,6 +228,15 @@ class Renderer:
     def op_rename_table(self, op: o.RenameTable) -> list[Any]:
         return [f"ALTER TABLE {self.q(op.table)} RENAME TO {self.q(op.new_name)}"]
 
+    def op_rename_index(self, op: o.RenameIndex) -> list[Any]:
+        return [f"ALTER INDEX {self.q(op.old_name)} RENAME TO {self.q(op.new_name)}"]
+
+    def op_rename_constraint(self, op: o.RenameConstraint) -> list[Any]:
+        return [
+            f"ALTER TABLE {self.q(op.table)} RENAME CONSTRAINT {self.q(op.old_name)} "
+            f"TO {self.q(op.new_name)}"
+        ]
+
     def op_rename_column(self, op: o.RenameColumn) -> list[Any]:
         return [
             f"ALTER TABLE {self.q(op.table)} RENAME COLUMN {self.q(op.old_name)} TO {self.q(op.new_name)}"

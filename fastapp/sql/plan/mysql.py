@@ -4,16 +4,68 @@ DDL (each statement commits; a re-run finishes an interrupted plan)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapp.diff import ops as o
 from fastapp.diff.compare import UnsupportedChangeError
-from fastapp.schema.objects import Index, Table
-from fastapp.sql.plan.base import Renderer, Statement
+from fastapp.schema.objects import UNSUPPORTED, Index, Table
+from fastapp.sql import naming
+from fastapp.sql.plan.base import Renderer, RenderOptions, Statement
+
+if TYPE_CHECKING:
+    from fastapp.diff.compare import Plan
 
 
 class MySQLRenderer(Renderer):
     dialect_name = "mysql"
+    #: Set by :meth:`render`: the ops said together by one statement (see _key_change).
+    _key_groups: dict[int, list[o.Op]] = {}
+    _folded: set[int] = set()
+
+    def render(self, plan: Plan, options: RenderOptions | None = None) -> list[Statement]:
+        self._key_groups, self._folded = _auto_increment_key_groups(plan)
+        return super().render(plan, options)
+
+    def render_op(self, op: o.Op) -> list[Statement]:
+        group = self._key_groups.get(id(op))
+        if group is not None:
+            return [Statement(self._key_change(group), op)]
+        if id(op) in self._folded:
+            return []  # said by its group's one ALTER TABLE
+        return super().render_op(op)
+
+    def _key_change(self, group: list[o.Op]) -> str:
+        """One ``ALTER TABLE`` for a primary key change on a table with an AUTO_INCREMENT
+        column: the server checks "the auto column must be a key" only at the statement's
+        end, so dropping the old key, adding the new one (and a unique key the column moves
+        to) and moving AUTO_INCREMENT can only go together."""
+        table = group[0].table
+        first: list[str] = []
+        middle: list[str] = []
+        last: list[str] = []
+        for op in group:
+            if isinstance(op, o.AlterColumn):
+                clause = f"MODIFY COLUMN {self.column_definition(table, op.new)}"
+                (first if op.old.autoincrement and not op.new.autoincrement else last).append(
+                    clause
+                )
+            elif isinstance(op, o.SetPrimaryKey) and op.new is None:
+                first.append("DROP PRIMARY KEY")
+            elif isinstance(op, o.SetPrimaryKey):
+                middle.append(self._add_primary_key(op))
+            elif isinstance(op, o.AddUnique):
+                name = self.name(naming.UNIQUE, table, op.unique.columns, op.unique.name)
+                middle.append(f"ADD CONSTRAINT {self.q(name)} UNIQUE ({self.qs(op.unique.columns)})")
+            elif isinstance(op, o.CreateIndex):
+                text = self.create_index_sql(table, op.index)
+                head, _, tail = text.partition(f" ON {self.q(table)} ")
+                middle.append(head.replace("CREATE ", "ADD ", 1) + " " + tail)
+        return f"ALTER TABLE {self.q(table)} " + ", ".join(first + middle + last)
+
+    def _add_primary_key(self, op: o.SetPrimaryKey) -> str:
+        assert op.new is not None
+        comment = f" COMMENT {self.literal(op.new.comment)}" if op.new.comment else ""
+        return f"ADD PRIMARY KEY ({self.qs(op.new.columns)}){comment}"
 
     def create_index_sql(self, table: str, index: Index) -> str:
         _no_partial(table, index)
@@ -46,8 +98,46 @@ class MySQLRenderer(Renderer):
         return out
 
     def op_alter_column(self, op: o.AlterColumn) -> list[Any]:
+        if "virtual" in op.changes:
+            return self._restore_generated(op)
         return [
             f"ALTER TABLE {self.q(op.table)} MODIFY COLUMN {self.column_definition(op.table, op.new)}"
+        ]
+
+    def op_rename_index(self, op: o.RenameIndex) -> list[Any]:
+        return [
+            f"ALTER TABLE {self.q(op.table)} RENAME INDEX {self.q(op.old_name)} "
+            f"TO {self.q(op.new_name)}"
+        ]
+
+    def op_rename_constraint(self, op: o.RenameConstraint) -> list[Any]:
+        if op.what == "unique":  # a unique key is an index here
+            return self.op_rename_index(o.RenameIndex(op.table, op.old_name, op.new_name, Index(())))
+        raise UnsupportedChangeError(
+            f"{op.table}: MySQL/MariaDB cannot rename {op.what} constraint {op.old_name} "
+            f"(to {op.new_name}); drop the @renamed mark to re-create it under the new name"
+        )
+
+    def _restore_generated(self, op: o.AlterColumn) -> list[Any]:
+        """VIRTUAL <-> STORED: the servers refuse it in place ("not yet supported for generated
+        columns"); the values are computed, so the column is dropped and added again, unless
+        a key or index needs it (it would go with the column)."""
+        table = self.plan.current.table(op.table)
+        keyed = table is not None and any(
+            op.column in k.columns
+            for k in (*table.indexes, *table.uniques, *table.foreign_keys, table.primary_key)
+            if k is not None
+        )
+        if keyed or op.old.generated is None or op.new.generated is None:
+            raise UnsupportedChangeError(
+                f"{op.table}.{op.column}: MySQL/MariaDB cannot change a generated column "
+                "between VIRTUAL and STORED in place, and an index or key uses it; drop the "
+                "index in the desired schema first, or drop and re-add the column"
+            )
+        t = self.q(op.table)
+        return [
+            f"ALTER TABLE {t} DROP COLUMN {self.q(op.column)}, "
+            f"ADD COLUMN {self.column_definition(op.table, op.new)}"
         ]
 
     def op_drop_unique(self, op: o.DropUnique) -> list[Any]:
@@ -94,13 +184,27 @@ class MySQLRenderer(Renderer):
     def op_set_primary_key(self, op: o.SetPrimaryKey) -> list[Any]:
         if op.new is None:
             return [f"ALTER TABLE {self.q(op.table)} DROP PRIMARY KEY"]
-        return [f"ALTER TABLE {self.q(op.table)} ADD PRIMARY KEY ({self.qs(op.new.columns)})"]
+        return [f"ALTER TABLE {self.q(op.table)} {self._add_primary_key(op)}"]
 
     def op_set_table_comment(self, op: o.SetTableComment) -> list[Any]:
         return [f"ALTER TABLE {self.q(op.table)} COMMENT = {self.literal(op.new or '')}"]
 
     def op_set_table_options(self, op: o.SetTableOptions) -> list[Any]:
-        new = dict(op.new)
+        old, new = dict(op.old), dict(op.new)
+        out: list[Any] = []
+        for key in sorted(old.keys() | new.keys()):
+            if not key.startswith(UNSUPPORTED) or old.get(key) == new.get(key):
+                continue
+            what = key[len(UNSUPPORTED) :]
+            if what == "partitioning" and key not in new:
+                out.append(f"ALTER TABLE {self.q(op.table)} REMOVE PARTITIONING")
+                continue
+            clause = new.get(key) or old.get(key)
+            raise UnsupportedChangeError(
+                f"table {op.table}: {what}: {clause} is not supported by auto_migrate, so it "
+                f"cannot be {'added or changed' if key in new else 'removed'}; make that "
+                "change by hand, or write the desired schema as the table is"
+            )
         parts = []
         if "engine" in new and ("engine", new["engine"]) not in op.old:
             parts.append(f"ENGINE={new['engine']}")
@@ -108,7 +212,39 @@ class MySQLRenderer(Renderer):
             parts.append(f"DEFAULT CHARSET={new['charset']}")
         if "collation" in new:
             parts.append(f"COLLATE={new['collation']}")
-        return [f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}"] if parts else []
+        if parts:
+            out.insert(0, f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}")
+        return out
+
+
+def _auto_increment_key_groups(plan: Plan) -> tuple[dict[int, list[o.Op]], set[int]]:
+    """Per table whose primary key changes while a column of it has AUTO_INCREMENT (before
+    or after): the ops said together (the key ops, that column's changes, keys added on it),
+    keyed by the last of them (``id``), and the others' ids."""
+    groups: dict[int, list[o.Op]] = {}
+    folded: set[int] = set()
+    tables = {op.table for op in plan.ops if isinstance(op, o.SetPrimaryKey)}
+    for name in sorted(tables):
+        current, desired = plan.current.table(name), plan.desired.table(name)
+        auto = {
+            c.name for t in (current, desired) if t is not None for c in t.columns if c.autoincrement
+        }
+        if not auto or current is None or desired is None:
+            continue
+        group = [
+            op
+            for op in plan.ops
+            if op.table == name
+            and (
+                isinstance(op, o.SetPrimaryKey)
+                or (isinstance(op, o.AlterColumn) and op.column in auto)
+                or (isinstance(op, o.AddUnique) and op.unique.columns[0] in auto)
+                or (isinstance(op, o.CreateIndex) and op.index.columns[0] in auto)
+            )
+        ]
+        groups[id(group[-1])] = group
+        folded.update(id(op) for op in group[:-1])
+    return groups, folded
 
 
 def _no_partial(table: str, index: Index) -> None:

@@ -27,6 +27,7 @@ _NATIVE = {
     "drop_table",
     "rename_table",
     "rename_column",
+    "rename_index",
     "create_index",
     "drop_index",
     "add_column",
@@ -92,6 +93,26 @@ class SQLiteRenderer(Renderer):
             out.append(Statement("PRAGMA foreign_keys = ON", None, AFTER))
         return out
 
+    def op_rename_table(self, op: o.RenameTable) -> list[Any]:
+        if _ascii_folded(op.table) != _ascii_folded(op.new_name):
+            return super().op_rename_table(op)
+        # SQLite compares table names without ASCII case: "item" -> "Item" names the table
+        # it already has, so the rename goes through a name of its own.
+        step = f"{REBUILD_PREFIX}{op.new_name}"
+        return [
+            f"ALTER TABLE {self.q(op.table)} RENAME TO {self.q(step)}",
+            f"ALTER TABLE {self.q(step)} RENAME TO {self.q(op.new_name)}",
+        ]
+
+    def op_rename_index(self, op: o.RenameIndex) -> list[Any]:
+        # SQLite has no ALTER INDEX: the rename is done by re-creation (same definition).
+        table = self.plan.desired.table(op.table) or self.table_of(op.table)
+        said = RenameByRecreation(op.table, op.old_name, op.new_name)
+        return [
+            Statement(f"DROP INDEX {self.q(op.old_name)}", said),
+            Statement(self.ddl.create_index(table, replace(op.index, name=op.new_name)), said),
+        ]
+
     def rebuild(self, plan: Plan, name: str, first: o.Op) -> list[Statement]:
         """Move-and-copy ``name`` from its current definition to the desired one."""
         source_name = name
@@ -132,6 +153,14 @@ class SQLiteRenderer(Renderer):
         return statements
 
 
+def _ascii_folded(name: str) -> str:
+    """A name as SQLite compares names: ASCII letters without case, nothing else folded."""
+    return name.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def _addable(column: Column) -> bool:
     """Whether ``ALTER TABLE ADD COLUMN`` can add ``column`` (SQLite's documented limits)."""
     if column.autoincrement or column.generated is not None:
@@ -168,3 +197,19 @@ class RebuildTable(o.Op):
 
     def describe(self) -> str:
         return f"rebuild table {self.table} to {self.reason}"
+
+
+@dataclass(frozen=True)
+class RenameByRecreation(o.Op):
+    """An index rename as SQLite does it (for the plan: a rename, done by re-creation)."""
+
+    kind: ClassVar[str] = "rename_index"
+    table: str
+    old_name: str
+    new_name: str
+
+    def describe(self) -> str:
+        return (
+            f"rename index {self.old_name} of {self.table} to {self.new_name} "
+            "(by re-creation: SQLite has no ALTER INDEX)"
+        )

@@ -164,20 +164,33 @@ class Case:
     #: directly, as that server reports it (issue 14). The check must keep failing until the
     #: engine is fixed; then the marker goes.
     known_divergence: dict[str, str] = field(default_factory=dict)
+    #: Words the one-line error must hold when fastapp must refuse the desired DDL by name
+    #: (nothing may change): the table, the object and the clause it cannot handle.
+    refused: tuple[str, ...] = ()
 
-    def diff_options(self) -> DiffOptions:
+    def diff_options(self, backend: str = "") -> DiffOptions:
+        """As ``auto_migrate --desired-sql`` builds them: the options plus the renames the
+        desired file declares (``-- @renamed from=old``)."""
+        from fastapp.desired.read import declared_object_renames, declared_renames
         from fastapp.diff.compare import parse_column_renames, parse_table_renames
 
-        return DiffOptions(
-            table_renames=parse_table_renames(self.rename_tables),
-            column_renames=parse_column_renames(self.renames),
-        )
+        tables, columns, objects = parse_table_renames(self.rename_tables), (), ()
+        columns = parse_column_renames(self.renames)
+        if backend:
+            ddl = DesiredDDL(ddl_for(self.desired, backend), self.name, backend)
+            declared_tables, declared_columns = declared_renames(ddl)
+            tables += tuple(declared_tables)
+            columns += tuple(declared_columns)
+            objects = tuple(declared_object_renames(ddl))
+        return DiffOptions(table_renames=tables, column_renames=columns, object_renames=objects)
 
 
-def ddl_for(value: Any, backend: str) -> str:
+def ddl_for(value: Any, backend: str, database: str = "") -> str:
+    """The case's DDL for ``backend``; ``${database}`` stands for the database's name (a
+    MySQL file qualifying its tables with it)."""
     if isinstance(value, dict):
-        return value.get(backend, value.get("default", ""))
-    return value or ""
+        value = value.get(backend, value.get("default", ""))
+    return (value or "").replace("${database}", database)
 
 
 async def run_case(
@@ -194,12 +207,14 @@ async def run_case(
     backend = cfg.dialect_name
     async with raw_connection(cfg) as conn:
         await reset(cfg, conn)
-        await execute_script(cfg, ddl_for(case.current, backend), conn)
+        await execute_script(cfg, ddl_for(case.current, backend, cfg.name), conn)
         await insert_rows(cfg, case.seed, conn)
-        desired = await desired_schema(
-            cfg, DesiredDDL(ddl_for(case.desired, backend), case.name, backend), use_cache=False
-        )
-        options = ApplyOptions(guided=False, diff=case.diff_options())
+        desired_ddl = DesiredDDL(ddl_for(case.desired, backend, cfg.name), case.name, backend)
+        if case.refused:
+            await check_refused(cfg, case, desired_ddl, conn)
+            return
+        desired = await desired_schema(cfg, desired_ddl, use_cache=False)
+        options = ApplyOptions(guided=False, diff=case.diff_options(backend))
         before = await read(cfg, conn)
         plan = diff(before, desired, options.diff)
         kinds = {op.kind for op in plan.ops}
@@ -218,10 +233,10 @@ async def run_case(
             assert await read(cfg, conn) == before, (
                 f"{case.name}/{backend}: refusal changed the database"
             )
-            options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options())
+            options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options(backend))
         await migrate_database(cfg, desired, options)
         after = await read(cfg, conn)
-        second = diff(after, desired, case.diff_options())
+        second = diff(after, desired, case.diff_options(backend))
         assert second.is_empty, f"{case.name}/{backend}: second diff not empty: {second.describe()}"
         assert comparable(after) == comparable(desired), f"{case.name}/{backend}: result differs"
         expected_rows = (
@@ -233,13 +248,34 @@ async def run_case(
             await check_against_reference(cfg, conn, reference, case)
 
 
+async def check_refused(cfg: DatabaseConfig, case: Case, ddl: DesiredDDL, conn: Any) -> None:
+    """The desired DDL is refused with one line naming what (every word of ``refused``),
+    and the database is as it was, by the server's own report."""
+    from fastapp.errors import FastappError
+    from tests.corpus.catalog import snapshot
+
+    before = await snapshot(cfg, conn)
+    options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options(cfg.dialect_name))
+    try:
+        desired = await desired_schema(cfg, ddl, use_cache=False)
+        await migrate_database(cfg, desired, options)
+    except FastappError as exc:
+        message = str(exc)
+        assert "\n" not in message.strip(), f"{case.name}/{cfg.dialect_name}: {message}"
+        lacking = [w for w in case.refused if w.lower() not in message.lower()]
+        assert not lacking, f"{case.name}/{cfg.dialect_name}: {lacking} not in {message!r}"
+    else:
+        raise AssertionError(f"{case.name}/{cfg.dialect_name}: was not refused")
+    assert await snapshot(cfg, conn) == before, f"{case.name}/{cfg.dialect_name}: changed"
+
+
 async def check_against_reference(
     cfg: DatabaseConfig, conn: Any, reference: DatabaseConfig, case: Case
 ) -> None:
     """The migrated database equals one built directly from the desired DDL, by the server's
     word (a case marked ``known_divergence`` for this backend must still differ)."""
     lines = await reference_differences(
-        cfg, conn, reference, ddl_for(case.desired, cfg.dialect_name)
+        cfg, conn, reference, ddl_for(case.desired, cfg.dialect_name, reference.name)
     )
     known = case.known_divergence.get(cfg.dialect_name)
     if known is not None:
@@ -271,11 +307,11 @@ async def reference_differences(
 async def check_rows(
     cfg: DatabaseConfig, case: Case, expected: dict, after: Schema, conn: Any = None
 ) -> None:
-    renamed_tables = dict(tuple(s.split("=", 1)) for s in case.rename_tables)
+    from fastapp.diff.compare import parse_column_renames, parse_table_renames
+
+    renamed_tables = dict(parse_table_renames(case.rename_tables))
     renamed_columns = {}
-    for spec in case.renames:
-        left, new = spec.split("=", 1)
-        table, old = left.rsplit(".", 1)
+    for table, old, new in parse_column_renames(case.renames):
         renamed_columns[(renamed_tables.get(table, table), old)] = new
     q = cfg.dialect.quote
     for table, rows in expected.items():
