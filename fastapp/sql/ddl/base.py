@@ -11,7 +11,18 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from fastapp.dialects import get_dialect
-from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table, UniqueConstraint
+from fastapp.errors import UnsupportedClauseError
+from fastapp.schema.objects import (
+    CheckConstraint,
+    Column,
+    ExclusionConstraint,
+    ForeignKey,
+    Index,
+    PrimaryKey,
+    Schema,
+    Table,
+    UniqueConstraint,
+)
 from fastapp.schema.toposort import creation_order
 from fastapp.sql import naming
 
@@ -33,6 +44,31 @@ class DDL:
     generated_template: ClassVar[str] = "GENERATED ALWAYS AS ({}) STORED"
     #: DEFAULT needs parentheses around expressions other than literals and CURRENT_*.
     parenthesize_default_expressions: ClassVar[bool] = False
+    #: Which optional clauses of keys, checks and indexes (:func:`clauses_of`) this dialect
+    #: can write; a value using another one is refused by name before anything is changed.
+    clauses: ClassVar[frozenset[str]] = frozenset()
+
+    # -- what this dialect can say --------------------------------------------------------
+    def refuse_unexpressible(self, table: str, value: object) -> None:
+        """Raise :class:`UnsupportedClauseError` when ``value`` (a key, check, index or
+        exclusion constraint) uses a clause this dialect cannot write."""
+        missing = [c for c in clauses_of(value) if c not in self.clauses]
+        if missing:
+            raise UnsupportedClauseError(
+                f"table {table}: {describe_object(value)}: {', '.join(missing)} cannot be "
+                f"written in {self.dialect_name}; remove the clause from the desired schema "
+                "(it comes from another backend's schema)"
+            )
+
+    def refuse_unexpressible_table(self, table: Table) -> None:
+        """:meth:`refuse_unexpressible` for every key, check, index and exclusion of ``table``."""
+        values: list[object] = [*table.uniques, *table.foreign_keys, *table.checks]
+        values.extend(table.indexes)
+        values.extend(table.exclusions)
+        if table.primary_key is not None:
+            values.append(table.primary_key)
+        for value in values:
+            self.refuse_unexpressible(table.name, value)
 
     # -- names and literals -------------------------------------------------------------
     def quote(self, identifier: str) -> str:
@@ -144,6 +180,13 @@ class DDL:
     def check_clause(self, expression: str, name: str | None) -> str:
         return f"{self._name(name)}CHECK ({expression})"
 
+    def check_constraint_clause(self, check: CheckConstraint) -> str:
+        """A check constraint with its options (PostgreSQL ``NO INHERIT``)."""
+        return self.check_clause(check.expression, check.name)
+
+    def exclusion_clause(self, exclusion: ExclusionConstraint) -> str:
+        return f"{self._name(exclusion.name)}{exclusion.definition}"
+
     def table_options(self, table: Table) -> str:
         """Text after the closing parenthesis of CREATE TABLE."""
         return ""
@@ -160,8 +203,9 @@ class DDL:
         if pk:
             lines.append(pk)
         lines.extend(self.unique_clause(table, u) for u in table.uniques)
-        lines.extend(self.check_clause(c.expression, c.name) for c in table.checks)
+        lines.extend(self.check_constraint_clause(c) for c in table.checks)
         lines.extend(self.foreign_key_clause(fk) for fk in table.foreign_keys if fk not in skip)
+        lines.extend(self.exclusion_clause(x) for x in table.exclusions)
         lines.extend(self.inline_indexes(table))
         body = (",\n" + INDENT).join(lines)
         return (
@@ -219,6 +263,7 @@ class DDL:
 
     def table_statements(self, table: Table, deferred: Iterable[ForeignKey] = ()) -> list[str]:
         """CREATE TABLE, its indexes and comments."""
+        self.refuse_unexpressible_table(table)
         statements = [self.create_table(table, deferred)]
         statements.extend(self.create_index(table, i) for i in self.separate_indexes(table))
         statements.extend(self.comment_statements_for(table))
@@ -250,3 +295,47 @@ class DDL:
         if late:
             blocks.append("\n".join(s + ";" for s in late))
         return "\n\n".join(blocks) + "\n"
+
+
+#: Field of a key/check/index value -> the clause it stands for, when set.
+CLAUSES: tuple[tuple[str, str], ...] = (
+    ("deferrable", "DEFERRABLE"),
+    ("initially_deferred", "INITIALLY DEFERRED"),
+    ("nulls_not_distinct", "NULLS NOT DISTINCT"),
+    ("match", "MATCH FULL"),
+    ("no_inherit", "NO INHERIT"),
+    ("include", "INCLUDE"),
+    ("opclasses", "operator class"),
+    ("collations", "COLLATE"),
+    ("nulls_order", "NULLS FIRST/LAST"),
+    ("storage", "WITH (storage parameters)"),
+    ("comment", "COMMENT"),
+)
+
+
+def clauses_of(value: object) -> list[str]:
+    """The optional clauses ``value`` uses, by their SQL words (``DEFERRABLE``, ``INCLUDE``)."""
+    found = ["EXCLUDE"] if isinstance(value, ExclusionConstraint) else []
+    for attribute, clause in CLAUSES:
+        if getattr(value, attribute, None):
+            found.append(clause)
+    return found
+
+
+def describe_object(value: object) -> str:
+    """``index t_a_idx (a)``, ``unique (a, b)``, ``check (a > 0)``: for messages."""
+    name = getattr(value, "name", None)
+    label = f" {name}" if name else ""
+    if isinstance(value, Index):
+        return f"index{label} ({', '.join(value.columns)})"
+    if isinstance(value, UniqueConstraint):
+        return f"unique constraint{label} ({', '.join(value.columns)})"
+    if isinstance(value, PrimaryKey):
+        return f"primary key{label} ({', '.join(value.columns)})"
+    if isinstance(value, ForeignKey):
+        return f"foreign key{label} ({', '.join(value.columns)}) -> {value.ref_table}"
+    if isinstance(value, CheckConstraint):
+        return f"check constraint{label} ({value.expression})"
+    if isinstance(value, ExclusionConstraint):
+        return f"exclusion constraint{label} ({value.definition})"
+    return type(value).__name__
