@@ -205,6 +205,7 @@ COLUMN_ASPECTS = (
     "default",
     "on_update",
     "autoincrement",
+    "identity",
     "comment",
     "collation",
     "generated",

@@ -16,6 +16,7 @@ from fastapp.schema.normalize import (
     normalize_fk_action,
     normalize_index_method,
 )
+from fastapp.schema.normalize.defaults import is_plain_literal
 from fastapp.schema.objects import (
     CheckConstraint,
     EnumType,
@@ -316,6 +317,9 @@ class CatalogReader(BaseCatalogReader):
             extensions=catalog.extensions,
         )
 
+    def normalize_default(self, text: str | None) -> str | None:
+        return stored_default(text)
+
     def _enum_name(self, schema: str, name: str) -> str:
         return name if schema == self.schema_name else f"{schema}.{name}"
 
@@ -349,6 +353,7 @@ class CatalogReader(BaseCatalogReader):
                     spec=spec,
                     enum_name=enum_name,
                     autoincrement=autoincrement,
+                    identity=_IDENTITY.get(identity),
                     generated=generated,
                     comment=comment,
                     collation=collation,
@@ -496,9 +501,44 @@ def _nulls_order(options: list[int]) -> tuple[str | None, ...]:
 
 
 def storage_pairs(options: Any) -> tuple[tuple[str, str], ...]:
-    """``reloptions`` (``['fillfactor=70']``) as sorted ``(name, value)`` pairs."""
+    """``reloptions`` (``['fillfactor=70']``) as ``(name, value)`` pairs, in the order the
+    server keeps (it prints them in that order, so two orders are two definitions)."""
     pairs = []
     for option in options or ():
         key, _, value = option.partition("=")
         pairs.append((key.strip().lower(), value.strip()))
-    return tuple(sorted(pairs))
+    return tuple(pairs)
+
+
+def stored_default(text: str | None) -> str | None:
+    """A default as PostgreSQL printed it (``pg_get_expr``), kept so that applying it again
+    stores the same expression: the server's own text is the one spelling it reproduces.
+    Only what it re-adds by itself is taken off: the cast of a string literal to the
+    column's type (``'a'::text``, ``'1'::numeric``, ``'0101'::"bit"``, ``'{}'::integer[]``
+    are written back as ``'a'``, ``'1'``, ``'0101'``, ``'{}'``). ``now()`` stays ``now()``,
+    ``NULL::text`` stays a default, ``(now() AT TIME ZONE 'utc'::text)`` stays as it is."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    known = _STORED_KEYWORDS.get(text)
+    if known is not None:
+        return known
+    literal, sep, _ = text.rpartition("::")
+    if sep and is_plain_literal(literal) and literal.startswith("'"):
+        return literal
+    return text
+
+
+_IDENTITY = {"a": "ALWAYS", "d": "BY DEFAULT"}
+
+#: Spellings the shared vocabulary has a canonical form for; PostgreSQL stores them as given.
+_STORED_KEYWORDS = {
+    "true": "TRUE",
+    "false": "FALSE",
+    "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
+    "CURRENT_DATE": "CURRENT_DATE",
+    "CURRENT_TIME": "CURRENT_TIME",
+    "LOCALTIMESTAMP": "LOCALTIMESTAMP",
+}

@@ -97,6 +97,9 @@ class Column:
     #: Expression the backend stores on every UPDATE of the row (normalized text; MySQL
     #: ``ON UPDATE CURRENT_TIMESTAMP``). None everywhere else.
     on_update: str | None = None
+    #: PostgreSQL identity column: ``ALWAYS`` or ``BY DEFAULT`` (``autoincrement`` is then
+    #: True too); None for a serial column (a sequence default) and everywhere else.
+    identity: str | None = None
 
     @property
     def type_text(self) -> str:
@@ -159,7 +162,9 @@ class Index:
     #: (ascending: last, descending: first); empty when every key uses the default.
     nulls_order: tuple[str | None, ...] = ()
     nulls_not_distinct: bool = False
-    #: Storage parameters (``WITH (fillfactor=70)``) as sorted ``(name, value)`` pairs.
+    #: Storage parameters (``WITH (fillfactor=70)``) as ``(name, value)`` pairs in the order
+    #: the server keeps them (``pg_get_indexdef`` prints that order: it is part of the
+    #: definition the server reports).
     storage: tuple[tuple[str, str], ...] = ()
     comment: str | None = None
     #: Build it outside the transaction, without blocking writes (PostgreSQL

@@ -164,6 +164,12 @@ class Case:
     #: directly, as that server reports it (issue 14). The check must keep failing until the
     #: engine is fixed; then the marker goes.
     known_divergence: dict[str, str] = field(default_factory=dict)
+    #: Words the refusal must contain (the table, object and clause): fastapp cannot carry
+    #: what the desired DDL says, so it must refuse by name and change nothing (issue 14).
+    refused: tuple[str, ...] = ()
+    #: Words the plan's notes must contain: the live database keeps something fastapp does
+    #: not model, which the desired side does not mention; the plan says so.
+    notes: tuple[str, ...] = ()
 
     def diff_options(self) -> DiffOptions:
         from fastapp.diff.compare import parse_column_renames, parse_table_renames
@@ -201,7 +207,13 @@ async def run_case(
         )
         options = ApplyOptions(guided=False, diff=case.diff_options())
         before = await read(cfg, conn)
+        if case.refused:
+            await check_refused(cfg, conn, case, desired, before)
+            return
         plan = diff(before, desired, options.diff)
+        noted = " ".join(plan.notes)
+        missing_notes = [word for word in case.notes if word not in noted]
+        assert not missing_notes, f"{case.name}/{backend}: notes lack {missing_notes}: {noted}"
         kinds = {op.kind for op in plan.ops}
         missing = set(case.ops) - kinds
         assert not missing, f"{case.name}/{backend}: plan lacks {missing}: {plan.describe()}"
@@ -231,6 +243,25 @@ async def run_case(
             await check_rows(cfg, case, expected_rows, after, conn)
         if reference is not None:
             await check_against_reference(cfg, conn, reference, case)
+
+
+async def check_refused(
+    cfg: DatabaseConfig, conn: Any, case: Case, desired: Schema, before: Schema
+) -> None:
+    """The migration is refused with a message naming ``case.refused``; nothing changed."""
+    from fastapp.errors import UnsupportedClauseError
+
+    options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options())
+    try:
+        await migrate_database(cfg, desired, options)
+    except UnsupportedClauseError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError(f"{case.name}/{cfg.dialect_name}: not refused")
+    missing = [word for word in case.refused if word not in message]
+    assert not missing, f"{case.name}: the refusal does not name {missing}: {message}"
+    assert "\n" not in message, f"{case.name}: the refusal is not one line: {message}"
+    assert await read(cfg, conn) == before, f"{case.name}: the refusal changed the database"
 
 
 async def check_against_reference(
