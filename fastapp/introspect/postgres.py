@@ -16,7 +16,7 @@ from fastapp.schema.normalize import (
     normalize_fk_action,
     normalize_index_method,
 )
-from fastapp.schema.normalize.defaults import is_plain_literal
+from fastapp.schema.normalize.defaults import is_plain_literal, normalize_default
 from fastapp.schema.objects import (
     CheckConstraint,
     EnumType,
@@ -511,34 +511,36 @@ def storage_pairs(options: Any) -> tuple[tuple[str, str], ...]:
 
 
 def stored_default(text: str | None) -> str | None:
-    """A default as PostgreSQL printed it (``pg_get_expr``), kept so that applying it again
-    stores the same expression: the server's own text is the one spelling it reproduces.
-    Only what it re-adds by itself is taken off: the cast of a string literal to the
-    column's type (``'a'::text``, ``'1'::numeric``, ``'0101'::"bit"``, ``'{}'::integer[]``
-    are written back as ``'a'``, ``'1'``, ``'0101'``, ``'{}'``). ``now()`` stays ``now()``,
-    ``NULL::text`` stays a default, ``(now() AT TIME ZONE 'utc'::text)`` stays as it is."""
+    """A default as the Schema carries it, such that writing it back makes PostgreSQL store
+    what it printed (``pg_get_expr``): the shared normalization, except where that would lose
+    what the server keeps apart. A typed string (``'0101'::"bit"``, ``'1'::numeric``,
+    ``'1 day'::interval``) stays a string the column's type casts again, a number only where
+    the server itself stores a written number that way (negative, or too wide for the
+    smaller type); ``ARRAY[]::text[]`` keeps its cast. ``NULL::text`` is no default, as everywhere:
+    PostgreSQL stores a written ``DEFAULT NULL`` so too."""
     if text is None:
         return None
     text = text.strip()
-    if not text:
-        return None
-    known = _STORED_KEYWORDS.get(text)
-    if known is not None:
-        return known
-    literal, sep, _ = text.rpartition("::")
+    literal, sep, target = text.rpartition("::")
     if sep and is_plain_literal(literal) and literal.startswith("'"):
+        body = literal[1:-1]
+        if target in _NUMERIC_CASTS and is_plain_literal(body) and not body.startswith("'"):
+            return body if _stored_as_typed_string(body, target) else literal
         return literal
-    return text
+    if "ARRAY[]" in text:
+        return text
+    return normalize_default("postgres", text)
+
+
+def _stored_as_typed_string(number: str, target: str) -> bool:
+    """Whether PostgreSQL stores the written number ``number`` as ``'number'::target``."""
+    if number.startswith("-"):
+        return True
+    if "." in number:
+        return False
+    value = int(number)
+    return (target == "bigint" and value > 2**31 - 1) or (target == "numeric" and value > 2**63 - 1)
 
 
 _IDENTITY = {"a": "ALWAYS", "d": "BY DEFAULT"}
-
-#: Spellings the shared vocabulary has a canonical form for; PostgreSQL stores them as given.
-_STORED_KEYWORDS = {
-    "true": "TRUE",
-    "false": "FALSE",
-    "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
-    "CURRENT_DATE": "CURRENT_DATE",
-    "CURRENT_TIME": "CURRENT_TIME",
-    "LOCALTIMESTAMP": "LOCALTIMESTAMP",
-}
+_NUMERIC_CASTS = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double precision"})

@@ -47,6 +47,8 @@ class Reader:
     primary_key_not_null: ClassVar[bool] = True
     #: A column-level ``REFERENCES`` creates a foreign key.
     inline_references: ClassVar[bool] = True
+    #: Index keys carry ``NULLS FIRST/LAST`` (read where written against the order's default).
+    index_nulls_order: ClassVar[bool] = False
     #: sqlglot expression classes the server rewrites in ways not predicted here, with what
     #: to say about them.
     rewritten: ClassVar[dict[str, str]] = {}
@@ -259,7 +261,7 @@ class Reader:
             if expression is not None:
                 column.generated = self.expression_text(expression)
             else:
-                self.identity(column)
+                self.identity(column, always=bool(kind.this))
         elif isinstance(kind, exp.ComputedColumnConstraint):
             column.generated = self.expression_text(kind.this)
         elif isinstance(kind, exp.OnUpdateColumnConstraint):
@@ -354,6 +356,11 @@ class Reader:
             desc = isinstance(part, exp.Ordered) and bool(part.args.get("desc"))
             target = part.this if isinstance(part, exp.Ordered) else part
             self.index_part(table, draft, target, desc)
+            nulls_first = part.args.get("nulls_first") if isinstance(part, exp.Ordered) else None
+            if not self.index_nulls_order or nulls_first is None or bool(nulls_first) == desc:
+                draft.nulls_order.append(None)  # the default: last ascending, first descending
+            else:
+                draft.nulls_order.append("NULLS FIRST" if nulls_first else "NULLS LAST")
         where = params.args.get("where")
         if where is not None:
             draft.where = self.expression_text(where.this)
@@ -463,7 +470,7 @@ class Reader:
         """Set ``column.spec`` (and what the type implies) from ``column.type_text``."""
         column.spec = normalize_type(self.dialect_name, column.type_text)
 
-    def identity(self, column: ColumnDraft) -> None:
+    def identity(self, column: ColumnDraft, *, always: bool = False) -> None:
         self.unsupported("GENERATED ... AS IDENTITY")
 
     def expression_text(self, node: Any) -> str:
