@@ -197,6 +197,7 @@ class DDL:
     def create_table(self, table: Table, deferred: Iterable[ForeignKey] = ()) -> str:
         """CREATE TABLE with columns and inline primary key, uniques, checks and foreign keys
         (those in ``deferred`` left out, to be added by :meth:`add_foreign_key`)."""
+        self.refuse_unexpressible_table(table)
         skip = set(deferred)
         lines = [self.column_definition(table, c) for c in table.columns]
         pk = self.primary_key_clause(table)
@@ -263,7 +264,6 @@ class DDL:
 
     def table_statements(self, table: Table, deferred: Iterable[ForeignKey] = ()) -> list[str]:
         """CREATE TABLE, its indexes and comments."""
-        self.refuse_unexpressible_table(table)
         statements = [self.create_table(table, deferred)]
         statements.extend(self.create_index(table, i) for i in self.separate_indexes(table))
         statements.extend(self.comment_statements_for(table))
