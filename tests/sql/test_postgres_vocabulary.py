@@ -252,3 +252,43 @@ def test_live_unmodelled_clause_is_said_in_the_plan():
     assert plan.is_empty
     assert plan.notes == ("table t: trigger t_touch: CREATE TRIGGER",)
     assert plan.describe() == ["[kept, not modelled] table t: trigger t_touch: CREATE TRIGGER"]
+
+
+# -- the sqlglot parse fallback (no scratch space): read, or refused, never dropped ---------
+
+
+@pytest.mark.parametrize(
+    ("ddl", "clause"),
+    [
+        ("CREATE TABLE t (a int, CONSTRAINT u UNIQUE (a) DEFERRABLE)", "DEFERRABLE"),
+        ("CREATE TABLE t (a int UNIQUE DEFERRABLE)", "DEFERRABLE"),
+        ("CREATE TABLE t (a int, PRIMARY KEY (a) DEFERRABLE INITIALLY DEFERRED)", "DEFERRABLE"),
+        ("CREATE TABLE t (a int, UNIQUE NULLS NOT DISTINCT (a))", "NULLS NOT DISTINCT"),
+        ("CREATE TABLE t (a int, b int, UNIQUE (a) INCLUDE (b))", "INCLUDE"),
+        ("CREATE TABLE t (a int) INHERITS (p)", "INHERITS"),
+        ("CREATE TABLE t (a int4range, EXCLUDE USING gist (a WITH &&))", "EXCLUDE"),
+        ("CREATE TABLE t (a int); CREATE INDEX i ON t (a) INCLUDE (a)", "INCLUDE"),
+    ],
+)
+def test_parse_fallback_refuses_what_it_does_not_read(ddl, clause):
+    from fastapp.desired.parse import ParsedSchemaError, parse_schema
+
+    with pytest.raises(ParsedSchemaError) as info:
+        parse_schema(ddl, "postgres", "f.sql")
+    assert clause in str(info.value) and "scratch-space" in str(info.value)
+
+
+def test_parse_fallback_reads_now_identity_and_nulls_order():
+    from fastapp.desired.parse import parse_schema
+
+    schema = parse_schema(
+        "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY, at timestamptz DEFAULT now(),"
+        " b timestamptz DEFAULT CURRENT_TIMESTAMP);"
+        " CREATE INDEX t_b ON t (b DESC NULLS LAST, at NULLS FIRST)",
+        "postgres",
+        "f.sql",
+    )
+    t = schema.table("t")
+    assert t.column("id").identity == "ALWAYS"
+    assert (t.column("at").default, t.column("b").default) == ("now()", "CURRENT_TIMESTAMP")
+    assert t.indexes[0].nulls_order == ("NULLS LAST", "NULLS FIRST")

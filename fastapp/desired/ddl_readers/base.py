@@ -47,6 +47,8 @@ class Reader:
     primary_key_not_null: ClassVar[bool] = True
     #: A column-level ``REFERENCES`` creates a foreign key.
     inline_references: ClassVar[bool] = True
+    #: Options after a key (``DEFERRABLE``, ``INCLUDE``, ``NULLS NOT DISTINCT``) are refused.
+    refuses_key_options: ClassVar[bool] = False
     #: Index keys carry ``NULLS FIRST/LAST`` (read where written against the order's default).
     index_nulls_order: ClassVar[bool] = False
     #: sqlglot expression classes the server rewrites in ways not predicted here, with what
@@ -239,6 +241,7 @@ class Reader:
                 self.unsupported("PRIMARY KEY DESC on a column")
             self.set_primary_key(table, [column.name], name)
         elif isinstance(kind, exp.UniqueColumnConstraint):
+            self.refuse_key_options(kind)
             table.uniques.append(([column.name], name))
         elif isinstance(kind, exp.DefaultColumnConstraint):
             column.default = self.default_text(column, kind.this)
@@ -277,8 +280,10 @@ class Reader:
             for part in node.expressions:
                 self.table_constraint(table, part, self.ident(node.this))
         elif isinstance(node, exp.PrimaryKey):
+            self.refuse_key_options(node)
             self.set_primary_key(table, [self.column_ref(c) for c in node.expressions], name)
         elif isinstance(node, exp.UniqueColumnConstraint):
+            self.refuse_key_options(node)
             target = node.this
             if not isinstance(target, exp.Schema):
                 self.unsupported("UNIQUE without a column list")
@@ -293,6 +298,22 @@ class Reader:
         else:
             text = node.sql(dialect=self.sqlglot_name)
             self.unsupported(f"the table constraint {text}", node)
+
+    def refuse_key_options(self, node: Any) -> None:
+        """Key options this reader does not read (``DEFERRABLE``, ``NULLS NOT DISTINCT``,
+        ``INCLUDE``) are refused, never dropped: only the scratch space reads them."""
+        if not self.refuses_key_options:
+            return
+        include = node.args.get("include")
+        for option in node.args.get("options") or ():
+            text = option if isinstance(option, str) else option.sql(dialect=self.sqlglot_name)
+            self.unsupported(f"the key option {text}", node)
+        if node.args.get("nulls"):
+            self.unsupported("UNIQUE NULLS NOT DISTINCT", node)
+        if include is not None and any(
+            include.args.get(k) for k in ("include", "with_storage", "tablespace", "using")
+        ):
+            self.unsupported(f"the key option {include.sql(dialect=self.sqlglot_name)}", node)
 
     def unique_key(self, table: TableDraft, target: Any, name: str | None) -> None:
         """``UNIQUE (cols)``; a backend where it is an index with key parts overrides."""

@@ -89,6 +89,7 @@ class Reader(BaseReader):
     enum_types = True
     comment_statements = True
     index_nulls_order = True
+    refuses_key_options = True
     rewritten: ClassVar[dict[str, str]] = {
         "Interval": "this INTERVAL literal (PostgreSQL stores its output text; only one "
         "whole-number unit is predicted)",
