@@ -267,9 +267,7 @@ def _refusal(cfg: DatabaseConfig, plan: Plan) -> str:
     )
 
 
-async def _run_data_checks(
-    session: LockSession, checks: list[DataCheck], cfg: DatabaseConfig
-) -> None:
+async def _run_data_checks(session: LockSession, checks: list[DataCheck], cfg: DatabaseConfig) -> None:
     problems = []
     for check in checks:
         try:
@@ -399,9 +397,7 @@ class _Runner:
             self.callbacks.progress(statement)
 
 
-async def _run_sqls(
-    session: LockSession, sqls: list[str], statement: Statement, guard: bool
-) -> None:
+async def _run_sqls(session: LockSession, sqls: list[str], statement: Statement, guard: bool) -> None:
     for sql in sqls:
         if guard:
             await session.execute("SAVEPOINT fastapp_statement")

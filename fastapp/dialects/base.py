@@ -51,7 +51,6 @@ class ConnectionSettings(Protocol):
     def url(self, *, masked: bool = True) -> str: ...
     def mask(self, text: str) -> str: ...
 
-
 #: Connect arguments every dialect sets itself from the configuration's fields.
 _SET_BY_DIALECT = frozenset({"host", "port", "user", "password", "database", "db", "autocommit"})
 

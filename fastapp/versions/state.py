@@ -248,6 +248,7 @@ def report(states: list[ConnectionState]) -> list[AppReport]:
     return reports
 
 
+
 async def status(registry: AppRegistry, labels: Iterable[str] | None = None) -> list[AppReport]:
     """Every selected app's migrations, applied or pending, with applied-at times (the
     database is read; for ``showmigrations`` and ``current``)."""
