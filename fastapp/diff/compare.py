@@ -355,7 +355,7 @@ def _renamed_columns(table: Table, col_map: Mapping[str, Mapping[str, str]]) -> 
     def index(ix: Index) -> Index:
         expr = ix.expressions or (False,) * len(ix.columns)
         cols = tuple(c if e else own.get(c, c) for c, e in zip(ix.columns, expr, strict=False))
-        return replace(ix, columns=cols)
+        return replace(ix, columns=cols, include=names(ix.include))
 
     def fk(key: ForeignKey) -> ForeignKey:
         ref = col_map.get(key.ref_table, {})

@@ -292,3 +292,20 @@ def test_parse_fallback_reads_now_identity_and_nulls_order():
     assert t.column("id").identity == "ALWAYS"
     assert (t.column("at").default, t.column("b").default) == ("now()", "CURRENT_TIMESTAMP")
     assert t.indexes[0].nulls_order == ("NULLS LAST", "NULLS FIRST")
+
+
+def test_a_renamed_column_is_renamed_in_index_include_lists():
+    live = table(indexes=(Index(("code",), name="t_code", include=("n",)),))
+    renamed = Column("m", "integer")
+    desired = Table(
+        "t",
+        (ID, CODE, renamed),
+        PrimaryKey(("id",), name="t_pkey"),
+        indexes=(Index(("code",), name="t_code", include=("m",)),),
+    )
+    plan = diff(
+        Schema("postgres", (live,)),
+        Schema("postgres", (desired,)),
+        DiffOptions(column_renames=(("t", "n", "m"),)),
+    )
+    assert [op.kind for op in plan.ops] == ["rename_column"]
