@@ -309,3 +309,33 @@ def test_a_renamed_column_is_renamed_in_index_include_lists():
         DiffOptions(column_renames=(("t", "n", "m"),)),
     )
     assert [op.kind for op in plan.ops] == ["rename_column"]
+
+
+def test_the_new_fields_survive_the_json_form_the_desired_schema_cache_keeps():
+    import json
+
+    t = Table(
+        "t",
+        (ID, CODE, Column("n", "integer", autoincrement=True, identity="ALWAYS")),
+        PrimaryKey(("id",), name="t_pkey", deferrable=True, comment="k"),
+        uniques=(UniqueConstraint(("code",), name="u", nulls_not_distinct=True),),
+        indexes=(
+            Index(
+                ("code",),
+                name="i",
+                include=("n",),
+                opclasses=("text_pattern_ops",),
+                storage=(("fillfactor", "70"), ("deduplicate_items", "off")),
+                concurrently=True,
+            ),
+        ),
+        foreign_keys=(ForeignKey(("n",), "p", ("id",), match="FULL", initially_deferred=True),),
+        checks=(CheckConstraint("n > 0", no_inherit=True, comment="c"),),
+        exclusions=(ExclusionConstraint("EXCLUDE USING gist (n WITH =)", name="x"),),
+        unmodelled=(Unmodelled("trigger tr", "CREATE TRIGGER"),),
+    )
+    schema = Schema("postgres", (t,))
+    back = Schema.from_dict(json.loads(json.dumps(schema.to_dict())))
+    assert back == schema
+    assert back.tables[0].unmodelled == t.unmodelled
+    assert back.tables[0].indexes[0].concurrently
