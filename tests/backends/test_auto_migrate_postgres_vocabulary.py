@@ -58,8 +58,7 @@ def test_deferrable_unique_and_concurrent_index_converge_and_check_says_so(run):
 def test_a_live_trigger_is_said_in_the_plan(run, fresh_db):
     live.execute(
         fresh_db,
-        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS"
-        " $$ BEGIN RETURN NEW; END $$",
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
         "CREATE TRIGGER item_touch BEFORE UPDATE ON item FOR EACH ROW EXECUTE FUNCTION touch()",
     )
     result = run(BASE, "--check")
