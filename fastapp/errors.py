@@ -45,6 +45,11 @@ class SchemaError(FastappError):
     """The models or a schema cannot be turned into DDL (cycles, missing references...)."""
 
 
+class UnsupportedClauseError(SchemaError):
+    """A clause fastapp cannot carry, or this backend cannot write: the message names the
+    table, the object and the clause, and nothing has been changed."""
+
+
 class ParsedSchemaError(SchemaError):
     """DDL text the parse fallback (:mod:`fastapp.desired.parse`) cannot turn into a Schema:
     names ``source:line`` and the cause.

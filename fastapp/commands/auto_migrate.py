@@ -338,12 +338,14 @@ def _report(out, request, result) -> int:
     target, outcome = result.target, result.outcome
     where = f"{target.alias!r} ({target.cfg.url()})"
     plan = outcome.plan
+    for note in plan.notes:
+        out.print(f"note: kept as it is, fastapp does not model it: {note}", markup=False)
     if request.check:
         if plan.is_empty:
             out.print(f"{where}: matches the desired schema.")
             return 0
         out.print(f"{where}: differs from the desired schema ({len(plan.ops)} change(s)):")
-        for line in plan.describe():
+        for line in plan.describe()[: len(plan.ops)]:
             out.print(f"  {line}", markup=False)
         return 1
     if request.dry_run:

@@ -146,6 +146,9 @@ class Dialect:
     fast_defaults: ClassVar[Mapping[str, str]] = {}
     #: ``'literal'::type`` casts whose type takes a string literal as it is.
     fast_literal_casts: ClassVar[frozenset[str]] = frozenset()
+    #: Functions the server stores as written though sqlglot reads them as another spelling
+    #: (PostgreSQL keeps ``now()`` apart from ``CURRENT_TIMESTAMP``): kept as written.
+    verbatim_functions: ClassVar[frozenset[str]] = frozenset()
     #: Function names of a one-column check that only says the column holds JSON.
     json_check_functions: ClassVar[frozenset[str]] = frozenset(
         {"json_valid", "jsonvalid", "is_json"}

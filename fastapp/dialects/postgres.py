@@ -108,11 +108,12 @@ class PostgresDialect(Dialect):
     fast_defaults = {
         "true": "TRUE",
         "false": "FALSE",
-        "now()": "CURRENT_TIMESTAMP",
+        "now()": "now()",
         "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
         "CURRENT_DATE": "CURRENT_DATE",
         "gen_random_uuid()": "GEN_RANDOM_UUID()",
     }
+    verbatim_functions = frozenset({"now"})
     fast_literal_casts = frozenset(
         {"text", "character varying", "character", "bpchar", "json", "jsonb", "uuid"}
     )

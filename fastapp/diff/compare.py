@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from fastapp.diff import ops as o
-from fastapp.errors import SchemaError
+from fastapp.errors import SchemaError, UnsupportedClauseError
 from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table
 from fastapp.schema.toposort import creation_order, toposort
 
@@ -33,6 +33,11 @@ class RenameError(SchemaError):
 
 class UnsupportedChangeError(SchemaError):
     """A difference the engine cannot turn into ops; the message names it and the workaround."""
+
+
+class UnmodelledClauseError(UnsupportedChangeError, UnsupportedClauseError):
+    """The desired schema has something fastapp cannot carry (:class:`Unmodelled`): refused
+    before anything changes, naming the table, the object and the clause."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,9 @@ class Plan:
     current: Schema = field(compare=False, repr=False)
     desired: Schema = field(compare=False, repr=False)
     proposals: tuple[RenameProposal, ...] = ()
+    #: What the live database has that fastapp cannot carry, on tables the plan keeps: left
+    #: as it is, and said (``describe``) rather than silently ignored.
+    notes: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -104,7 +112,8 @@ class Plan:
         return max((op.safety for op in self.ops), key=o.SAFETY_RANK.__getitem__, default=o.SAFE)
 
     def describe(self) -> list[str]:
-        return [f"[{op.safety}] {op.describe()}" for op in self.ops]
+        lines = [f"[{op.safety}] {op.describe()}" for op in self.ops]
+        return lines + [f"[kept, not modelled] {note}" for note in self.notes]
 
 
 # --- rename declarations ------------------------------------------------------------------
@@ -215,6 +224,7 @@ _PHASES = (
     o.DropIndex,
     o.DropUnique,
     o.DropCheck,
+    o.DropExclusion,
     "drop_primary_key",
     o.CreateEnumType,
     o.AddEnumValues,
@@ -224,6 +234,7 @@ _PHASES = (
     o.AddUnique,
     o.CreateIndex,
     o.AddCheck,
+    o.AddExclusion,
     o.CreateTable,
     o.AddForeignKey,
     o.DropColumn,
@@ -251,6 +262,7 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
         raise SchemaError(
             f"cannot compare a {current.dialect} schema with a {desired.dialect} schema"
         )
+    _refuse_unmodelled(desired)
     working, rename_ops = _apply_renames(current, desired, options)
     if options.keep_on_update:
         desired = _with_live_on_update(working, desired)
@@ -274,7 +286,22 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
 
     ordered = _order(found)
     proposals = _proposals(ordered, cur, des) if options.propose_renames else ()
-    return Plan(current.dialect, tuple(ordered), current, desired, proposals)
+    notes = tuple(
+        item.describe(table.name)
+        for table in working.tables
+        if table.name in des
+        for item in table.unmodelled
+    )
+    return Plan(current.dialect, tuple(ordered), current, desired, proposals, notes)
+
+
+def _refuse_unmodelled(desired: Schema) -> None:
+    found = [item.describe(t.name) for t in desired.tables for item in t.unmodelled]
+    if found:
+        raise UnmodelledClauseError(
+            "the desired schema uses what fastapp cannot carry, so it could not be kept in "
+            f"step: {'; '.join(found)}; remove it from the desired DDL and manage it by hand"
+        )
 
 
 def _named_objects(table: Table) -> dict[str, tuple[str, object]]:
@@ -358,7 +385,7 @@ def _sort_key(op: o.Op) -> tuple:
     detail = next(
         (
             getattr(op, name)
-            for name in ("column", "index", "unique", "foreign_key", "check", "enum")
+            for name in ("column", "index", "unique", "foreign_key", "check", "exclusion", "enum")
             if hasattr(op, name)
         ),
         None,
@@ -443,7 +470,7 @@ def _renamed_columns(table: Table, col_map: Mapping[str, Mapping[str, str]]) -> 
     def index(ix: Index) -> Index:
         expr = ix.expressions or (False,) * len(ix.columns)
         cols = tuple(c if e else own.get(c, c) for c, e in zip(ix.columns, expr, strict=False))
-        return replace(ix, columns=cols)
+        return replace(ix, columns=cols, include=names(ix.include))
 
     def fk(key: ForeignKey) -> ForeignKey:
         ref = col_map.get(key.ref_table, {})
@@ -491,6 +518,8 @@ def _table_ops(cur: Table, des: Table) -> list[o.Op]:
     found.extend(o.AddForeignKey(name, k) for k in des.foreign_keys if k not in cur.foreign_keys)
     found.extend(o.DropCheck(name, c) for c in cur.checks if c not in des.checks)
     found.extend(o.AddCheck(name, c) for c in des.checks if c not in cur.checks)
+    found.extend(o.DropExclusion(name, x) for x in cur.exclusions if x not in des.exclusions)
+    found.extend(o.AddExclusion(name, x) for x in des.exclusions if x not in cur.exclusions)
     if cur.comment != des.comment:
         found.append(o.SetTableComment(name, cur.comment, des.comment))
     if cur.options != des.options:

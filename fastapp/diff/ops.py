@@ -18,6 +18,7 @@ from fastapp.schema.objects import (
     CheckConstraint,
     Column,
     EnumType,
+    ExclusionConstraint,
     ForeignKey,
     Index,
     PrimaryKey,
@@ -239,6 +240,7 @@ COLUMN_ASPECTS = (
     "default",
     "on_update",
     "autoincrement",
+    "identity",
     "comment",
     "collation",
     "generated",
@@ -472,6 +474,38 @@ class DropCheck(Op):
 
     def reverse(self) -> Op:
         return AddCheck(self.table, self.check)
+
+
+@dataclass(frozen=True)
+class AddExclusion(Op):
+    """A PostgreSQL ``EXCLUDE`` constraint; fails on rows that conflict already."""
+
+    kind: ClassVar[str] = "add_exclusion"
+    table: str
+    exclusion: ExclusionConstraint
+
+    @property
+    def safety(self) -> str:
+        return DATA_DEPENDENT
+
+    def describe(self) -> str:
+        return f"add exclusion constraint on {self.table}: {self.exclusion.definition}"
+
+    def reverse(self) -> Op:
+        return DropExclusion(self.table, self.exclusion)
+
+
+@dataclass(frozen=True)
+class DropExclusion(Op):
+    kind: ClassVar[str] = "drop_exclusion"
+    table: str
+    exclusion: ExclusionConstraint
+
+    def describe(self) -> str:
+        return f"drop exclusion constraint on {self.table}: {self.exclusion.definition}"
+
+    def reverse(self) -> Op:
+        return AddExclusion(self.table, self.exclusion)
 
 
 # --- named types (PostgreSQL enums) -------------------------------------------------------

@@ -134,6 +134,10 @@ class CatalogReader:
             )
         return column
 
+    def normalize_default(self, text: str | None) -> str | None:
+        """A reported default as the Schema carries it (:func:`normalize_default`)."""
+        return normalize_default(self.dialect_name, text)
+
     def _new_column(
         self,
         name: str,
@@ -156,7 +160,7 @@ class CatalogReader:
             unsigned=spec.unsigned or unsigned,
             enum_values=spec.enum_values or tuple(enum_values),
             nullable=nullable,
-            default=normalize_default(self.dialect_name, default),
+            default=self.normalize_default(default),
             known_type=spec.known,
             **values,
         )

@@ -16,15 +16,18 @@ from fastapp.schema.normalize import (
     normalize_fk_action,
     normalize_index_method,
 )
+from fastapp.schema.normalize.defaults import is_plain_literal, normalize_default
 from fastapp.schema.objects import (
     CheckConstraint,
     EnumType,
+    ExclusionConstraint,
     ForeignKey,
     Index,
     PrimaryKey,
     Schema,
     Table,
     UniqueConstraint,
+    Unmodelled,
 )
 
 # Also: the columns that own a sequence (serial), as table oid * 65536 + attnum; asking
@@ -82,18 +85,37 @@ SELECT c.relname, con.conname, con.contype::text AS contype, con.conkey,
        END AS foreign_ref_columns,
        con.confdeltype::text AS confdeltype, con.confupdtype::text AS confupdtype,
        CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END
-           AS check_expr
+           AS check_expr,
+       con.condeferrable, con.condeferred, con.confmatchtype::text AS confmatchtype,
+       con.connoinherit, con.convalidated, cd.description AS comment,
+       CASE WHEN con.contype NOT IN ('p', 'u', 'f', 'c') THEN
+           pg_catalog.pg_get_constraintdef(con.oid, true)
+       END AS definition,
+       ix.indnullsnotdistinct AS nulls_not_distinct,
+       CASE WHEN con.conindid <> 0 THEN
+           (SELECT array_to_string(ic.reloptions, ',') FROM pg_catalog.pg_class ic
+            WHERE ic.oid = con.conindid)
+       END AS index_options,
+       CASE WHEN con.conindid <> 0 THEN
+           (SELECT ix2.indnatts > ix2.indnkeyatts FROM pg_catalog.pg_index ix2
+            WHERE ix2.indexrelid = con.conindid)
+       END AS has_include
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND con.contype IN ('p', 'u', 'f', 'c')
+LEFT JOIN pg_catalog.pg_index ix ON con.contype = 'u' AND ix.indexrelid = con.conindid
+LEFT JOIN pg_catalog.pg_description cd
+       ON cd.objoid = con.oid AND cd.classoid = 'pg_catalog.pg_constraint'::regclass
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND con.contype <> 'n'
 ORDER BY c.relname, con.conname
 """
 
 # Indexes that do not back a primary key, unique or exclusion constraint. Key columns as
-# attribute numbers (0 = expression, whose text pg_get_indexdef gives), DESC in indoption.
+# attribute numbers (0 = expression, whose text pg_get_indexdef gives), DESC and NULLS FIRST
+# in indoption; per key its operator class unless the type's default, its collation unless
+# the column's (or, for an expression, its type's) own.
 _INDEXES_SQL = """
 SELECT c.relname, ic.relname AS index_name, ix.indisunique, am.amname, ix.indnkeyatts,
        ix.indkey::int2[] AS indkey, ix.indoption::int2[] AS indoption,
@@ -101,16 +123,90 @@ SELECT c.relname, ic.relname AS index_name, ix.indisunique, am.amname, ix.indnke
            ARRAY(SELECT pg_catalog.pg_get_indexdef(ix.indexrelid, k, true)
                  FROM generate_series(1, ix.indnkeyatts) k ORDER BY k)
        END AS definitions,
-       pg_catalog.pg_get_expr(ix.indpred, ix.indrelid) AS predicate
+       pg_catalog.pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
+       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname::text END
+             FROM unnest(ix.indclass::oid[]) WITH ORDINALITY u(oid, i)
+             JOIN pg_catalog.pg_opclass opc ON opc.oid = u.oid ORDER BY u.i) AS opclasses,
+       ARRAY(SELECT CASE WHEN u.coll = 0 OR u.coll = coalesce(ta.attcollation, ty.typcollation)
+                         THEN NULL ELSE co.collname::text END
+             FROM unnest(ix.indcollation::oid[]) WITH ORDINALITY u(coll, i)
+             JOIN pg_catalog.pg_attribute ia ON ia.attrelid = ix.indexrelid AND ia.attnum = u.i
+             JOIN pg_catalog.pg_type ty ON ty.oid = ia.atttypid
+             LEFT JOIN pg_catalog.pg_attribute ta
+                    ON ta.attrelid = ix.indrelid AND ta.attnum = (ix.indkey::int2[])[u.i - 1]
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = u.coll
+             ORDER BY u.i) AS collations,
+       ix.indnullsnotdistinct AS nulls_not_distinct, ic.reloptions AS storage,
+       d.description AS comment, ix.indisvalid
 FROM pg_catalog.pg_index ix
 JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = ix.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass
+      AND d.objsubid = 0
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
   AND ix.indexrelid NOT IN (SELECT con.conindid FROM pg_catalog.pg_constraint con
                             WHERE con.contype IN ('p', 'u', 'x'))
 ORDER BY c.relname, ic.relname
+"""
+
+# What a table has that the Schema cannot carry, one row per thing: (table, object, clause).
+_UNMODELLED_SQL = """
+SELECT c.relname, 'table ' || c.relname,
+       'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind = 'p'
+UNION ALL
+SELECT c.relname, 'table ' || c.relname, 'INHERITS (' || p.relname || ')'
+FROM pg_catalog.pg_inherits i
+JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind = 'r' AND NOT c.relispartition
+UNION ALL
+SELECT c.relname, 'table ' || c.relname, clause
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+LATERAL (VALUES (CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END),
+                (CASE WHEN c.relrowsecurity THEN 'ENABLE ROW LEVEL SECURITY' END),
+                (CASE WHEN c.relforcerowsecurity THEN 'FORCE ROW LEVEL SECURITY' END),
+                ('WITH (' || array_to_string(c.reloptions, ', ') || ')'),
+                (CASE WHEN c.reltablespace <> 0 THEN 'TABLESPACE ' ||
+                    (SELECT spcname FROM pg_catalog.pg_tablespace WHERE oid = c.reltablespace)
+                 END)) v(clause)
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND v.clause IS NOT NULL
+UNION ALL
+SELECT c.relname, 'policy ' || p.polname, 'CREATE POLICY'
+FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1
+UNION ALL
+SELECT c.relname, 'trigger ' || t.tgname, 'CREATE TRIGGER'
+FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND NOT t.tgisinternal AND c.relkind IN ('r', 'p')
+UNION ALL
+SELECT c.relname, 'rule ' || r.rulename, 'CREATE RULE'
+FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+UNION ALL
+SELECT c.relname, 'column ' || a.attname, clause
+FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+LATERAL (VALUES (CASE WHEN a.attstattarget > 0 THEN 'SET STATISTICS ' || a.attstattarget END),
+                (CASE WHEN a.attcompression <> '' THEN 'COMPRESSION' END)) v(clause)
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+  AND v.clause IS NOT NULL
+UNION ALL
+SELECT c.relname, 'index ' || ic.relname, 'TABLESPACE ' || s.spcname
+FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_tablespace s ON s.oid = ic.reltablespace
+WHERE n.nspname = $1
+ORDER BY 1, 2, 3
 """
 
 _ENUMS_SQL = """
@@ -133,6 +229,7 @@ class Catalog:
     extensions: tuple[str, ...] = ()
     owned: frozenset[int] = frozenset()
     attnames: dict[str, dict[int, str]] = field(default_factory=dict)
+    unmodelled: dict[str, list[Unmodelled]] = field(default_factory=lambda: defaultdict(list))
 
 
 class CatalogReader(BaseCatalogReader):
@@ -175,7 +272,9 @@ class CatalogReader(BaseCatalogReader):
             owned=frozenset(owned),
             attnames=attnames,
         )
-        constraint_rows, index_rows, enum_rows = tail
+        constraint_rows, index_rows, enum_rows, unmodelled_rows = tail
+        for table, what, clause in unmodelled_rows:
+            catalog.unmodelled[table].append(Unmodelled(what, clause))
         for row in constraint_rows:
             catalog.constraints[row["relname"]].append(row)
         for row in index_rows:
@@ -190,10 +289,11 @@ class CatalogReader(BaseCatalogReader):
         (namespace,) = await self._fetch(connection, _NAMESPACE_SQL)
         return namespace, await self._fetch(connection, _COLUMNS_SQL)
 
-    async def _tail(self, connection: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    async def _tail(self, connection: Any) -> tuple[list[Any], ...]:
         constraints = await self._fetch(connection, _CONSTRAINTS_SQL)
         indexes = await self._fetch(connection, _INDEXES_SQL)
-        return constraints, indexes, await self._fetch_enums(connection)
+        enums = await self._fetch_enums(connection)
+        return constraints, indexes, enums, await self._fetch(connection, _UNMODELLED_SQL)
 
     async def _fetch_enums(self, connection: Any) -> list[Any]:
         self.queries += 1
@@ -216,6 +316,9 @@ class CatalogReader(BaseCatalogReader):
             enums=tuple(EnumType(n, v) for n, v in own.items()),
             extensions=catalog.extensions,
         )
+
+    def normalize_default(self, text: str | None) -> str | None:
+        return stored_default(text)
 
     def _enum_name(self, schema: str, name: str) -> str:
         return name if schema == self.schema_name else qualified(schema, name)
@@ -250,20 +353,41 @@ class CatalogReader(BaseCatalogReader):
                     spec=spec,
                     enum_name=enum_name,
                     autoincrement=autoincrement,
+                    identity=_IDENTITY.get(identity),
                     generated=generated,
                     comment=comment,
                     collation=collation,
                 )
             )
         primary_key = None
-        uniques, fks, checks = [], [], []
+        uniques, fks, checks, exclusions = [], [], [], []
+        unmodelled = list(catalog.unmodelled.get(name, ()))
         names = catalog.attnames.get(name, {})
         for row in catalog.constraints.get(name, ()):
-            kind, cols = row["contype"], tuple(names[n] for n in row["conkey"])
+            kind, cols = row["contype"], tuple(names[n] for n in row["conkey"] or ())
+            conname = row["conname"]
+            comment = normalize_comment(row["comment"])
+            timing = {
+                "deferrable": row["condeferrable"],
+                "initially_deferred": row["condeferred"],
+            }
+            if not row["convalidated"]:
+                unmodelled.append(Unmodelled(f"constraint {conname}", "NOT VALID"))
+            if kind in ("p", "u") and (row["index_options"] or row["has_include"]):
+                clause = "INCLUDE (...)" if row["has_include"] else f"WITH ({row['index_options']})"
+                unmodelled.append(Unmodelled(f"constraint {conname}", clause))
             if kind == "p":
-                primary_key = PrimaryKey(cols, name=row["conname"])
+                primary_key = PrimaryKey(cols, name=conname, comment=comment, **timing)
             elif kind == "u":
-                uniques.append(UniqueConstraint(cols, name=row["conname"]))
+                uniques.append(
+                    UniqueConstraint(
+                        cols,
+                        name=conname,
+                        nulls_not_distinct=bool(row["nulls_not_distinct"]),
+                        comment=comment,
+                        **timing,
+                    )
+                )
             elif kind == "f":
                 ref = row["ref_table"]
                 if row["ref_schema"] != self.schema_name:
@@ -272,6 +396,8 @@ class CatalogReader(BaseCatalogReader):
                 else:
                     ref_names = catalog.attnames.get(row["ref_table"], {})
                     ref_columns = tuple(ref_names[n] for n in row["confkey"])
+                if row["confmatchtype"] == "p":
+                    unmodelled.append(Unmodelled(f"constraint {conname}", "MATCH PARTIAL"))
                 fks.append(
                     ForeignKey(
                         cols,
@@ -279,27 +405,49 @@ class CatalogReader(BaseCatalogReader):
                         ref_columns,
                         on_delete=normalize_fk_action(row["confdeltype"], "postgres"),
                         on_update=normalize_fk_action(row["confupdtype"], "postgres"),
-                        name=row["conname"],
+                        name=conname,
+                        match="FULL" if row["confmatchtype"] == "f" else None,
+                        comment=comment,
+                        **timing,
                     )
                 )
-            else:
+            elif kind == "c":
                 checks.append(
                     CheckConstraint(
-                        normalize_expression("postgres", row["check_expr"]), name=row["conname"]
+                        normalize_expression("postgres", row["check_expr"]),
+                        name=conname,
+                        no_inherit=row["connoinherit"],
+                        comment=comment,
                     )
+                )
+            elif kind == "x":
+                exclusions.append(
+                    ExclusionConstraint(row["definition"], name=conname, comment=comment)
+                )
+            else:  # a constraint trigger, or a kind a later server adds
+                unmodelled.append(
+                    Unmodelled(f"constraint {conname}", row["definition"] or f"contype {kind}")
                 )
         indexes = []
         for row in catalog.indexes.get(name, ()):
-            keys = list(row["indkey"])[: row["indnkeyatts"]]
+            nkeys = row["indnkeyatts"]
+            keys = list(row["indkey"])[:nkeys]
             definitions = row["definitions"] or ()
             cols = tuple(
                 names[n] if n else normalize_expression("postgres", definitions[i])
                 for i, n in enumerate(keys)
             )
-            descending = list(row["indoption"])[: row["indnkeyatts"]]
+            options = list(row["indoption"])[:nkeys]
             orders, expressions = index_shape(
-                ["DESC" if d & 1 else None for d in descending], [n == 0 for n in keys]
+                ["DESC" if d & 1 else None for d in options], [n == 0 for n in keys]
             )
+            if not row["indisvalid"]:
+                unmodelled.append(
+                    Unmodelled(
+                        f"index {row['index_name']}",
+                        "INVALID (a failed CREATE INDEX CONCURRENTLY: drop it or REINDEX it)",
+                    )
+                )
             indexes.append(
                 Index(
                     cols,
@@ -311,6 +459,13 @@ class CatalogReader(BaseCatalogReader):
                     orders=orders,
                     expressions=expressions,
                     name=row["index_name"],
+                    include=tuple(names[n] for n in list(row["indkey"])[nkeys:]),
+                    opclasses=_per_key(row["opclasses"]),
+                    collations=_per_key(row["collations"]),
+                    nulls_order=_nulls_order(options),
+                    nulls_not_distinct=bool(row["nulls_not_distinct"]),
+                    storage=storage_pairs(row["storage"]),
+                    comment=normalize_comment(row["comment"]),
                 )
             )
         return Table(
@@ -322,6 +477,8 @@ class CatalogReader(BaseCatalogReader):
             foreign_keys=tuple(fks),
             checks=tuple(checks),
             comment=normalize_comment(catalog.table_comments.get(name)),
+            exclusions=tuple(exclusions),
+            unmodelled=tuple(unmodelled),
         )
 
 
@@ -329,3 +486,67 @@ def qualified(schema: str, name: str) -> str:
     """A name outside the read schema, as SQL text (``"other"."t"``): quoted, so a table
     whose own name holds a dot is never taken for one in another schema."""
     return '"{}"."{}"'.format(schema.replace('"', '""'), name.replace('"', '""'))
+
+
+def _per_key(values: Any) -> tuple[str | None, ...]:
+    """A per-key-column tuple, empty when no key has a value (the Index convention)."""
+    found = tuple(values or ())
+    return found if any(found) else ()
+
+
+def _nulls_order(options: list[int]) -> tuple[str | None, ...]:
+    """``NULLS FIRST``/``LAST`` where the key's indoption differs from its order's default."""
+    found = []
+    for option in options:
+        descending, nulls_first = bool(option & 1), bool(option & 2)
+        if nulls_first == descending:
+            found.append(None)
+        else:
+            found.append("NULLS FIRST" if nulls_first else "NULLS LAST")
+    return tuple(found) if any(found) else ()
+
+
+def storage_pairs(options: Any) -> tuple[tuple[str, str], ...]:
+    """``reloptions`` (``['fillfactor=70']``) as ``(name, value)`` pairs, in the order the
+    server keeps (it prints them in that order, so two orders are two definitions)."""
+    pairs = []
+    for option in options or ():
+        key, _, value = option.partition("=")
+        pairs.append((key.strip().lower(), value.strip()))
+    return tuple(pairs)
+
+
+def stored_default(text: str | None) -> str | None:
+    """A default as the Schema carries it, such that writing it back makes PostgreSQL store
+    what it printed (``pg_get_expr``): the shared normalization, except where that would lose
+    what the server keeps apart. A typed string (``'0101'::"bit"``, ``'1'::numeric``,
+    ``'1 day'::interval``) stays a string the column's type casts again, a number only where
+    the server itself stores a written number that way (negative, or too wide for the
+    smaller type); ``ARRAY[]::text[]`` keeps its cast. ``NULL::text`` is no default, as everywhere:
+    PostgreSQL stores a written ``DEFAULT NULL`` so too."""
+    if text is None:
+        return None
+    text = text.strip()
+    literal, sep, target = text.rpartition("::")
+    if sep and is_plain_literal(literal) and literal.startswith("'"):
+        body = literal[1:-1]
+        if target in _NUMERIC_CASTS and is_plain_literal(body) and not body.startswith("'"):
+            return body if _stored_as_typed_string(body, target) else literal
+        return literal
+    if "ARRAY[]" in text:
+        return text
+    return normalize_default("postgres", text)
+
+
+def _stored_as_typed_string(number: str, target: str) -> bool:
+    """Whether PostgreSQL stores the written number ``number`` as ``'number'::target``."""
+    if number.startswith("-"):
+        return True
+    if "." in number:
+        return False
+    value = int(number)
+    return (target == "bigint" and value > 2**31 - 1) or (target == "numeric" and value > 2**63 - 1)
+
+
+_IDENTITY = {"a": "ALWAYS", "d": "BY DEFAULT"}
+_NUMERIC_CASTS = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double precision"})

@@ -106,6 +106,9 @@ class Column:
     #: A generated column computed when read (``VIRTUAL``), not stored; False for stored
     #: ones (PostgreSQL's only kind) and for ordinary columns.
     virtual: bool = False
+    #: PostgreSQL identity column: ``ALWAYS`` or ``BY DEFAULT`` (``autoincrement`` is then
+    #: True too); None for a serial column (a sequence default) and everywhere else.
+    identity: str | None = None
 
     @property
     def type_text(self) -> str:
@@ -121,16 +124,26 @@ class Column:
 
 @dataclass(frozen=True, order=True)
 class PrimaryKey:
+    """``deferrable``/``initially_deferred``: PostgreSQL's constraint timing (False elsewhere)."""
+
     columns: tuple[str, ...]
     name: str | None = field(default=None, compare=False)
+    deferrable: bool = False
+    initially_deferred: bool = False
     #: The key's own comment (MySQL/MariaDB ``PRIMARY KEY (...) COMMENT '...'``).
     comment: str | None = None
 
 
 @dataclass(frozen=True, order=True)
 class UniqueConstraint:
+    """``nulls_not_distinct``: PostgreSQL 15's ``UNIQUE NULLS NOT DISTINCT``."""
+
     columns: tuple[str, ...]
     name: str | None = field(default=None, compare=False)
+    deferrable: bool = False
+    initially_deferred: bool = False
+    nulls_not_distinct: bool = False
+    comment: str | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -148,6 +161,25 @@ class Index:
     #: when no column has one.
     lengths: tuple[int | None, ...] = ()
     name: str | None = field(default=None, compare=False)
+    #: Non-key columns stored in the index (PostgreSQL ``INCLUDE (...)``).
+    include: tuple[str, ...] = ()
+    #: Operator class per key column where not the type's default (``text_pattern_ops``);
+    #: empty when every key uses its default.
+    opclasses: tuple[str | None, ...] = ()
+    #: Collation per key column where it differs from the column's own; empty when none does.
+    collations: tuple[str | None, ...] = ()
+    #: ``NULLS FIRST``/``NULLS LAST`` per key column where not the default for its order
+    #: (ascending: last, descending: first); empty when every key uses the default.
+    nulls_order: tuple[str | None, ...] = ()
+    nulls_not_distinct: bool = False
+    #: Storage parameters (``WITH (fillfactor=70)``) as ``(name, value)`` pairs in the order
+    #: the server keeps them (``pg_get_indexdef`` prints that order: it is part of the
+    #: definition the server reports).
+    storage: tuple[tuple[str, str], ...] = ()
+    comment: str | None = None
+    #: Build it outside the transaction, without blocking writes (PostgreSQL
+    #: ``CREATE INDEX CONCURRENTLY`` as written in a desired file). How, not what: not compared.
+    concurrently: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -158,12 +190,47 @@ class ForeignKey:
     on_delete: str = "NO ACTION"
     on_update: str = "NO ACTION"
     name: str | None = field(default=None, compare=False)
+    #: ``MATCH FULL`` (``FULL``); None is the default, MATCH SIMPLE.
+    match: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+    comment: str | None = None
 
 
 @dataclass(frozen=True, order=True)
 class CheckConstraint:
+    """``no_inherit``: PostgreSQL ``CHECK (...) NO INHERIT``."""
+
     expression: str
     name: str | None = field(default=None, compare=False)
+    no_inherit: bool = False
+    comment: str | None = None
+
+
+@dataclass(frozen=True, order=True)
+class ExclusionConstraint:
+    """A PostgreSQL ``EXCLUDE`` constraint. ``definition`` is the server's own text of it
+    (``pg_get_constraintdef``: ``EXCLUDE USING gist (room WITH =, during WITH &&)``, with its
+    ``WHERE`` and timing clauses): both sides of a comparison are read back from a PostgreSQL
+    server, which prints one definition one way."""
+
+    definition: str
+    name: str | None = field(default=None, compare=False)
+    comment: str | None = None
+
+
+@dataclass(frozen=True, order=True)
+class Unmodelled:
+    """Something a catalog reports on a table that the Schema cannot carry (an inheritance
+    parent, a row-level security policy, ...): ``object`` names it (``table t``, ``index
+    t_idx``), ``clause`` says what it has. The diff refuses a desired table with one and says
+    the live ones in the plan, never dropping them silently."""
+
+    object: str
+    clause: str
+
+    def describe(self, table: str) -> str:
+        return f"table {table}: {self.object}: {self.clause}"
 
 
 @dataclass(frozen=True)
@@ -180,14 +247,22 @@ class Table:
     checks: tuple[CheckConstraint, ...] = ()
     comment: str | None = None
     options: tuple[tuple[str, str], ...] = ()
+    exclusions: tuple[ExclusionConstraint, ...] = ()
+    #: What the catalog reports that the Schema cannot carry; not compared (the diff refuses
+    #: or reports it, see :class:`Unmodelled`).
+    unmodelled: tuple[Unmodelled, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         # Canonical order for everything but columns, so equality means same definition.
-        object.__setattr__(self, "uniques", tuple(sorted(set(self.uniques))))
+        object.__setattr__(self, "uniques", tuple(sorted(set(self.uniques), key=_key)))
         object.__setattr__(self, "indexes", tuple(sorted(set(self.indexes), key=_index_key)))
-        object.__setattr__(self, "foreign_keys", tuple(sorted(set(self.foreign_keys))))
-        object.__setattr__(self, "checks", tuple(sorted(set(self.checks))))
+        object.__setattr__(self, "foreign_keys", tuple(sorted(set(self.foreign_keys), key=_key)))
+        object.__setattr__(self, "checks", tuple(sorted(set(self.checks), key=_key)))
         object.__setattr__(self, "options", tuple(sorted(self.options)))
+        if self.exclusions:
+            object.__setattr__(self, "exclusions", tuple(sorted(set(self.exclusions), key=_key)))
+        if self.unmodelled:
+            object.__setattr__(self, "unmodelled", tuple(sorted(set(self.unmodelled))))
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:
@@ -223,7 +298,33 @@ def _index_key(index: Index) -> tuple:
         tuple(o or "" for o in index.orders),
         index.expressions,
         tuple(n or 0 for n in index.lengths),
+        index.include,
+        tuple(o or "" for o in index.opclasses),
+        tuple(c or "" for c in index.collations),
+        tuple(n or "" for n in index.nulls_order),
+        index.nulls_not_distinct,
+        index.storage,
+        index.comment or "",
     )
+
+
+def _key(value: Any) -> tuple:
+    """A sort key for a constraint value whose optional fields may be None."""
+    return tuple(
+        ("" if v is None else v)
+        for f in _compared_fields(type(value))
+        for v in (getattr(value, f),)
+    )
+
+
+def _compared_fields(kind: type) -> tuple[str, ...]:
+    names = _COMPARED.get(kind)
+    if names is None:
+        names = _COMPARED[kind] = tuple(f.name for f in fields(kind) if f.compare)
+    return names
+
+
+_COMPARED: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -288,6 +389,8 @@ def _build(kind: type, data: Mapping[str, Any]) -> Any:
         if name in data:
             value = data[name]
             values[name] = tuple(value) if isinstance(value, list) else value
+    if values.get("storage"):
+        values["storage"] = tuple(tuple(pair) for pair in values["storage"])
     return kind(**values)
 
 
@@ -308,4 +411,6 @@ def _table_from_dict(data: Mapping[str, Any]) -> Table:
         checks=tuple(_build(CheckConstraint, c) for c in data.get("checks", ())),
         comment=data.get("comment"),
         options=tuple(tuple(o) for o in data.get("options", ())),
+        exclusions=tuple(_build(ExclusionConstraint, x) for x in data.get("exclusions", ())),
+        unmodelled=tuple(_build(Unmodelled, u) for u in data.get("unmodelled", ())),
     )

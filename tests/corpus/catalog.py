@@ -24,14 +24,40 @@ Snapshot = dict[str, list[tuple]]
 _POSTGRES = {
     "tables": """
         SELECT c.relname, c.relkind::text, coalesce(array_to_string(c.reloptions, ','), ''),
-               coalesce(obj_description(c.oid, 'pg_class'), ''), c.relpersistence::text
+               coalesce(obj_description(c.oid, 'pg_class'), ''), c.relpersistence::text,
+               c.relrowsecurity, c.relforcerowsecurity,
+               coalesce(pg_get_partkeydef(c.oid), ''),
+               coalesce((SELECT string_agg(p.relname, ',' ORDER BY i.inhseqno)
+                         FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+                         WHERE i.inhrelid = c.oid), '')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm')""",
+    # Sequences: a serial column's is named by the server and owned by the column.
+    "sequences": """
+        SELECT s.relname, format_type(q.seqtypid, NULL), q.seqstart, q.seqincrement,
+               coalesce((SELECT t.relname || '.' || a.attname FROM pg_depend d
+                         JOIN pg_class t ON t.oid = d.refobjid
+                         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+                         WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid
+                           AND d.deptype IN ('a', 'i')), '')
+        FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
+        JOIN pg_sequence q ON q.seqrelid = s.oid
+        WHERE n.nspname = current_schema() AND s.relkind = 'S'""",
+    "policies": """
+        SELECT c.relname, p.polname, p.polcmd::text, p.polpermissive,
+               coalesce(pg_get_expr(p.polqual, p.polrelid), ''),
+               coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
+        FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()""",
+    "rules": """
+        SELECT c.relname, pg_get_ruledef(r.oid) FROM pg_rewrite r
+        JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')""",
     "columns": """
         SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                coalesce(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity::text,
                a.attgenerated::text, coalesce(co.collname, ''), a.attndims,
-               coalesce(col_description(c.oid, a.attnum), '')
+               coalesce(col_description(c.oid, a.attnum), ''), a.attstattarget
         FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum

@@ -97,7 +97,7 @@ def test_unknown_types_are_kept_verbatim(dialect, text, kept):
         ("postgres", "'{}'::jsonb", "'{}'"),
         ("postgres", "'-1'::integer", "-1"),
         ("postgres", "(0)::numeric", "0"),
-        ("postgres", "now()", "CURRENT_TIMESTAMP"),
+        ("postgres", "now()", "now()"),  # the catalog keeps it apart from CURRENT_TIMESTAMP
         ("postgres", "true", "TRUE"),
         ("postgres", "(1 + 2)", "1 + 2"),
         ("mysql", "NULL", None),

@@ -49,6 +49,10 @@ class Reader:
     primary_key_not_null: ClassVar[bool] = True
     #: A column-level ``REFERENCES`` creates a foreign key.
     inline_references: ClassVar[bool] = True
+    #: Options after a key (``DEFERRABLE``, ``INCLUDE``, ``NULLS NOT DISTINCT``) are refused.
+    refuses_key_options: ClassVar[bool] = False
+    #: Index keys carry ``NULLS FIRST/LAST`` (read where written against the order's default).
+    index_nulls_order: ClassVar[bool] = False
     #: sqlglot expression classes the server rewrites in ways not predicted here, with what
     #: to say about them.
     rewritten: ClassVar[dict[str, str]] = {}
@@ -239,6 +243,7 @@ class Reader:
                 self.unsupported("PRIMARY KEY DESC on a column")
             self.set_primary_key(table, [column.name], name)
         elif isinstance(kind, exp.UniqueColumnConstraint):
+            self.refuse_key_options(kind)
             table.uniques.append(([column.name], name))
         elif isinstance(kind, exp.DefaultColumnConstraint):
             column.default = self.default_text(column, kind.this)
@@ -261,7 +266,7 @@ class Reader:
             if expression is not None:
                 column.generated = self.expression_text(expression)
             else:
-                self.identity(column)
+                self.identity(column, always=bool(kind.this))
         elif isinstance(kind, exp.ComputedColumnConstraint):
             column.generated = self.expression_text(kind.this)
             column.virtual = self.virtual_generated and not kind.args.get("persisted")
@@ -278,8 +283,10 @@ class Reader:
             for part in node.expressions:
                 self.table_constraint(table, part, self.ident(node.this))
         elif isinstance(node, exp.PrimaryKey):
+            self.refuse_key_options(node)
             self.set_primary_key(table, [self.column_ref(c) for c in node.expressions], name)
         elif isinstance(node, exp.UniqueColumnConstraint):
+            self.refuse_key_options(node)
             target = node.this
             if not isinstance(target, exp.Schema):
                 self.unsupported("UNIQUE without a column list")
@@ -294,6 +301,22 @@ class Reader:
         else:
             text = node.sql(dialect=self.sqlglot_name)
             self.unsupported(f"the table constraint {text}", node)
+
+    def refuse_key_options(self, node: Any) -> None:
+        """Key options this reader does not read (``DEFERRABLE``, ``NULLS NOT DISTINCT``,
+        ``INCLUDE``) are refused, never dropped: only the scratch space reads them."""
+        if not self.refuses_key_options:
+            return
+        include = node.args.get("include")
+        for option in node.args.get("options") or ():
+            text = option if isinstance(option, str) else option.sql(dialect=self.sqlglot_name)
+            self.unsupported(f"the key option {text}", node)
+        if node.args.get("nulls"):
+            self.unsupported("UNIQUE NULLS NOT DISTINCT", node)
+        if include is not None and any(
+            include.args.get(k) for k in ("include", "with_storage", "tablespace", "using")
+        ):
+            self.unsupported(f"the key option {include.sql(dialect=self.sqlglot_name)}", node)
 
     def unique_key(self, table: TableDraft, target: Any, name: str | None) -> None:
         """``UNIQUE (cols)``; a backend where it is an index with key parts overrides."""
@@ -357,6 +380,11 @@ class Reader:
             desc = isinstance(part, exp.Ordered) and bool(part.args.get("desc"))
             target = part.this if isinstance(part, exp.Ordered) else part
             self.index_part(table, draft, target, desc)
+            nulls_first = part.args.get("nulls_first") if isinstance(part, exp.Ordered) else None
+            if not self.index_nulls_order or nulls_first is None or bool(nulls_first) == desc:
+                draft.nulls_order.append(None)  # the default: last ascending, first descending
+            else:
+                draft.nulls_order.append("NULLS FIRST" if nulls_first else "NULLS LAST")
         where = params.args.get("where")
         if where is not None:
             draft.where = self.expression_text(where.this)
@@ -466,7 +494,7 @@ class Reader:
         """Set ``column.spec`` (and what the type implies) from ``column.type_text``."""
         column.spec = normalize_type(self.dialect_name, column.type_text)
 
-    def identity(self, column: ColumnDraft) -> None:
+    def identity(self, column: ColumnDraft, *, always: bool = False) -> None:
         self.unsupported("GENERATED ... AS IDENTITY")
 
     def expression_text(self, node: Any) -> str:

@@ -69,6 +69,7 @@ def build_column(dialect_name: str, column: ColumnDraft) -> Column:
         if column.generated is not None
         else normalize_default(dialect_name, column.default),
         autoincrement=column.autoincrement,
+        identity=column.identity,
         unsigned=spec.unsigned,
         comment=normalize_comment(column.comment),
         collation=column.collation,
@@ -94,4 +95,5 @@ def build_index(draft: IndexDraft) -> Index:
         expressions=expressions,
         lengths=lengths,
         name=draft.name,
+        nulls_order=tuple(draft.nulls_order) if any(draft.nulls_order) else (),
     )

@@ -63,6 +63,8 @@ class ColumnDraft:
     virtual: bool = False
     on_update: str | None = None
     enum_name: str | None = None
+    #: PostgreSQL identity: ``ALWAYS`` or ``BY DEFAULT``.
+    identity: str | None = None
     line: int | None = None
 
 
@@ -76,6 +78,8 @@ class IndexDraft:
     expressions: list[bool] = field(default_factory=list)
     lengths: list[int | None] = field(default_factory=list)
     name: str | None = None
+    #: ``NULLS FIRST``/``NULLS LAST`` where written against the order's default.
+    nulls_order: list[str | None] = field(default_factory=list)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from fastapp.desired.ddl_readers.base import Reader as BaseReader
 from fastapp.desired.ddl_readers.drafts import ColumnDraft, TableDraft
 from fastapp.schema.normalize import TypeSpec, normalize_type
+from fastapp.schema.normalize.defaults import marked_functions
 
 #: SERIAL spellings -> the integer type they create.
 SERIAL_TYPES = {
@@ -88,6 +89,8 @@ class Reader(BaseReader):
     virtual_generated = False  # every generated column the catalog reader reads is stored
     enum_types = True
     comment_statements = True
+    index_nulls_order = True
+    refuses_key_options = True
     rewritten: ClassVar[dict[str, str]] = {
         "Interval": "this INTERVAL literal (PostgreSQL stores its output text; only one "
         "whole-number unit is predicted)",
@@ -119,8 +122,14 @@ class Reader(BaseReader):
             spec = TypeSpec(spec.type, length=1)
         column.spec = spec
 
-    def identity(self, column: ColumnDraft) -> None:
+    def identity(self, column: ColumnDraft, *, always: bool = False) -> None:
         column.autoincrement, column.nullable = True, False
+        column.identity = "ALWAYS" if always else "BY DEFAULT"
+
+    def statement(self, line: int, sql: str) -> None:
+        # now() is not CURRENT_TIMESTAMP to PostgreSQL's catalog, though sqlglot reads both
+        # as one node: a stand-in keeps it apart (normalize_default puts it back).
+        super().statement(line, marked_functions("postgres", sql)[0])
 
     def expression_text(self, node: Any) -> str:
         node = _intervals(_in_lists(_between(_requoted(node))))

@@ -107,6 +107,11 @@ class Scratch(ScratchSpace):
     )
 
     async def read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
+        ddl, concurrent = without_concurrently(ddl)
+        schema = await self._read(cfg, ddl)
+        return marked_concurrently(schema, concurrent) if concurrent else schema
+
+    async def _read(self, cfg: DatabaseConfig, ddl: DesiredDDL) -> Schema:
         from fastapp.connections.raw import raw_connection
 
         statements = ddl.statements()
@@ -353,6 +358,88 @@ class Scratch(ScratchSpace):
             await conn.execute(
                 f"DROP TABLE IF EXISTS {', '.join(names[start : start + step])} CASCADE"
             )
+
+
+#: Stands for the name of an unnamed ``CREATE INDEX CONCURRENTLY`` in the scratch space.
+_CONCURRENT_MARK = "fastapp_concurrently_"
+
+
+def without_concurrently(ddl: DesiredDDL) -> tuple[DesiredDDL, frozenset[str]]:
+    """``ddl`` with ``CONCURRENTLY`` taken out of its ``CREATE INDEX`` statements (it cannot
+    run in the scratch space's transaction), and the names of those indexes: the plan builds
+    them concurrently, outside its transaction. An unnamed one is given a marker name, dropped
+    again when read back (the plan names it by the usual rule)."""
+    from sqlglot.tokens import TokenType
+
+    from fastapp.schema.normalize.syntax import tokenizer
+
+    if "concurrently" not in ddl.text.lower():
+        return ddl, frozenset()
+    parts, names = [], set()
+    for _, statement in ddl.statements():
+        try:
+            tokens = tokenizer("postgres").tokenize(statement)
+        except Exception:
+            parts.append(statement)
+            continue
+        head = tokens[:8]
+        kinds = [t.token_type for t in head]
+        at = next(
+            (
+                i
+                for i, t in enumerate(head)
+                if t.token_type == TokenType.VAR and t.text.upper() == "CONCURRENTLY"
+            ),
+            None,
+        )
+        if (
+            not kinds
+            or kinds[0] != TokenType.CREATE
+            or at is None
+            or kinds[at - 1] != TokenType.INDEX
+        ):
+            parts.append(statement)
+            continue
+        rest = tokens[at + 1 :]
+        if (
+            len(rest) >= 3
+            and rest[0].text.upper() == "IF"
+            and rest[2].token_type == TokenType.EXISTS
+        ):
+            rest = rest[3:]
+        if rest and rest[0].token_type == TokenType.ON:  # unnamed
+            name = f"{_CONCURRENT_MARK}{len(names)}"
+            cut = tokens[at]
+            statement = f'{statement[: cut.start]}"{name}"{statement[cut.end + 1 :]}'
+        else:
+            name = rest[0].text if rest else ""
+            cut = tokens[at]
+            statement = statement[: cut.start] + statement[cut.end + 1 :]
+        names.add(name)
+        parts.append(statement)
+    if not names:
+        return ddl, frozenset()
+    return replace(ddl, parts=tuple(parts)), frozenset(names)
+
+
+def marked_concurrently(schema: Schema, names: frozenset[str]) -> Schema:
+    """``schema`` with the indexes named in ``names`` to be built concurrently."""
+    tables = []
+    for table in schema.tables:
+        if any(ix.name in names for ix in table.indexes):
+            indexes = tuple(
+                replace(
+                    ix,
+                    concurrently=True,
+                    name=None if (ix.name or "").startswith(_CONCURRENT_MARK) else ix.name,
+                )
+                if ix.name in names
+                else ix
+                for ix in table.indexes
+            )
+            table = replace(table, indexes=indexes)
+        tables.append(table)
+    return replace(schema, tables=tuple(tables))
 
 
 async def _borrowed_tables(conn: Any, ddl: DesiredDDL) -> dict[str, str]:

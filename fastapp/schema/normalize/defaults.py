@@ -62,6 +62,22 @@ def normalize_default(dialect: str, text: str | None) -> str | None:
 
 def parsed_default(dialect: str, text: str) -> str | None:
     """:func:`normalize_default` through sqlglot, without the fast path."""
+    text, _ = marked_functions(dialect, text)
+    found = _parsed_default(dialect, text)
+    return _restored(dialect, found) if found is not None and _MARK in found.upper() else found
+
+
+def _restored(dialect: str, text: str) -> str:
+    """``text`` with the stand-ins of :func:`marked_functions` back as the calls they were."""
+    from fastapp.dialects import get_dialect
+
+    for name in get_dialect(dialect).verbatim_functions:
+        for mark in (f"{_MARK}{name.upper()}()", f"{_MARK}{name.upper()}()".lower()):
+            text = text.replace(mark, f"{name}()")
+    return text
+
+
+def _parsed_default(dialect: str, text: str) -> str | None:
     try:
         node = parse(dialect, text)
     except Exception:
@@ -79,6 +95,43 @@ def parsed_default(dialect: str, text: str) -> str | None:
     if isinstance(node, exp.Null):
         return None
     return node.sql(dialect=sqlglot_name(dialect))
+
+
+#: Prefix of the stand-in for a function sqlglot would respell (see ``verbatim_functions``).
+_MARK = "FASTAPP_VERBATIM_"
+
+
+def marked_functions(dialect: str, text: str) -> tuple[str, list[str]]:
+    """``text`` with each argument-less call of a ``verbatim_functions`` function renamed to a
+    stand-in sqlglot keeps as it is, found by the tokenizer; and the names it renamed."""
+    from fastapp.dialects import get_dialect
+
+    names = get_dialect(dialect).verbatim_functions
+    if not names or not any(n in text.lower() for n in names):
+        return text, []
+    from sqlglot.tokens import TokenType
+
+    from fastapp.schema.normalize.syntax import tokenizer
+
+    try:
+        tokens = tokenizer(dialect).tokenize(text)
+    except Exception:
+        return text, []
+    out, last, found = [], 0, []
+    for i, token in enumerate(tokens[:-2]):
+        name = token.text.lower()
+        if (
+            name in names
+            and token.token_type != TokenType.STRING
+            and tokens[i + 1].token_type == TokenType.L_PAREN
+            and tokens[i + 2].token_type == TokenType.R_PAREN
+        ):
+            out.append(text[last : token.start])
+            out.append(f"{_MARK}{name.upper()}")
+            last = token.end + 1
+            found.append(name)
+    out.append(text[last:])
+    return "".join(out), sorted(set(found))
 
 
 @lru_cache(maxsize=4096)

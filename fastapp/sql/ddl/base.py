@@ -11,7 +11,18 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from fastapp.dialects import get_dialect
-from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table, UniqueConstraint
+from fastapp.errors import UnsupportedClauseError
+from fastapp.schema.objects import (
+    CheckConstraint,
+    Column,
+    ExclusionConstraint,
+    ForeignKey,
+    Index,
+    PrimaryKey,
+    Schema,
+    Table,
+    UniqueConstraint,
+)
 from fastapp.schema.toposort import creation_order
 from fastapp.sql import naming
 
@@ -33,6 +44,35 @@ class DDL:
     generated_template: ClassVar[str] = "GENERATED ALWAYS AS ({}) STORED"
     #: DEFAULT needs parentheses around expressions other than literals and CURRENT_*.
     parenthesize_default_expressions: ClassVar[bool] = False
+    #: Which optional clauses of keys, checks and indexes (:func:`clauses_of`) this dialect
+    #: can write; a value using another one is refused by name before anything is changed.
+    clauses: ClassVar[frozenset[str]] = frozenset()
+    #: Clauses this dialect can write on one kind of value only, by the value's class name
+    #: (MySQL: a primary key's ``COMMENT``).
+    clauses_for: ClassVar[dict[str, frozenset[str]]] = {}
+
+    # -- what this dialect can say --------------------------------------------------------
+    def refuse_unexpressible(self, table: str, value: object) -> None:
+        """Raise :class:`UnsupportedClauseError` when ``value`` (a key, check, index or
+        exclusion constraint) uses a clause this dialect cannot write."""
+        allowed = self.clauses | self.clauses_for.get(type(value).__name__, frozenset())
+        missing = [c for c in clauses_of(value) if c not in allowed]
+        if missing:
+            raise UnsupportedClauseError(
+                f"table {table}: {describe_object(value)}: {', '.join(missing)} cannot be "
+                f"written in {self.dialect_name}; remove the clause from the desired schema "
+                "(it comes from another backend's schema)"
+            )
+
+    def refuse_unexpressible_table(self, table: Table) -> None:
+        """:meth:`refuse_unexpressible` for every key, check, index and exclusion of ``table``."""
+        values: list[object] = [*table.uniques, *table.foreign_keys, *table.checks]
+        values.extend(table.indexes)
+        values.extend(table.exclusions)
+        if table.primary_key is not None:
+            values.append(table.primary_key)
+        for value in values:
+            self.refuse_unexpressible(table.name, value)
 
     # -- names and literals -------------------------------------------------------------
     def quote(self, identifier: str) -> str:
@@ -147,6 +187,13 @@ class DDL:
     def check_clause(self, expression: str, name: str | None) -> str:
         return f"{self._name(name)}CHECK ({expression})"
 
+    def check_constraint_clause(self, check: CheckConstraint) -> str:
+        """A check constraint with its options (PostgreSQL ``NO INHERIT``)."""
+        return self.check_clause(check.expression, check.name)
+
+    def exclusion_clause(self, exclusion: ExclusionConstraint) -> str:
+        return f"{self._name(exclusion.name)}{exclusion.definition}"
+
     def table_options(self, table: Table) -> str:
         """Text after the closing parenthesis of CREATE TABLE."""
         return ""
@@ -158,16 +205,18 @@ class DDL:
         """CREATE TABLE with columns and inline primary key, uniques, checks and foreign keys
         (those in ``deferred`` left out, to be added by :meth:`add_foreign_key`). Raises
         :class:`~fastapp.errors.SchemaError` for a table with a clause the Schema cannot
-        carry (it would be created without it)."""
+        carry (it would be created without it), or with a clause this dialect cannot write."""
         refuse_unsupported(table, "create")
+        self.refuse_unexpressible_table(table)
         skip = set(deferred)
         lines = [self.column_definition(table, c) for c in table.columns]
         pk = self.primary_key_clause(table)
         if pk:
             lines.append(pk)
         lines.extend(self.unique_clause(table, u) for u in table.uniques)
-        lines.extend(self.check_clause(c.expression, c.name) for c in table.checks)
+        lines.extend(self.check_constraint_clause(c) for c in table.checks)
         lines.extend(self.foreign_key_clause(fk) for fk in table.foreign_keys if fk not in skip)
+        lines.extend(self.exclusion_clause(x) for x in table.exclusions)
         lines.extend(self.inline_indexes(table))
         body = (",\n" + INDENT).join(lines)
         return (
@@ -269,3 +318,47 @@ def refuse_unsupported(table: Table, doing: str) -> None:
             f"cannot {doing} the table without losing it; make that change by hand, or leave "
             "the clause out of the desired schema"
         )
+
+
+#: Field of a key/check/index value -> the clause it stands for, when set.
+CLAUSES: tuple[tuple[str, str], ...] = (
+    ("deferrable", "DEFERRABLE"),
+    ("initially_deferred", "INITIALLY DEFERRED"),
+    ("nulls_not_distinct", "NULLS NOT DISTINCT"),
+    ("match", "MATCH FULL"),
+    ("no_inherit", "NO INHERIT"),
+    ("include", "INCLUDE"),
+    ("opclasses", "operator class"),
+    ("collations", "COLLATE"),
+    ("nulls_order", "NULLS FIRST/LAST"),
+    ("storage", "WITH (storage parameters)"),
+    ("comment", "COMMENT"),
+)
+
+
+def clauses_of(value: object) -> list[str]:
+    """The optional clauses ``value`` uses, by their SQL words (``DEFERRABLE``, ``INCLUDE``)."""
+    found = ["EXCLUDE"] if isinstance(value, ExclusionConstraint) else []
+    for attribute, clause in CLAUSES:
+        if getattr(value, attribute, None):
+            found.append(clause)
+    return found
+
+
+def describe_object(value: object) -> str:
+    """``index t_a_idx (a)``, ``unique (a, b)``, ``check (a > 0)``: for messages."""
+    name = getattr(value, "name", None)
+    label = f" {name}" if name else ""
+    if isinstance(value, Index):
+        return f"index{label} ({', '.join(value.columns)})"
+    if isinstance(value, UniqueConstraint):
+        return f"unique constraint{label} ({', '.join(value.columns)})"
+    if isinstance(value, PrimaryKey):
+        return f"primary key{label} ({', '.join(value.columns)})"
+    if isinstance(value, ForeignKey):
+        return f"foreign key{label} ({', '.join(value.columns)}) -> {value.ref_table}"
+    if isinstance(value, CheckConstraint):
+        return f"check constraint{label} ({value.expression})"
+    if isinstance(value, ExclusionConstraint):
+        return f"exclusion constraint{label} ({value.definition})"
+    return type(value).__name__

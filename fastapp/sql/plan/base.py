@@ -101,6 +101,8 @@ class Renderer:
         return out
 
     def render_op(self, op: o.Op) -> list[Statement]:
+        for value in _values_of(op):
+            self.ddl.refuse_unexpressible(op.table, value)
         method = getattr(self, f"op_{op.kind}", None)
         if method is None:
             raise UnsupportedChangeError(
@@ -370,3 +372,12 @@ _INTEGER_BOUNDS = {
     ("integer", True): (0, 4294967295),
     ("bigint", True): (0, 18446744073709551615),
 }
+
+
+#: The op fields holding a key, check, index or exclusion the DDL layer may not be able to say.
+_VALUE_FIELDS = ("index", "unique", "foreign_key", "check", "exclusion", "new")
+
+
+def _values_of(op: o.Op) -> list[object]:
+    found = [getattr(op, name, None) for name in _VALUE_FIELDS]
+    return [v for v in found if v is not None and not isinstance(v, (str, Column))]

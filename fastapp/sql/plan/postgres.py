@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapp.diff import ops as o
 from fastapp.diff.compare import UnsupportedChangeError
-from fastapp.schema.objects import Column
+from fastapp.schema.objects import Column, Table
 from fastapp.sql.plan.base import AFTER, Renderer, Statement
 
 
@@ -27,11 +27,43 @@ class PostgresRenderer(Renderer):
     # --- ops ------------------------------------------------------------------------------
 
     def op_create_index(self, op: o.CreateIndex) -> list[Any]:
-        sql = self.create_index_sql(op.table, op.index)
-        if self.options.concurrently:
-            sql = sql.replace("INDEX ", "INDEX CONCURRENTLY ", 1)
-            return [Statement(sql, op, AFTER)]
-        return [sql]
+        # CONCURRENTLY (asked for the run, or written in the desired file) cannot run in a
+        # transaction block: such an index is built after the plan's transaction.
+        concurrently = self.options.concurrently or op.index.concurrently
+        index = self.named_index(op.table, op.index)
+        sql = self.ddl.create_index(self.table_of(op.table), index, concurrently=concurrently)
+        out: list[Any] = [Statement(sql, op, AFTER) if concurrently else sql]
+        if index.comment is not None:
+            comment = self.ddl.comment_on_index(index.name or "", index.comment)
+            out.append(Statement(comment, op, AFTER) if concurrently else comment)
+        return out
+
+    def op_add_unique(self, op: o.AddUnique) -> list[Any]:
+        unique = self.named_unique(op.table, op.unique)
+        out: list[Any] = [
+            f"ALTER TABLE {self.q(op.table)} ADD {self.ddl.unique_clause(Table(op.table), unique)}"
+        ]
+        return out + self._constraint_comment(op.table, unique.name, unique.comment)
+
+    def op_add_check(self, op: o.AddCheck) -> list[Any]:
+        check = self.named_check(op.table, op.check)
+        out: list[Any] = [
+            f"ALTER TABLE {self.q(op.table)} ADD {self.ddl.check_constraint_clause(check)}"
+        ]
+        return out + self._constraint_comment(op.table, check.name, check.comment)
+
+    def op_add_foreign_key(self, op: o.AddForeignKey) -> list[Any]:
+        fk = self.named_foreign_key(op.table, op.foreign_key)
+        out: list[Any] = [self.ddl.add_foreign_key(self.table_of(op.table), fk)]
+        return out + self._constraint_comment(op.table, fk.name, fk.comment)
+
+    def op_add_exclusion(self, op: o.AddExclusion) -> list[Any]:
+        x = op.exclusion
+        out: list[Any] = [f"ALTER TABLE {self.q(op.table)} ADD {self.ddl.exclusion_clause(x)}"]
+        return out + self._constraint_comment(op.table, x.name, x.comment)
+
+    def op_drop_exclusion(self, op: o.DropExclusion) -> list[Any]:
+        return [self._drop_constraint(op.table, self.live_name(op.exclusion.name, op))]
 
     def op_drop_unique(self, op: o.DropUnique) -> list[Any]:
         return [self._drop_constraint(op.table, self.live_name(op.unique.name, op))]
@@ -46,10 +78,10 @@ class PostgresRenderer(Renderer):
         if op.new is None:
             name = op.old.name if op.old and op.old.name else f"{op.table}_pkey"
             return [self._drop_constraint(op.table, name)]
-        named = f"CONSTRAINT {self.q(op.new.name)} " if op.new.name else ""
-        return [
-            f"ALTER TABLE {self.q(op.table)} ADD {named}PRIMARY KEY ({self.qs(op.new.columns)})"
-        ]
+        clause = self.ddl.primary_key_clause(Table(op.table, primary_key=op.new))
+        out: list[Any] = [f"ALTER TABLE {self.q(op.table)} ADD {clause}"]
+        name = op.new.name or f"{op.table}_pkey"
+        return out + self._constraint_comment(op.table, name, op.new.comment)
 
     def op_alter_column(self, op: o.AlterColumn) -> list[Any]:
         t, c = self.q(op.table), self.q(op.column)
@@ -61,10 +93,15 @@ class PostgresRenderer(Renderer):
                 "generated in place; drop the column and add it again (or --rename the old one)"
             )
         out: list[Any] = []
-        if "autoincrement" in changes and op.old.autoincrement:
-            out.append(f"{alter} DROP IDENTITY IF EXISTS")
-            if op.old.default is None:
-                out.append(f"{alter} DROP DEFAULT")
+        counter = "autoincrement" in changes or "identity" in changes
+        if counter and op.old.identity and op.new.identity:  # BY DEFAULT <-> ALWAYS
+            out.append(f"{alter} SET GENERATED {op.new.identity}")
+            counter = False
+        elif counter and op.old.identity:
+            out.append(f"{alter} DROP IDENTITY")
+        elif counter and op.old.autoincrement:  # a serial: its default and owned sequence
+            out.append(f"{alter} DROP DEFAULT")
+            out.append(self._drop_owned_sequence(t, op.column))
         retype = "type" in changes or "collation" in changes
         dropped_default = False
         if op.old.default is not None and (
@@ -81,8 +118,15 @@ class PostgresRenderer(Renderer):
             out.append(f"{alter} SET DEFAULT {op.new.default}")
         if "nullable" in changes:
             out.append(f"{alter} {'DROP' if op.new.nullable else 'SET'} NOT NULL")
-        if "autoincrement" in changes and op.new.autoincrement:
-            out.append(f"{alter} ADD GENERATED BY DEFAULT AS IDENTITY")
+        if counter and op.new.autoincrement:
+            if self.ddl.is_serial(op.new):
+                # What SERIAL makes: a sequence of the column's type owned by it, named as
+                # PostgreSQL names it, and its nextval() as the default.
+                name = serial_sequence_name(op.table, op.column)
+                out.append(f"CREATE SEQUENCE {self.q(name)} AS {op.new.type} OWNED BY {t}.{c}")
+                out.append(f"{alter} SET DEFAULT nextval({self.literal(self.q(name))}::regclass)")
+            else:
+                out.append(f"{alter} ADD GENERATED {op.new.identity or 'BY DEFAULT'} AS IDENTITY")
             out.append(
                 f"SELECT setval(pg_get_serial_sequence({self.literal(t)}, {self.literal(op.column)}), "
                 f"COALESCE(MAX({c}), 0) + 1, false) FROM {t}"
@@ -109,5 +153,37 @@ class PostgresRenderer(Renderer):
 
     # --- helpers --------------------------------------------------------------------------
 
+    def _drop_owned_sequence(self, table: str, column: str) -> str:
+        """Drop the sequence a serial column owns (its name is the server's to say)."""
+        found = f"pg_get_serial_sequence({self.literal(table)}, {self.literal(column)})"
+        return (
+            f"DO $fastapp$ DECLARE s text := {found}; BEGIN IF s IS NOT NULL THEN "
+            "EXECUTE 'DROP SEQUENCE ' || s; END IF; END $fastapp$"
+        )
+
+    def _constraint_comment(self, table: str, name: str | None, comment: str | None) -> list[Any]:
+        if comment is None or not name:
+            return []
+        return [self.ddl.comment_on_constraint(table, name, comment)]
+
     def _drop_constraint(self, table: str, name: str) -> str:
         return f"ALTER TABLE {self.q(table)} DROP CONSTRAINT {self.q(name)}"
+
+
+#: PostgreSQL's identifier limit, in bytes (NAMEDATALEN - 1).
+_NAME_BYTES = 63
+
+
+def serial_sequence_name(table: str, column: str) -> str:
+    """The name PostgreSQL gives a serial column's sequence: ``table_column_seq``, the longer
+    of the two parts shortened first to fit 63 bytes (its ``makeObjectName``)."""
+    a, b = table.encode(), column.encode()
+    room = _NAME_BYTES - len("_seq") - 1
+    while len(a) + len(b) > room:
+        if len(a) > len(b):
+            a = a[:-1]
+        else:
+            b = b[:-1]
+    left = a.decode(errors="ignore")
+    right = b.decode(errors="ignore")
+    return f"{left}_{right}_seq"

@@ -164,9 +164,12 @@ class Case:
     #: directly, as that server reports it (issue 14). The check must keep failing until the
     #: engine is fixed; then the marker goes.
     known_divergence: dict[str, str] = field(default_factory=dict)
-    #: Words the one-line error must hold when fastapp must refuse the desired DDL by name
-    #: (nothing may change): the table, the object and the clause it cannot handle.
+    #: Words the refusal must contain (the table, object and clause): fastapp cannot carry
+    #: what the desired DDL says, so it must refuse by name and change nothing (issue 14).
     refused: tuple[str, ...] = ()
+    #: Words the plan's notes must contain: the live database keeps something fastapp does
+    #: not model, which the desired side does not mention; the plan says so.
+    notes: tuple[str, ...] = ()
 
     def diff_options(self, backend: str = "") -> DiffOptions:
         """As ``auto_migrate --desired-sql`` builds them: the options plus the renames the
@@ -217,6 +220,9 @@ async def run_case(
         options = ApplyOptions(guided=False, diff=case.diff_options(backend))
         before = await read(cfg, conn)
         plan = diff(before, desired, options.diff)
+        noted = " ".join(plan.notes)
+        missing_notes = [word for word in case.notes if word not in noted]
+        assert not missing_notes, f"{case.name}/{backend}: notes lack {missing_notes}: {noted}"
         kinds = {op.kind for op in plan.ops}
         missing = set(case.ops) - kinds
         assert not missing, f"{case.name}/{backend}: plan lacks {missing}: {plan.describe()}"
