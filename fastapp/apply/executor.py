@@ -33,7 +33,7 @@ from fastapp.apply.locks.base import LockSession
 from fastapp.diff.compare import DiffOptions, Plan, diff
 from fastapp.errors import AbortedByUser, ExecutionError, FastappError
 from fastapp.sql.plan import get_renderer
-from fastapp.sql.plan.base import AFTER, BEFORE, DataCheck, RenderOptions, Statement
+from fastapp.sql.plan.base import AFTER, BEFORE, INSIDE, DataCheck, RenderOptions, Statement
 
 if TYPE_CHECKING:
     from fastapp.connections.url import DatabaseConfig
@@ -57,6 +57,12 @@ class ApplyOptions:
     concurrently: bool = False
     continue_on_error: bool = False
     lock_timeout: float = 30.0
+    #: Rewrite blocking changes into online ones (:attr:`RenderOptions.online`), give up
+    #: waiting for a table lock after ``statement_lock_timeout`` seconds and retry up to
+    #: ``lock_retries`` times.
+    online: bool = False
+    statement_lock_timeout: float = 1.0
+    lock_retries: int = 5
     diff: DiffOptions = field(default_factory=DiffOptions)
 
 
@@ -157,6 +163,27 @@ def plan_for(
     return diff(current, desired, diff_options)
 
 
+def render_options(options: ApplyOptions) -> RenderOptions:
+    return RenderOptions(options.concurrently, online=options.online)
+
+
+async def apply_plan(
+    session: LockSession, plan: Plan, options: ApplyOptions, callbacks: Callbacks | None = None
+) -> Outcome:
+    """Run ``plan`` on a session that holds the migration lock: data checks, then the
+    statements (``upgrade --online`` runs each migration's plan through here)."""
+    callbacks = callbacks or Callbacks()
+    renderer = get_renderer(session.cfg.dialect_name)
+    statements = renderer.render(plan, render_options(options))
+    outcome = Outcome(plan, statements)
+    if not plan.is_empty:
+        await _run_data_checks(session, renderer.data_checks(plan), session.cfg)
+        if callbacks.planned is not None:
+            callbacks.planned(plan, statements)
+        await _execute(session, outcome, options, callbacks)
+    return outcome
+
+
 def _with(options: DiffOptions, **changes: Any) -> DiffOptions:
     from dataclasses import replace
 
@@ -192,7 +219,7 @@ async def migrate_database(
         if read_only:
             current, desired = await _both(read_live(cfg, conn), desired)
             plan = plan_for(current, desired, options, callbacks.ask_rename)
-            statements = renderer.render(plan, RenderOptions(options.concurrently))
+            statements = renderer.render(plan, render_options(options))
             return Outcome(plan, statements)
         for sql in session.prelude:
             await session.execute(sql)
@@ -201,7 +228,7 @@ async def migrate_database(
         try:
             current, desired = await _both(read_live(cfg, conn), desired)
             plan = plan_for(current, desired, options, callbacks.ask_rename)
-            statements = renderer.render(plan, RenderOptions(options.concurrently))
+            statements = renderer.render(plan, render_options(options))
             outcome = Outcome(plan, statements)
             if not plan.is_empty:
                 if not options.guided and plan.destructive_ops and not options.allow_destructive:
@@ -291,6 +318,10 @@ async def _execute(
 ) -> None:
     transactional = session.dialect.supports_transactional_ddl
     statements = outcome.statements
+    timeout_sql = session.dialect.online.lock_timeout_sql
+    if options.online and timeout_sql:
+        seconds = options.statement_lock_timeout
+        await session.execute(timeout_sql.format(ms=int(seconds * 1000), s=max(1, round(seconds))))
     replays = await _capture_replays(session, statements)
     run = _Runner(session, outcome, options, callbacks, replays)
     for statement in statements:
@@ -360,10 +391,12 @@ class _Runner:
             outcome.skipped.append(statement)
             return
         sqls = self.replays.get(statement.replay, []) if statement.replay else [statement.sql]
-        guard = options.continue_on_error and transactional
+        online = options.online and session.dialect.online.lock_timeout_sql is not None
+        guard = (options.continue_on_error or online) and transactional and statement.phase == INSIDE
         # Shielded: an interruption waits for the statement in flight, so what was applied is
         # known exactly (a MySQL statement cut off mid-way may or may not have run).
-        work = asyncio.ensure_future(_run_sqls(session, sqls, statement, guard))
+        retries = options.lock_retries if online else 0
+        work = asyncio.ensure_future(_run_sqls(session, sqls, statement, guard, retries))
         try:
             await asyncio.shield(work)
         except asyncio.CancelledError:
@@ -397,20 +430,48 @@ class _Runner:
             self.callbacks.progress(statement)
 
 
-async def _run_sqls(session: LockSession, sqls: list[str], statement: Statement, guard: bool) -> None:
+async def _run_sqls(
+    session: LockSession, sqls: list[str], statement: Statement, guard: bool, retries: int = 0
+) -> None:
     for sql in sqls:
-        if guard:
-            await session.execute("SAVEPOINT fastapp_statement")
-        if statement.expect_empty:
-            rows = await session.scalars(sql)
-            if rows:
-                raise ExecutionError(
-                    f"{sql} reports {len(rows)} problem row(s) (first in table {rows[0]!r})"
-                )
-        else:
-            await session.execute(sql)
-        if guard:
-            await session.execute("RELEASE SAVEPOINT fastapp_statement")
+        for attempt in range(retries + 1):
+            try:
+                await _run_sql(session, sql, statement, guard)
+                break
+            except Exception as exc:
+                if attempt == retries or not session.dialect.is_lock_timeout(exc):
+                    raise
+                if guard:
+                    await session.execute("ROLLBACK TO SAVEPOINT fastapp_statement")
+                # Gave up waiting for the table lock (so the queries queued behind it ran):
+                # wait a little, longer each time, and try again.
+                await asyncio.sleep(min(2.0, 0.2 * 2**attempt))
+                if statement.retry_cleanup:
+                    await session.execute(statement.retry_cleanup)
+
+
+async def _run_sql(session: LockSession, sql: str, statement: Statement, guard: bool) -> None:
+    if statement.repeat:
+        while True:
+            if statement.count_sql is None:
+                done = (await session.scalars(sql))[0]
+            else:
+                await session.execute(sql)
+                done = (await session.scalars(statement.count_sql))[0]
+            if not done:
+                return
+    if guard:
+        await session.execute("SAVEPOINT fastapp_statement")
+    if statement.expect_empty:
+        rows = await session.scalars(sql)
+        if rows:
+            raise ExecutionError(
+                f"{sql} reports {len(rows)} problem row(s) (first in table {rows[0]!r})"
+            )
+    else:
+        await session.execute(sql)
+    if guard:
+        await session.execute("RELEASE SAVEPOINT fastapp_statement")
 
 
 def _what(statement: Statement) -> str:

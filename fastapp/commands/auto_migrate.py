@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from fastapp.commands.common import AppsOption, DatabaseOption, console, state
+from fastapp.commands.common import AppsOption, DatabaseOption, OnlineOption, console, state
 from fastapp.errors import AbortedByUser
 
 
@@ -71,6 +71,7 @@ def command(
             help="PostgreSQL: build new indexes with CREATE INDEX CONCURRENTLY after the transaction.",
         ),
     ] = False,
+    online: OnlineOption = False,
     continue_on_error: Annotated[
         bool,
         typer.Option("--continue-on-error", help="Go on with the next statement after a failure."),
@@ -109,6 +110,7 @@ def command(
             renames=tuple(rename or ()),
             rename_tables=tuple(rename_table or ()),
             concurrently=concurrently,
+            online=online,
             continue_on_error=continue_on_error,
             lock_timeout=lock_timeout,
         )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fastapp.commands.common import AppsOption, DatabaseOption, console, state
+from fastapp.commands.common import AppsOption, DatabaseOption, OnlineOption, console, state
 
 FakeOption = Annotated[
     bool,
@@ -51,6 +51,7 @@ def command(
         ),
     ] = True,
     lock_timeout: LockTimeoutOption = 30.0,
+    online: OnlineOption = False,
 ) -> None:
     """Apply the versioned migrations (Tortoise's format) up to TARGET.
 
@@ -69,6 +70,7 @@ def command(
         lock_timeout=lock_timeout,
         verify=verify,
         strict=strict,
+        online=online,
     )
     out = console()
     result = asyncio.run(

@@ -107,7 +107,7 @@ JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND ix.indisvalid
   AND ix.indexrelid NOT IN (SELECT con.conindid FROM pg_catalog.pg_constraint con
                             WHERE con.contype IN ('p', 'u', 'x'))
 ORDER BY c.relname, ic.relname

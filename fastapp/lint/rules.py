@@ -106,7 +106,7 @@ def _hazards(
         yield "FA003", f"{t} check ({op.check.expression})", (
             "checking every existing row locks the table against writes"
         )
-    elif isinstance(op, o.AddColumn) and existing and _volatile(op.column.default, dialect):
+    elif isinstance(op, o.AddColumn) and existing and volatile_default(op.column.default, dialect):
         yield "FA005", f"{t}.{op.column.name} default {op.column.default}", (
             "every existing row is written at once, under an exclusive lock"
         )
@@ -116,7 +116,7 @@ def _hazards(
             yield "FA004", f"{t}.{op.column}", (
                 "setting NOT NULL reads every row under an exclusive lock"
             )
-        if "type" in changes and not _in_place(op, dialect):
+        if "type" in changes and not in_place_type_change(op, dialect):
             yield "FA006", f"{t}.{op.column} {op.old.type_text} -> {op.new.type_text}", (
                 "the table is rewritten under an exclusive lock"
             )
@@ -136,7 +136,7 @@ def _hazards(
         yield "FA008", t, "running code that still uses the table fails"
 
 
-def _in_place(op: o.AlterColumn, dialect: Dialect) -> bool:
+def in_place_type_change(op: o.AlterColumn, dialect: Dialect) -> bool:
     """The type change is done without rewriting the table (widening, per the hub's facts)."""
     facts = dialect.online
     old, new = op.old, op.new
@@ -154,7 +154,7 @@ def _in_place(op: o.AlterColumn, dialect: Dialect) -> bool:
     return True
 
 
-def _volatile(default: str | None, dialect: Dialect) -> bool:
+def volatile_default(default: str | None, dialect: Dialect) -> bool:
     """``default`` calls a function whose value differs per row (sqlglot reads it)."""
     if not default:
         return False

@@ -9,7 +9,6 @@ give (every earlier migration, then this one) and diffed. Data operations (``Run
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,6 +137,7 @@ def _app_order(state: ConnectionState, app: str) -> list:
 async def migration_plans(state: ConnectionState, keys: list) -> Any:
     """``(key, plan)`` for each migration of ``keys`` (in order, starting from an empty
     database): the plan is the diff of the schema before it and after it."""
+    from fastapp.versions.online import schema_sql
     from fastapp.versions.replay import project_state
 
     connections = {app.label: app.connection for app in state.apps}
@@ -150,33 +150,6 @@ async def migration_plans(state: ConnectionState, keys: list) -> Any:
         after = await _scratch_schema(state.cfg, text, f"migrations up to {key}")
         yield key, diff(before, after, DiffOptions())
         before = after
-
-
-async def schema_sql(state: ConnectionState, migration: Any, forward: Any) -> list[str]:
-    """The SQL of ``migration``'s schema operations, as Tortoise's editors give it, applied
-    to (and advancing) the project state ``forward``. Data operations are left out."""
-    from tortoise.migrations.operations import RunPython, RunSQL
-
-    from fastapp.versions.editors import schema_editor
-
-    only_schema = copy.copy(migration)
-    only_schema.operations = [
-        op for op in migration.operations if not isinstance(op, (RunPython, RunSQL))
-    ]
-    editor = schema_editor(state.executor, atomic=False, collect_sql=True)
-    await only_schema.apply(forward, schema_editor=editor, collect_sql=True)
-    out = []
-    for sql in editor.collected_sql:
-        text = sql.strip()
-        if text and not text.startswith("--"):
-            out.append(text if text.endswith(";") else text + ";")
-    return out
-
-
-def has_data_operations(migration: Any) -> bool:
-    from tortoise.migrations.operations import RunPython, RunSQL
-
-    return any(isinstance(op, (RunPython, RunSQL)) for op in migration.operations)
 
 
 async def _scratch_schema(cfg: DatabaseConfig, text: str, source: str) -> Schema:

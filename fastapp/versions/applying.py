@@ -57,6 +57,8 @@ class RunRequest:
     #: After an upgrade to head, compare the database with the models (``None``: skip).
     verify: bool = True
     strict: bool = False
+    #: Apply each migration's schema changes online (:mod:`fastapp.versions.online`).
+    online: bool = False
 
 
 @dataclass
@@ -246,6 +248,23 @@ async def run_steps(
                 if not step.backward and forward_state is None:
                     forward_state = await project_state(state.graph, applied, _connections(state))
                 ran: list[str] = []
+                if _online(request, session, step):
+                    from fastapp.versions.online import apply_online
+
+                    try:
+                        ran.extend(await apply_online(state, step.migration, forward_state, session))
+                        await MigrationRecorder(state.client).record_applied(
+                            step.key.app_label, step.key.name
+                        )
+                    except FastappError:
+                        raise
+                    except Exception as exc:
+                        raise _failure(state, step, session, exc, ran, result, online=True) from exc
+                    applied.add(step.key)
+                    result.done.append(step)
+                    if progress is not None:
+                        progress("done", step)
+                    continue
                 try:
                     async with migration_transaction(session, state.client) as client:
                         if not request.fake:
@@ -272,6 +291,21 @@ async def run_steps(
         finally:
             if session.lock_is_transaction:
                 await session.commit()  # the migrations that completed
+
+
+def _online(request: RunRequest, session: LockSession, step: Step) -> bool:
+    """Run ``step`` through the online path: asked for, forwards, not faked, a backend with
+    a lock of its own (SQLite's lock is the transaction: one writer, nothing to gain), and
+    no data operation in the migration."""
+    from fastapp.versions.online import has_data_operations
+
+    return (
+        request.online
+        and not request.fake
+        and not step.backward
+        and not session.lock_is_transaction
+        and not has_data_operations(step.migration)
+    )
 
 
 async def _execute(
@@ -308,6 +342,8 @@ def _failure(
     exc: Exception,
     ran: list[str],
     result: RunResult,
+    *,
+    online: bool = False,
 ) -> ExecutionError:
     message = state.cfg.mask(_first_line(exc))
     earlier = (
@@ -315,6 +351,13 @@ def _failure(
         if result.done
         else "nothing else was changed"
     )
+    if online:
+        return ExecutionError(
+            f"{step.describe()} failed on {state.alias!r} (--online): {message}; the online "
+            f"steps that ran are kept and it is not recorded in {TABLE}; {earlier}. Run "
+            "`upgrade --online` again to finish it (the remaining changes are recomputed "
+            "from the database)"
+        )
     if session.lock_is_transaction or session.dialect.supports_transactional_ddl:
         return ExecutionError(
             f"{step.describe()} failed on {state.alias!r}: {message}; it was rolled back "

@@ -3,6 +3,7 @@ auto-increment, ``CREATE INDEX CONCURRENTLY`` after the transaction when asked."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapp.diff import ops as o
@@ -28,10 +29,81 @@ class PostgresRenderer(Renderer):
 
     def op_create_index(self, op: o.CreateIndex) -> list[Any]:
         sql = self.create_index_sql(op.table, op.index)
-        if self.options.concurrently:
+        if self.options.concurrently or self.online_for(op.table):
+            name = self.named_index(op.table, op.index).name or ""
             sql = sql.replace("INDEX ", "INDEX CONCURRENTLY ", 1)
-            return [Statement(sql, op, AFTER)]
+            drop = f"DROP INDEX CONCURRENTLY IF EXISTS {self.q(name)}"
+            # An interrupted CONCURRENTLY build leaves an INVALID index of that name (which
+            # the catalog reader does not count as existing): it goes first.
+            leftover = (
+                f"SELECT {self.literal(drop)} FROM pg_catalog.pg_index ix "
+                "JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid "
+                f"WHERE ic.relname = {self.literal(name)} AND NOT ix.indisvalid "
+                "AND ic.relnamespace = pg_catalog.to_regnamespace(current_schema())"
+            )
+            return [
+                Statement(f"-- {drop}, if an interrupted run left it invalid", op, AFTER, replay=leftover),
+                Statement(sql, op, AFTER, retry_cleanup=drop),
+            ]
         return [sql]
+
+    # --- --online: validate outside the lock, backfill in batches --------------------------
+
+    def op_add_foreign_key(self, op: o.AddForeignKey) -> list[Any]:
+        out = super().op_add_foreign_key(op)
+        if not self.online_for(op.table):
+            return out
+        name = self.fk_name(op.table, op.foreign_key)
+        return [f"{out[0]} NOT VALID", *self._validate(op, name)]
+
+    def op_add_check(self, op: o.AddCheck) -> list[Any]:
+        out = super().op_add_check(op)
+        if not self.online_for(op.table):
+            return out
+        name = self.check_name(op.table, op.check.expression, op.check.name)
+        return [f"{out[0]} NOT VALID", *self._validate(op, name)]
+
+    def _validate(self, op: o.Op, name: str) -> list[Statement]:
+        return [
+            Statement(f"ALTER TABLE {self.q(op.table)} VALIDATE CONSTRAINT {self.q(name)}", op, AFTER)
+        ]
+
+    def _set_not_null(self, op: o.Op, table: str, column: str) -> list[Any]:
+        """SET NOT NULL without a scan under ACCESS EXCLUSIVE: a NOT VALID check, validated
+        under a lock that lets writes go on, proves it (PostgreSQL 12+), then goes."""
+        t, c = self.q(table), self.q(column)
+        name = self.check_name(table, f"{column} IS NOT NULL", None)
+        return [
+            f"ALTER TABLE {t} ADD CONSTRAINT {self.q(name)} CHECK ({c} IS NOT NULL) NOT VALID",
+            *self._validate(replace_table(op, table), name),
+            Statement(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL", op, AFTER),
+            Statement(f"ALTER TABLE {t} DROP CONSTRAINT {self.q(name)}", op, AFTER),
+        ]
+
+    def op_add_column(self, op: o.AddColumn) -> list[Any]:
+        from fastapp.dialects import get_dialect
+        from fastapp.lint.rules import volatile_default
+
+        column = op.column
+        if not self.online_for(op.table) or not volatile_default(
+            column.default, get_dialect(self.dialect_name)
+        ):
+            return super().op_add_column(op)
+        # A volatile default would be computed for every row under the lock: add the column
+        # bare, give new rows the default, fill the old ones in batches.
+        bare = replace(column, default=None, nullable=True)
+        t, c = self.q(op.table), self.q(column.name)
+        out = super().op_add_column(o.AddColumn(op.table, bare))
+        out.append(f"ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {column.default}")
+        batch = (
+            f"WITH batch AS (UPDATE {t} SET {c} = {column.default} WHERE ctid = ANY(ARRAY("
+            f"SELECT ctid FROM {t} WHERE {c} IS NULL LIMIT {self.options.batch_size} "
+            f"FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM batch"
+        )
+        out.append(Statement(batch, op, AFTER, repeat=True))
+        if not column.nullable:
+            out.extend(self._set_not_null(op, op.table, column.name))
+        return out
 
     def op_drop_unique(self, op: o.DropUnique) -> list[Any]:
         return [self._drop_constraint(op.table, self.live_name(op.unique.name, op))]
@@ -52,6 +124,13 @@ class PostgresRenderer(Renderer):
         ]
 
     def op_alter_column(self, op: o.AlterColumn) -> list[Any]:
+        if self.online_for(op.table) and op.old.nullable and not op.new.nullable:
+            rest = o.AlterColumn(op.table, op.old, replace(op.new, nullable=True))
+            out = self._alter_column(rest) if rest.changes else []
+            return [*out, *self._set_not_null(op, op.table, op.column)]
+        return self._alter_column(op)
+
+    def _alter_column(self, op: o.AlterColumn) -> list[Any]:
         t, c = self.q(op.table), self.q(op.column)
         alter = f"ALTER TABLE {t} ALTER COLUMN {c}"
         changes = op.changes
@@ -111,3 +190,7 @@ class PostgresRenderer(Renderer):
 
     def _drop_constraint(self, table: str, name: str) -> str:
         return f"ALTER TABLE {self.q(table)} DROP CONSTRAINT {self.q(name)}"
+
+
+def replace_table(op: o.Op, table: str) -> o.Op:
+    return op if op.table == table else replace(op, table=table)
