@@ -26,9 +26,14 @@ MAX_SECONDS = 300.0
 GROUP_CHANGE = (
     '    description = fields.TextField(default="")\n',
     '    description = fields.TextField(default="")\n'
-    "    rank = fields.IntField(default=0)\n"
-    '    code = fields.CharField(max_length=40, default="", db_index=True)\n'
+    "    rank = fields.IntField(db_default=0)\n"
+    '    code = fields.CharField(max_length=40, db_default="")\n'
     '    parent = fields.ForeignKeyField("users.Group", null=True, related_name="children")\n',
+)
+
+GROUP_INDEX = (
+    '        table = "users_group"\n',
+    '        table = "users_group"\n        indexes = (("code",),)\n',
 )
 
 
@@ -75,6 +80,7 @@ def test_upgrade_online_does_not_stall_writers(project, run, fresh_db):  # noqa:
         f"SELECT i, 'g' || i, '' FROM generate_series(1, {ROWS}) i",
     )
     edit(project / "users/models.py", *GROUP_CHANGE)
+    edit(project / "users/models.py", *GROUP_INDEX)
     run("makemigrations")
     linted = run("lint", "users", code=1).output
     assert "FA001" in linted and "FA002" in linted
