@@ -138,12 +138,27 @@ class PostgresDialect(Dialect):
             "does not queue every query behind it (fastapp --online does)",
         },
         volatile_functions=frozenset(
-            {"random", "clock_timestamp", "gen_random_uuid", "uuid_generate_v1",
-             "uuid_generate_v4", "timeofday", "nextval", "txid_current", "setseed"}
+            {
+                "random",
+                "clock_timestamp",
+                "gen_random_uuid",
+                "uuid_generate_v1",
+                "uuid_generate_v4",
+                "timeofday",
+                "nextval",
+                "txid_current",
+                "setseed",
+            }
         ),
         in_place_type_changes=frozenset(
-            {("varchar", "varchar"), ("varchar", "text"), ("char", "varchar"), ("char", "text"),
-             ("decimal", "decimal"), ("timestamp", "timestamptz")}
+            {
+                ("varchar", "varchar"),
+                ("varchar", "text"),
+                ("char", "varchar"),
+                ("char", "text"),
+                ("decimal", "decimal"),
+                ("timestamp", "timestamptz"),
+            }
         ),
         lock_timeout_sql="SET lock_timeout = '{ms}ms'",
         lock_timeout_errors=frozenset({"55P03"}),

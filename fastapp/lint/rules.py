@@ -94,43 +94,61 @@ def _hazards(
 ) -> Iterator[tuple[str, str, str]]:
     t = op.table
     if isinstance(op, o.CreateIndex) and existing:
-        yield "FA001", f"{t} ({', '.join(op.index.columns)})", (
-            "building the index blocks writes to the table until it is done"
+        yield (
+            "FA001",
+            f"{t} ({', '.join(op.index.columns)})",
+            ("building the index blocks writes to the table until it is done"),
         )
     elif isinstance(op, o.AddForeignKey) and existing:
         fk = op.foreign_key
-        yield "FA002", f"{t} ({', '.join(fk.columns)}) -> {fk.ref_table}", (
-            "checking every existing row locks both tables against writes"
+        yield (
+            "FA002",
+            f"{t} ({', '.join(fk.columns)}) -> {fk.ref_table}",
+            ("checking every existing row locks both tables against writes"),
         )
     elif isinstance(op, o.AddCheck) and existing:
-        yield "FA003", f"{t} check ({op.check.expression})", (
-            "checking every existing row locks the table against writes"
+        yield (
+            "FA003",
+            f"{t} check ({op.check.expression})",
+            ("checking every existing row locks the table against writes"),
         )
     elif isinstance(op, o.AddColumn) and existing and volatile_default(op.column.default, dialect):
-        yield "FA005", f"{t}.{op.column.name} default {op.column.default}", (
-            "every existing row is written at once, under an exclusive lock"
+        yield (
+            "FA005",
+            f"{t}.{op.column.name} default {op.column.default}",
+            ("every existing row is written at once, under an exclusive lock"),
         )
     elif isinstance(op, o.AlterColumn) and existing:
         changes = op.changes
         if "nullable" in changes and not op.new.nullable:
-            yield "FA004", f"{t}.{op.column}", (
-                "setting NOT NULL reads every row under an exclusive lock"
+            yield (
+                "FA004",
+                f"{t}.{op.column}",
+                ("setting NOT NULL reads every row under an exclusive lock"),
             )
         if "type" in changes and not in_place_type_change(op, dialect):
-            yield "FA006", f"{t}.{op.column} {op.old.type_text} -> {op.new.type_text}", (
-                "the table is rewritten under an exclusive lock"
+            yield (
+                "FA006",
+                f"{t}.{op.column} {op.old.type_text} -> {op.new.type_text}",
+                ("the table is rewritten under an exclusive lock"),
             )
     elif isinstance(op, o.RenameTable):
-        yield "FA007", f"{t} -> {op.new_name}", (
-            "running code still queries the old name and fails until it is redeployed"
+        yield (
+            "FA007",
+            f"{t} -> {op.new_name}",
+            ("running code still queries the old name and fails until it is redeployed"),
         )
     elif isinstance(op, o.RenameColumn):
-        yield "FA007", f"{t}.{op.old_name} -> {op.new_name}", (
-            "running code still uses the old name and fails until it is redeployed"
+        yield (
+            "FA007",
+            f"{t}.{op.old_name} -> {op.new_name}",
+            ("running code still uses the old name and fails until it is redeployed"),
         )
     elif isinstance(op, o.DropColumn):
-        yield "FA008", f"{t}.{op.column.name}", (
-            "running code that still reads or writes the column fails"
+        yield (
+            "FA008",
+            f"{t}.{op.column.name}",
+            ("running code that still reads or writes the column fails"),
         )
     elif isinstance(op, o.DropTable):
         yield "FA008", t, "running code that still uses the table fails"
@@ -143,9 +161,7 @@ def in_place_type_change(op: o.AlterColumn, dialect: Dialect) -> bool:
     if (old.type, new.type) not in facts.in_place_type_changes:
         return False
     if old.type == new.type == "decimal":
-        return (new.scale or 0) == (old.scale or 0) and (new.precision or 0) >= (
-            old.precision or 0
-        )
+        return (new.scale or 0) == (old.scale or 0) and (new.precision or 0) >= (old.precision or 0)
     if new.length is not None and (old.length is None or new.length < old.length):
         return False
     limit = facts.in_place_varchar_limit

@@ -89,7 +89,9 @@ async def lint_migrations(
                 path = migration_file(state.app(key.app_label), key.name)
                 where = str(path) if path is not None else str(key)
                 report.checked.append(where)
-                allowed = allow | (allowed_rules(path) if path is not None and path.exists() else frozenset())
+                allowed = allow | (
+                    allowed_rules(path) if path is not None and path.exists() else frozenset()
+                )
                 _sort(report, where, lint_plan(plan, dialect, online=online), allowed)
     return report
 

@@ -252,7 +252,9 @@ async def run_steps(
                     from fastapp.versions.online import apply_online
 
                     try:
-                        ran.extend(await apply_online(state, step.migration, forward_state, session))
+                        ran.extend(
+                            await apply_online(state, step.migration, forward_state, session)
+                        )
                         await MigrationRecorder(state.client).record_applied(
                             step.key.app_label, step.key.name
                         )

@@ -61,7 +61,10 @@ async def apply_online(
     current = await read_live(state.cfg, session.conn)
     text = render(current, "sql") + "\n" + "\n".join(sql) + "\n"
     desired = await desired_schema(
-        state.cfg, DesiredDDL(text, f"migration {migration.app_label}.{migration.name}", state.cfg.dialect_name)
+        state.cfg,
+        DesiredDDL(
+            text, f"migration {migration.app_label}.{migration.name}", state.cfg.dialect_name
+        ),
     )
     plan = diff(current, desired, DiffOptions())
     options = ApplyOptions(guided=False, allow_destructive=True, online=True)

@@ -42,7 +42,9 @@ class PostgresRenderer(Renderer):
                 "AND ic.relnamespace = pg_catalog.to_regnamespace(current_schema())"
             )
             return [
-                Statement(f"-- {drop}, if an interrupted run left it invalid", op, AFTER, replay=leftover),
+                Statement(
+                    f"-- {drop}, if an interrupted run left it invalid", op, AFTER, replay=leftover
+                ),
                 Statement(sql, op, AFTER, retry_cleanup=drop),
             ]
         return [sql]
@@ -65,7 +67,9 @@ class PostgresRenderer(Renderer):
 
     def _validate(self, op: o.Op, name: str) -> list[Statement]:
         return [
-            Statement(f"ALTER TABLE {self.q(op.table)} VALIDATE CONSTRAINT {self.q(name)}", op, AFTER)
+            Statement(
+                f"ALTER TABLE {self.q(op.table)} VALIDATE CONSTRAINT {self.q(name)}", op, AFTER
+            )
         ]
 
     def _set_not_null(self, op: o.Op, table: str, column: str) -> list[Any]:
