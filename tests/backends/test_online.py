@@ -67,18 +67,23 @@ class Writer(threading.Thread):
                 self.written += 1
 
 
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+FILL = {
+    "postgres": "INSERT INTO users_group (id, name, description) "
+    "SELECT i, 'g' || i, '' FROM generate_series(1, {rows}) i",
+    # MariaDB's sequence engine: the rows without a round trip each.
+    "mysql": "INSERT INTO users_group (id, name, description) "
+    "SELECT seq, CONCAT('g', seq), '' FROM seq_1_to_{rows}",
+}
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mysql"], indirect=True)
 def test_upgrade_online_does_not_stall_writers(project, run, fresh_db):  # noqa: F811
-    """PostgreSQL-specific: it measures PostgreSQL's table locks under CREATE INDEX
-    CONCURRENTLY, NOT VALID/VALIDATE and the NOT NULL check (MySQL's online DDL is the
-    server's, tested by the rendering tests)."""
+    """PostgreSQL and MariaDB: it measures the servers' table locks (CREATE INDEX
+    CONCURRENTLY, NOT VALID/VALIDATE, the NOT NULL check; INPLACE/INSTANT with LOCK=NONE).
+    SQLite has one writer: every change blocks it, --online or not."""
     run("makemigrations")
     run("upgrade")
-    live.execute(
-        fresh_db,
-        "INSERT INTO users_group (id, name, description) "
-        f"SELECT i, 'g' || i, '' FROM generate_series(1, {ROWS}) i",
-    )
+    live.execute(fresh_db, FILL[fresh_db.dialect_name].format(rows=ROWS))
     edit(project / "users/models.py", *GROUP_CHANGE)
     edit(project / "users/models.py", *GROUP_INDEX)
     run("makemigrations")
@@ -100,8 +105,9 @@ def test_upgrade_online_does_not_stall_writers(project, run, fresh_db):  # noqa:
     count = live.rows(fresh_db, "SELECT count(*) FROM users_group")[0][0]
     assert count == ROWS + writer.written
     assert live.rows(fresh_db, "SELECT count(*) FROM users_group WHERE rank IS NULL") == [(0,)]
-    invalid = live.rows(fresh_db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid")
-    assert invalid == [(0,)]
+    if fresh_db.dialect_name == "postgres":
+        invalid = live.rows(fresh_db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid")
+        assert invalid == [(0,)]
 
 
 def test_lint_migration_files_and_suppressions(project, run, fresh_db):  # noqa: F811
@@ -126,3 +132,103 @@ def _expected_code(cfg) -> int:
     # Adding an index and a foreign key to an existing table blocks writers on the two
     # servers; SQLite has one writer anyway, its hub reports neither.
     return 0 if cfg.dialect_name == "sqlite" else 1
+
+
+# --- auto_migrate --online with a DDL file ---------------------------------------------------
+
+BASE = """
+CREATE TABLE author (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(40));
+CREATE TABLE book (id INTEGER NOT NULL PRIMARY KEY, author_id INTEGER, title VARCHAR(40));
+"""
+ONLINE = """
+CREATE TABLE author (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL);
+CREATE TABLE book (
+    id INTEGER NOT NULL PRIMARY KEY,
+    author_id INTEGER REFERENCES author (id),
+    title VARCHAR(40),
+    pages INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX book_title ON book (title);
+"""
+
+
+@pytest.fixture
+def books(fresh_db):
+    live.execute(fresh_db, *[s for s in BASE.split(";") if s.strip()])
+    live.execute(
+        fresh_db,
+        "INSERT INTO author (id, name) VALUES (1, 'Ann'), (2, 'Bo')",
+        "INSERT INTO book (id, author_id, title) VALUES (1, 1, 'a'), (2, 2, 'b'), (3, NULL, 'c')",
+    )
+    return fresh_db
+
+
+@pytest.fixture
+def migrate(cli, tmp_path, books, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
+
+    def invoke(sql: str, *args: str):
+        path = tmp_path / "schema.sql"
+        path.write_text(sql)
+        return cli(
+            "auto_migrate", "--database", books.url(masked=False), "--desired-sql", str(path), *args
+        )
+
+    return invoke
+
+
+def test_auto_migrate_online_converges_and_keeps_rows(migrate, books):
+    """Every backend: the online forms reach the same schema as the plain plan, rows kept
+    (SQLite: --online runs the plan as it is)."""
+    result = migrate(ONLINE, "--yes", "--online")
+    assert result.exit_code == 0, result.output
+    assert migrate(ONLINE, "--check").exit_code == 0
+    assert live.rows(books, "SELECT count(*) FROM book") == [(3,)]
+    assert live.rows(books, "SELECT sum(pages) FROM book") == [(0,)]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_online_retries_after_lock_timeout_and_cleans_an_invalid_leftover(migrate, books):
+    """PostgreSQL-specific: lock_timeout, and the INVALID index an interrupted
+    CREATE INDEX CONCURRENTLY leaves behind."""
+    # An interrupted concurrent build: a failed unique build leaves an invalid index.
+    live.execute(books, "INSERT INTO book (id, author_id, title) VALUES (4, 1, 'a')")
+    with pytest.raises(Exception, match="could not create unique index"):
+        live.execute(books, "CREATE UNIQUE INDEX CONCURRENTLY book_title ON book (title)")
+    assert live.rows(books, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(1,)]
+    # A transaction holding a lock on book for ~2.5 s: the first ALTERs give up after 1 s
+    # and are retried.
+    holder = threading.Thread(
+        target=live.execute,
+        args=(books, "BEGIN; LOCK TABLE book IN ACCESS SHARE MODE; SELECT pg_sleep(2.5); COMMIT"),
+    )
+    holder.start()
+    time.sleep(0.3)
+    try:
+        result = migrate(ONLINE, "--yes", "--online")
+    finally:
+        holder.join()
+    assert result.exit_code == 0, result.output
+    assert migrate(ONLINE, "--check").exit_code == 0
+    assert live.rows(books, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(0,)]
+    assert live.rows(books, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == [(0,)]
+
+
+@pytest.mark.parametrize("backend", ["mysql"], indirect=True)
+def test_mysql_online_refuses_a_table_copy_and_changes_nothing(migrate, books):
+    """MySQL/MariaDB-specific: a change the server would do by copying the table."""
+    retyped = BASE.replace("title VARCHAR(40)", "title INTEGER")
+    result = migrate(retyped, "--yes", "--online")
+    assert result.exit_code == 1
+    assert "book.title" in result.output and "ALGORITHM=COPY" in result.output
+    assert "Traceback" not in result.output
+    assert migrate(BASE, "--check").exit_code == 0
+
+
+def test_lint_bad_input(run, project, fresh_db):  # noqa: F811
+    run("makemigrations")
+    assert "unknown app 'nope'" in run("lint", "nope", code=1).output
+    assert "unknown lint rule 'FA999'" in run("lint", "--allow", "FA999", code=1).output
