@@ -232,3 +232,38 @@ def test_lint_bad_input(run, project, fresh_db):  # noqa: F811
     run("makemigrations")
     assert "unknown app 'nope'" in run("lint", "nope", code=1).output
     assert "unknown lint rule 'FA999'" in run("lint", "--allow", "FA999", code=1).output
+
+
+@pytest.fixture
+def lint_file(cli, tmp_path, books, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "schema.sql"
+    path.write_text(ONLINE)
+
+    def invoke(*args: str):
+        return cli("lint", "--database", books.url(masked=False), "--desired-sql", str(path), *args)
+
+    return invoke
+
+
+def test_lint_a_plan_towards_a_ddl_file(lint_file, books):
+    expected = {
+        "postgres": {"FA001", "FA002", "FA004", "FA009"},
+        "mysql": {"FA002", "FA004", "FA009"},
+        "sqlite": set(),
+    }[books.dialect_name]
+    result = lint_file()
+    found = {rule for rule in expected if rule in result.output}
+    assert found == expected, result.output
+    assert result.exit_code == (1 if expected else 0)
+    if expected:
+        assert "book" in result.output and "instead:" in result.output
+    # --online rewrites every one of these on the two servers; --allow silences a rule.
+    assert lint_file("--online").exit_code == 0
+    allowed = [a for rule in sorted(expected) for a in ("--allow", rule)]
+    assert lint_file(*allowed).exit_code == 0
+    # Nothing was executed.
+    assert live.rows(books, "SELECT count(*) FROM book") == [(3,)]
