@@ -214,6 +214,9 @@ async def migrate_database(
     callbacks = callbacks or Callbacks()
     renderer = get_renderer(cfg.dialect_name)
     read_only = options.dry_run or options.check
+    online = cfg.dialect.online
+    if options.online and not online.fixed_online and callbacks.notice is not None:
+        callbacks.notice(f"--online on {cfg.url()}: {online.summary}")
     async with raw_connection(cfg) as conn:
         session = lock_session(cfg, conn)
         if read_only:
