@@ -33,7 +33,7 @@ from fastapp.apply.locks.base import LockSession
 from fastapp.diff.compare import DiffOptions, Plan, diff
 from fastapp.errors import AbortedByUser, ExecutionError, FastappError
 from fastapp.sql.plan import get_renderer
-from fastapp.sql.plan.base import AFTER, BEFORE, INSIDE, DataCheck, RenderOptions, Statement
+from fastapp.sql.plan.base import AFTER, BEFORE, DataCheck, RenderOptions, Statement
 
 if TYPE_CHECKING:
     from fastapp.connections.url import DatabaseConfig
@@ -322,15 +322,21 @@ async def _execute(
     transactional = session.dialect.supports_transactional_ddl
     statements = outcome.statements
     timeout_sql = session.dialect.online.lock_timeout_sql
-    if options.online and timeout_sql:
+    # --online: every statement commits on its own, so a table lock is held for one quick
+    # statement, never while a later one waits for its own lock (the online forms are made
+    # to be re-run: the plan is recomputed from the database).
+    one_by_one = options.online and timeout_sql is not None and not session.lock_is_transaction
+    if one_by_one:
         seconds = options.statement_lock_timeout
         await session.execute(timeout_sql.format(ms=int(seconds * 1000), s=max(1, round(seconds))))
+        transactional = False
     replays = await _capture_replays(session, statements)
     run = _Runner(session, outcome, options, callbacks, replays)
     for statement in statements:
         if statement.phase == BEFORE and statement.sql not in session.prelude:
             await run.one(statement, False)
-    await session.begin()
+    if not one_by_one:
+        await session.begin()
     mark = len(outcome.executed)
     try:
         for statement in statements:
@@ -338,13 +344,15 @@ async def _execute(
                 continue
             await run.one(statement, transactional)
     except BaseException:
-        await session.rollback()
+        if not one_by_one:
+            await session.rollback()
         if transactional:
             outcome.rolled_back.extend(outcome.executed[mark:])
             del outcome.executed[mark:]
             outcome.unfinished = None
         raise
-    await session.commit()
+    if not one_by_one:
+        await session.commit()
     for statement in statements:
         if statement.phase == AFTER and statement.sql not in session.postlude:
             await run.one(statement, False)
@@ -395,7 +403,7 @@ class _Runner:
             return
         sqls = self.replays.get(statement.replay, []) if statement.replay else [statement.sql]
         online = options.online and session.dialect.online.lock_timeout_sql is not None
-        guard = (options.continue_on_error or online) and transactional and statement.phase == INSIDE
+        guard = options.continue_on_error and transactional
         # Shielded: an interruption waits for the statement in flight, so what was applied is
         # known exactly (a MySQL statement cut off mid-way may or may not have run).
         retries = options.lock_retries if online else 0
