@@ -300,3 +300,25 @@ def test_auto_migrate_online_does_not_stall_writers(migrate, books):
     assert writer.longest < 1.0, f"a write waited {writer.longest:.2f} s"
     assert live.rows(books, "SELECT count(*) FROM book") == [(ROWS + writer.written,)]
     assert migrate(ONLINE, "--check").exit_code == 0
+
+
+def test_upgrade_online_on_every_backend(project, run, fresh_db):  # noqa: F811
+    """The online path records each migration and reaches the models' schema (SQLite: the
+    usual path, one writer). No foreign key: Tortoise's MySQL editor would leave it out."""
+    run("makemigrations")
+    run("upgrade")
+    live.execute(fresh_db, "INSERT INTO users_group (id, name, description) VALUES (1, 'a', '')")
+    columns = (
+        GROUP_CHANGE[0],
+        GROUP_CHANGE[0]
+        + "    rank = fields.IntField(db_default=0)\n"
+        + '    code = fields.CharField(max_length=40, db_default="")\n',
+    )
+    edit(project / "users/models.py", *columns)
+    edit(project / "users/models.py", *GROUP_INDEX)
+    run("makemigrations")
+    out = run("upgrade", "--online").output
+    assert "applied users.0002" in out
+    assert "The database matches the models." in out
+    assert run("upgrade", "--online").output.startswith("Nothing to do")
+    assert live.rows(fresh_db, "SELECT rank, code FROM users_group") == [(0, "")]
