@@ -10,6 +10,9 @@ the backend has transactional DDL, progress through callbacks.
 3. refuse destructive ops unless allowed or confirmed, and count the rows that would make
    data-dependent ops fail -- reporting them before anything runs;
 4. run the statements (all or nothing on PostgreSQL and SQLite; one by one on MySQL).
+   With ``online`` the renderer gives the online forms (:class:`RenderOptions`), each
+   statement commits on its own under a short lock timeout, and a statement that gives up
+   waiting for its table lock is retried a bounded number of times.
 
 An interruption (``KeyboardInterrupt`` in a callback, or the task cancelled, which is what
 ``asyncio.run`` does on Ctrl-C) lets the statement in flight finish, rolls the transaction

@@ -10,7 +10,6 @@ give (every earlier migration, then this one) and diffed. Data operations (``Run
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapp.diff.compare import DiffOptions, diff
@@ -161,9 +160,3 @@ async def _scratch_schema(cfg: DatabaseConfig, text: str, source: str) -> Schema
     if not text.strip():
         return Schema(cfg.dialect_name)
     return await desired_schema(cfg, DesiredDDL(text, source, cfg.dialect_name))
-
-
-def migration_path(state: ConnectionState, key: Any) -> Path | None:
-    from fastapp.versions.loading import migration_file
-
-    return migration_file(state.app(key.app_label), key.name)
