@@ -410,7 +410,17 @@ class _Runner:
         # Shielded: an interruption waits for the statement in flight, so what was applied is
         # known exactly (a MySQL statement cut off mid-way may or may not have run).
         retries = options.lock_retries if online else 0
-        work = asyncio.ensure_future(_run_sqls(session, sqls, statement, guard, retries))
+        notice = self.callbacks.notice
+        waited = options.statement_lock_timeout
+
+        def retrying(attempt: int) -> None:
+            if notice is not None:
+                notice(
+                    f"{_what(statement)}: gave up waiting {waited:g} s for its table lock "
+                    f"(the application's queries went on); retry {attempt} of {retries}"
+                )
+
+        work = asyncio.ensure_future(_run_sqls(session, sqls, statement, guard, retries, retrying))
         try:
             await asyncio.shield(work)
         except asyncio.CancelledError:
@@ -445,7 +455,12 @@ class _Runner:
 
 
 async def _run_sqls(
-    session: LockSession, sqls: list[str], statement: Statement, guard: bool, retries: int = 0
+    session: LockSession,
+    sqls: list[str],
+    statement: Statement,
+    guard: bool,
+    retries: int = 0,
+    retrying: Callable[[int], None] | None = None,
 ) -> None:
     for sql in sqls:
         for attempt in range(retries + 1):
@@ -459,6 +474,8 @@ async def _run_sqls(
                     await session.execute("ROLLBACK TO SAVEPOINT fastapp_statement")
                 # Gave up waiting for the table lock (so the queries queued behind it ran):
                 # wait a little, longer each time, and try again.
+                if retrying is not None:
+                    retrying(attempt + 1)
                 await asyncio.sleep(min(2.0, 0.2 * 2**attempt))
                 if statement.retry_cleanup:
                     await session.execute(statement.retry_cleanup)

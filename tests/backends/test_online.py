@@ -202,11 +202,11 @@ def test_online_retries_after_lock_timeout_and_cleans_an_invalid_leftover(migrat
     with pytest.raises(Exception, match="could not create unique index"):
         live.execute(books, "CREATE UNIQUE INDEX CONCURRENTLY book_title ON book (title)")
     assert live.rows(books, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(1,)]
-    # A transaction holding a lock on book for ~2.5 s: the first ALTERs give up after 1 s
-    # and are retried.
+    # A transaction holding a lock on book for 4 s: the ALTER of book gives up after 1 s
+    # and is retried until the lock is free.
     holder = threading.Thread(
         target=live.execute,
-        args=(books, "BEGIN; LOCK TABLE book IN ACCESS SHARE MODE; SELECT pg_sleep(2.5); COMMIT"),
+        args=(books, "BEGIN; LOCK TABLE book IN ACCESS SHARE MODE; SELECT pg_sleep(4); COMMIT"),
     )
     holder.start()
     time.sleep(0.3)
@@ -215,6 +215,8 @@ def test_online_retries_after_lock_timeout_and_cleans_an_invalid_leftover(migrat
     finally:
         holder.join()
     assert result.exit_code == 0, result.output
+    assert "gave up waiting 1 s for its table lock" in result.output
+    assert "retry 1 of 5" in result.output
     assert migrate(ONLINE, "--check").exit_code == 0
     assert live.rows(books, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(0,)]
     assert live.rows(books, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == [(0,)]
