@@ -44,6 +44,7 @@ class AutoMigrateRequest:
     renames: tuple[str, ...] = ()
     rename_tables: tuple[str, ...] = ()
     concurrently: bool = False
+    online: bool = False
     continue_on_error: bool = False
     lock_timeout: float = 30.0
 
@@ -121,6 +122,7 @@ async def auto_migrate(
             dry_run=request.dry_run,
             check=request.check,
             concurrently=request.concurrently,
+            online=request.online,
             continue_on_error=request.continue_on_error,
             lock_timeout=request.lock_timeout,
             diff=diff_options(request, target.ddl, file=request.desired_sql is not None),

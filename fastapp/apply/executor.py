@@ -10,6 +10,9 @@ the backend has transactional DDL, progress through callbacks.
 3. refuse destructive ops unless allowed or confirmed, and count the rows that would make
    data-dependent ops fail -- reporting them before anything runs;
 4. run the statements (all or nothing on PostgreSQL and SQLite; one by one on MySQL).
+   With ``online`` the renderer gives the online forms (:class:`RenderOptions`), each
+   statement commits on its own under a short lock timeout, and a statement that gives up
+   waiting for its table lock is retried a bounded number of times.
 
 An interruption (``KeyboardInterrupt`` in a callback, or the task cancelled, which is what
 ``asyncio.run`` does on Ctrl-C) lets the statement in flight finish, rolls the transaction
@@ -57,6 +60,12 @@ class ApplyOptions:
     concurrently: bool = False
     continue_on_error: bool = False
     lock_timeout: float = 30.0
+    #: Rewrite blocking changes into online ones (:attr:`RenderOptions.online`), give up
+    #: waiting for a table lock after ``statement_lock_timeout`` seconds and retry up to
+    #: ``lock_retries`` times.
+    online: bool = False
+    statement_lock_timeout: float = 1.0
+    lock_retries: int = 5
     diff: DiffOptions = field(default_factory=DiffOptions)
 
 
@@ -157,6 +166,27 @@ def plan_for(
     return diff(current, desired, diff_options)
 
 
+def render_options(options: ApplyOptions) -> RenderOptions:
+    return RenderOptions(options.concurrently, online=options.online)
+
+
+async def apply_plan(
+    session: LockSession, plan: Plan, options: ApplyOptions, callbacks: Callbacks | None = None
+) -> Outcome:
+    """Run ``plan`` on a session that holds the migration lock: data checks, then the
+    statements (``upgrade --online`` runs each migration's plan through here)."""
+    callbacks = callbacks or Callbacks()
+    renderer = get_renderer(session.cfg.dialect_name)
+    statements = renderer.render(plan, render_options(options))
+    outcome = Outcome(plan, statements)
+    if not plan.is_empty:
+        await run_data_checks(session, renderer.data_checks(plan), session.cfg)
+        if callbacks.planned is not None:
+            callbacks.planned(plan, statements)
+        await _execute(session, outcome, options, callbacks)
+    return outcome
+
+
 def _with(options: DiffOptions, **changes: Any) -> DiffOptions:
     from dataclasses import replace
 
@@ -187,12 +217,15 @@ async def migrate_database(
     callbacks = callbacks or Callbacks()
     renderer = get_renderer(cfg.dialect_name)
     read_only = options.dry_run or options.check
+    online = cfg.dialect.online
+    if options.online and not online.fixed_online and callbacks.notice is not None:
+        callbacks.notice(f"--online on {cfg.url()}: {online.summary}")
     async with raw_connection(cfg) as conn:
         session = lock_session(cfg, conn)
         if read_only:
             current, desired = await _both(read_live(cfg, conn), desired)
             plan = plan_for(current, desired, options, callbacks.ask_rename)
-            statements = renderer.render(plan, RenderOptions(options.concurrently))
+            statements = renderer.render(plan, render_options(options))
             return Outcome(plan, statements)
         for sql in session.prelude:
             await session.execute(sql)
@@ -201,7 +234,7 @@ async def migrate_database(
         try:
             current, desired = await _both(read_live(cfg, conn), desired)
             plan = plan_for(current, desired, options, callbacks.ask_rename)
-            statements = renderer.render(plan, RenderOptions(options.concurrently))
+            statements = renderer.render(plan, render_options(options))
             outcome = Outcome(plan, statements)
             if not plan.is_empty:
                 if not options.guided and plan.destructive_ops and not options.allow_destructive:
@@ -295,12 +328,22 @@ async def _execute(
 ) -> None:
     transactional = session.dialect.supports_transactional_ddl
     statements = outcome.statements
+    timeout_sql = session.dialect.online.lock_timeout_sql
+    # --online: every statement commits on its own, so a table lock is held for one quick
+    # statement, never while a later one waits for its own lock (the online forms are made
+    # to be re-run: the plan is recomputed from the database).
+    one_by_one = options.online and timeout_sql is not None and not session.lock_is_transaction
+    if one_by_one:
+        seconds = options.statement_lock_timeout
+        await session.execute(timeout_sql.format(ms=int(seconds * 1000), s=max(1, round(seconds))))
+        transactional = False
     replays = await _capture_replays(session, statements)
     run = _Runner(session, outcome, options, callbacks, replays)
     for statement in statements:
         if statement.phase == BEFORE and statement.sql not in session.prelude:
             await run.one(statement, False)
-    await session.begin()
+    if not one_by_one:
+        await session.begin()
     mark = len(outcome.executed)
     try:
         for statement in statements:
@@ -308,13 +351,15 @@ async def _execute(
                 continue
             await run.one(statement, transactional)
     except BaseException:
-        await session.rollback()
+        if not one_by_one:
+            await session.rollback()
         if transactional:
             outcome.rolled_back.extend(outcome.executed[mark:])
             del outcome.executed[mark:]
             outcome.unfinished = None
         raise
-    await session.commit()
+    if not one_by_one:
+        await session.commit()
     for statement in statements:
         if statement.phase == AFTER and statement.sql not in session.postlude:
             await run.one(statement, False)
@@ -364,10 +409,22 @@ class _Runner:
             outcome.skipped.append(statement)
             return
         sqls = self.replays.get(statement.replay, []) if statement.replay else [statement.sql]
+        online = options.online and session.dialect.online.lock_timeout_sql is not None
         guard = options.continue_on_error and transactional
         # Shielded: an interruption waits for the statement in flight, so what was applied is
         # known exactly (a MySQL statement cut off mid-way may or may not have run).
-        work = asyncio.ensure_future(_run_sqls(session, sqls, statement, guard))
+        retries = options.lock_retries if online else 0
+        notice = self.callbacks.notice
+        waited = options.statement_lock_timeout
+
+        def retrying(attempt: int) -> None:
+            if notice is not None:
+                notice(
+                    f"{_what(statement)}: gave up waiting {waited:g} s for its table lock "
+                    f"(the application's queries went on); retry {attempt} of {retries}"
+                )
+
+        work = asyncio.ensure_future(_run_sqls(session, sqls, statement, guard, retries, retrying))
         try:
             await asyncio.shield(work)
         except asyncio.CancelledError:
@@ -402,21 +459,54 @@ class _Runner:
 
 
 async def _run_sqls(
-    session: LockSession, sqls: list[str], statement: Statement, guard: bool
+    session: LockSession,
+    sqls: list[str],
+    statement: Statement,
+    guard: bool,
+    retries: int = 0,
+    retrying: Callable[[int], None] | None = None,
 ) -> None:
     for sql in sqls:
-        if guard:
-            await session.execute("SAVEPOINT fastapp_statement")
-        if statement.expect_empty:
-            rows = await session.scalars(sql)
-            if rows:
-                raise ExecutionError(
-                    f"{sql} reports {len(rows)} problem row(s) (first in table {rows[0]!r})"
-                )
-        else:
-            await session.execute(sql)
-        if guard:
-            await session.execute("RELEASE SAVEPOINT fastapp_statement")
+        for attempt in range(retries + 1):
+            try:
+                await _run_sql(session, sql, statement, guard)
+                break
+            except Exception as exc:
+                if attempt == retries or not session.dialect.is_lock_timeout(exc):
+                    raise
+                if guard:
+                    await session.execute("ROLLBACK TO SAVEPOINT fastapp_statement")
+                # Gave up waiting for the table lock (so the queries queued behind it ran):
+                # wait a little, longer each time, and try again.
+                if retrying is not None:
+                    retrying(attempt + 1)
+                await asyncio.sleep(min(2.0, 0.2 * 2**attempt))
+                if statement.retry_cleanup:
+                    await session.execute(statement.retry_cleanup)
+
+
+async def _run_sql(session: LockSession, sql: str, statement: Statement, guard: bool) -> None:
+    if statement.repeat:
+        while True:
+            if statement.count_sql is None:
+                done = (await session.scalars(sql))[0]
+            else:
+                await session.execute(sql)
+                done = (await session.scalars(statement.count_sql))[0]
+            if not done:
+                return
+    if guard:
+        await session.execute("SAVEPOINT fastapp_statement")
+    if statement.expect_empty:
+        rows = await session.scalars(sql)
+        if rows:
+            raise ExecutionError(
+                f"{sql} reports {len(rows)} problem row(s) (first in table {rows[0]!r})"
+            )
+    else:
+        await session.execute(sql)
+    if guard:
+        await session.execute("RELEASE SAVEPOINT fastapp_statement")
 
 
 def _what(statement: Statement) -> str:

@@ -21,7 +21,7 @@ from fastapp.commands._fanout import (
     TargetsOption,
     run_fanout,
 )
-from fastapp.commands.common import AppsOption, DatabaseOption, console, state
+from fastapp.commands.common import AppsOption, DatabaseOption, OnlineOption, console, state
 from fastapp.errors import AbortedByUser
 
 
@@ -80,6 +80,7 @@ def command(
             help="PostgreSQL: build new indexes with CREATE INDEX CONCURRENTLY after the transaction.",
         ),
     ] = False,
+    online: OnlineOption = False,
     continue_on_error: Annotated[
         bool,
         typer.Option(
@@ -153,6 +154,7 @@ def command(
             renames=tuple(rename or ()),
             rename_tables=tuple(rename_table or ()),
             concurrently=concurrently,
+            online=online,
             continue_on_error=continue_on_error,
             lock_timeout=lock_timeout,
         )

@@ -21,6 +21,16 @@ DatabaseOption = Annotated[
         help="Connection name from DATABASES, or a database URL (postgres://, mysql://, sqlite://file.db).",
     ),
 ]
+OnlineOption = Annotated[
+    bool,
+    typer.Option(
+        "--online",
+        help="Change tables without blocking the application's writes: PostgreSQL indexes "
+        "CONCURRENTLY, constraints NOT VALID then VALIDATE, NOT NULL through a check, "
+        "batched backfills, lock_timeout with retries; MySQL/MariaDB INSTANT or INPLACE with "
+        "LOCK=NONE, refusing what would copy the table. See docs/online.md.",
+    ),
+]
 AppsOption = Annotated[
     list[str] | None,
     typer.Option("--apps", "--app", "-a", metavar="LABEL", help="Limit to this app (repeatable)."),

@@ -17,7 +17,7 @@ from fastapp.commands._fanout import (
     TargetsOption,
     run_fanout,
 )
-from fastapp.commands.common import AppsOption, DatabaseOption, console, state
+from fastapp.commands.common import AppsOption, DatabaseOption, OnlineOption, console, state
 
 FakeOption = Annotated[
     bool,
@@ -61,6 +61,7 @@ def command(
         ),
     ] = True,
     lock_timeout: LockTimeoutOption = 30.0,
+    online: OnlineOption = False,
     targets: TargetsOption = None,
     parallel: ParallelOption = DEFAULT_PARALLEL,
     continue_on_error: ContinueOption = False,
@@ -86,6 +87,7 @@ def command(
         lock_timeout=lock_timeout,
         verify=verify,
         strict=strict,
+        online=online,
     )
     fanout = FanoutRequest(targets, parallel, continue_on_error, only_failed, canary)
     fanout.refuse_without_targets()

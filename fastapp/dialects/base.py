@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
 #: The parts every backend provides, along the data's path: key -> what it is (for messages).
@@ -54,6 +55,38 @@ class ConnectionSettings(Protocol):
 
 #: Connect arguments every dialect sets itself from the configuration's fields.
 _SET_BY_DIALECT = frozenset({"host", "port", "user", "password", "database", "db", "autocommit"})
+
+
+@dataclass(frozen=True)
+class OnlineFacts:
+    """What a backend does to live traffic while its schema changes, as data: read by the
+    lint (:mod:`fastapp.lint`) and by the ``--online`` rendering (:mod:`fastapp.sql.plan`).
+
+    ``advice`` maps a lint rule id to the safe alternative on this backend; a rule missing
+    from it is not a hazard here (the change does not block writers, or cannot be helped).
+    """
+
+    advice: Mapping[str, str] = field(default_factory=dict)
+    #: Functions whose value differs per row: a default calling one fills every row at once.
+    volatile_functions: frozenset[str] = frozenset()
+    #: (old type, new type) pairs changed in place without rewriting the table, as long as the
+    #: length/precision does not shrink.
+    in_place_type_changes: frozenset[tuple[str, str]] = frozenset()
+    #: Widest ``varchar`` length kept in the same storage class (MySQL: one length byte up to
+    #: 255 bytes); crossing it rewrites the table. ``None``: no such limit.
+    in_place_varchar_limit: int | None = None
+    #: Session statement making a DDL statement give up waiting for a table lock;
+    #: ``{ms}`` and ``{s}`` stand for the timeout. ``None``: the backend has no such setting.
+    lock_timeout_sql: str | None = None
+    #: Error codes (SQLSTATE or driver number, as text) meaning "gave up waiting for a lock".
+    lock_timeout_errors: frozenset[str] = frozenset()
+    #: Appended to an ALTER TABLE that the server can do without blocking writes (MySQL).
+    online_alter_clause: str = ""
+    #: Rules whose hazard ``--online`` rewrites away on this backend (the lint run with
+    #: ``--online`` no longer reports them).
+    fixed_online: frozenset[str] = frozenset()
+    #: What ``--online`` means on this backend, for messages and docs.
+    summary: str = ""
 
 
 class Dialect:
@@ -172,6 +205,15 @@ class Dialect:
     #: (type, length) columns that are how a Tortoise field stores values this backend has no
     #: native type for -> (field class, the comment saying so).
     tortoise_storage_fields: ClassVar[Mapping[tuple[str, int | None], tuple[str, str]]] = {}
+
+    # -- online schema changes (fastapp.lint, --online) -------------------------------------
+    online: ClassVar[OnlineFacts] = OnlineFacts()
+
+    def is_lock_timeout(self, exc: BaseException) -> bool:
+        """``exc`` says a statement gave up waiting for a lock (:attr:`OnlineFacts.lock_timeout_errors`)."""
+        codes = self.online.lock_timeout_errors
+        code = getattr(exc, "sqlstate", None) or (exc.args[0] if exc.args else None)
+        return str(code) in codes
 
     def part(self, key: str) -> Any:
         """The class (or factory) of this backend's ``key`` part, one of :data:`PARTS`.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fastapp.dialects.base import ConnectionSettings, Dialect, Settings
+from fastapp.dialects.base import ConnectionSettings, Dialect, OnlineFacts, Settings
 
 _UNKNOWN_DATABASE = 1049
 #: ER_DBACCESS_DENIED_ERROR, ER_TABLEACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED_ERROR.
@@ -41,6 +41,36 @@ class MySQLDialect(Dialect):
     #: Counted in characters; a longer name is an error (1059).
     identifier_limit = (64, "characters")
     string_backslash_escapes = True
+    online = OnlineFacts(
+        advice={
+            "FA002": "InnoDB copies the table to add a foreign key while foreign_key_checks is "
+            "on; fastapp --online checks the rows first, then adds it with "
+            "foreign_key_checks=0, ALGORITHM=INPLACE, LOCK=NONE",
+            "FA004": "MODIFY ... NOT NULL with ALGORITHM=INPLACE, LOCK=NONE rebuilds the table "
+            "while writes go on (fastapp --online does; needs strict sql_mode)",
+            "FA005": "add the column without the default and backfill existing rows in batches "
+            "(fastapp --online does)",
+            "FA006": "this type change copies the table under lock (ALGORITHM=COPY): add a new "
+            "column, backfill it in batches, switch the code, drop the old one; or use gh-ost",
+            "FA007": "expand and contract: add the new name, write both, deploy code reading the "
+            "new one, then remove the old one in a later release",
+            "FA008": "first deploy code that no longer uses it, then drop it in a later release",
+            "FA009": "SET SESSION lock_wait_timeout (a few seconds) and retry on timeout, so a "
+            "waiting ALTER does not queue every query behind its metadata lock "
+            "(fastapp --online does)",
+            "FA003": "CHECK constraints are added by copying the table (ALGORITHM=COPY); add it "
+            "in a maintenance window, or enforce it in the application",
+        },
+        volatile_functions=frozenset({"rand", "uuid", "uuid_short", "sysdate", "random_bytes"}),
+        in_place_type_changes=frozenset({("varchar", "varchar")}),
+        in_place_varchar_limit=63,  # 63 x 4 bytes (utf8mb4) fits one length byte
+        lock_timeout_sql="SET SESSION lock_wait_timeout = {s}",
+        lock_timeout_errors=frozenset({"1205"}),
+        online_alter_clause="ALGORITHM=INPLACE, LOCK=NONE",
+        fixed_online=frozenset({"FA002", "FA004", "FA005", "FA009"}),
+        summary="ALGORITHM=INSTANT or INPLACE with LOCK=NONE where the server allows it, a "
+        "refusal where it would copy the table under lock, lock_wait_timeout with retries",
+    )
     # asyncmy.create_pool: pool_recycle counts whole seconds since the connection's last use.
     pool_keys = {
         "max_size": ("maxsize", 1),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapp.dialects.base import ConnectionSettings, Dialect, Settings
+from fastapp.dialects.base import ConnectionSettings, Dialect, OnlineFacts, Settings
 
 
 class PostgresDialect(Dialect):
@@ -121,6 +121,55 @@ class PostgresDialect(Dialect):
     namespace_param = "schema"
     create_namespace_sql = "CREATE SCHEMA IF NOT EXISTS {name}"
     unquoted_names = "lower"
+    online = OnlineFacts(
+        advice={
+            "FA001": "build it with CREATE INDEX CONCURRENTLY, outside a transaction "
+            "(fastapp --online does)",
+            "FA002": "add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction "
+            "(fastapp --online does)",
+            "FA003": "add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction "
+            "(fastapp --online does)",
+            "FA004": "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL "
+            "(PostgreSQL 12+ skips the scan) and drop the check (fastapp --online does)",
+            "FA005": "add the column without the default, SET DEFAULT for new rows, backfill "
+            "existing rows in batches (fastapp --online does)",
+            "FA006": "add a new column of the new type, backfill it in batches, switch the "
+            "code over, then drop the old column",
+            "FA007": "expand and contract: add the new name, write both, deploy code reading the "
+            "new one, then remove the old one in a later release",
+            "FA008": "first deploy code that no longer uses it, then drop it in a later release",
+            "FA009": "SET lock_timeout (a few seconds) and retry on timeout, so a waiting ALTER "
+            "does not queue every query behind it (fastapp --online does)",
+        },
+        volatile_functions=frozenset(
+            {
+                "random",
+                "clock_timestamp",
+                "gen_random_uuid",
+                "uuid_generate_v1",
+                "uuid_generate_v4",
+                "timeofday",
+                "nextval",
+                "txid_current",
+                "setseed",
+            }
+        ),
+        in_place_type_changes=frozenset(
+            {
+                ("varchar", "varchar"),
+                ("varchar", "text"),
+                ("char", "varchar"),
+                ("char", "text"),
+                ("decimal", "decimal"),
+                ("timestamp", "timestamptz"),
+            }
+        ),
+        lock_timeout_sql="SET lock_timeout = '{ms}ms'",
+        lock_timeout_errors=frozenset({"55P03"}),
+        fixed_online=frozenset({"FA001", "FA002", "FA003", "FA004", "FA005", "FA009"}),
+        summary="indexes CONCURRENTLY, constraints NOT VALID then VALIDATE, NOT NULL through a "
+        "validated check, volatile defaults backfilled in batches, lock_timeout with retries",
+    )
     tortoise_field_types = {
         "TimeField": ("timetz", None, None, None),
         "DatetimeField": ("timestamptz", None, None, None),

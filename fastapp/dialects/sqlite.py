@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fastapp.dialects.base import ConnectionSettings, Dialect
+from fastapp.dialects.base import ConnectionSettings, Dialect, OnlineFacts
 
 
 class SQLiteDialect(Dialect):
@@ -30,6 +30,18 @@ class SQLiteDialect(Dialect):
     sqlglot_name = "sqlite"
     needs_server = False
     unquoted_names = "any"
+    online = OnlineFacts(
+        advice={
+            "FA006": "SQLite rebuilds the table to change a column type, holding the one write "
+            "lock for the whole copy; run it when writes can wait",
+            "FA007": "expand and contract: add the new name, write both, deploy code reading the "
+            "new one, then remove the old one in a later release",
+            "FA008": "first deploy code that no longer uses it, then drop it in a later release",
+        },
+        volatile_functions=frozenset({"random", "randomblob"}),
+        summary="SQLite has one writer at a time: every change holds the database's write lock "
+        "until it commits, so --online changes nothing (the plan runs as it is)",
+    )
     supports_transactional_ddl = True
     # Tortoise turns every SQLite credential into a PRAGMA; busy_timeout is in milliseconds.
     pool_keys = {"timeout": ("busy_timeout", 1000)}

@@ -442,12 +442,15 @@ class CatalogReader(BaseCatalogReader):
                 ["DESC" if d & 1 else None for d in options], [n == 0 for n in keys]
             )
             if not row["indisvalid"]:
+                # Not counted as existing, so the plan builds it again (--online and
+                # --concurrently drop such a leftover first); the plan says it is there.
                 unmodelled.append(
                     Unmodelled(
                         f"index {row['index_name']}",
                         "INVALID (a failed CREATE INDEX CONCURRENTLY: drop it or REINDEX it)",
                     )
                 )
+                continue
             indexes.append(
                 Index(
                     cols,

@@ -61,6 +61,8 @@ class RunRequest:
     #: After an upgrade to head, compare the database with the models (``None``: skip).
     verify: bool = True
     strict: bool = False
+    #: Apply each migration's schema changes online (:mod:`fastapp.versions.online`).
+    online: bool = False
 
 
 @dataclass
@@ -293,7 +295,9 @@ async def run_steps(
             backward_states = await executor._project_state_cache(applied)
         failure: BaseException | None = None
         with_hooks = hooks is not None and bool(hooks.for_connection(state.alias))
-        async with command_unit(session, state, steps, whole=with_hooks) as unit:
+        # --online commits each statement on its own: hooks then run in a unit of their own.
+        whole = with_hooks and not request.online
+        async with command_unit(session, state, steps, whole=whole) as unit:
             try:
                 await _run_each(
                     state, steps, request, result, progress, session, unit, applied, backward_states
@@ -373,6 +377,13 @@ async def _run_each(
         if not step.backward and forward_state is None:
             forward_state = await project_state(state.graph, applied, _connections(state))
         ran: list[str] = []
+        if step.key not in state.partial and _online(request, session, step):
+            await _run_online(state, step, session, recorder, forward_state, ran, result)
+            applied.add(step.key)
+            result.done.append(step)
+            if progress is not None:
+                progress("done", step)
+            continue
         progress_rows = None
         if not (request.fake or _all_or_nothing(session)):
             progress_rows = StatementProgress(
@@ -414,6 +425,36 @@ async def _run_each(
         result.done.append(step)
         if progress is not None:
             progress("done", step)
+
+
+async def _run_online(state, step, session, recorder, forward_state, ran, result) -> None:
+    """``step`` applied as a plan of online ops (:mod:`.online`), each statement committed on
+    its own, then recorded; ``forward_state`` moves past it."""
+    from fastapp.versions.online import apply_online
+
+    try:
+        ran.extend(await apply_online(state, step.migration, forward_state, session))
+        recorder.connection = state.client
+        await recorder.record_applied(step.key.app_label, step.key.name)
+    except FastappError:
+        raise
+    except Exception as exc:
+        raise _failure(state, step, session, exc, ran, result, online=True) from exc
+
+
+def _online(request: RunRequest, session: LockSession, step: Step) -> bool:
+    """Run ``step`` through the online path: asked for, forwards, not faked, a backend with
+    a lock of its own (SQLite's lock is the transaction: one writer, nothing to gain), and
+    no data operation in the migration."""
+    from fastapp.versions.online import has_data_operations
+
+    return (
+        request.online
+        and not request.fake
+        and not step.backward
+        and not session.lock_is_transaction
+        and not has_data_operations(step.migration)
+    )
 
 
 async def _execute(
@@ -481,6 +522,8 @@ def _failure(
     exc: Exception,
     ran: list[str],
     result: RunResult,
+    *,
+    online: bool = False,
 ) -> ExecutionError:
     message = state.cfg.mask(_first_line(exc))
     earlier = (
@@ -488,6 +531,13 @@ def _failure(
         if result.done
         else "nothing else was changed"
     )
+    if online:
+        return ExecutionError(
+            f"{step.describe()} failed on {state.alias!r} (--online): {message}; the online "
+            f"steps that ran are kept and it is not recorded in {TABLE}; {earlier}. Run "
+            "`upgrade --online` again to finish it (the remaining changes are recomputed "
+            "from the database)"
+        )
     if _all_or_nothing(session):
         return ExecutionError(
             f"{step.describe()} failed on {state.alias!r}: {message}; it was rolled back "

@@ -80,6 +80,11 @@ def test_index_written_concurrently_is_built_after_the_transaction():
     index = Index(("code",), name="t_code", concurrently=True, comment="c")
     rendered = statements("postgres", [table()], [table(indexes=(index,))])
     assert [(s.sql, s.phase) for s in rendered] == [
+        # an invalid leftover of an interrupted build of the same name goes first
+        (
+            '-- DROP INDEX CONCURRENTLY IF EXISTS "t_code", if an interrupted run left it invalid',
+            AFTER,
+        ),
         ('CREATE INDEX CONCURRENTLY "t_code" ON "t" ("code")', AFTER),
         ("COMMENT ON INDEX \"t_code\" IS 'c'", AFTER),
     ]

@@ -50,6 +50,13 @@ class Statement:
     #: Stands for the statements this query gives, run by the executor before anything
     #: changes (a SQLite rebuild: re-create the table's triggers, drop and re-create views).
     replay: str | None = None
+    #: ``--online``: run before retrying the statement after it gave up waiting for a lock
+    #: (an interrupted ``CREATE INDEX CONCURRENTLY`` leaves an invalid index behind).
+    retry_cleanup: str | None = None
+    #: A batch (of a backfill) run again and again until it reports 0 rows: the statement
+    #: returns the count itself (``count_sql`` None) or ``count_sql`` reads it afterwards.
+    repeat: bool = False
+    count_sql: str | None = None
 
     @property
     def destructive(self) -> bool:
@@ -69,6 +76,11 @@ class DataCheck:
 class RenderOptions:
     #: PostgreSQL: build new indexes with CONCURRENTLY, after (outside) the transaction.
     concurrently: bool = False
+    #: Rewrite changes that would block writers into their online forms (the hub's
+    #: :class:`~fastapp.dialects.base.OnlineFacts` say what this backend can do), or refuse.
+    online: bool = False
+    #: Rows per batch of a backfill.
+    batch_size: int = 10000
 
 
 class Renderer:
@@ -121,6 +133,14 @@ class Renderer:
             if check is not None:
                 found.append(check)
         return found
+
+    def existing(self, table: str) -> bool:
+        """``table`` exists before the plan (an op on a table the plan creates is no hazard)."""
+        plan = getattr(self, "plan", None)
+        return plan is not None and plan.current.table(table) is not None
+
+    def online_for(self, table: str) -> bool:
+        return self.options.online and self.existing(table)
 
     # --- SQL pieces -----------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ DDL (each statement commits; a re-run finishes an interrupted plan)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from fastapp.diff import ops as o
@@ -100,8 +101,44 @@ class MySQLRenderer(Renderer):
     def op_alter_column(self, op: o.AlterColumn) -> list[Any]:
         if "virtual" in op.changes:
             return self._restore_generated(op)
+        sql = f"ALTER TABLE {self.q(op.table)} MODIFY COLUMN {self.column_definition(op.table, op.new)}"
+        if not self.online_for(op.table):
+            return [sql]
+        if "type" in op.changes and not _in_place(op, self.dialect_name):
+            self._refuse(op, "changing this column's type")
+        return [f"{sql}, {self._online_clause()}"]
+
+    # --- --online: INSTANT or INPLACE with LOCK=NONE, or a refusal ---------------------------
+
+    def _online_clause(self) -> str:
+        from fastapp.dialects import get_dialect
+
+        return get_dialect(self.dialect_name).online.online_alter_clause
+
+    def _refuse(self, op: o.Op, what: str) -> None:
+        raise UnsupportedChangeError(
+            f"{op.describe()}: --online refuses it: {what} copies the whole table under a lock "
+            "that blocks writes (ALGORITHM=COPY); run it without --online in a quiet window, "
+            "or add a new column and backfill it"
+        )
+
+    def op_create_index(self, op: o.CreateIndex) -> list[Any]:
+        sql = self.create_index_sql(op.table, op.index)
+        if self.online_for(op.table):
+            return [f"{sql} {self._online_clause().replace(',', '')}"]
+        return [sql]
+
+    def op_add_foreign_key(self, op: o.AddForeignKey) -> list[Any]:
+        out = super().op_add_foreign_key(op)
+        if not self.online_for(op.table):
+            return out
+        # With foreign_key_checks on, InnoDB copies the table; off, it adds the key in place.
+        # The executor counted the orphan rows first (data checks), so nothing goes unchecked
+        # but the rows written during the build.
         return [
-            f"ALTER TABLE {self.q(op.table)} MODIFY COLUMN {self.column_definition(op.table, op.new)}"
+            "SET SESSION foreign_key_checks = 0",
+            f"{out[0]}, {self._online_clause()}",
+            "SET SESSION foreign_key_checks = 1",
         ]
 
     def op_rename_index(self, op: o.RenameIndex) -> list[Any]:
@@ -139,6 +176,40 @@ class MySQLRenderer(Renderer):
             f"ALTER TABLE {t} DROP COLUMN {self.q(op.column)}, "
             f"ADD COLUMN {self.column_definition(op.table, op.new)}"
         ]
+
+    def op_add_check(self, op: o.AddCheck) -> list[Any]:
+        if self.online_for(op.table):
+            self._refuse(op, "adding a CHECK constraint")
+        return super().op_add_check(op)
+
+    def op_add_column(self, op: o.AddColumn) -> list[Any]:
+        if not self.online_for(op.table):
+            return super().op_add_column(op)
+        from fastapp.dialects import get_dialect
+        from fastapp.lint.rules import volatile_default
+
+        column = op.column
+        if not volatile_default(column.default, get_dialect(self.dialect_name)):
+            out = super().op_add_column(op)
+            return [f"{out[0]}, ALGORITHM=INSTANT", *out[1:]]
+        bare = replace(column, default=None, nullable=True)
+        t, c = self.q(op.table), self.q(column.name)
+        out = super().op_add_column(o.AddColumn(op.table, bare))
+        out[0] = f"{out[0]}, ALGORITHM=INSTANT"
+        out.append(
+            Statement(
+                f"UPDATE {t} SET {c} = {column.default} WHERE {c} IS NULL "
+                f"LIMIT {self.options.batch_size}",
+                op,
+                repeat=True,
+                count_sql="SELECT ROW_COUNT()",
+            )
+        )
+        out.append(
+            f"ALTER TABLE {t} MODIFY COLUMN {self.column_definition(op.table, column)}, "
+            f"{self._online_clause()}"
+        )
+        return out
 
     def op_drop_unique(self, op: o.DropUnique) -> list[Any]:
         return [
@@ -253,6 +324,13 @@ def _no_partial(table: str, index: Index) -> None:
             f"{table}: MySQL/MariaDB have no partial indexes (WHERE {index.where}); "
             "index the whole column or drop the condition from the desired schema"
         )
+
+
+def _in_place(op: o.AlterColumn, dialect_name: str) -> bool:
+    from fastapp.dialects import get_dialect
+    from fastapp.lint.rules import in_place_type_change
+
+    return in_place_type_change(op, get_dialect(dialect_name))
 
 
 def _visible_indexes(table: Table) -> set[str | None]:

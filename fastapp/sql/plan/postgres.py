@@ -3,6 +3,7 @@ auto-increment, ``CREATE INDEX CONCURRENTLY`` after the transaction when asked."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapp.diff import ops as o
@@ -27,15 +28,35 @@ class PostgresRenderer(Renderer):
     # --- ops ------------------------------------------------------------------------------
 
     def op_create_index(self, op: o.CreateIndex) -> list[Any]:
-        # CONCURRENTLY (asked for the run, or written in the desired file) cannot run in a
-        # transaction block: such an index is built after the plan's transaction.
-        concurrently = self.options.concurrently or op.index.concurrently
+        # CONCURRENTLY (asked for the run, by --online, or written in the desired file)
+        # cannot run in a transaction block: such an index is built after the plan's
+        # transaction.
+        concurrently = (
+            self.options.concurrently or op.index.concurrently or self.online_for(op.table)
+        )
         index = self.named_index(op.table, op.index)
         sql = self.ddl.create_index(self.table_of(op.table), index, concurrently=concurrently)
-        out: list[Any] = [Statement(sql, op, AFTER) if concurrently else sql]
+        comment = None
         if index.comment is not None:
             comment = self.ddl.comment_on_index(index.name or "", index.comment)
-            out.append(Statement(comment, op, AFTER) if concurrently else comment)
+        if not concurrently:
+            return [sql] if comment is None else [sql, comment]
+        name = index.name or ""
+        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {self.q(name)}"
+        # An interrupted CONCURRENTLY build leaves an INVALID index of that name (which the
+        # catalog reader does not count as existing): it goes first.
+        leftover = (
+            f"SELECT {self.literal(drop)} FROM pg_catalog.pg_index ix "
+            "JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid "
+            f"WHERE ic.relname = {self.literal(name)} AND NOT ix.indisvalid "
+            "AND ic.relnamespace = pg_catalog.to_regnamespace(current_schema())"
+        )
+        out: list[Any] = [
+            Statement(f"-- {drop}, if an interrupted run left it invalid", op, AFTER, replay=leftover),
+            Statement(sql, op, AFTER, retry_cleanup=drop),
+        ]
+        if comment is not None:
+            out.append(Statement(comment, op, AFTER))
         return out
 
     def op_add_unique(self, op: o.AddUnique) -> list[Any]:
@@ -47,15 +68,19 @@ class PostgresRenderer(Renderer):
 
     def op_add_check(self, op: o.AddCheck) -> list[Any]:
         check = self.named_check(op.table, op.check)
-        out: list[Any] = [
-            f"ALTER TABLE {self.q(op.table)} ADD {self.ddl.check_constraint_clause(check)}"
-        ]
-        return out + self._constraint_comment(op.table, check.name, check.comment)
+        sql = f"ALTER TABLE {self.q(op.table)} ADD {self.ddl.check_constraint_clause(check)}"
+        comment = self._constraint_comment(op.table, check.name, check.comment)
+        if not self.online_for(op.table):
+            return [sql, *comment]
+        return [f"{sql} NOT VALID", *comment, *self._validate(op, check.name or "")]
 
     def op_add_foreign_key(self, op: o.AddForeignKey) -> list[Any]:
         fk = self.named_foreign_key(op.table, op.foreign_key)
-        out: list[Any] = [self.ddl.add_foreign_key(self.table_of(op.table), fk)]
-        return out + self._constraint_comment(op.table, fk.name, fk.comment)
+        sql = self.ddl.add_foreign_key(self.table_of(op.table), fk)
+        comment = self._constraint_comment(op.table, fk.name, fk.comment)
+        if not self.online_for(op.table):
+            return [sql, *comment]
+        return [f"{sql} NOT VALID", *comment, *self._validate(op, fk.name or "")]
 
     def op_add_exclusion(self, op: o.AddExclusion) -> list[Any]:
         x = op.exclusion
@@ -64,6 +89,52 @@ class PostgresRenderer(Renderer):
 
     def op_drop_exclusion(self, op: o.DropExclusion) -> list[Any]:
         return [self._drop_constraint(op.table, self.live_name(op.exclusion.name, op))]
+
+    # --- --online: validate outside the lock, backfill in batches --------------------------
+
+    def _validate(self, op: o.Op, name: str) -> list[Statement]:
+        return [
+            Statement(
+                f"ALTER TABLE {self.q(op.table)} VALIDATE CONSTRAINT {self.q(name)}", op, AFTER
+            )
+        ]
+
+    def _set_not_null(self, op: o.Op, table: str, column: str) -> list[Any]:
+        """SET NOT NULL without a scan under ACCESS EXCLUSIVE: a NOT VALID check, validated
+        under a lock that lets writes go on, proves it (PostgreSQL 12+), then goes."""
+        t, c = self.q(table), self.q(column)
+        name = self.check_name(table, f"{column} IS NOT NULL", None)
+        return [
+            f"ALTER TABLE {t} ADD CONSTRAINT {self.q(name)} CHECK ({c} IS NOT NULL) NOT VALID",
+            *self._validate(replace_table(op, table), name),
+            Statement(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL", op, AFTER),
+            Statement(f"ALTER TABLE {t} DROP CONSTRAINT {self.q(name)}", op, AFTER),
+        ]
+
+    def op_add_column(self, op: o.AddColumn) -> list[Any]:
+        from fastapp.dialects import get_dialect
+        from fastapp.lint.rules import volatile_default
+
+        column = op.column
+        if not self.online_for(op.table) or not volatile_default(
+            column.default, get_dialect(self.dialect_name)
+        ):
+            return super().op_add_column(op)
+        # A volatile default would be computed for every row under the lock: add the column
+        # bare, give new rows the default, fill the old ones in batches.
+        bare = replace(column, default=None, nullable=True)
+        t, c = self.q(op.table), self.q(column.name)
+        out = super().op_add_column(o.AddColumn(op.table, bare))
+        out.append(f"ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {column.default}")
+        batch = (
+            f"WITH batch AS (UPDATE {t} SET {c} = {column.default} WHERE ctid = ANY(ARRAY("
+            f"SELECT ctid FROM {t} WHERE {c} IS NULL LIMIT {self.options.batch_size} "
+            f"FOR UPDATE SKIP LOCKED)) RETURNING 1) SELECT count(*) FROM batch"
+        )
+        out.append(Statement(batch, op, AFTER, repeat=True))
+        if not column.nullable:
+            out.extend(self._set_not_null(op, op.table, column.name))
+        return out
 
     def op_drop_unique(self, op: o.DropUnique) -> list[Any]:
         return [self._drop_constraint(op.table, self.live_name(op.unique.name, op))]
@@ -84,6 +155,13 @@ class PostgresRenderer(Renderer):
         return out + self._constraint_comment(op.table, name, op.new.comment)
 
     def op_alter_column(self, op: o.AlterColumn) -> list[Any]:
+        if self.online_for(op.table) and op.old.nullable and not op.new.nullable:
+            rest = o.AlterColumn(op.table, op.old, replace(op.new, nullable=True))
+            out = self._alter_column(rest) if rest.changes else []
+            return [*out, *self._set_not_null(op, op.table, op.column)]
+        return self._alter_column(op)
+
+    def _alter_column(self, op: o.AlterColumn) -> list[Any]:
         t, c = self.q(op.table), self.q(op.column)
         alter = f"ALTER TABLE {t} ALTER COLUMN {c}"
         changes = op.changes
@@ -187,3 +265,7 @@ def serial_sequence_name(table: str, column: str) -> str:
     left = a.decode(errors="ignore")
     right = b.decode(errors="ignore")
     return f"{left}_{right}_seq"
+
+
+def replace_table(op: o.Op, table: str) -> o.Op:
+    return op if op.table == table else replace(op, table=table)
