@@ -242,6 +242,7 @@ _PHASES = (
     o.DropEnumType,
     o.SetTableComment,
     o.SetTableOptions,
+    o.DropUnmodelled,
 )
 
 
@@ -262,8 +263,8 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
         raise SchemaError(
             f"cannot compare a {current.dialect} schema with a {desired.dialect} schema"
         )
-    _refuse_unmodelled(desired)
     working, rename_ops = _apply_renames(current, desired, options)
+    _refuse_unmodelled(working, desired)
     if options.keep_on_update:
         desired = _with_live_on_update(working, desired)
     cur = {t.name: t for t in working.tables}
@@ -283,25 +284,65 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
     found.extend(_drop_ops(dropped))
     found.extend(_touched_foreign_keys(found, cur, des))
     found.extend(_object_renames(cur, des, options.object_renames))
+    drops, notes = _live_unmodelled(cur, des)
+    found.extend(drops)
 
     ordered = _order(found)
     proposals = _proposals(ordered, cur, des) if options.propose_renames else ()
-    notes = tuple(
-        item.describe(table.name)
-        for table in working.tables
-        if table.name in des
-        for item in table.unmodelled
-    )
     return Plan(current.dialect, tuple(ordered), current, desired, proposals, notes)
 
 
-def _refuse_unmodelled(desired: Schema) -> None:
-    found = [item.describe(t.name) for t in desired.tables for item in t.unmodelled]
+def _refuse_unmodelled(working: Schema, desired: Schema) -> None:
+    """The one refusal of :class:`Unmodelled` values: a desired table having one its live
+    table (after renames) lacks, so it could not be made, before anything runs."""
+    live = {t.name: set(t.unmodelled) for t in working.tables}
+    found = [
+        item.describe(t.name)
+        for t in desired.tables
+        for item in t.unmodelled
+        if item not in live.get(t.name, ())
+    ]
     if found:
         raise UnmodelledClauseError(
             "the desired schema uses what fastapp cannot carry, so it could not be kept in "
             f"step: {'; '.join(found)}; remove it from the desired DDL and manage it by hand"
         )
+
+
+def _live_unmodelled(
+    cur: Mapping[str, Table], des: Mapping[str, Table]
+) -> tuple[list[o.Op], tuple[str, ...]]:
+    """What the live tables have that the Schema cannot carry and the desired side lacks: a
+    standalone object (a trigger...) is kept and said in the plan's notes; a clause on
+    something the desired table keeps is a :class:`~fastapp.diff.ops.DropUnmodelled` op; a
+    clause of an index, key or column the desired table drops goes with it."""
+    drops: list[o.Op] = []
+    notes: list[str] = []
+    for name in sorted(cur.keys() & des.keys()):
+        wanted = set(des[name].unmodelled)
+        for item in cur[name].unmodelled:
+            if item in wanted:
+                continue
+            if item.standalone:
+                notes.append(item.describe(name))
+            elif _keeps(des[name], item.object):
+                drops.append(o.DropUnmodelled(name, item))
+    return drops, tuple(notes)
+
+
+#: ``Unmodelled.object`` kinds naming an index, key or column by name.
+_NAMED_KINDS = ("index", "constraint", "check", "unique", "foreign key", "primary key", "column")
+
+
+def _keeps(table: Table, obj: str) -> bool:
+    """Whether ``table`` has the object an :class:`Unmodelled` names (``index t_idx``,
+    ``column c``...); one named by kind alone (``partitioning``, ``foreign key``) or by
+    the table is kept with the table."""
+    for kind in _NAMED_KINDS:
+        if obj.startswith(kind + " ") and obj != kind:
+            wanted = obj[len(kind) + 1 :]
+            return wanted in _named_objects(table) or table.column(wanted) is not None
+    return True
 
 
 def _named_objects(table: Table) -> dict[str, tuple[str, object]]:

@@ -24,6 +24,7 @@ from fastapp.schema.objects import (
     PrimaryKey,
     Table,
     UniqueConstraint,
+    Unmodelled,
 )
 
 SAFE = "safe"
@@ -142,6 +143,20 @@ class SetTableOptions(Op):
 
     def reverse(self) -> Op:
         return SetTableOptions(self.table, self.new, self.old)
+
+
+@dataclass(frozen=True)
+class DropUnmodelled(Op):
+    """Remove from a live table a clause the Schema cannot carry (:class:`Unmodelled`) that
+    the desired side lacks. Renderers perform it where their backend can (MySQL ``REMOVE
+    PARTITIONING``, a SQLite rebuild) and refuse it by name elsewhere."""
+
+    kind: ClassVar[str] = "drop_unmodelled"
+    table: str
+    item: Unmodelled
+
+    def describe(self) -> str:
+        return f"remove {self.item.clause} from {self.item.object} of table {self.table}"
 
 
 # --- columns ------------------------------------------------------------------------------

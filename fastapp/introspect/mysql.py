@@ -20,7 +20,6 @@ from fastapp.schema.normalize import (
     normalize_type,
 )
 from fastapp.schema.objects import (
-    UNSUPPORTED,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -28,6 +27,7 @@ from fastapp.schema.objects import (
     Schema,
     Table,
     UniqueConstraint,
+    Unmodelled,
 )
 
 _TABLES_SQL = """
@@ -174,7 +174,7 @@ class CatalogReader(BaseCatalogReader):
 
     def _table(self, catalog: Catalog, name: str) -> Table:
         _, engine, collation, comment, _options = catalog.tables[name]
-        unsupported: list[tuple[str, str]] = []
+        unmodelled: list[Unmodelled] = []
         checks = list(catalog.checks.get(name, ()))
         rows = catalog.columns.get(name, ())
         specs = [normalize_type(self.dialect_name, row[4]) for row in rows]
@@ -225,9 +225,9 @@ class CatalogReader(BaseCatalogReader):
             unique = rows[0][2] in (0, "0")
             what = "primary key" if index_name == "PRIMARY" else f"index {index_name}"
             if rows[0][9]:
-                unsupported.append((what, rows[0][9]))
+                unmodelled.append(Unmodelled(what, rows[0][9]))
             if rows[0][8] and index_name != "PRIMARY":
-                unsupported.append((what, f"COMMENT {rows[0][8]!r}"))
+                unmodelled.append(Unmodelled(what, f"COMMENT {rows[0][8]!r}"))
             if index_name == "PRIMARY":
                 if lengths:
                     self.warn(
@@ -265,22 +265,22 @@ class CatalogReader(BaseCatalogReader):
                 if c[1] not in json_checks
             ),
             comment=normalize_comment(comment),
-            options=table_options(engine, collation) + self._unsupported(catalog, name, unsupported),
+            options=table_options(engine, collation),
+            unmodelled=self._unmodelled(catalog, name, unmodelled),
         )
 
     @staticmethod
-    def _unsupported(catalog: Catalog, name: str, found: list[tuple[str, str]]) -> tuple:
-        """What the Schema cannot carry, as ``unsupported:`` options (see UNSUPPORTED):
-        partitioning, unused (IGNORED/INVISIBLE) indexes, index comments, checks NOT
-        ENFORCED."""
+    def _unmodelled(catalog: Catalog, name: str, found: list[Unmodelled]) -> tuple:
+        """What the Schema cannot carry (:class:`Unmodelled`): partitioning, unused
+        (IGNORED/INVISIBLE) indexes, index comments, checks NOT ENFORCED."""
         found = list(found)
         partitions = catalog.partitions.get(name)
         if partitions is not None:
-            found.append(("partitioning", f"PARTITION BY {partitions[1]} ({partitions[2]})"))
+            found.append(Unmodelled("partitioning", f"PARTITION BY {partitions[1]} ({partitions[2]})"))
         for check in catalog.checks.get(name, ()):
             if str(check[3]).upper() == "NO":
-                found.append((f"check {check[1]}", "NOT ENFORCED"))
-        return tuple((UNSUPPORTED + what, clause) for what, clause in sorted(found))
+                found.append(Unmodelled(f"check {check[1]}", "NOT ENFORCED"))
+        return tuple(found)
 
     def _foreign_keys(self, rows) -> list[ForeignKey]:
         fks = []

@@ -14,7 +14,6 @@ from typing import Any
 from fastapp.introspect.base import CatalogReader as BaseCatalogReader
 from fastapp.schema.normalize import index_shape, normalize_expression, normalize_fk_action
 from fastapp.schema.objects import (
-    UNSUPPORTED,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -22,6 +21,7 @@ from fastapp.schema.objects import (
     Schema,
     Table,
     UniqueConstraint,
+    Unmodelled,
 )
 
 # Ordinary tables only: virtual tables (FTS, R*Tree) and their shadow tables are reported
@@ -79,7 +79,7 @@ class _TableSQL:
     collations: dict[str, str] = field(default_factory=dict)
     generated: dict[str, str] = field(default_factory=dict)
     #: ``(object, clause)`` the Schema cannot carry (DEFERRABLE keys, ON CONFLICT).
-    unsupported: list[tuple[str, str]] = field(default_factory=list)
+    unmodelled: list[Unmodelled] = field(default_factory=list)
 
 
 class CatalogReader(BaseCatalogReader):
@@ -141,7 +141,7 @@ class CatalogReader(BaseCatalogReader):
             )
         primary_key = PrimaryKey(pk_columns) if pk_columns else None
         uniques, indexes = [], []
-        unsupported = list(info.unsupported)
+        unmodelled = list(info.unmodelled)
         groups: dict[str, list[tuple]] = {}
         for row in catalog.indexes.get(name, ()):
             groups.setdefault(row[2], []).append(row)
@@ -167,7 +167,7 @@ class CatalogReader(BaseCatalogReader):
                 if r[8] is not None and (r[10] or "BINARY").upper() != (
                     info.collations.get(r[8]) or "BINARY"
                 ).upper():
-                    unsupported.append((f"index {index_name}", f"{r[8]} COLLATE {r[10]}"))
+                    unmodelled.append(Unmodelled(f"index {index_name}", f"{r[8]} COLLATE {r[10]}"))
             orders, expressions = index_shape(["DESC" if r[9] else None for r in parts], exprs)
             indexes.append(
                 Index(
@@ -191,8 +191,8 @@ class CatalogReader(BaseCatalogReader):
                 (key, "1")
                 for key, on in (("without_rowid", info.without_rowid), ("strict", info.strict))
                 if on
-            )
-            + tuple((UNSUPPORTED + what, clause) for what, clause in sorted(set(unsupported))),
+            ),
+            unmodelled=tuple(unmodelled),
         )
 
     def _foreign_keys(self, catalog: Catalog, name: str) -> list[ForeignKey]:
@@ -242,7 +242,7 @@ class CatalogReader(BaseCatalogReader):
         info.strict = "STRICT" in words
         info.autoincrement = "@AUTOINCREMENT" in words
         if {"@DEFERRABLE", "@CONFLICT"} & words:
-            info.unsupported = _unmodelled_clauses(body)
+            info.unmodelled = _unmodelled_clauses(body)
         if not (has_generated or {"@CHECK", "@COLLATE"} & words) or close is None:
             return info
         self._read_constraints(name, sql[: close.end + 1], info)
@@ -294,9 +294,9 @@ class CatalogReader(BaseCatalogReader):
         return columns, self._expr(where.this) if where is not None else None
 
 
-def _unmodelled_clauses(tokens: list) -> list[tuple[str, str]]:
+def _unmodelled_clauses(tokens: list) -> list[Unmodelled]:
     """``DEFERRABLE [INITIALLY ...]`` (foreign keys) and ``ON CONFLICT <action>`` clauses of a
-    CREATE TABLE's tokens, as ``(object, clause)``: SQLite keeps them only in that text."""
+    CREATE TABLE's tokens (:class:`Unmodelled`): SQLite keeps them only in that text."""
     from sqlglot.tokens import TokenType
 
     found = []
@@ -304,7 +304,7 @@ def _unmodelled_clauses(tokens: list) -> list[tuple[str, str]]:
     for i, word in enumerate(words):
         if word == "DEFERRABLE":
             tail = words[i + 1 : i + 3] if words[i + 1 : i + 2] == ["INITIALLY"] else []
-            found.append(("foreign key", " ".join([word, *tail])))
+            found.append(Unmodelled("foreign key", " ".join([word, *tail])))
         elif word == "CONFLICT" and words[i - 1 : i] == ["ON"]:
-            found.append(("constraint", " ".join(words[i - 1 : i + 2])))
+            found.append(Unmodelled("constraint", " ".join(words[i - 1 : i + 2])))
     return found

@@ -69,12 +69,6 @@ CANONICAL_TYPES = frozenset(
     }
 )
 
-#: ``Table.options`` keys starting with this name a clause the backend reported that the
-#: Schema cannot carry: ``("unsupported:index item_a", "IGNORED")``. Equality sees it (so a
-#: difference is never "matches"); the DDL writers and plan renderers refuse, by name, to
-#: create or change a table that has one (:attr:`Table.unsupported`).
-UNSUPPORTED = "unsupported:"
-
 #: Referential actions, normalized spelling. Databases report the default as NO ACTION.
 FK_ACTIONS = ("NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT")
 
@@ -222,12 +216,31 @@ class ExclusionConstraint:
 @dataclass(frozen=True, order=True)
 class Unmodelled:
     """Something a catalog reports on a table that the Schema cannot carry (an inheritance
-    parent, a row-level security policy, ...): ``object`` names it (``table t``, ``index
-    t_idx``), ``clause`` says what it has. The diff refuses a desired table with one and says
-    the live ones in the plan, never dropping them silently."""
+    parent, a trigger, an IGNORED index, a DEFERRABLE SQLite key, MySQL partitioning...):
+    ``object`` names it as ``kind name`` (``table t``, ``index t_idx``, ``constraint c``,
+    ``column c``, ``trigger t``; ``partitioning``, or the bare kind where the backend gives
+    no name), ``clause`` says what it has. The one mechanism for it (issue 14):
+
+    * the diff refuses, by name and before anything runs, a desired table with one the live
+      table lacks (:class:`fastapp.diff.compare.UnmodelledClauseError`);
+    * one both sides have is kept as it is; a DDL writer refuses to (re)create a table with
+      one, since the new table would lack it (:meth:`fastapp.sql.ddl.base.DDL.refuse_unexpressible_table`);
+    * a live :attr:`standalone` object the desired side does not mention is said in
+      :attr:`Plan.notes` and kept;
+    * a live clause the desired side lacks on an object it keeps is a
+      :class:`~fastapp.diff.ops.DropUnmodelled` op, which a renderer performs where its
+      backend can (MySQL ``REMOVE PARTITIONING``, a SQLite rebuild) and refuses by name
+      elsewhere.
+    """
 
     object: str
     clause: str
+
+    @property
+    def standalone(self) -> bool:
+        """An object of its own, not a clause of a column, key, index or the table: its
+        clause is the statement that makes it (``CREATE TRIGGER``, ``CREATE POLICY``...)."""
+        return self.clause.startswith("CREATE ")
 
     def describe(self, table: str) -> str:
         return f"table {table}: {self.object}: {self.clause}"
@@ -269,15 +282,6 @@ class Table:
             if column.name == name:
                 return column
         return None
-
-    @property
-    def unsupported(self) -> tuple[tuple[str, str], ...]:
-        """``(object, clause)`` of the clauses the Schema cannot carry (see UNSUPPORTED)."""
-        return tuple(
-            (key[len(UNSUPPORTED) :], value)
-            for key, value in self.options
-            if key.startswith(UNSUPPORTED)
-        )
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -65,7 +65,16 @@ class DDL:
             )
 
     def refuse_unexpressible_table(self, table: Table) -> None:
-        """:meth:`refuse_unexpressible` for every key, check, index and exclusion of ``table``."""
+        """:meth:`refuse_unexpressible` for every key, check, index and exclusion of
+        ``table``; and :class:`UnsupportedClauseError` for a clause the Schema cannot carry
+        (:class:`~fastapp.schema.objects.Unmodelled`): (re)creating the table, as a rebuild
+        does, would lose it."""
+        for item in table.unmodelled:
+            raise UnsupportedClauseError(
+                f"{item.describe(table.name)} is not modelled by fastapp, so the table "
+                "cannot be created or rebuilt without losing it; make that change by hand, "
+                "or leave the clause out of the desired schema"
+            )
         values: list[object] = [*table.uniques, *table.foreign_keys, *table.checks]
         values.extend(table.indexes)
         values.extend(table.exclusions)
@@ -206,7 +215,6 @@ class DDL:
         (those in ``deferred`` left out, to be added by :meth:`add_foreign_key`). Raises
         :class:`~fastapp.errors.SchemaError` for a table with a clause the Schema cannot
         carry (it would be created without it), or with a clause this dialect cannot write."""
-        refuse_unsupported(table, "create")
         self.refuse_unexpressible_table(table)
         skip = set(deferred)
         lines = [self.column_definition(table, c) for c in table.columns]
@@ -305,19 +313,6 @@ class DDL:
         if late:
             blocks.append("\n".join(s + ";" for s in late))
         return "\n\n".join(blocks) + "\n"
-
-
-def refuse_unsupported(table: Table, doing: str) -> None:
-    """Raise, naming the table, the object and the clause, when ``table`` has a clause the
-    Schema cannot carry: ``doing`` it (create, rebuild, change) would lose or miss it."""
-    from fastapp.errors import SchemaError
-
-    for what, clause in table.unsupported:
-        raise SchemaError(
-            f"table {table.name}: {what}: {clause} is not supported by auto_migrate, so it "
-            f"cannot {doing} the table without losing it; make that change by hand, or leave "
-            "the clause out of the desired schema"
-        )
 
 
 #: Field of a key/check/index value -> the clause it stands for, when set.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from fastapp.diff import ops as o
 from fastapp.diff.compare import UnsupportedChangeError
@@ -112,15 +112,19 @@ class Renderer:
             out.extend(self.render_op(op))
         return out
 
+    def refuse(self, op: o.Op) -> NoReturn:
+        """Raise :class:`UnsupportedChangeError` naming ``op``: this backend cannot do it."""
+        raise UnsupportedChangeError(
+            f"{self.dialect_name}: cannot {op.describe()}: this backend has no such "
+            "operation; change the schema by hand or adjust the desired schema"
+        )
+
     def render_op(self, op: o.Op) -> list[Statement]:
         for value in _values_of(op):
             self.ddl.refuse_unexpressible(op.table, value)
         method = getattr(self, f"op_{op.kind}", None)
         if method is None:
-            raise UnsupportedChangeError(
-                f"{self.dialect_name}: cannot {op.describe()}: this backend has no such "
-                "operation; change the schema by hand or adjust the desired schema"
-            )
+            self.refuse(op)
         return [s if isinstance(s, Statement) else Statement(s, op) for s in method(op)]
 
     def data_checks(self, plan: Plan) -> list[DataCheck]:

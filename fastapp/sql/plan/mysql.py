@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapp.diff import ops as o
 from fastapp.diff.compare import UnsupportedChangeError
-from fastapp.schema.objects import UNSUPPORTED, Index, Table
+from fastapp.schema.objects import Index, Table
 from fastapp.sql import naming
 from fastapp.sql.plan.base import Renderer, RenderOptions, Statement
 
@@ -261,21 +261,7 @@ class MySQLRenderer(Renderer):
         return [f"ALTER TABLE {self.q(op.table)} COMMENT = {self.literal(op.new or '')}"]
 
     def op_set_table_options(self, op: o.SetTableOptions) -> list[Any]:
-        old, new = dict(op.old), dict(op.new)
-        out: list[Any] = []
-        for key in sorted(old.keys() | new.keys()):
-            if not key.startswith(UNSUPPORTED) or old.get(key) == new.get(key):
-                continue
-            what = key[len(UNSUPPORTED) :]
-            if what == "partitioning" and key not in new:
-                out.append(f"ALTER TABLE {self.q(op.table)} REMOVE PARTITIONING")
-                continue
-            clause = new.get(key) or old.get(key)
-            raise UnsupportedChangeError(
-                f"table {op.table}: {what}: {clause} is not supported by auto_migrate, so it "
-                f"cannot be {'added or changed' if key in new else 'removed'}; make that "
-                "change by hand, or write the desired schema as the table is"
-            )
+        new = dict(op.new)
         parts = []
         if "engine" in new and ("engine", new["engine"]) not in op.old:
             parts.append(f"ENGINE={new['engine']}")
@@ -284,8 +270,13 @@ class MySQLRenderer(Renderer):
         if "collation" in new:
             parts.append(f"COLLATE={new['collation']}")
         if parts:
-            out.insert(0, f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}")
-        return out
+            return [f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}"]
+        return []
+
+    def op_drop_unmodelled(self, op: o.DropUnmodelled) -> list[Any]:
+        if op.item.object == "partitioning":
+            return [f"ALTER TABLE {self.q(op.table)} REMOVE PARTITIONING"]
+        self.refuse(op)
 
 
 def _auto_increment_key_groups(plan: Plan) -> tuple[dict[int, list[o.Op]], set[int]]:
