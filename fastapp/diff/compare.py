@@ -13,7 +13,8 @@ foreign-key order, cycles broken by deferring foreign keys to ``AddForeignKey`` 
 
     renames; drop foreign keys; drop indexes/uniques/checks/primary keys; enum types;
     add columns; alter columns; add primary keys; add uniques/indexes/checks; create tables;
-    add foreign keys; drop columns; drop tables; drop enum types; comments and table options
+    add foreign keys; drop columns; drop tables; drop enum types; comments and table options;
+    removal of live clauses the Schema cannot carry (:class:`~fastapp.diff.ops.DropUnmodelled`)
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ class Plan:
     current: Schema = field(compare=False, repr=False)
     desired: Schema = field(compare=False, repr=False)
     proposals: tuple[RenameProposal, ...] = ()
-    #: What the live database has that fastapp cannot carry, on tables the plan keeps: left
-    #: as it is, and said (``describe``) rather than silently ignored.
+    #: Objects of their own (triggers, policies, rules: :attr:`~fastapp.schema.objects.Unmodelled.standalone`) the
+    #: live database has on tables the plan keeps and the desired side does not mention:
+    #: left as they are, and said (``describe``) rather than silently ignored.
     notes: tuple[str, ...] = ()
 
     @property
