@@ -410,6 +410,13 @@ class _Builder:
             )  # else Tortoise writes the labels as a comment
         if column.generated:
             self._todo(spec.comments, f"generated column AS ({column.generated}) not expressible")
+        if column.identity:
+            # Tortoise writes a serial column (a sequence default) for a generated key.
+            self._todo(
+                spec.comments,
+                f"identity column (GENERATED {column.identity} AS IDENTITY) not expressible; "
+                "Tortoise creates a serial column",
+            )
         return spec, ftype.field
 
     def _relation_field(
