@@ -107,3 +107,11 @@ class WeakPasswordError(AuthError):
 
 class UnknownPermissionError(AuthError):
     """``require_permission`` names a permission that does not exist (found at start-up)."""
+
+
+class PurgeError(FastappError):
+    """``purge_deleted`` cannot run as asked (a bad age, a failed delete: nothing purged)."""
+
+
+class ListSpecError(FastappError):
+    """A ``fastapp.api.ListSpec`` declaration names a field or operator that cannot work."""

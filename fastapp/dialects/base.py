@@ -104,6 +104,24 @@ class Dialect:
     #: The pool's recycle never closes the connections of its minimum size.
     recycle_spares_minimum: ClassVar[bool] = False
 
+    # -- unique among live rows (fastapp.models.LiveUnique) --------------------------------
+    #: A unique index with a WHERE clause, as its own statement (``{exists}`` is
+    #: ``IF NOT EXISTS `` or empty; identifiers come quoted). None: no partial indexes here.
+    live_unique_statement: ClassVar[str | None] = (
+        "CREATE UNIQUE INDEX {exists}{name} ON {table} ({columns}) WHERE {deleted} IS NULL"
+    )
+    #: Without partial indexes: a generated column that is NULL for deleted rows, and the
+    #: unique key over (columns, that column), both written inside CREATE TABLE; NULLs never
+    #: collide in a unique key, so deleted rows drop out of it.
+    live_unique_column: ClassVar[str | None] = None
+    live_unique_key: ClassVar[str | None] = None
+    #: Adding both to an existing table (``{column}``, ``{key}``: the two above, rendered).
+    live_unique_alter: ClassVar[tuple[str, ...]] = ()
+    #: Dropping that column when the table's last such key is dropped.
+    live_unique_drop: ClassVar[tuple[str, ...]] = ()
+    #: The name of that generated column.
+    live_unique_column_name: ClassVar[str] = "live_row"
+
     #: The environment variable naming the admin URL of the server the test suite and the
     #: benchmarks use, and the URL used when it is unset (``fastapp.testing``).
     test_server_env: ClassVar[str | None] = None

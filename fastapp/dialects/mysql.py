@@ -48,6 +48,15 @@ class MySQLDialect(Dialect):
         "recycle": ("pool_recycle", 1),
         "timeout": ("connect_timeout", 1),
     }
+    # No partial indexes: the documented equivalent is a unique key over a generated column.
+    live_unique_statement = None
+    live_unique_column = "{live} TINYINT AS (IF({deleted} IS NULL, 1, NULL)) VIRTUAL"
+    live_unique_key = "UNIQUE KEY {name} ({columns}, {live})"
+    live_unique_alter = (
+        "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}",
+        "ALTER TABLE {table} ADD {key}",
+    )
+    live_unique_drop = ("ALTER TABLE {table} DROP COLUMN IF EXISTS {live}",)
     checks_liveness_on_acquire = True  # asyncmy's pool skips connections at EOF on acquire
     list_tables_sql = (
         "SELECT table_name AS name FROM information_schema.tables "
