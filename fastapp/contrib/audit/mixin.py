@@ -79,7 +79,7 @@ class AuditQuerySet(QuerySet):
         keys = sorted({key for key, _ in pairs if key in record.audited_fields(model)})
         plain = all(record.is_plain(value) for _, value in pairs)
         async with record.unit(db) as conn:
-            rows = await self.using_db(conn).select_for_update().values(pk, *keys)
+            rows = await self.using_db(conn).select_for_update().values(*dict.fromkeys((pk, *keys)))
             pks = [row[pk] for row in rows]
             count = 0
             for start in range(0, len(pks), _CHUNK):
@@ -94,7 +94,7 @@ class AuditQuerySet(QuerySet):
                 after = {}
                 for start in range(0, len(pks), _CHUNK):
                     chunk = self._plain(conn).filter(pk__in=pks[start : start + _CHUNK])
-                    for row in await chunk.values(pk, *keys):
+                    for row in await chunk.values(*dict.fromkeys((pk, *keys))):
                         after[row[pk]] = {k: record.jsonable(row[k]) for k in keys}
             bulk = not _single.get()
             entries = []
@@ -115,7 +115,7 @@ class AuditQuerySet(QuerySet):
         pk = model._meta.pk_attr
         fields = record.audited_fields(model)
         async with record.unit(db) as conn:
-            rows = await self.using_db(conn).select_for_update().values(pk, *fields)
+            rows = await self.using_db(conn).select_for_update().values(*dict.fromkeys((pk, *fields)))
             pks = [row[pk] for row in rows]
             count = 0
             for start in range(0, len(pks), _CHUNK):

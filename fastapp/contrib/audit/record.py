@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from tortoise import timezone
+from tortoise import fields, timezone
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 
 from fastapp.contrib.audit.context import current_actor
@@ -58,18 +58,47 @@ def is_plain(value: Any) -> bool:
 def audited_fields(model: type) -> tuple[str, ...]:
     """The field names recorded for ``model``: every column (foreign keys by their
     ``<name>_id``), sorted, less the model's ``audit_exclude``."""
-    cached = model.__dict__.get("_audit_fields")
+    return tuple(name for name, _ in _recorded(model))
+
+
+# Fields whose Python value is normalised on load (Decimal("0") -> Decimal("0.00"), naive ->
+# aware datetimes): the values of a new instance go through the same conversion, so a create
+# and a later load record the same text.
+_NORMALISED = (fields.DecimalField, fields.DatetimeField)
+
+
+def _recorded(model: type) -> tuple[tuple[str, Any], ...]:
+    cached = model.__dict__.get("_audit_recorded")
     if cached is not None:
         return cached
     exclude = set(getattr(model, "audit_exclude", ()))
-    names = tuple(sorted(n for n in model._meta.fields_db_projection if n not in exclude))
-    model._audit_fields = names
-    return names
+    fields_map = model._meta.fields_map
+    found = tuple(
+        (
+            name,
+            fields_map[name].to_python_value
+            if isinstance(fields_map.get(name), _NORMALISED)
+            else None,
+        )
+        for name in sorted(model._meta.fields_db_projection)
+        if name not in exclude
+    )
+    model._audit_recorded = found
+    return found
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
     """The recorded fields of ``obj`` as JSON values."""
-    return {name: jsonable(getattr(obj, name, None)) for name in audited_fields(type(obj))}
+    values = {}
+    for name, convert in _recorded(type(obj)):
+        value = getattr(obj, name, None)
+        if convert is not None and value is not None:
+            try:
+                value = convert(value)
+            except (TypeError, ValueError, ArithmeticError):
+                pass  # recorded as given; the database will refuse it anyway
+        values[name] = jsonable(value)
+    return values
 
 
 def natural_key(model: type) -> tuple[str, str]:
