@@ -33,6 +33,18 @@ class Article(AuditMixin, Model):
     audit_exclude = ("secret",)
 
 
+class Ledger(AuditMixin, Model):
+    id = fields.IntField(primary_key=True)
+    amount = fields.IntField()
+    note = fields.CharField(max_length=50, default="")
+
+    audit_exclude = ("note",)
+    audit_triggers = True
+
+    class Meta:
+        table = "ledger"
+
+
 class Note(AuditMixin, SoftDeleteMixin, Model):
     id = fields.IntField(primary_key=True)
     text = fields.CharField(max_length=100)

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from fastapp.contrib.audit.context import actor
 from fastapp.contrib.audit.models import AuditEntry
 from fastapp.contrib.audit.queries import changes_between, changes_by, history
+from tests.backends import live
 from tests.backends.audit_project import AUDIT_APPS, MODELS, in_project
 from tests.backends.contrib_project import make_project
 
@@ -32,6 +33,7 @@ def project(tmp_path, monkeypatch, fresh_db, cli):
     monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
     result = cli("migrate")
     assert result.exit_code == 0, result.output
+    proj.migrated = result.output
     proj.forget()
     yield proj
     proj.forget()
@@ -215,3 +217,67 @@ def test_prune_audit(project, cli):
     assert "--older-than 'ninety' is not an age" in bad.output
     assert "Traceback" not in bad.output
     assert run(project, count) == 1
+
+
+def test_trigger_mode_records_changes_made_outside_the_application(project, fresh_db, backend):
+    """PostgreSQL has the trigger mode: raw SQL is recorded too, and the application's own
+    writes once each (by the trigger, naming the actor). MariaDB and SQLite do not: migrate
+    says so, the application records the model, raw SQL goes unrecorded."""
+    has_triggers = backend == "postgres"
+    if has_triggers:
+        assert "audit: installed the trigger of ledger" in project.migrated
+    else:
+        assert "blog.Ledger ask for the trigger mode, which this database does not have" in (
+            project.migrated
+        )
+
+    async def app_writes(m):
+        with actor("teller"):
+            row = await m.Ledger.create(amount=1, note="private")
+            row.amount = 2
+            await row.save()
+            await m.Ledger.filter(id=row.id).update(amount=3)
+        return row.id
+
+    pk = run(project, app_writes)
+    live.execute(
+        fresh_db,
+        "UPDATE ledger SET amount = 4, note = 'x'",
+        "INSERT INTO ledger (amount, note) VALUES (7, 'raw')",
+        "DELETE FROM ledger WHERE amount = 7",
+    )
+
+    async def read(m):
+        return await AuditEntry.filter(model="ledger").order_by("id")
+
+    entries = run(project, read)
+    source = "trigger" if has_triggers else "app"
+    mine = [(e.action, e.actor, e.source, e.changes.get("amount")) for e in entries[:3]]
+    assert mine == [
+        ("create", "teller", source, [None, 1]),
+        ("update", "teller", source, [1, 2]),
+        ("update", "teller", source, [2, 3]),
+    ]
+    assert all("note" not in e.changes for e in entries)
+    assert {e.object_pk for e in entries[:3]} == {str(pk)}
+    outside = [(e.action, e.actor, e.changes.get("amount")) for e in entries[3:]]
+    if has_triggers:
+        assert outside == [
+            ("update", None, [3, 4]),
+            ("create", None, [None, 7]),
+            ("delete", None, [7, None]),
+        ]
+    else:
+        assert outside == []
+    assert "audit: installed" not in run_migrate_again(project)
+
+
+def run_migrate_again(project) -> str:
+    from typer.testing import CliRunner
+
+    from fastapp.cli import app
+
+    project.forget()
+    result = CliRunner().invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    return result.output

@@ -17,7 +17,8 @@ from tortoise.manager import Manager
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from fastapp.contrib.audit import record
+from fastapp.contrib.audit import record, triggers
+from fastapp.contrib.audit.context import current_actor
 from fastapp.contrib.audit.models import CREATE, DELETE, RESTORE, SOFT_DELETE, UPDATE
 from fastapp.models.softdelete import (
     DELETED_AT,
@@ -79,6 +80,9 @@ class AuditQuerySet(QuerySet):
         keys = sorted({key for key, _ in pairs if key in record.audited_fields(model)})
         plain = all(record.is_plain(value) for _, value in pairs)
         async with record.unit(db) as conn:
+            if module := triggers.by_trigger(model, conn):
+                await module.name_actor(conn, current_actor())
+                return await QuerySet.update(self.using_db(conn), **kwargs)
             rows = await self.using_db(conn).select_for_update().values(*dict.fromkeys((pk, *keys)))
             pks = [row[pk] for row in rows]
             count = 0
@@ -115,7 +119,12 @@ class AuditQuerySet(QuerySet):
         pk = model._meta.pk_attr
         fields = record.audited_fields(model)
         async with record.unit(db) as conn:
-            rows = await self.using_db(conn).select_for_update().values(*dict.fromkeys((pk, *fields)))
+            if module := triggers.by_trigger(model, conn):
+                await module.name_actor(conn, current_actor())
+                return await QuerySet.delete(self.using_db(conn))
+            rows = (
+                await self.using_db(conn).select_for_update().values(*dict.fromkeys((pk, *fields)))
+            )
             pks = [row[pk] for row in rows]
             count = 0
             for start in range(0, len(pks), _CHUNK):
@@ -162,6 +171,9 @@ class AuditMixin:
     """
 
     audit_exclude: ClassVar[tuple[str, ...]] = ()
+    #: True: where the backend has the trigger mode (PostgreSQL), the database records this
+    #: model's changes, made by anything (raw SQL too); elsewhere the application does.
+    audit_triggers: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -204,11 +216,16 @@ class AuditMixin:
     ) -> None:
         db = using_db or self._choose_db(True)  # type: ignore[attr-defined]
         async with record.unit(db) as conn:
+            if module := triggers.by_trigger(type(self), conn):
+                await module.name_actor(conn, current_actor())
             await super().save(conn, update_fields, force_create, force_update)  # type: ignore[misc]
 
     async def _post_save(
         self, using_db: Any = None, created: bool = False, update_fields: Any = None
     ) -> None:
+        if triggers.by_trigger(type(self), using_db):  # the database records it
+            await super()._post_save(using_db, created, update_fields)  # type: ignore[misc]
+            return
         new = record.snapshot(self)
         old = None if created else self.__dict__.get("_audit_old")
         keys = [n for n in new if update_fields is None or n in set(update_fields)]
@@ -240,6 +257,10 @@ class AuditMixin:
         db = using_db or self._choose_db(True)  # type: ignore[attr-defined]
         old = record.snapshot(self)
         async with record.unit(db) as conn:
+            if module := triggers.by_trigger(model, conn):
+                await module.name_actor(conn, current_actor())
+                await super().delete(using_db=conn, **kwargs)  # type: ignore[misc]
+                return
             await super().delete(using_db=conn, **kwargs)  # type: ignore[misc]
             changes = {k: [v, None] for k, v in old.items()}
             await record.write(conn, [record.entry(model, DELETE, self.pk, changes, bulk=False)])  # type: ignore[attr-defined]
@@ -257,3 +278,37 @@ class AuditMixin:
         old = self.__dict__.get("_audit_old")
         if old is not None and name in old:
             old[name] = record.jsonable(getattr(self, name))
+
+
+def trigger_tables(apps: Any, alias: str) -> tuple[list[triggers.TriggerTable], list[str]]:
+    """The trigger-mode tables of the installed ``apps`` stored on ``alias`` (and their
+    models' names), in the current Tortoise context."""
+    from tortoise.context import require_context
+
+    labels = {app.label for app in apps}
+    models = sorted(
+        (
+            m
+            for m in require_context().apps.get_models_iterable()
+            if m._meta.app in labels
+            and m._meta.default_connection == alias
+            and _is_audited(m)
+            and triggers.wants_triggers(m)
+            and not m._meta.abstract
+        ),
+        key=lambda m: m._meta.db_table,
+    )
+    tables = []
+    for m in models:
+        columns = m._meta.fields_db_projection
+        tables.append(
+            triggers.TriggerTable(
+                table=m._meta.db_table,
+                app_label=m._meta.app,
+                model=m.__name__.lower(),
+                pk_column=m._meta.db_pk_column,
+                soft_delete_column=columns[DELETED_AT] if is_soft_delete_model(m) else "",
+                excluded_columns=tuple(columns[f] for f in m.audit_exclude if f in columns),
+            )
+        )
+    return tables, [f"{m._meta.app}.{m.__name__}" for m in models]
