@@ -15,6 +15,7 @@ from tortoise import fields, timezone
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 
 from fastapp.contrib.audit.context import current_actor
+from fastapp.errors import SettingsError
 
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -139,6 +140,11 @@ async def write(conn: BaseDBAsyncClient, entries: Iterable[Any]) -> None:
     from fastapp.contrib.audit.models import AuditEntry
 
     rows = list(entries)
+    if rows and not AuditEntry._meta._inited:
+        raise SettingsError(
+            f"{rows[0].app_label}.{rows[0].model} uses AuditMixin, but fastapp.contrib.audit "
+            "is not in INSTALLED_APPS: add it there, then run migrate"
+        )
     if len(rows) == 1:
         await rows[0].save(using_db=conn, force_create=True)
     elif rows:
