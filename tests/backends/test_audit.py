@@ -124,7 +124,7 @@ def test_queryset_update_and_delete_record_every_row(project):
     async def body(m):
         arts = [await m.Article.create(title=f"t{i}", views=i) for i in range(3)]
         with actor("nightly-job"):
-            assert await m.Article.filter(views__gte=1).update(title="bulk") == 2
+            assert await m.Article.filter(views__gte=1).update(title="bulk", price=Decimal(2)) == 2
             assert await m.Article.filter(title="bulk").update(views=F("views") + 10) == 2
             # no change (MariaDB counts changed rows, the others matched ones: not asserted)
             await m.Article.filter(id=arts[0].id).update(title="t0")
@@ -140,7 +140,7 @@ def test_queryset_update_and_delete_record_every_row(project):
     for e in jobs:
         by_pk.setdefault(int(e.object_pk), []).append(e.changes)
     one = arts[1].id
-    assert by_pk[one][0] == {"title": ["t1", "bulk"]}
+    assert by_pk[one][0] == {"title": ["t1", "bulk"], "price": ["0.00", "2.00"]}
     assert by_pk[one][1] == {"views": [1, 11]}  # the expression's result, read back
     assert by_pk[one][2]["title"] == ["bulk", None] and by_pk[one][2]["views"] == [11, None]
     assert arts[0].id not in by_pk

@@ -92,7 +92,7 @@ class AuditQuerySet(QuerySet):
             if not keys or not pks:
                 return count
             if plain:
-                values = {key: record.jsonable(value) for key, value in pairs if key in keys}
+                values = {k: record.normalised(model, k, v) for k, v in pairs if k in keys}
                 after = {row[pk]: values for row in rows}
             else:  # an expression: read what it gave
                 after = {}

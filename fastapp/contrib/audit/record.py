@@ -88,6 +88,17 @@ def _recorded(model: type) -> tuple[tuple[str, Any], ...]:
     return found
 
 
+def normalised(model: type, name: str, value: Any) -> Any:
+    """``value`` of ``model``'s field ``name`` as JSON, converted as a load would convert it."""
+    convert = dict(_recorded(model)).get(name)
+    if convert is not None and value is not None:
+        try:
+            value = convert(value)
+        except (TypeError, ValueError, ArithmeticError):
+            pass
+    return jsonable(value)
+
+
 def snapshot(obj: Any) -> dict[str, Any]:
     """The recorded fields of ``obj`` as JSON values."""
     values = {}
