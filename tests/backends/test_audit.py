@@ -281,3 +281,16 @@ def run_migrate_again(project) -> str:
     result = CliRunner().invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def test_prune_audit_on_an_unreachable_database(project, cli, backend, tmp_path):
+    from tests.backends.test_errors import unreachable_url
+
+    url, message = unreachable_url(backend, tmp_path)
+    if "://" in url and "@" in url:
+        url = url.replace("someone@", "someone:Sx99secret@")
+    result = cli("prune_audit", "--database", url)
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Sx99secret" not in result.output
