@@ -156,7 +156,7 @@ async def write(conn: BaseDBAsyncClient, entries: Iterable[Any]) -> None:
             f"{rows[0].app_label}.{rows[0].model} uses AuditMixin, but fastapp.contrib.audit "
             "is not in INSTALLED_APPS: add it there, then run migrate"
         )
-    if len(rows) == 1:
-        await rows[0].save(using_db=conn, force_create=True)
+    if len(rows) == 1:  # the executor itself: an entry has no save hooks or signals to run
+        await conn.executor_class(model=AuditEntry, db=conn).execute_insert(rows[0])
     elif rows:
         await AuditEntry.bulk_create(rows, batch_size=500, using_db=conn)
