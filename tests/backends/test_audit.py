@@ -294,3 +294,26 @@ def test_prune_audit_on_an_unreachable_database(project, cli, backend, tmp_path)
     assert message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "Sx99secret" not in result.output
+
+
+def test_partial_saves_and_refreshes_compare_with_what_the_row_holds(project):
+    async def body(m):
+        author = await m.Author.create(name="ann")
+        art = await m.Article.create(title="a")
+        art = await m.Article.get(id=art.id)
+        art.title, art.author = "b", author
+        await art.save(update_fields=["author_id"])  # the title stays pending
+        await art.save(update_fields=["title"])
+        await m.Article.filter(id=art.id).update(views=9)
+        await art.refresh_from_db()
+        art.views = 10
+        await art.save()
+        return author.id, await history(art)
+
+    author_id, entries = run(project, body)
+    assert [e.changes for e in entries[1:]] == [
+        {"author_id": [None, author_id]},
+        {"title": ["a", "b"]},
+        {"views": [0, 9]},
+        {"views": [9, 10]},
+    ]

@@ -46,6 +46,19 @@ def _column_key(model: type, name: str, value: Any) -> tuple[str, Any]:
     return name, value
 
 
+def _saved_keys(model: type, names: Any) -> set[str] | None:
+    """The recorded keys of the field names ``names`` (``author`` -> ``author_id``); ``None``
+    for all."""
+    if names is None:
+        return None
+    meta = model._meta
+    keys = set(names)
+    for name in names:
+        if name in meta.fk_fields or name in meta.o2o_fields:
+            keys.add(meta.fields_map[name].source_field)
+    return keys
+
+
 def _kind(model: type, keys: list[str], old: dict, new: dict) -> str:
     if is_soft_delete_model(model) and keys == [DELETED_AT]:
         if old[DELETED_AT] is None and new[DELETED_AT] is not None:
@@ -228,19 +241,20 @@ class AuditMixin:
             return
         new = record.snapshot(self)
         old = None if created else self.__dict__.get("_audit_old")
-        keys = [n for n in new if update_fields is None or n in set(update_fields)]
-        if created:
-            changes = {k: [None, new[k]] for k in keys}
-        elif old is None:  # never loaded: the old values are unknown
+        saved = _saved_keys(type(self), update_fields)
+        keys = [n for n in new if created or saved is None or n in saved]
+        if old is None:  # created, or never loaded (the old values are unknown)
             changes = {k: [None, new[k]] for k in keys}
         else:
             changes = {k: [old.get(k), new[k]] for k in keys if old.get(k) != new[k]}
         if created or changes:
             action = CREATE if created else UPDATE
-            await record.write(
-                using_db, [record.entry(type(self), action, self.pk, changes, bulk=False)]
-            )  # type: ignore[attr-defined]
-        object.__setattr__(self, "_audit_old", new)
+            entry = record.entry(type(self), action, self.pk, changes, bulk=False)  # type: ignore[attr-defined]
+            await record.write(using_db, [entry])
+        if old is None or saved is None:
+            object.__setattr__(self, "_audit_old", new)
+        else:  # the fields not saved keep their loaded values: still pending
+            old.update({k: new[k] for k in keys})
         await super()._post_save(using_db, created, update_fields)  # type: ignore[misc]
 
     async def delete(self, using_db: Any = None, **kwargs: Any) -> None:
@@ -273,6 +287,16 @@ class AuditMixin:
             _single.reset(token)
         self._keep(DELETED_AT)
         return result
+
+    async def refresh_from_db(self, fields: Any = None, using_db: Any = None) -> None:
+        await super().refresh_from_db(fields, using_db)  # type: ignore[misc]
+        old = self.__dict__.get("_audit_old")
+        new = record.snapshot(self)
+        saved = _saved_keys(type(self), fields)
+        if old is None or saved is None:
+            object.__setattr__(self, "_audit_old", new)
+        else:
+            old.update({k: v for k, v in new.items() if k in saved})
 
     def _keep(self, name: str) -> None:
         old = self.__dict__.get("_audit_old")
