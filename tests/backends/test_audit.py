@@ -270,6 +270,19 @@ def test_trigger_mode_records_changes_made_outside_the_application(project, fres
     else:
         assert outside == []
     assert "audit: installed" not in run_migrate_again(project)
+    if has_triggers:  # a trigger gone missing stops the write instead of losing the log
+        from fastapp.contrib.audit import triggers
+        from fastapp.errors import SettingsError
+
+        live.execute(fresh_db, "DROP TRIGGER fastapp_audit ON ledger")
+        triggers._checked.clear()
+
+        async def write(m):
+            await m.Ledger.create(amount=99)
+
+        with pytest.raises(SettingsError, match="table ledger has no audit trigger: run fastapp"):
+            run(project, write)
+        assert live.rows(fresh_db, "SELECT count(*) FROM ledger WHERE amount = 99") == [(0,)]
 
 
 def run_migrate_again(project) -> str:

@@ -94,7 +94,7 @@ class AuditQuerySet(QuerySet):
         plain = all(record.is_plain(value) for _, value in pairs)
         async with record.unit(db) as conn:
             if module := triggers.by_trigger(model, conn):
-                await module.name_actor(conn, current_actor())
+                await triggers.before_write(module, model, conn, current_actor())
                 return await QuerySet.update(self.using_db(conn), **kwargs)
             rows = await self.using_db(conn).select_for_update().values(*dict.fromkeys((pk, *keys)))
             pks = [row[pk] for row in rows]
@@ -133,7 +133,7 @@ class AuditQuerySet(QuerySet):
         fields = record.audited_fields(model)
         async with record.unit(db) as conn:
             if module := triggers.by_trigger(model, conn):
-                await module.name_actor(conn, current_actor())
+                await triggers.before_write(module, model, conn, current_actor())
                 return await QuerySet.delete(self.using_db(conn))
             rows = (
                 await self.using_db(conn).select_for_update().values(*dict.fromkeys((pk, *fields)))
@@ -230,7 +230,7 @@ class AuditMixin:
         db = using_db or self._choose_db(True)  # type: ignore[attr-defined]
         async with record.unit(db) as conn:
             if module := triggers.by_trigger(type(self), conn):
-                await module.name_actor(conn, current_actor())
+                await triggers.before_write(module, type(self), conn, current_actor())
             await super().save(conn, update_fields, force_create, force_update)  # type: ignore[misc]
 
     async def _post_save(
@@ -272,7 +272,7 @@ class AuditMixin:
         old = record.snapshot(self)
         async with record.unit(db) as conn:
             if module := triggers.by_trigger(model, conn):
-                await module.name_actor(conn, current_actor())
+                await triggers.before_write(module, model, conn, current_actor())
                 await super().delete(using_db=conn, **kwargs)  # type: ignore[misc]
                 return
             await super().delete(using_db=conn, **kwargs)  # type: ignore[misc]

@@ -4,8 +4,8 @@
 A backend has the mode when this package has a module named after its dialect
 (``triggers/<dialect>.py``) defining ``install(connection, tables)`` (the post-migrate hook
 calls it with every trigger-mode table of the connection; it also removes the triggers of
-tables no longer listed) and ``name_actor(connection, actor)`` (run before each audited
-write, so the row the trigger writes names the actor). Elsewhere a trigger-mode model is
+tables no longer listed), ``name_actor(connection, actor)`` (run before each audited write,
+so the row the trigger writes names the actor) and ``installed(connection, table)``. Elsewhere a trigger-mode model is
 recorded by the application, as any audited model.
 """
 
@@ -16,6 +16,8 @@ import importlib.util
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
+
+from fastapp.errors import SettingsError
 
 _modules: dict[str, ModuleType | None] = {}
 
@@ -30,6 +32,9 @@ class TriggerTable:
     pk_column: str
     soft_delete_column: str  # "" for none
     excluded_columns: tuple[str, ...]
+
+
+_checked: set[tuple[str, str]] = set()
 
 
 def backend_of(connection: Any) -> ModuleType | None:
@@ -52,3 +57,18 @@ def wants_triggers(model: type) -> bool:
 def by_trigger(model: type, connection: Any) -> ModuleType | None:
     """The trigger module recording ``model``'s changes on ``connection``, if any."""
     return backend_of(connection) if wants_triggers(model) else None
+
+
+async def before_write(module: ModuleType, model: type, connection: Any, actor: str | None) -> None:
+    """Make sure ``model``'s table has its trigger (once per process and table: a missing
+    one would lose the log silently), then name ``actor`` for the trigger's rows."""
+    key = (connection.connection_name, model._meta.db_table)
+    if key not in _checked:
+        if not await module.installed(connection, model._meta.db_table):
+            raise SettingsError(
+                f"{model._meta.app}.{model.__name__} has audit_triggers = True but its table "
+                f"{model._meta.db_table} has no audit trigger: run fastapp migrate (or upgrade) "
+                "with fastapp.contrib.audit installed"
+            )
+        _checked.add(key)
+    await module.name_actor(connection, actor)

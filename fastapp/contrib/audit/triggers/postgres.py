@@ -111,3 +111,14 @@ async def name_actor(connection: Any, actor: str | None) -> None:
     await connection.execute_query(
         "SELECT set_config('fastapp.audit_actor', $1, true)", [actor or ""]
     )
+
+
+async def installed(connection: Any, table: str) -> bool:
+    """Whether ``table`` (of the current schema) has this mode's trigger."""
+    found = await connection.execute_query_dict(
+        "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace s ON s.oid = c.relnamespace "
+        "WHERE t.tgname = $1 AND c.relname = $2 AND s.nspname = current_schema()",
+        [TRIGGER, table],
+    )
+    return bool(found)
