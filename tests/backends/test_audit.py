@@ -330,3 +330,33 @@ def test_partial_saves_and_refreshes_compare_with_what_the_row_holds(project):
         {"views": [0, 9]},
         {"views": [9, 10]},
     ]
+
+
+def test_a_versioned_project_gets_the_audit_table_from_its_migration(
+    tmp_path, monkeypatch, fresh_db, cli
+):
+    """audit ships audit.0001_initial, which matches its model: makemigrations writes nothing
+    for it, upgrade applies it with the project's, and audited writes land in it."""
+    proj = make_project(tmp_path, AUDIT_APPS)
+    proj.write_models(extra=MODELS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", fresh_db.url(masked=False))
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    try:
+        made = cli("makemigrations")
+        assert made.exit_code == 0, made.output
+        assert "blog.0001" in made.output and "audit.0002" not in made.output
+        proj.forget()
+        done = cli("upgrade")
+        assert done.exit_code == 0, done.output
+        assert "Done: 2 migration(s)." in done.output
+
+        async def body(m):
+            with actor("v"):
+                await m.Article.create(title="versioned")
+            return [(e.action, e.actor) for e in await AuditEntry.all()]
+
+        assert run(proj, body) == [("create", "v")]
+    finally:
+        proj.forget()

@@ -1,4 +1,5 @@
 from tortoise import fields, migrations
+from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 
@@ -28,8 +29,13 @@ class Migration(migrations.Migration):
             options={
                 "table": "fastapp_audit_entry",
                 "app": "audit",
-                "indexes": [("app_label", "model", "object_pk"), ("actor", "at"), ("at",)],
+                "indexes": [
+                    Index(fields=["app_label", "model", "object_pk"]),
+                    Index(fields=["actor", "at"]),
+                    Index(fields=["at"]),
+                ],
                 "pk_attr": "id",
+                "table_description": "One change of one row.",
             },
             bases=["Model"],
         ),
