@@ -360,3 +360,31 @@ def test_a_versioned_project_gets_the_audit_table_from_its_migration(
         assert run(proj, body) == [("create", "v")]
     finally:
         proj.forget()
+
+
+def test_purge_deleted_is_recorded_as_deletes(project, cli):
+    from datetime import UTC, datetime
+
+    async def body(m):
+        note = await m.Note.create(text="old")
+        await note.delete()
+        long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+        await m.Note.with_deleted().filter(id=note.id).update(deleted_at=long_ago)
+        return note.id
+
+    pk = run(project, body)
+    purged = cli("purge_deleted", "--older-than", "30d")
+    assert purged.exit_code == 0, purged.output
+    assert "Purged 1 row(s)" in purged.output
+
+    async def read(m):
+        return await history(m.Note, pk)
+
+    entries = run(project, read)
+    assert [(e.action, e.bulk) for e in entries] == [
+        ("create", False),
+        ("soft_delete", False),
+        ("update", True),
+        ("delete", True),
+    ]
+    assert entries[-1].changes["text"] == ["old", None]
