@@ -130,3 +130,22 @@ def test_prune_audit_bad_input(tmp_path, monkeypatch, cli):
     assert bad.exit_code == 1 and "is not an age" in bad.output
     assert "Traceback" not in missing.output + bad.output
     sys.modules.pop("settings", None)
+
+
+def test_the_tortoise_hooks_audit_relies_on_are_there():
+    # AuditMixin wraps these (Tortoise 1.1.x); a Tortoise that renames one fails here, not by
+    # silently recording nothing.
+    import inspect
+
+    from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+
+    for name in ("_init_from_db", "_post_save", "save", "delete", "refresh_from_db"):
+        assert callable(getattr(Model, name)), name
+    assert list(inspect.signature(Model._post_save).parameters) == [
+        "self",
+        "using_db",
+        "created",
+        "update_fields",
+    ]
+    assert hasattr(BaseDBAsyncClient, "_in_transaction")
+    assert TransactionalDBClient._finalized is False
