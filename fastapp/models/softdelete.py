@@ -16,6 +16,7 @@ from tortoise import fields, timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import ConfigurationError, OperationalError
 from tortoise.manager import Manager
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 #: The column (and field) that marks a row as deleted.
@@ -74,8 +75,10 @@ class SoftDeleteMixin:
         meta = getattr(cls, "_meta", None)
         if meta is None:  # a plain subclass of the mixin, not a model yet
             return
-        if cls.delete is not SoftDeleteMixin.delete and "delete" not in cls.__dict__:
+        mro = cls.__mro__
+        if Model in mro and mro.index(Model) < mro.index(SoftDeleteMixin):
             # class Post(Model, SoftDeleteMixin): Model.delete would win, deleting for good
+            # (a mixin listed before SoftDeleteMixin may wrap delete; it still reaches ours)
             raise ConfigurationError(
                 f"{cls.__name__}: put SoftDeleteMixin before Model in the bases "
                 f"(class {cls.__name__}(SoftDeleteMixin, Model)), else delete() removes rows"

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-SHOP_MODELS = '''
+SHOP_MODELS = """
 from tortoise import fields
 from tortoise.models import Model
 
@@ -20,7 +20,7 @@ class Item(Model):
 
     class Meta:
         table = "shop_item"
-'''
+"""
 
 
 @dataclass

@@ -103,8 +103,8 @@ def unreachable_url(backend: str, tmp_path: Path) -> tuple[str, str]:
 
 
 def missing_database_url(backend: str) -> str:
-    return testing.server_config(backend).with_name(f"nope_{uuid.uuid4().hex[:8]}").url(
-        masked=False
+    return (
+        testing.server_config(backend).with_name(f"nope_{uuid.uuid4().hex[:8]}").url(masked=False)
     )
 
 

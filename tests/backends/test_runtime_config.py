@@ -112,7 +112,11 @@ def test_config_shape_and_routing(project):
             "other": {
                 "engine": "tortoise.backends.sqlite",
                 # Tortoise's own defaults for a SQLite URL come along, as expand_db_url adds them.
-                "credentials": {"file_path": "b.db", "journal_mode": "WAL", "journal_size_limit": 16384},
+                "credentials": {
+                    "file_path": "b.db",
+                    "journal_mode": "WAL",
+                    "journal_size_limit": 16384,
+                },
             }
         },
         "apps": {"shop": {"models": [f"{project.app}.models"], "default_connection": "other"}},

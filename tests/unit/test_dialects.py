@@ -74,7 +74,9 @@ def test_a_hub_naming_a_missing_module_is_refused_at_registration(registry):
     assert "broken" not in registry.dialect_names()
 
 
-@pytest.mark.parametrize("spec", ["fastapp.apply.locks.sqlite", "fastapp.apply.locks.sqlite:", ":X"])
+@pytest.mark.parametrize(
+    "spec", ["fastapp.apply.locks.sqlite", "fastapp.apply.locks.sqlite:", ":X"]
+)
 def test_a_part_that_is_not_module_colon_class_is_refused(registry, spec):
     with pytest.raises(IncompleteBackendError, match="is not 'module:Class'"):
         registry.register_dialect(hub("odd", lock_session=spec))

@@ -144,7 +144,9 @@ def test_indexes_uniques_checks_and_comments():
 
 def test_kept_tables_are_never_dropped():
     records = table("tortoise_migrations", Column("app", "varchar", length=100))
-    plan = diff(schema(records, USERS), schema(), DiffOptions(kept_tables=frozenset({records.name})))
+    plan = diff(
+        schema(records, USERS), schema(), DiffOptions(kept_tables=frozenset({records.name}))
+    )
     assert kinds(plan) == [("drop_table", "users")]
     assert diff(schema(records), schema(), DiffOptions(kept_tables=frozenset())).ops
 
