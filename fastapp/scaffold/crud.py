@@ -20,12 +20,14 @@ from typing import Any
 from fastapp.errors import ScaffoldError
 from fastapp.scaffold import sources
 from fastapp.scaffold.files import FilePlan
-from fastapp.scaffold.project import first_party
+from fastapp.scaffold.project import first_party, install_app
 from fastapp.scaffold.render import render
 from fastapp.scaffold.specs import FieldSpec, enum_member, parse_fields, tortoise_reserved
 
 _MODEL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-AUDIT_MODULE = "fastapp.contrib.audit"
+AUDIT_MODULE = "fastapp.contrib.audit.mixin"
+#: The installed app that keeps the audit log (its table and migration).
+AUDIT_APP = "fastapp.contrib.audit"
 AUDIT_MIXIN = "AuditMixin"
 #: Filter operators offered per field type (``isnull`` is added for nullable fields).
 OPERATORS = {
@@ -145,19 +147,11 @@ class _Generator:
     # --- validation ---------------------------------------------------------------------
 
     def _audit(self) -> str:
-        try:
-            found = importlib.util.find_spec(AUDIT_MODULE) is not None
-        except ImportError:
-            found = False
-        if not found:
-            raise ScaffoldError(
-                f"--audit needs {AUDIT_MODULE}, which this installation of fastapp does not "
-                "have yet; drop --audit (nothing was written)"
-            )
+        """The mixin an audited model takes (the audit app itself is installed by the plan)."""
         module = importlib.import_module(AUDIT_MODULE)
-        if not hasattr(module, AUDIT_MIXIN):
+        if not hasattr(module, AUDIT_MIXIN):  # a broken installation, not a user's mistake
             raise ScaffoldError(
-                f"--audit: {AUDIT_MODULE} has no {AUDIT_MIXIN} to add to the model; drop --audit "
+                f"--audit: {AUDIT_MODULE} has no {AUDIT_MIXIN}; reinstall fastapp or drop --audit "
                 "(nothing was written)"
             )
         return AUDIT_MIXIN
@@ -528,6 +522,8 @@ class _Generator:
             )
         self.plan_models()
         self.plan_files()
+        if self.audit_mixin:
+            install_app(self.plan, self.root, AUDIT_APP)
         self._check_python()
         settings = self.root / "settings.py"
         if settings.is_file():

@@ -106,12 +106,14 @@ def startapp(name: str, root: Path) -> FilePlan:
         )
     plan = FilePlan(root)
     _app_files(plan, root, name)
-    _install(plan, root, name)
+    install_app(plan, root, name)
     _include_router(plan, root, name)
     return plan
 
 
-def _install(plan: FilePlan, root: Path, app: str) -> None:
+def install_app(plan: FilePlan, root: Path, app: str) -> None:
+    """``app`` added to ``INSTALLED_APPS`` in ``settings.py`` when that is a plain list of
+    names; otherwise a note saying what to add."""
     settings = root / "settings.py"
     line = f'add "{app}" to INSTALLED_APPS in settings.py'
     text = plan.current(settings)

@@ -165,7 +165,6 @@ def test_a_changed_spec_replaces_the_model_only_with_force(project, cli):
         (["shop.Item", "meta:json", "--filterable", "meta"], ["cannot be filtered"]),
         (["shop.Item", "parent:fk:Item"], ["must be nullable"]),
         (["shop.Item", "category:fk:Category"], ["at least one field that is not a relation"]),
-        (["shop.Item", "name:str:10", "--audit"], ["--audit", "fastapp.contrib.audit"]),
         (["shop.Item", "at:datetime:default=now"], ["at least one field that is not a relation"]),
         (["Shop.Item", "name:str:10"], ["app 'Shop'", "lowercase"]),
         (["shop.Category", "name:str:80"], ["fine"]),  # the same spec again: nothing to do
@@ -237,3 +236,13 @@ def test_an_enum_that_would_replace_a_model_is_refused(project, cli):
     assert result.exit_code == 1
     assert "would replace the model ItemKind" in result.output
     assert snapshot(project) == before
+
+
+def test_audit_adds_the_mixin_and_installs_the_audit_app(project, cli):
+    result = cli("generate_crud", "shop.Note", "text:text", "--audit", "--soft-delete")
+    assert result.exit_code == 0, result.output
+    models = (project / "shop" / "models.py").read_text()
+    assert "from fastapp.contrib.audit.mixin import AuditMixin" in models
+    # the mixin comes first: it must see soft deletes as such
+    assert "class Note(AuditMixin, SoftDeleteMixin, Model):" in models
+    assert '"fastapp.contrib.audit"' in (project / "settings.py").read_text()
