@@ -107,7 +107,9 @@ SPELLING = {
         "double": "DOUBLE PRECISION",
         "time": "TIMETZ",
         "timestamp": "TIMESTAMPTZ",
-        "now": "now()",
+        # what Tortoise writes for auto_now_add (now() is stored apart from it, and the
+        # model cannot say which of the two it wants)
+        "now": "CURRENT_TIMESTAMP",
         "json": "JSONB",
         "blob": "BYTEA",
         "table_comment": "",

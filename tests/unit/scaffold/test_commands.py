@@ -185,7 +185,10 @@ def test_bad_input_is_one_line_and_writes_nothing(project, cli, args, words):
     assert snapshot(project) == before
 
 
-def test_a_self_reference_and_a_reference_to_another_app(project, cli):
+def test_a_self_reference_and_a_reference_to_another_app(project, cli, monkeypatch):
+    # Another test's project may have left a module `users` imported: startapp would then
+    # (rightly) refuse the name as one that shadows an importable module.
+    monkeypatch.delitem(sys.modules, "users", raising=False)
     assert cli("startapp", "users").exit_code == 0
     assert cli("generate_crud", "users.User", "email:str:200:unique").exit_code == 0
     result = cli(
