@@ -442,12 +442,15 @@ class CatalogReader(BaseCatalogReader):
                 ["DESC" if d & 1 else None for d in options], [n == 0 for n in keys]
             )
             if not row["indisvalid"]:
-                # Not counted as existing, so the plan builds it again (--online and
-                # --concurrently drop such a leftover first); the plan says it is there.
+                # The leftover of a failed CREATE INDEX CONCURRENTLY: an object of its own
+                # (standalone: its clause is the statement that made it), not counted as an
+                # index, so the plan builds the index again (--online and --concurrently drop
+                # the leftover first) and its notes say the leftover is there.
                 unmodelled.append(
                     Unmodelled(
                         f"index {row['index_name']}",
-                        "INVALID (a failed CREATE INDEX CONCURRENTLY: drop it or REINDEX it)",
+                        "CREATE INDEX CONCURRENTLY that failed: INVALID (drop it or REINDEX it; "
+                        "--online drops it before building the index again)",
                     )
                 )
                 continue
