@@ -56,6 +56,9 @@ class FileNode:
     key: FileKey
     parents: set[FileNode] = field(default_factory=set)
     children: set[FileNode] = field(default_factory=set)
+    #: What a squash replaces (Tortoise's ``Migration.replaces``): always empty here, since a
+    #: file that declares it is left to Tortoise's loader.
+    replaces: tuple[tuple[str, str], ...] = ()
 
     def __hash__(self) -> int:
         return hash(self.key)

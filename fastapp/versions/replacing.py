@@ -35,11 +35,8 @@ def counts_of(migration: Any) -> list[int] | None:
 
 
 def replaced_names(graph: MigrationGraph) -> set[tuple[str, str]]:
-    """Every ``(app, name)`` some migration on disk replaces. (A graph read from the files
-    without Tortoise has no squashes: :mod:`.files` leaves those to Tortoise's loader.)"""
-    return {
-        tuple(r) for node in graph.nodes.values() for r in (getattr(node, "replaces", None) or ())
-    }
+    """Every ``(app, name)`` some migration on disk replaces."""
+    return {tuple(r) for node in graph.nodes.values() for r in (node.replaces or ())}
 
 
 def reconcile(graph: MigrationGraph, rows: list[Any]) -> tuple[list[Any], dict[MigrationKey, int]]:
