@@ -26,6 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchproject import write_project  # noqa: E402  (a sibling in bench/)
+
 SIZE = 50
 DEEP_PAGE = 1000
 
@@ -50,24 +53,8 @@ class Article(SoftDeleteMixin, Model):
 
 
 def make_project(backend: str, root: Path) -> str:
-    from fastapp import testing
-
     package = f"benchapi_{uuid.uuid4().hex[:6]}"
-    (root / package).mkdir()
-    (root / package / "__init__.py").write_text("")
-    (root / package / "models.py").write_text(textwrap.dedent(MODELS))
-    server = testing.server_config(backend)
-    url = (
-        f"sqlite:///{root}/bench.sqlite3"
-        if server is None
-        else server.with_name("bench").url(masked=False)
-    )
-    name = f"settings_{uuid.uuid4().hex[:6]}"
-    (root / f"{name}.py").write_text(
-        f"INSTALLED_APPS = [{package!r}]\nDATABASES = {{'default': {url!r}}}\n"
-    )
-    sys.path.insert(0, str(root))
-    return name
+    return write_project(root, backend, package, textwrap.dedent(MODELS))
 
 
 def article_model(databases):

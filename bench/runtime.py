@@ -35,6 +35,8 @@ BASELINE_TESTS = 100
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchproject import write_project  # noqa: E402  (a sibling in bench/)
+
 MODELS = """
 from tortoise import fields
 from tortoise.models import Model
@@ -65,28 +67,12 @@ class Other{n}(Model):
 
 def make_project(backend: str, root: Path, tables: int) -> str:
     """A settings module with one app of ``tables`` tables on ``backend``'s test server."""
-    from fastapp import testing
-
     package = f"benchshop_{uuid.uuid4().hex[:6]}"
-    (root / package).mkdir()
-    (root / package / "__init__.py").write_text("")
     others = "".join(
         OTHER_MODEL.format(n=n, app=package).replace("models.Item", f"{package}.Item")
         for n in range(1, tables)
     )
-    (root / package / "models.py").write_text(textwrap.dedent(MODELS) + others)
-    server = testing.server_config(backend)
-    url = (
-        f"sqlite:///{root}/bench.sqlite3"
-        if server is None
-        else server.with_name("bench").url(masked=False)
-    )
-    name = f"settings_{uuid.uuid4().hex[:6]}"
-    (root / f"{name}.py").write_text(
-        f"INSTALLED_APPS = [{package!r}]\nDATABASES = {{'default': {url!r}}}\n"
-    )
-    sys.path.insert(0, str(root))
-    return name
+    return write_project(root, backend, package, textwrap.dedent(MODELS) + others)
 
 
 def item_model(databases):
