@@ -213,8 +213,8 @@ class DDL:
     def create_table(self, table: Table, deferred: Iterable[ForeignKey] = ()) -> str:
         """CREATE TABLE with columns and inline primary key, uniques, checks and foreign keys
         (those in ``deferred`` left out, to be added by :meth:`add_foreign_key`). Raises
-        :class:`~fastapp.errors.SchemaError` for a table with a clause the Schema cannot
-        carry (it would be created without it), or with a clause this dialect cannot write."""
+        :class:`UnsupportedClauseError` for a table with a clause the Schema cannot carry (it
+        would be created without it), or with a clause this dialect cannot write."""
         self.refuse_unexpressible_table(table)
         skip = set(deferred)
         lines = [self.column_definition(table, c) for c in table.columns]
