@@ -47,7 +47,7 @@ class LockSession:
         """A Tortoise client for ORM work in this session's open transaction: like ``client``
         (the connection's Tortoise client: its name, capabilities, log) but bound to this
         session's own connection, knowing a transaction is open, so Tortoise's
-        ``in_transaction`` nests as a savepoint and nothing run through it can commit.
+        ``in_transaction`` nests as a savepoint instead of committing the session's work.
 
         ``client`` itself on a backend without transactional DDL (nothing to join: the work
         runs on Tortoise's own connections, committing as it goes).
