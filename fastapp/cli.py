@@ -91,6 +91,36 @@ def print_error(message: str, secrets: Iterable[str] = ()) -> None:
     )
 
 
+ACTOR_ENV = "FASTAPP_AUDIT_ACTOR"
+
+
+def default_actor(command: str) -> str:
+    """``cli:COMMAND (USER)``: the audit actor of a command run without ``--actor``."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name anywhere (a bare container): still say it was the CLI
+        user = "unknown user"
+    return f"cli:{command} ({user})"
+
+
+def _name_the_actor(ctx: typer.Context, name: str | None) -> None:
+    """The audit actor of everything the command changes (the context variable audited
+    writes read), for the command's duration only: an in-process caller gets its own back."""
+    from fastapp.contrib.audit.context import actor
+
+    hint = f"'--actor' / ${ACTOR_ENV}"
+    if name is not None and not name.strip():
+        raise typer.BadParameter("give a name, e.g. --actor nightly-purge", param_hint=hint)
+    try:
+        ctx.with_resource(
+            actor(name if name is not None else default_actor(ctx.invoked_subcommand))
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"fastapp {__version__}")
@@ -123,6 +153,17 @@ def root(
     traceback: Annotated[
         bool, typer.Option("--traceback", help="Show the Python traceback on errors.")
     ] = False,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            "--actor",
+            metavar="NAME",
+            envvar=ACTOR_ENV,
+            show_envvar=False,
+            help=f"Who the audit log names for the rows this command changes (else ${ACTOR_ENV}, "
+            "else 'cli:COMMAND (OS user)').",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -131,6 +172,8 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = CommandState(settings_module=settings, traceback=traceback)
+    if ctx.invoked_subcommand is not None:
+        _name_the_actor(ctx, actor)
     # The project's app packages import by name from the current directory. The library
     # leaves sys.path alone (an application imports it); the command line, a process of its
     # own, sets it up here once.

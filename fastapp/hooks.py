@@ -14,9 +14,12 @@ A hook belongs to the installed app whose package holds the hook's module; only 
 installed apps run, in INSTALLED_APPS order, then in registration order. Each runs once per
 command and connection (not once per migration), with every installed app and the Tortoise
 client of the command's unit of work: on PostgreSQL and SQLite the hooks of ``migrate``,
-``upgrade`` and ``downgrade`` share the transaction of the schema change, so a failing hook
-rolls the whole command back. MariaDB/MySQL cannot roll DDL back: the schema change stays and
-the hooks' own writes up to the failure are kept. See ``docs/contrib.md``.
+``auto_migrate``, ``upgrade`` and ``downgrade`` share the transaction of the schema change,
+so a failing hook rolls the whole command back -- except where part of the change runs
+outside a transaction (``--online``, ``CREATE INDEX CONCURRENTLY``, a non-atomic migration on
+PostgreSQL): the hooks then run after it and a failure keeps it. MariaDB/MySQL cannot roll
+DDL back: the schema change stays and the hooks' own writes up to the failure are kept. The
+unit of each command on each backend: ``docs/contrib.md``.
 """
 
 from __future__ import annotations

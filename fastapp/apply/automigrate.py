@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from fastapp.apply.executor import ApplyOptions, Callbacks, Outcome, migrate_database
+from fastapp.apply.executor import (
+    ApplyOptions,
+    Callbacks,
+    CommitPoint,
+    Outcome,
+    migrate_database,
+)
 from fastapp.desired.read import (
     DesiredDDL,
     declared_object_renames,
@@ -22,6 +28,7 @@ from fastapp.desired.read import (
     read_ddl_file,
 )
 from fastapp.diff.compare import DiffOptions, parse_column_renames, parse_table_renames
+from fastapp.hooks import HookRunner
 from fastapp.tortoise.tables import BOOKKEEPING_TABLES
 
 if TYPE_CHECKING:
@@ -102,68 +109,95 @@ async def auto_migrate(
     callbacks_for: Callable[[Target], Callbacks] | None = None,
     report: Callable[[str], None] | None = None,
 ) -> list[TargetResult]:
-    """Plan (and unless ``--dry-run``/``--check``, apply) every target in turn, then run the
-    post-migrate hooks (models only, not ``--desired-sql``; ``report`` hears their lines).
+    """Plan (and unless ``--dry-run``/``--check``, apply) every target in turn, each with
+    its connection's post-migrate hooks (models only, not ``--desired-sql``; ``report``
+    hears their lines).
 
-    The executor works on raw driver connections under the migration lock, so the hooks run
-    after each target's plan is committed, in a transaction of their own: a failing hook
-    leaves the schema change applied (a re-run finds an empty plan and runs the hooks again).
+    The hooks run once per target, under its migration lock, on the executor's connection
+    (:attr:`~fastapp.apply.executor.Callbacks.before_commit`), even when the plan is empty:
+    on PostgreSQL and SQLite inside the plan's transaction, before it commits, so a failing
+    hook rolls the schema change back with the hooks' writes. Where part of the plan runs
+    outside that transaction (``--online``, ``--concurrently``) the hooks run after it, in a
+    transaction of their own: a failure keeps the plan and rolls back only the hooks' writes.
+    MySQL/MariaDB cannot roll DDL back: the hooks run after the statements and a failure
+    keeps the schema change and the hooks' writes up to it.
 
     Raises what :func:`fastapp.apply.executor.migrate_database` raises, plus
     :class:`~fastapp.desired.read.DesiredSchemaError` for DDL the scratch space rejects and
-    :class:`~fastapp.hooks.HookError`.
+    :class:`~fastapp.hooks.HookError` (naming the app, the hook and what was kept).
     """
     results = []
     targets = await resolve_targets(project, request)
-    for target in targets:
-        options = ApplyOptions(
-            guided=request.guided,
-            allow_destructive=request.allow_destructive,
-            dry_run=request.dry_run,
-            check=request.check,
-            concurrently=request.concurrently,
-            online=request.online,
-            continue_on_error=request.continue_on_error,
-            lock_timeout=request.lock_timeout,
-            diff=diff_options(request, target.ddl, file=request.desired_sql is not None),
-        )
-        callbacks = callbacks_for(target) if callbacks_for is not None else Callbacks()
-        # The scratch space works while the live side is read.
-        desired = asyncio.ensure_future(
-            desired_schema(target.cfg, target.ddl, notice=callbacks.notice)
-        )
-        try:
-            outcome = await migrate_database(target.cfg, desired, options, callbacks)
-        finally:
-            if not desired.done():  # e.g. the migration lock was not granted
-                desired.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await desired
-        results.append(TargetResult(target, outcome))
-    if not (request.dry_run or request.check or request.desired_sql is not None):
-        await run_hooks(project.registry(request.database), [t.alias for t in targets], report)
+    # A DDL file is no app's schema change (and needs no settings): no hooks.
+    writes = not (request.dry_run or request.check or request.desired_sql is not None)
+    registry = project.registry(request.database) if writes else None
+    # What the hooks report waits for their unit's outcome: lines about rolled-back writes
+    # are dropped.
+    reported: list[str] = []
+    hooks = HookRunner(registry, "auto_migrate", reported.append) if registry else None
+    hooked = {t.alias for t in targets if hooks and hooks.for_connection(t.alias)}
+    async with _orm_for_hooks(registry, hooked) as ctx:
+        for target in targets:
+            options = ApplyOptions(
+                guided=request.guided,
+                allow_destructive=request.allow_destructive,
+                dry_run=request.dry_run,
+                check=request.check,
+                concurrently=request.concurrently,
+                online=request.online,
+                continue_on_error=request.continue_on_error,
+                lock_timeout=request.lock_timeout,
+                diff=diff_options(request, target.ddl, file=request.desired_sql is not None),
+            )
+            callbacks = callbacks_for(target) if callbacks_for is not None else Callbacks()
+            if target.alias in hooked:
+                run_hooks = _hooks_at(hooks, ctx.db(target.alias), target.alias, reported)
+                callbacks = replace(callbacks, before_commit=run_hooks)
+            # The scratch space works while the live side is read.
+            desired = asyncio.ensure_future(
+                desired_schema(target.cfg, target.ddl, notice=callbacks.notice)
+            )
+            try:
+                outcome = await migrate_database(target.cfg, desired, options, callbacks)
+            finally:
+                if not desired.done():  # e.g. the migration lock was not granted
+                    desired.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await desired
+                for line in reported if report is not None else ():
+                    report(line)
+                reported.clear()
+            results.append(TargetResult(target, outcome))
     return results
 
 
-async def run_hooks(
-    registry: AppRegistry, aliases: list[str], report: Callable[[str], None] | None
-) -> None:
-    """The post-migrate hooks of ``aliases``, each connection's in one transaction."""
-    from fastapp.dialects import dialect_for_client
-    from fastapp.hooks import HookRunner
+@contextlib.asynccontextmanager
+async def _orm_for_hooks(registry: AppRegistry | None, aliases: set[str]) -> AsyncIterator[Any]:
+    """Tortoise set up for the hooks' queries, before any migration lock is taken (SQLite:
+    Tortoise's connection sets the journal mode, which a held write lock would block)."""
+    if registry is None or not aliases:
+        yield None
+        return
     from fastapp.tortoise.context import tortoise_context
 
-    hooks = HookRunner(registry, "auto_migrate", report)
-    wanted = [a for a in aliases if hooks.for_connection(a)]
-    if not wanted:
-        return
-    from tortoise.transactions import in_transaction
-
     async with tortoise_context(registry) as ctx:
-        for alias in wanted:
-            outcome = "the schema change was applied and kept; fix the hook and run again"
-            if dialect_for_client(ctx.db(alias)).supports_transactional_ddl:
-                async with in_transaction(alias) as conn:
-                    await hooks.run(alias, conn, outcome=outcome)
-            else:
-                await hooks.run(alias, ctx.db(alias), outcome=outcome)
+        yield ctx
+
+
+def _hooks_at(
+    hooks: HookRunner, client: Any, alias: str, reported: list[str]
+) -> Callable[[CommitPoint], Any]:
+    """The executor's ``before_commit``: ``alias``'s hooks on a Tortoise client bound to the
+    executor's connection and transaction (``client``: the alias's own, as the model)."""
+
+    async def run(point: CommitPoint) -> None:
+        kept = "" if point.transactional else "; the hooks' writes up to the failure were kept"
+        outcome = f"{point.after_failure()}{kept}; fix the hook and run auto_migrate again"
+        try:
+            await hooks.run(alias, point.session.tortoise_client(client), outcome=outcome)
+        except BaseException:
+            if point.transactional:
+                reported.clear()
+            raise
+
+    return run

@@ -12,7 +12,11 @@ the backend has transactional DDL, progress through callbacks.
 4. run the statements (all or nothing on PostgreSQL and SQLite; one by one on MySQL).
    With ``online`` the renderer gives the online forms (:class:`RenderOptions`), each
    statement commits on its own under a short lock timeout, and a statement that gives up
-   waiting for its table lock is retried a bounded number of times.
+   waiting for its table lock is retried a bounded number of times;
+5. await :attr:`Callbacks.before_commit` (auto_migrate's post-migrate hooks), even for an
+   empty plan: inside the plan's transaction, before it commits, where the plan has one and
+   nothing of it runs outside it; otherwise after the last statement, under the lock, in a
+   transaction of its own where the backend has one (:class:`CommitPoint` says which).
 
 An interruption (``KeyboardInterrupt`` in a callback, or the task cancelled, which is what
 ``asyncio.run`` does on Ctrl-C) lets the statement in flight finish, rolls the transaction
@@ -129,6 +133,41 @@ class Callbacks:
     interrupted: Callable[[str], None] | None = None
     #: Called when an interruption waits for the statement in flight to finish.
     finishing: Callable[[Statement], None] | None = None
+    #: Awaited once per run that may change the database (not ``dry_run``/``check``), empty
+    #: plan included, at the :class:`CommitPoint` it is given; an exception out of it rolls
+    #: that transaction back and propagates. auto_migrate runs the post-migrate hooks here.
+    before_commit: Callable[[CommitPoint], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True)
+class CommitPoint:
+    """Where :attr:`Callbacks.before_commit` runs: on ``session``'s connection, under the
+    migration lock, after the plan's statements.
+
+    ``transactional``: inside a transaction that a failure rolls back; ``kept``: statements
+    already committed (they ran outside the transaction: ``--online``, CONCURRENTLY, or a
+    backend without transactional DDL), which a failure here leaves in place.
+    """
+
+    session: LockSession
+    transactional: bool
+    kept: tuple[Statement, ...] = ()
+
+    def after_failure(self) -> str:
+        """What a failure at this point leaves of the plan, as the end of a sentence."""
+        if self.transactional and not self.kept:
+            return "the transaction was rolled back: nothing was changed"
+        if self.transactional:
+            return (
+                f"{len(self.kept)} statement(s) of the plan ran outside a transaction "
+                "(--online / CONCURRENTLY) and were kept; what ran after them was rolled back"
+            )
+        if self.kept:
+            return (
+                f"the schema change was applied and kept ({len(self.kept)} statement(s); "
+                "this backend cannot roll DDL back)"
+            )
+        return "there was no schema change to apply"
 
 
 # --- the core ----------------------------------------------------------------------------
@@ -242,6 +281,7 @@ async def migrate_database(
                 await run_data_checks(session, renderer.data_checks(plan), cfg)
                 if callbacks.planned is not None:
                     callbacks.planned(plan, statements)
+            if not plan.is_empty or callbacks.before_commit is not None:
                 await _execute(session, outcome, options, callbacks)
         except AbortedByUser as exc:
             await _unlock(session)
@@ -342,6 +382,10 @@ async def _execute(
     for statement in statements:
         if statement.phase == BEFORE and statement.sql not in session.prelude:
             await run.one(statement, False)
+    after = [s for s in statements if s.phase == AFTER and s.sql not in session.postlude]
+    # before_commit sees the whole new schema: in the plan's transaction unless part of the
+    # plan runs outside it (after it, or statement by statement).
+    finish_inside = not (one_by_one or after)
     if not one_by_one:
         await session.begin()
     mark = len(outcome.executed)
@@ -350,6 +394,9 @@ async def _execute(
             if statement.phase in (BEFORE, AFTER):
                 continue
             await run.one(statement, transactional)
+        if finish_inside and callbacks.before_commit is not None:
+            kept = outcome.executed[:mark] if transactional else outcome.executed
+            await callbacks.before_commit(CommitPoint(session, transactional, tuple(kept)))
     except BaseException:
         if not one_by_one:
             await session.rollback()
@@ -360,9 +407,25 @@ async def _execute(
         raise
     if not one_by_one:
         await session.commit()
-    for statement in statements:
-        if statement.phase == AFTER and statement.sql not in session.postlude:
-            await run.one(statement, False)
+    for statement in after:
+        await run.one(statement, False)
+    if not finish_inside and callbacks.before_commit is not None:
+        await _own_unit(session, outcome, callbacks.before_commit)
+
+
+async def _own_unit(
+    session: LockSession, outcome: Outcome, before_commit: Callable[[CommitPoint], Awaitable[None]]
+) -> None:
+    """``before_commit`` after a plan that ran (partly) outside a transaction: in a
+    transaction of its own where the backend has one."""
+    transactional = session.dialect.supports_transactional_ddl
+    await session.begin()
+    try:
+        await before_commit(CommitPoint(session, transactional, tuple(outcome.executed)))
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()
 
 
 async def _capture_replays(session: LockSession, statements: list[Statement]) -> dict:

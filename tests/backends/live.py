@@ -71,3 +71,26 @@ def execute(cfg: DatabaseConfig, *statements: str) -> None:
                 await cfg.dialect.execute_raw(conn, statement)
 
     asyncio.run(run())
+
+
+_COLUMNS = {
+    "postgres": """
+        SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
+        WHERE table_schema = current_schema()""",
+    "mysql": """
+        SELECT table_name, column_name, column_type, is_nullable FROM information_schema.columns
+        WHERE table_schema = DATABASE()""",
+    "sqlite": """
+        SELECT m.name, p.name, p.type, p."notnull" FROM sqlite_master m, pragma_table_info(m.name) p
+        WHERE m.type = 'table'""",
+}
+
+
+def columns(cfg: DatabaseConfig) -> set[tuple]:
+    return set(asyncio.run(_fetch(cfg, _COLUMNS[cfg.dialect_name])))
+
+
+def schema_snapshot(cfg: DatabaseConfig) -> tuple:
+    """Tables, columns, indexed columns and references, read from the catalog: equal
+    snapshots mean the schema did not change."""
+    return tables(cfg), columns(cfg), indexed_columns(cfg), references(cfg)

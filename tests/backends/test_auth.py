@@ -245,3 +245,53 @@ def test_createsuperuser_gives_up_after_three_mismatches(project, run, fresh_db)
     assert "Error: the two passwords do not match; gave up after 3 attempts" in failed.output
     assert "Long-Enough" not in failed.output
     assert users(fresh_db) == []
+
+
+FAILING_BLOG_HOOK = """
+import os
+
+from fastapp.hooks import post_migrate
+
+
+@post_migrate
+async def after_auth(event):
+    if os.environ.get("FAIL_HOOK"):
+        raise RuntimeError("the hook was told to fail")
+"""
+
+
+def content_types(cfg) -> list[tuple[str, str]]:
+    return sorted(live.rows(cfg, "SELECT app_label, model FROM fastapp_content_type"))
+
+
+def test_auto_migrate_syncs_a_new_model_in_its_own_transaction(project, run, fresh_db, monkeypatch):
+    """A model added, then auto_migrate: its table, content type and permissions come in one
+    transaction (PostgreSQL, SQLite), so a later hook's failure (blog's, which runs after
+    contenttypes' and auth's) takes all three back."""
+    project.write_hooks(FAILING_BLOG_HOOK)
+    run("migrate")
+    assert permissions(fresh_db) == POST
+    project.write_models(tag=True)
+
+    monkeypatch.setenv("FAIL_HOOK", "1")
+    failed = run("auto_migrate", "--no-guided", code=1)
+    flat = " ".join(failed.output.split())
+    assert "post-migrate hook blog.after_auth failed on 'default'" in flat
+    if fresh_db.dialect.supports_transactional_ddl:
+        assert "nothing was changed" in flat
+        assert "contenttypes: created" not in flat  # rolled back: not reported as done
+        assert f"{project.package}_tag" not in live.tables(fresh_db)
+        assert ("blog", "tag") not in content_types(fresh_db)
+        assert permissions(fresh_db) == POST
+    else:  # MariaDB: nothing to roll back into; kept and reported
+        assert "contenttypes: created 1: blog.tag" in flat
+        assert ("blog", "tag") in content_types(fresh_db)
+        assert permissions(fresh_db) == sorted(POST + TAG)
+
+    monkeypatch.delenv("FAIL_HOOK")
+    done = run("auto_migrate", "--no-guided")
+    assert f"{project.package}_tag" in live.tables(fresh_db)
+    assert ("blog", "tag") in content_types(fresh_db)
+    assert permissions(fresh_db) == sorted(POST + TAG)
+    if fresh_db.dialect.supports_transactional_ddl:
+        assert "contenttypes: created 1: blog.tag" in done.output

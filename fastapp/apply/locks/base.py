@@ -44,9 +44,14 @@ class LockSession:
         raise NotImplementedError
 
     def tortoise_client(self, client: Any) -> Any:
-        """A Tortoise client for ORM work inside the lock's transaction (where the lock is
-        one): ``client`` itself unless the backend needs a wrapper that knows a transaction
-        is open (so Tortoise's own ``in_transaction`` nests as a savepoint)."""
+        """A Tortoise client for ORM work in this session's open transaction: like ``client``
+        (the connection's Tortoise client: its name, capabilities, log) but bound to this
+        session's own connection, knowing a transaction is open, so Tortoise's
+        ``in_transaction`` nests as a savepoint instead of committing the session's work.
+
+        ``client`` itself on a backend without transactional DDL (nothing to join: the work
+        runs on Tortoise's own connections, committing as it goes).
+        """
         return client
 
     async def begin(self) -> None:

@@ -30,12 +30,22 @@ class SQLiteLockSession(LockSession):
             await self.execute("ROLLBACK")
 
     def tortoise_client(self, client: Any) -> Any:
-        # Tortoise's transaction client on the same aiosqlite connection, never begun: the
+        # Tortoise's transaction client on this aiosqlite connection, never begun: the
         # BEGIN IMMEDIATE of the lock is its transaction, and a nested in_transaction is a
-        # savepoint instead of a COMMIT + BEGIN that would end the lock.
+        # savepoint instead of a COMMIT + BEGIN that would end the lock. Tortoise reads rows
+        # by column name, as its own connections return them (a raw connection's rows are
+        # tuples; the session's own reads index them, which a Row allows too).
+        import sqlite3
+
         from tortoise.backends.sqlite.client import SqliteTransactionWrapper
 
-        return SqliteTransactionWrapper(client)
+        wrapper = SqliteTransactionWrapper(client)
+        wrapper._connection = self.conn
+        self.conn.row_factory = sqlite3.Row
+        return wrapper
 
     async def begin(self) -> None:
-        return None
+        # The lock's BEGIN IMMEDIATE is the plan's transaction; after a commit ended it, a
+        # new unit takes the write lock again.
+        if not self.conn.in_transaction:
+            await self.execute("BEGIN IMMEDIATE")

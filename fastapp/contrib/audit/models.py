@@ -11,6 +11,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from fastapp.contrib.audit.context import ACTOR_MAX_LENGTH
+
 #: The kinds of change, as stored in ``AuditEntry.action``.
 CREATE, UPDATE, DELETE, SOFT_DELETE, RESTORE = (
     "create",
@@ -34,7 +36,7 @@ class AuditEntry(Model):
 
     id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField()
-    actor = fields.CharField(max_length=150, null=True)
+    actor = fields.CharField(max_length=ACTOR_MAX_LENGTH, null=True)
     action = fields.CharField(max_length=16)
     app_label = fields.CharField(max_length=100)
     model = fields.CharField(max_length=100)
