@@ -81,7 +81,8 @@ class DDL:
 
     def refuse_unexpressible_table(self, table: Table) -> None:
         """:meth:`refuse_unexpressible_column` for every column, :meth:`refuse_unexpressible`
-        for every key, check, index and exclusion of ``table``; and :class:`UnsupportedClauseError` for a clause the Schema cannot carry
+        for every key, check, index and exclusion of ``table``; and
+        :class:`UnsupportedClauseError` for a clause the Schema cannot carry
         (:class:`~fastapp.schema.objects.Unmodelled`): (re)creating the table, as a rebuild
         does, would lose it."""
         for item in table.unmodelled:

@@ -120,8 +120,8 @@ class Renderer:
         )
 
     def refuse_unwritable(self, op: o.Op) -> None:
-        """Raise :class:`~fastapp.errors.UnsupportedClauseError` when ``op`` writes a key, check, index or
-        column with a clause this dialect cannot write (before any statement of the plan)."""
+        """Raise :class:`~fastapp.errors.UnsupportedClauseError` when ``op`` writes a key,
+        check, index or column with a clause this dialect cannot write."""
         for value in _values_of(op):
             self.ddl.refuse_unexpressible(op.table, value)
         written = _WRITTEN_COLUMNS.get(op.kind)
