@@ -83,6 +83,9 @@ class SQLiteDialect(Dialect):
         "jsonb": "jsonb",
         "uuid": "uuid",
     }
+    #: Type names SQLite reports in upper case whatever their declared case (the STRICT
+    #: table types, since SQLite 3.37); every other declared type is reported as written.
+    standard_type_names = frozenset({"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"})
     fast_defaults = {
         "CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
         "CURRENT_DATE": "CURRENT_DATE",
@@ -96,6 +99,19 @@ class SQLiteDialect(Dialect):
     tortoise_storage_fields = {
         ("char", 36): ("UUIDField", "char(36) read as UUIDField, Tortoise's UUID storage"),
     }
+
+    def declared_type(self, text: str) -> str:
+        """A column's type as ``PRAGMA table_info`` reports it for ``text`` declared (quotes
+        already removed), whitespace-normalized: the value of ``Column.declared_type``.
+
+        SQLite keeps the declared spelling (case, words, arguments) and decides the column's
+        affinity from it, so two spellings of one canonical type are two different columns
+        to it; fastapp compares and writes this text on SQLite only. Runs of whitespace
+        (a type split over lines) mean nothing to SQLite and are one space here.
+        """
+        spelled = " ".join(text.split())
+        upper = spelled.upper()
+        return upper if upper in self.standard_type_names else spelled
 
     def namespace(self, cfg: ConnectionSettings) -> str:
         return "main"  # the connection's own file, whatever its path

@@ -261,7 +261,12 @@ COLUMN_ASPECTS = (
     "generated",
     "virtual",
 )
-_TYPE_FIELDS = ("type", "length", "precision", "scale", "unsigned", "enum_values", "enum_name")
+#: What the canonical type is made of: equal on both sides, the values need no conversion.
+_CANONICAL_TYPE_FIELDS = (
+    "type", "length", "precision", "scale", "unsigned", "enum_values", "enum_name"
+)  # fmt: skip
+#: Plus the spelling where the backend keeps it (SQLite): a respelling is a type change too.
+_TYPE_FIELDS = (*_CANONICAL_TYPE_FIELDS, "declared_type")
 
 
 @dataclass(frozen=True)
@@ -293,9 +298,15 @@ class AlterColumn(Op):
     @property
     def type_change(self) -> str:
         """``safe``, ``data-dependent`` or ``destructive`` for the type part alone."""
-        if "type" not in self.changes:
+        if "type" not in self.changes or self.respelled:
             return SAFE
         return classify_type_change(self.old, self.new)
+
+    @property
+    def respelled(self) -> bool:
+        """The canonical type stays; at most its declared spelling changes (SQLite ``INT``
+        -> ``INTEGER``): one affinity, and every value stays as it is."""
+        return all(getattr(self.old, f) == getattr(self.new, f) for f in _CANONICAL_TYPE_FIELDS)
 
     @property
     def safety(self) -> str:
@@ -310,7 +321,11 @@ class AlterColumn(Op):
         parts = []
         for aspect in self.changes:
             if aspect == "type":
-                parts.append(f"type {self.old.type_text} -> {self.new.type_text}")
+                if self.respelled:
+                    old, new = self.old.declared_type, self.new.declared_type
+                    parts.append(f"type {self.new.type_text} respelled {old!r} -> {new!r}")
+                else:
+                    parts.append(f"type {self.old.type_text} -> {self.new.type_text}")
             elif aspect == "nullable":
                 parts.append("drop NOT NULL" if self.new.nullable else "set NOT NULL")
             elif aspect == "default":

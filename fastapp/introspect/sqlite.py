@@ -1,5 +1,8 @@
 """SQLite: one query joining sqlite_master with the pragma table-valued functions.
 
+Each column keeps its type as declared (``Column.declared_type``) next to the canonical
+reading: ``PRAGMA table_info`` reports that spelling, and it is what SQLite compares.
+
 What the pragmas do not say (AUTOINCREMENT, WITHOUT ROWID, CHECK constraints, column
 collations, generated expressions, index expressions and predicates) is read from the stored
 CREATE statements with sqlglot's tokenizer and parser, only for the tables that need it.
@@ -11,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapp.dialects.sqlite import dialect as hub
 from fastapp.introspect.base import CatalogReader as BaseCatalogReader
 from fastapp.schema.normalize import index_shape, normalize_expression, normalize_fk_action
 from fastapp.schema.objects import (
@@ -130,6 +134,7 @@ class CatalogReader(BaseCatalogReader):
                     name,
                     col,
                     type_text or "",
+                    declared_type=hub.declared_type(type_text or ""),
                     # As declared: an AUTOINCREMENT key without NOT NULL reports notnull 0.
                     nullable=not notnull,
                     default=default,

@@ -11,6 +11,8 @@ place where normalization rules live):
   a shared meaning, with length/precision/scale in their own fields (``varchar`` + ``length``,
   ``decimal`` + ``precision``/``scale``). A type outside that vocabulary is kept verbatim,
   lowercase, with its arguments (``vector(3)``, ``cidr``), and ``Column.known_type`` is False.
+  SQLite reports the type as declared, so there ``Column.declared_type`` keeps that spelling
+  too (``INT`` and ``INTEGER`` are one canonical type, two different SQLite columns).
 * Defaults are normalized SQL expression text (``'abc'``, ``0``, ``CURRENT_TIMESTAMP``),
   ``None`` when there is no default. Sequence/identity defaults are not defaults: they set
   ``autoincrement``.
@@ -103,6 +105,13 @@ class Column:
     #: PostgreSQL identity column: ``ALWAYS`` or ``BY DEFAULT`` (``autoincrement`` is then
     #: True too); None for a serial column (a sequence default) and everywhere else.
     identity: str | None = None
+    #: The type exactly as declared, whitespace-normalized (``DOUBLE PRECISION``, ``INT``):
+    #: set only where the backend keeps the declared spelling and reports it (SQLite, whose
+    #: ``PRAGMA table_info`` prints it; see ``declared_type`` on its hub). ``type`` and its
+    #: arguments stay the canonical reading, which everything else uses; this one is compared
+    #: and written back verbatim. None elsewhere: PostgreSQL and MySQL print types their own
+    #: way (``format_type``, ``COLUMN_TYPE``), which the canonical reading already is.
+    declared_type: str | None = None
 
     @property
     def type_text(self) -> str:

@@ -205,3 +205,60 @@ class Episode(Model):
     assert run("auto_migrate", "--check").exit_code == 0
     refs = live.references(fresh_db)
     assert ("blog_series", "blog_episode") in refs and ("blog_episode", "blog_series") in refs
+
+
+def test_sqlite_columns_spelled_otherwise_than_the_models_are_respelled_once(
+    tmp_path, monkeypatch, cli
+):
+    """A SQLite table rebuilt with other spellings than Tortoise's (varchar for VARCHAR; and
+    integer, which SQLite reports as INTEGER anyway): --check lists the one respelling, safe;
+    applying it keeps the rows and the key pointing at the table, and SQLite then reports
+    the models' spelling."""
+    import sqlite3
+
+    from fastapp import testing
+
+    cfg = testing.scratch_config("sqlite", tmp_path)
+    root = tmp_path / "blog"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__"))
+    monkeypatch.chdir(root)
+    monkeypatch.syspath_prepend(str(root))
+    monkeypatch.setenv("DATABASE_URL", cfg.url(masked=False))
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
+
+    def run(*args):
+        for name in _MODULES:
+            sys.modules.pop(name, None)
+        return cli(*args)
+
+    try:
+        assert run("migrate").exit_code == 0
+        db = sqlite3.connect(cfg.name, isolation_level=None)
+        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'blog_tag'").fetchone()
+        respelled = sql.replace('"blog_tag"', '"new_tag"', 1)
+        respelled = respelled.replace('"id" INTEGER', '"id" integer').replace("VARCHAR(", "varchar(")
+        db.executescript(  # SQLite's documented rebuild, as fastapp does it
+            "PRAGMA foreign_keys = OFF; BEGIN;"
+            "INSERT INTO blog_tag (id, name) VALUES (3, 'news');"
+            f"{respelled}; INSERT INTO new_tag SELECT * FROM blog_tag; DROP TABLE blog_tag;"
+            "ALTER TABLE new_tag RENAME TO blog_tag; COMMIT; PRAGMA foreign_keys = ON;"
+        )
+        spelled = "SELECT name, type FROM pragma_table_info('blog_tag') ORDER BY cid"
+        assert db.execute(spelled).fetchall() == [("id", "INTEGER"), ("name", "varchar(50)")]
+
+        check = run("auto_migrate", "--check")
+        assert check.exit_code == 1, check.output
+        changes = [line.strip() for line in check.output.splitlines() if "] " in line]
+        assert changes == [
+            "[safe] alter column blog_tag.name: type varchar(50) respelled 'varchar(50)' -> "
+            "'VARCHAR(50)'"
+        ], check.output
+        assert run("auto_migrate", "--yes").exit_code == 0
+        assert run("auto_migrate", "--check").exit_code == 0
+        assert db.execute(spelled).fetchall() == [("id", "INTEGER"), ("name", "VARCHAR(50)")]
+        assert db.execute("SELECT id, name FROM blog_tag").fetchall() == [(3, "news")]
+        db.close()
+    finally:
+        for name in _MODULES:
+            sys.modules.pop(name, None)

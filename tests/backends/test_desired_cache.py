@@ -86,6 +86,38 @@ def test_entries_round_trip_in_one_file(cache):
     assert [p.name for p in cache.iterdir()] == [desired_cache.FILE_NAME]
 
 
+def test_sqlite_declared_types_round_trip_and_an_older_format_cannot_be_reached(
+    cache, monkeypatch
+):
+    from pathlib import Path
+
+    from fastapp.desired import cache as desired_cache
+    from fastapp.schema.objects import Column, Schema, Table
+
+    spelled = Column("ratio", "double", declared_type="DOUBLE PRECISION")
+    schema = Schema("sqlite", (Table("item", (spelled,)),))
+    desired_cache.store("spelled", schema)
+    assert desired_cache.load("spelled").tables[0].columns[0].declared_type == "DOUBLE PRECISION"
+
+    # An entry stored by a fastapp whose Column had no declared_type would load without it
+    # (and differ from every live SQLite column): the key hashes the Schema's own module,
+    # so such an entry is never looked up.
+    key = desired_cache.key("sqlite", "3", "CREATE TABLE item (ratio DOUBLE PRECISION)")
+    objects = (Path(desired_cache.__file__).parent.parent / "schema" / "objects.py").resolve()
+    read_bytes = Path.read_bytes
+
+    def without_the_field(path: Path) -> bytes:
+        data = read_bytes(path)
+        return data.replace(b"declared_type", b"") if path.resolve() == objects else data
+
+    desired_cache.code_version.cache_clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "read_bytes", without_the_field)
+        older = desired_cache.key("sqlite", "3", "CREATE TABLE item (ratio DOUBLE PRECISION)")
+    desired_cache.code_version.cache_clear()
+    assert older != key
+
+
 def test_least_recently_used_entries_are_pruned(cache, monkeypatch):
     from fastapp.desired import cache as desired_cache
     from fastapp.schema.objects import Schema

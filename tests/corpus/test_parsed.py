@@ -117,6 +117,13 @@ EXTRA = {
         CREATE TABLE m (id INTEGER PRIMARY KEY, k_a VARCHAR(10), k_c,
             v TEXT COLLATE NOCASE DEFAULT ('x' || 'y'), FOREIGN KEY (k_a, k_c) REFERENCES k);
         CREATE INDEX m_v ON m (v COLLATE NOCASE, id DESC) WHERE v IS NOT NULL;""",
+        # Declared type spellings as PRAGMA table_info reports them: standard names upper
+        # case, others as written (case, words, spaces inside the arguments), one quoted
+        # word without its quotes; runs of whitespace as one space.
+        """CREATE TABLE s (id integer PRIMARY KEY, a int, b Real, c text, d blob,
+            f double
+              precision, g character varying( 10 ), h numeric(10, 2), i FLOAT8, j "INT",
+            k "my type", m VarChar(5), n bool, o);""",
     ],
 }
 

@@ -59,10 +59,19 @@ def comparable(table: Table, dialect: str) -> Table:
     columns = (
         # SQLite lets a primary-key column be declared without NOT NULL; Tortoise says it.
         # ON UPDATE CURRENT_TIMESTAMP becomes auto_now=True, which Tortoise applies in Python
-        # and does not write into the table.
-        dataclasses.replace(c, nullable=False, comment=_comment(dialect, c.comment), on_update=None)
+        # and does not write into the table. A model says the canonical type; how SQLite
+        # spells it (INT or INTEGER) is Tortoise's choice.
+        dataclasses.replace(
+            c,
+            nullable=False,
+            comment=_comment(dialect, c.comment),
+            on_update=None,
+            declared_type=None,
+        )
         if (c.name,) == pk
-        else dataclasses.replace(c, comment=_comment(dialect, c.comment), on_update=None)
+        else dataclasses.replace(
+            c, comment=_comment(dialect, c.comment), on_update=None, declared_type=None
+        )
         for c in table.columns
     )
     return dataclasses.replace(

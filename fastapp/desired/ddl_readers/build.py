@@ -79,6 +79,7 @@ def build_column(dialect_name: str, column: ColumnDraft) -> Column:
         virtual=column.generated is not None and column.virtual,
         known_type=spec.known,
         on_update=normalize_default(dialect_name, column.on_update),
+        declared_type=column.declared_type,
     )
 
 

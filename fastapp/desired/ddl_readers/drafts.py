@@ -65,6 +65,8 @@ class ColumnDraft:
     enum_name: str | None = None
     #: PostgreSQL identity: ``ALWAYS`` or ``BY DEFAULT``.
     identity: str | None = None
+    #: The spelling the server reports (SQLite; ``Column.declared_type``), None elsewhere.
+    declared_type: str | None = None
     line: int | None = None
 
 

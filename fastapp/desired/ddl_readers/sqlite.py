@@ -1,8 +1,9 @@
 """SQLite: what the server does with DDL on its own, for the parse path.
 
-SQLite keeps a column's declared type verbatim (any words, any arguments) and its default
-as written; a primary key column is not implicitly NOT NULL (except the AUTOINCREMENT rowid
-alias, which the reader reports as such); names keep their case. ``WITHOUT ROWID`` and
+SQLite keeps a column's declared type verbatim (any words, any arguments; kept in
+``Column.declared_type`` as the catalog reader reads it back) and its default as written; a
+primary key column is not implicitly NOT NULL (except the AUTOINCREMENT rowid alias, which
+the reader reports as such); names keep their case. ``WITHOUT ROWID`` and
 ``STRICT`` follow the column list, where sqlglot does not read them: they are taken from the
 tokens and the rest is parsed.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from fastapp.desired.ddl_readers.base import Reader as BaseReader
 from fastapp.desired.ddl_readers.drafts import ColumnDraft, TableDraft
+from fastapp.dialects.sqlite import dialect as hub
 
 #: Words after a CREATE TABLE's column list -> the table option the catalog reader reports.
 _TABLE_OPTIONS = {("WITHOUT", "ROWID"): "without_rowid", ("STRICT",): "strict"}
@@ -56,6 +58,28 @@ class Reader(BaseReader):
         name = self.table_name(node.this.this)
         for option in self._options:
             self.tables[name].options[option] = "1"
+
+    def column_type(self, table: TableDraft, column: ColumnDraft) -> None:
+        super().column_type(table, column)
+        column.declared_type = hub.declared_type(self._declared(column))
+
+    def _declared(self, column: ColumnDraft) -> str:
+        """The declared type as SQLite keeps it: as written, one quoted word without quotes."""
+        from sqlglot.tokens import TokenType
+
+        from fastapp.schema.normalize.syntax import tokenizer
+
+        text = column.type_text
+        if column.type_quoted or not text or text[0] not in "\"'`[":
+            return text
+        tokens = tokenizer(self.sqlglot_name).tokenize(text)
+        if len(tokens) == 1 and tokens[0].token_type in (TokenType.STRING, TokenType.IDENTIFIER):
+            return tokens[0].text
+        # SQLite cuts such a type at its own places ("double" precision is reported as
+        # double): refused rather than guessed.
+        self.unsupported(
+            f"the column type {text} (a quoted word followed by more)", line=column.line
+        )
 
     def table_constraint(self, table: TableDraft, node: Any, name: str | None = None) -> None:
         from sqlglot import exp

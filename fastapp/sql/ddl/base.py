@@ -50,6 +50,11 @@ class DDL:
     #: Clauses this dialect can write on one kind of value only, by the value's class name
     #: (MySQL: a primary key's ``COMMENT``).
     clauses_for: ClassVar[dict[str, frozenset[str]]] = {}
+    #: ``Column.identity`` (``GENERATED ALWAYS|BY DEFAULT AS IDENTITY``) can be written. Where
+    #: not, the backend's auto-increment is no faithful equivalent (ALWAYS refuses explicit
+    #: values; and the column would read back without the identity, so never converge): a
+    #: column with one is refused by name.
+    writes_identity: ClassVar[bool] = False
 
     # -- what this dialect can say --------------------------------------------------------
     def refuse_unexpressible(self, table: str, value: object) -> None:
@@ -64,9 +69,20 @@ class DDL:
                 "(it comes from another backend's schema)"
             )
 
+    def refuse_unexpressible_column(self, table: str, column: Column) -> None:
+        """Raise :class:`UnsupportedClauseError` when ``column`` (created, added or changed)
+        says something this dialect cannot write: an identity (:attr:`writes_identity`)."""
+        if column.identity and not self.writes_identity:
+            raise UnsupportedClauseError(
+                f"table {table}: column {column.name}: GENERATED {column.identity} AS "
+                f"IDENTITY cannot be written in {self.dialect_name}; remove the clause from "
+                "the desired schema (it comes from another backend's schema)"
+            )
+
     def refuse_unexpressible_table(self, table: Table) -> None:
-        """:meth:`refuse_unexpressible` for every key, check, index and exclusion of
-        ``table``; and :class:`UnsupportedClauseError` for a clause the Schema cannot carry
+        """:meth:`refuse_unexpressible_column` for every column, :meth:`refuse_unexpressible`
+        for every key, check, index and exclusion of ``table``; and
+        :class:`UnsupportedClauseError` for a clause the Schema cannot carry
         (:class:`~fastapp.schema.objects.Unmodelled`): (re)creating the table, as a rebuild
         does, would lose it."""
         for item in table.unmodelled:
@@ -75,6 +91,8 @@ class DDL:
                 "cannot be created or rebuilt without losing it; make that change by hand, "
                 "or leave the clause out of the desired schema"
             )
+        for column in table.columns:
+            self.refuse_unexpressible_column(table.name, column)
         values: list[object] = [*table.uniques, *table.foreign_keys, *table.checks]
         values.extend(table.indexes)
         values.extend(table.exclusions)

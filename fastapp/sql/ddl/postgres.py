@@ -31,6 +31,7 @@ class PostgresDDL(DDL):
         "vector": "vector",
     }
     clauses = frozenset(clause for _, clause in CLAUSES) | {"EXCLUDE"}
+    writes_identity = True
 
     def quote_qualified(self, name: str) -> str:
         # Names outside the read schema come from the catalog reader already quoted and

@@ -1,4 +1,5 @@
-"""SQLite DDL: AUTOINCREMENT on the integer primary key, inline foreign keys (SQLite accepts
+"""SQLite DDL: each column's type as declared (``Column.declared_type``, when read from
+SQLite), AUTOINCREMENT on the integer primary key, inline foreign keys (SQLite accepts
 references to tables created later and has no ADD CONSTRAINT), WITHOUT ROWID / STRICT."""
 
 from __future__ import annotations
@@ -8,6 +9,23 @@ from fastapp.schema.objects import Column, ForeignKey, Table
 from fastapp.sql.ddl.base import DDL
 
 _OPTIONS = (("strict", "STRICT"), ("without_rowid", "WITHOUT ROWID"))
+#: Words that end a column's type in SQLite's grammar (a column constraint starts).
+_CONSTRAINT_WORDS = frozenset(
+    {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE",
+     "REFERENCES", "GENERATED", "AS", "ON"}
+)  # fmt: skip
+
+
+def _plain_arguments(text: str) -> bool:
+    """``10)`` or `` 10 , -2 )``: signed numbers up to the closing parenthesis, nothing after."""
+    inner, close, rest = text.partition(")")
+    numbers = [n.strip().lstrip("+-").strip() for n in inner.split(",")]
+    return (
+        bool(close)
+        and not rest.strip()
+        and len(numbers) <= 2
+        and all(n.isascii() and n.isdigit() for n in numbers)
+    )
 
 
 class SQLiteDDL(DDL):
@@ -25,9 +43,25 @@ class SQLiteDDL(DDL):
         )
 
     def column_type(self, table: Table | None, column: Column) -> str:
+        if column.declared_type is not None:
+            return self.spelled_type(column.declared_type)
         if column.type == "" and not column.known_type:
             return ""
         return super().column_type(table, column)
+
+    def spelled_type(self, declared: str) -> str:
+        """``declared`` written so that SQLite reports it back unchanged: as it is when it
+        is names with an optional argument list, else as one quoted name (SQLite keeps a
+        one-word quoted type without its quotes), so a word such as NOT cannot end it."""
+        name, paren, arguments = declared.partition("(")
+        words = name.split()
+        plain = (
+            bool(words)
+            and all(w.isascii() and w.replace("_", "a").isalnum() for w in words)
+            and not {w.upper() for w in words} & _CONSTRAINT_WORDS
+            and (not paren or _plain_arguments(arguments))
+        )
+        return declared if plain or not declared else self.quote(declared)
 
     def column_suffix(self, table: Table | None, column: Column) -> list[str]:
         return ["PRIMARY KEY AUTOINCREMENT"] if self._rowid_alias(table, column) else []

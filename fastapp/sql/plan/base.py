@@ -119,9 +119,17 @@ class Renderer:
             "operation; change the schema by hand or adjust the desired schema"
         )
 
-    def render_op(self, op: o.Op) -> list[Statement]:
+    def refuse_unwritable(self, op: o.Op) -> None:
+        """Raise :class:`~fastapp.errors.UnsupportedClauseError` when ``op`` writes a key,
+        check, index or column with a clause this dialect cannot write."""
         for value in _values_of(op):
             self.ddl.refuse_unexpressible(op.table, value)
+        written = _WRITTEN_COLUMNS.get(op.kind)
+        if written is not None:
+            self.ddl.refuse_unexpressible_column(op.table, getattr(op, written))
+
+    def render_op(self, op: o.Op) -> list[Statement]:
+        self.refuse_unwritable(op)
         method = getattr(self, f"op_{op.kind}", None)
         if method is None:
             self.refuse(op)
@@ -400,6 +408,10 @@ _INTEGER_BOUNDS = {
 
 #: The op fields holding a key, check, index or exclusion the DDL layer may not be able to say.
 _VALUE_FIELDS = ("index", "unique", "foreign_key", "check", "exclusion", "new")
+
+
+#: Op kind -> the field holding the column it writes (added, or changed into).
+_WRITTEN_COLUMNS = {"add_column": "column", "alter_column": "new"}
 
 
 def _values_of(op: o.Op) -> list[object]:

@@ -30,6 +30,8 @@ class MySQLRenderer(Renderer):
     def render_op(self, op: o.Op) -> list[Statement]:
         group = self._key_groups.get(id(op))
         if group is not None:
+            for part in group:
+                self.refuse_unwritable(part)
             return [Statement(self._key_change(group), op)]
         if id(op) in self._folded:
             return []  # said by its group's one ALTER TABLE

@@ -133,6 +133,7 @@ class SQLiteRenderer(Renderer):
         ]
         temp = f"{REBUILD_PREFIX}{name}"
         named = self.named(desired)
+        self.ddl.refuse_unexpressible_table(named)  # naming the table, not its temporary copy
         steps: list[Any] = [
             self.ddl.create_table(replace(named, name=temp)),
             f"INSERT INTO {self.q(temp)} ({self.qs([n for n, _ in pairs])}) "
