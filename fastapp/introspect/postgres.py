@@ -418,6 +418,7 @@ class CatalogReader(BaseCatalogReader):
                         name=conname,
                         no_inherit=row["connoinherit"],
                         comment=comment,
+                        printed=(("expression", row["check_expr"]),),
                     )
                 )
             elif kind == "x":
@@ -472,6 +473,7 @@ class CatalogReader(BaseCatalogReader):
                     nulls_not_distinct=bool(row["nulls_not_distinct"]),
                     storage=storage_pairs(row["storage"]),
                     comment=normalize_comment(row["comment"]),
+                    printed=_printed_parts(row["predicate"], keys, definitions),
                 )
             )
         return Table(
@@ -492,6 +494,16 @@ def qualified(schema: str, name: str) -> str:
     """A name outside the read schema, as SQL text (``"other"."t"``): quoted, so a table
     whose own name holds a dot is never taken for one in another schema."""
     return '"{}"."{}"'.format(schema.replace('"', '""'), name.replace('"', '""'))
+
+
+def _printed_parts(
+    predicate: str | None, keys: list[int], definitions: Any
+) -> tuple[tuple[str, str], ...]:
+    """An index's predicate and expressions exactly as the server printed them
+    (:attr:`Index.printed`: two texts normalized alike may be stored differently)."""
+    parts = [("where", predicate)] if predicate else []
+    parts.extend((f"columns.{i}", definitions[i]) for i, n in enumerate(keys) if not n)
+    return tuple(parts)
 
 
 def _per_key(values: Any) -> tuple[str | None, ...]:

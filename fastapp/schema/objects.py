@@ -105,7 +105,7 @@ class Column:
     identity: str | None = None
     #: PostgreSQL: ``(part, text)`` for a part (````default``, ``generated````) whose text as the server prints
     #: it is not what the server stores when that text is written again: the text that is
-    #: (read from the desired DDL by :mod:`fastapp.desired.pgtext`). DDL writers write it;
+    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
     #: how, not what, so not compared.
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
@@ -181,9 +181,14 @@ class Index:
     concurrently: bool = field(default=False, compare=False)
     #: PostgreSQL: ``(part, text)`` for a part (````where``, ``columns.N`` for expression N``) whose text as the server prints
     #: it is not what the server stores when that text is written again: the text that is
-    #: (read from the desired DDL by :mod:`fastapp.desired.pgtext`). DDL writers write it;
+    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
     #: how, not what, so not compared.
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    #: ``(part, text)``: the text of each expression part exactly as the server printed it,
+    #: where a catalog reader keeps it (PostgreSQL); the compared text is normalized, and two
+    #: texts normalized alike may be stored differently. The diff tells such objects apart
+    #: when both sides have it (:func:`fastapp.diff.compare.same_definition`).
+    printed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -211,9 +216,14 @@ class CheckConstraint:
     comment: str | None = None
     #: PostgreSQL: ``(part, text)`` for a part (````expression````) whose text as the server prints
     #: it is not what the server stores when that text is written again: the text that is
-    #: (read from the desired DDL by :mod:`fastapp.desired.pgtext`). DDL writers write it;
+    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
     #: how, not what, so not compared.
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    #: ``(part, text)``: the text of each expression part exactly as the server printed it,
+    #: where a catalog reader keeps it (PostgreSQL); the compared text is normalized, and two
+    #: texts normalized alike may be stored differently. The diff tells such objects apart
+    #: when both sides have it (:func:`fastapp.diff.compare.same_definition`).
+    printed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -228,7 +238,7 @@ class ExclusionConstraint:
     comment: str | None = None
     #: PostgreSQL: ``(part, text)`` for a part (````definition````) whose text as the server prints
     #: it is not what the server stores when that text is written again: the text that is
-    #: (read from the desired DDL by :mod:`fastapp.desired.pgtext`). DDL writers write it;
+    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
     #: how, not what, so not compared.
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
@@ -422,7 +432,7 @@ def _build(kind: type, data: Mapping[str, Any]) -> Any:
         if name in data:
             value = data[name]
             values[name] = tuple(value) if isinstance(value, list) else value
-    for pairs in ("storage", "sources"):
+    for pairs in ("storage", "sources", "printed"):
         if values.get(pairs):
             values[pairs] = tuple(tuple(pair) for pair in values[pairs])
     return kind(**values)
