@@ -27,6 +27,9 @@ from fastapp.errors import SchemaError, UnsupportedClauseError
 from fastapp.schema.objects import CheckConstraint, Column, ForeignKey, Index, Schema, Table
 from fastapp.schema.toposort import creation_order, toposort
 
+#: Values that may keep the server's own text of their expressions (``printed``).
+Printed = Index | CheckConstraint | Column
+
 
 class RenameError(SchemaError):
     """A declared rename that does not match the two schemas, or cannot be parsed."""
@@ -547,6 +550,8 @@ def _table_ops(cur: Table, des: Table) -> list[o.Op]:
             found.append(o.AddColumn(name, column))
         elif before != column:
             found.append(o.AlterColumn(name, before, column))
+        elif not same_definition(before, column):
+            found.append(o.AlterColumn(name, _as_printed(before, column), column))
     found.extend(o.DropColumn(name, c) for c in cur.columns if des.column(c.name) is None)
     if cur.primary_key != des.primary_key:
         if cur.primary_key is not None:
@@ -570,15 +575,23 @@ def _table_ops(cur: Table, des: Table) -> list[o.Op]:
     return found
 
 
-def same_definition(a: Index | CheckConstraint, b: Index | CheckConstraint) -> bool:
+def same_definition(a: Printed, b: Printed) -> bool:
     """Equal, and where both sides kept the server's own text of their expressions
     (``printed``), equal in that too: two texts normalized alike may be stored differently,
     and a database is judged by what its server prints."""
     return a == b and (not a.printed or not b.printed or a.printed == b.printed)
 
 
-def _among(value: Index | CheckConstraint, values: Sequence[Index | CheckConstraint]) -> bool:
+def _among(value: Printed, values: Sequence[Printed]) -> bool:
     return value in values and any(same_definition(value, v) for v in values if v == value)
+
+
+def _as_printed(live: Column, desired: Column) -> Column:
+    """``live`` with the default and generation expression whose printed text differs from
+    the desired column's written as printed, so the change names them."""
+    mine, theirs = dict(live.printed), dict(desired.printed)
+    changed = {part: text for part, text in mine.items() if theirs.get(part, text) != text}
+    return replace(live, **changed)
 
 
 def _enum_ops(current: Schema, desired: Schema) -> list[o.Op]:

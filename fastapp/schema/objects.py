@@ -108,6 +108,11 @@ class Column:
     #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
     #: how, not what, so not compared.
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    #: ``(part, text)``: the text of each expression part exactly as the server printed it,
+    #: where a catalog reader keeps it (PostgreSQL); the compared text is normalized, and two
+    #: texts normalized alike may be stored differently. The diff tells such objects apart
+    #: when both sides have it (:func:`fastapp.diff.compare.same_definition`).
+    printed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def type_text(self) -> str:
