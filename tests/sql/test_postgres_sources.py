@@ -93,3 +93,35 @@ def test_sources_survive_the_schema_as_json():
     schema = Schema("postgres", (table(checks=(check,)),))
     back = Schema.from_dict(orjson.loads(orjson.dumps(schema)))
     assert back.tables[0].checks[0].sources == (("expression", WRITTEN),)
+
+
+def test_the_diff_tells_apart_what_normalizes_alike_by_the_printed_text():
+    def check(printed: str) -> CheckConstraint:
+        return CheckConstraint(PRINTED, name="c", printed=(("expression", printed),))
+
+    desired = check("(state)::text = ANY ((ARRAY['a'::character varying])::text[])")
+    desired = CheckConstraint(
+        desired.expression, name="c", printed=desired.printed, sources=(("expression", WRITTEN),)
+    )
+    live = check("(state)::text = ANY (ARRAY[('a'::character varying)::text])")
+    assert sql([table(checks=(live,))], [table(checks=(desired,))]) == [
+        'ALTER TABLE "item" DROP CONSTRAINT "c"',
+        f'ALTER TABLE "item" ADD CONSTRAINT "c" CHECK ({WRITTEN})',
+    ]
+    # Same printed text, or a side without one (a parsed desired DDL): no change.
+    assert sql([table(checks=(desired,))], [table(checks=(desired,))]) == []
+    assert sql([table(checks=(live,))], [table(checks=(CheckConstraint(PRINTED),))]) == []
+
+
+def test_a_default_printed_otherwise_is_set_again_from_its_source():
+    live = Column("label", "varchar", length=20, default="'x' || 'y'",
+                  printed=(("default", "('x'::text || 'y'::text)"),))  # fmt: skip
+    desired = Column(
+        "label", "varchar", length=20, default="'x' || 'y'",
+        printed=(("default", "(('x'::character varying)::text || 'y'::text)"),),
+        sources=(("default", "'x'::varchar || 'y'"),),
+    )  # fmt: skip
+    assert sql([table(columns=(ID, live))], [table(columns=(ID, desired))]) == [
+        """ALTER TABLE "item" ALTER COLUMN "label" SET DEFAULT 'x'::varchar || 'y'"""
+    ]
+    assert sql([table(columns=(ID, desired))], [table(columns=(ID, desired))]) == []
