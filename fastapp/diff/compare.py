@@ -28,7 +28,7 @@ from fastapp.schema.objects import CheckConstraint, Column, ForeignKey, Index, S
 from fastapp.schema.toposort import creation_order, toposort
 
 #: Values that may keep the server's own text of their expressions (``printed``).
-Printed = Index | CheckConstraint | Column
+WithPrinted = Index | CheckConstraint | Column
 
 
 class RenameError(SchemaError):
@@ -575,14 +575,14 @@ def _table_ops(cur: Table, des: Table) -> list[o.Op]:
     return found
 
 
-def same_definition(a: Printed, b: Printed) -> bool:
+def same_definition(a: WithPrinted, b: WithPrinted) -> bool:
     """Equal, and where both sides kept the server's own text of their expressions
     (``printed``), equal in that too: two texts normalized alike may be stored differently,
     and a database is judged by what its server prints."""
     return a == b and (not a.printed or not b.printed or a.printed == b.printed)
 
 
-def _among(value: Printed, values: Sequence[Printed]) -> bool:
+def _among(value: WithPrinted, values: Sequence[WithPrinted]) -> bool:
     return value in values and any(same_definition(value, v) for v in values if v == value)
 
 
