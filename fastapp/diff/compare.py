@@ -24,8 +24,11 @@ from dataclasses import dataclass, field, replace
 
 from fastapp.diff import ops as o
 from fastapp.errors import SchemaError, UnsupportedClauseError
-from fastapp.schema.objects import Column, ForeignKey, Index, Schema, Table
+from fastapp.schema.objects import CheckConstraint, Column, ForeignKey, Index, Schema, Table
 from fastapp.schema.toposort import creation_order, toposort
+
+#: Values that may keep the server's own text of their expressions (``printed``).
+WithPrinted = Index | CheckConstraint | Column
 
 
 class RenameError(SchemaError):
@@ -547,6 +550,8 @@ def _table_ops(cur: Table, des: Table) -> list[o.Op]:
             found.append(o.AddColumn(name, column))
         elif before != column:
             found.append(o.AlterColumn(name, before, column))
+        elif not same_definition(before, column):
+            found.append(o.AlterColumn(name, _as_printed(before, column), column))
     found.extend(o.DropColumn(name, c) for c in cur.columns if des.column(c.name) is None)
     if cur.primary_key != des.primary_key:
         if cur.primary_key is not None:
@@ -555,12 +560,12 @@ def _table_ops(cur: Table, des: Table) -> list[o.Op]:
             found.append(o.SetPrimaryKey(name, None, des.primary_key))
     found.extend(o.DropUnique(name, u) for u in cur.uniques if u not in des.uniques)
     found.extend(o.AddUnique(name, u) for u in des.uniques if u not in cur.uniques)
-    found.extend(o.DropIndex(name, i) for i in cur.indexes if i not in des.indexes)
-    found.extend(o.CreateIndex(name, i) for i in des.indexes if i not in cur.indexes)
+    found.extend(o.DropIndex(name, i) for i in cur.indexes if not _among(i, des.indexes))
+    found.extend(o.CreateIndex(name, i) for i in des.indexes if not _among(i, cur.indexes))
     found.extend(o.DropForeignKey(name, k) for k in cur.foreign_keys if k not in des.foreign_keys)
     found.extend(o.AddForeignKey(name, k) for k in des.foreign_keys if k not in cur.foreign_keys)
-    found.extend(o.DropCheck(name, c) for c in cur.checks if c not in des.checks)
-    found.extend(o.AddCheck(name, c) for c in des.checks if c not in cur.checks)
+    found.extend(o.DropCheck(name, c) for c in cur.checks if not _among(c, des.checks))
+    found.extend(o.AddCheck(name, c) for c in des.checks if not _among(c, cur.checks))
     found.extend(o.DropExclusion(name, x) for x in cur.exclusions if x not in des.exclusions)
     found.extend(o.AddExclusion(name, x) for x in des.exclusions if x not in cur.exclusions)
     if cur.comment != des.comment:
@@ -568,6 +573,25 @@ def _table_ops(cur: Table, des: Table) -> list[o.Op]:
     if cur.options != des.options:
         found.append(o.SetTableOptions(name, cur.options, des.options))
     return found
+
+
+def same_definition(a: WithPrinted, b: WithPrinted) -> bool:
+    """Equal, and where both sides kept the server's own text of their expressions
+    (``printed``), equal in that too: two texts normalized alike may be stored differently,
+    and a database is judged by what its server prints."""
+    return a == b and (not a.printed or not b.printed or a.printed == b.printed)
+
+
+def _among(value: WithPrinted, values: Sequence[WithPrinted]) -> bool:
+    return value in values and any(same_definition(value, v) for v in values if v == value)
+
+
+def _as_printed(live: Column, desired: Column) -> Column:
+    """``live`` with the default and generation expression whose printed text differs from
+    the desired column's written as printed, so the change names them."""
+    mine, theirs = dict(live.printed), dict(desired.printed)
+    changed = {part: text for part, text in mine.items() if theirs.get(part, text) != text}
+    return replace(live, **changed)
 
 
 def _enum_ops(current: Schema, desired: Schema) -> list[o.Op]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapp.errors import SchemaError
@@ -19,6 +19,7 @@ from fastapp.schema.normalize import (
 from fastapp.schema.normalize.defaults import is_plain_literal, normalize_default
 from fastapp.schema.objects import (
     CheckConstraint,
+    Column,
     EnumType,
     ExclusionConstraint,
     ForeignKey,
@@ -334,6 +335,7 @@ class CatalogReader(BaseCatalogReader):
                 if default.startswith("nextval("):
                     autoincrement, default = True, None
             generated = None
+            raw = default
             if generated_kind:
                 generated, default = normalize_expression("postgres", default or ""), None
             spec = None
@@ -343,22 +345,21 @@ class CatalogReader(BaseCatalogReader):
                 enum_name = self._enum_name(schema, type_name)
                 used_enums[enum_name] = labels
                 spec = TypeSpec("enum", enum_values=labels)
-            columns.append(
-                self.column(
-                    name,
-                    attname,
-                    type_text,
-                    nullable=not notnull,
-                    default=default,
-                    spec=spec,
-                    enum_name=enum_name,
-                    autoincrement=autoincrement,
-                    identity=_IDENTITY.get(identity),
-                    generated=generated,
-                    comment=comment,
-                    collation=collation,
-                )
+            column = self.column(
+                name,
+                attname,
+                type_text,
+                nullable=not notnull,
+                default=default,
+                spec=spec,
+                enum_name=enum_name,
+                autoincrement=autoincrement,
+                identity=_IDENTITY.get(identity),
+                generated=generated,
+                comment=comment,
+                collation=collation,
             )
+            columns.append(_with_printed(column, raw))
         primary_key = None
         uniques, fks, checks, exclusions = [], [], [], []
         unmodelled = list(catalog.unmodelled.get(name, ()))
@@ -418,6 +419,7 @@ class CatalogReader(BaseCatalogReader):
                         name=conname,
                         no_inherit=row["connoinherit"],
                         comment=comment,
+                        printed=(("expression", row["check_expr"]),),
                     )
                 )
             elif kind == "x":
@@ -472,6 +474,7 @@ class CatalogReader(BaseCatalogReader):
                     nulls_not_distinct=bool(row["nulls_not_distinct"]),
                     storage=storage_pairs(row["storage"]),
                     comment=normalize_comment(row["comment"]),
+                    printed=_printed_parts(row["predicate"], keys, definitions),
                 )
             )
         return Table(
@@ -492,6 +495,27 @@ def qualified(schema: str, name: str) -> str:
     """A name outside the read schema, as SQL text (``"other"."t"``): quoted, so a table
     whose own name holds a dot is never taken for one in another schema."""
     return '"{}"."{}"'.format(schema.replace('"', '""'), name.replace('"', '""'))
+
+
+def _with_printed(column: Column, text: str | None) -> Column:
+    """``column`` keeping its default or generation expression exactly as the server printed
+    it (:attr:`Column.printed`); not for a plain literal (stored as the column's type reads it,
+    however written) nor a serial's sequence default (not a default in the Schema)."""
+    if column.generated is not None and text:
+        return replace(column, printed=(("generated", text),))
+    if column.default is None or not text or is_plain_literal(column.default):
+        return column
+    return replace(column, printed=(("default", text),))
+
+
+def _printed_parts(
+    predicate: str | None, keys: list[int], definitions: Any
+) -> tuple[tuple[str, str], ...]:
+    """An index's predicate and expressions exactly as the server printed them
+    (:attr:`Index.printed`: two texts normalized alike may be stored differently)."""
+    parts = [("where", predicate)] if predicate else []
+    parts.extend((f"columns.{i}", definitions[i]) for i, n in enumerate(keys) if not n)
+    return tuple(parts)
 
 
 def _per_key(values: Any) -> tuple[str | None, ...]:

@@ -112,6 +112,16 @@ class Column:
     #: and written back verbatim. None elsewhere: PostgreSQL and MySQL print types their own
     #: way (``format_type``, ``COLUMN_TYPE``), which the canonical reading already is.
     declared_type: str | None = None
+    #: PostgreSQL: ``(part, text)`` for a part (``default``, ``generated``) whose text as the server prints
+    #: it is not what the server stores when that text is written again: the text that is
+    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
+    #: how, not what, so not compared.
+    sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    #: ``(part, text)``: the text of each expression part exactly as the server printed it,
+    #: where a catalog reader keeps it (PostgreSQL); the compared text is normalized, and two
+    #: texts normalized alike may be stored differently. The diff tells such objects apart
+    #: when both sides have it (:func:`fastapp.diff.compare.same_definition`).
+    printed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def type_text(self) -> str:
@@ -183,6 +193,16 @@ class Index:
     #: Build it outside the transaction, without blocking writes (PostgreSQL
     #: ``CREATE INDEX CONCURRENTLY`` as written in a desired file). How, not what: not compared.
     concurrently: bool = field(default=False, compare=False)
+    #: PostgreSQL: ``(part, text)`` for a part (````where``, ``columns.N`` for expression N``) whose text as the server prints
+    #: it is not what the server stores when that text is written again: the text that is
+    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
+    #: how, not what, so not compared.
+    sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    #: ``(part, text)``: the text of each expression part exactly as the server printed it,
+    #: where a catalog reader keeps it (PostgreSQL); the compared text is normalized, and two
+    #: texts normalized alike may be stored differently. The diff tells such objects apart
+    #: when both sides have it (:func:`fastapp.diff.compare.same_definition`).
+    printed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -208,6 +228,16 @@ class CheckConstraint:
     name: str | None = field(default=None, compare=False)
     no_inherit: bool = False
     comment: str | None = None
+    #: PostgreSQL: ``(part, text)`` for a part (````expression````) whose text as the server prints
+    #: it is not what the server stores when that text is written again: the text that is
+    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
+    #: how, not what, so not compared.
+    sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    #: ``(part, text)``: the text of each expression part exactly as the server printed it,
+    #: where a catalog reader keeps it (PostgreSQL); the compared text is normalized, and two
+    #: texts normalized alike may be stored differently. The diff tells such objects apart
+    #: when both sides have it (:func:`fastapp.diff.compare.same_definition`).
+    printed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -220,6 +250,11 @@ class ExclusionConstraint:
     definition: str
     name: str | None = field(default=None, compare=False)
     comment: str | None = None
+    #: PostgreSQL: ``(part, text)`` for a part (````definition````) whose text as the server prints
+    #: it is not what the server stores when that text is written again: the text that is
+    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
+    #: how, not what, so not compared.
+    sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -300,6 +335,15 @@ class Table:
     def references(self) -> frozenset[str]:
         """Tables this table's foreign keys point at (itself excluded)."""
         return frozenset(fk.ref_table for fk in self.foreign_keys) - {self.name}
+
+
+def source_text(value: Any, part: str, printed: str | None) -> str | None:
+    """The text to write for ``part`` of ``value``: its :attr:`sources` entry, else
+    ``printed`` (the compared text)."""
+    for name, text in getattr(value, "sources", ()):
+        if name == part:
+            return text
+    return printed
 
 
 def _index_key(index: Index) -> tuple:
@@ -402,8 +446,9 @@ def _build(kind: type, data: Mapping[str, Any]) -> Any:
         if name in data:
             value = data[name]
             values[name] = tuple(value) if isinstance(value, list) else value
-    if values.get("storage"):
-        values["storage"] = tuple(tuple(pair) for pair in values["storage"])
+    for pairs in ("storage", "sources", "printed"):
+        if values.get(pairs):
+            values[pairs] = tuple(tuple(pair) for pair in values[pairs])
     return kind(**values)
 
 

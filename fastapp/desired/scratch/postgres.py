@@ -160,12 +160,12 @@ class Scratch(ScratchSpace):
                     from fastapp.schema.objects import Schema
 
                     return Schema(self.dialect_name)
-                return await catalog_reader("postgres", namespace).read(conn)
+                return await _read_back(conn, namespace, ddl, frozenset(temporary))
             namespace = _new_namespace()
             await conn.execute(f'CREATE SCHEMA "{namespace}"')
             await conn.execute(f'SET LOCAL search_path TO "{namespace}", {LIVE_NAMESPACE}')
             await self._apply(conn, ddl, statements)
-            return _unqualified(await catalog_reader("postgres", namespace).read(conn))
+            return _unqualified(await _read_back(conn, namespace, ddl))
         finally:
             await transaction.rollback()
 
@@ -285,7 +285,7 @@ class Scratch(ScratchSpace):
                 await conn.execute(create)
             await self._committed(conn, ddl, [p for n in names for p in pairs.get(n, ())], batch)
             namespace = await conn.fetchval(_MY_TEMP_NAMESPACE)
-            parts.append(await catalog_reader("postgres", namespace).read(conn))
+            parts.append(await _read_back(conn, namespace, ddl, frozenset(borrowed)))
         finally:
             drops = [f"pg_temp.{_quote(n)}" for n in reversed(names)]
             await self._drop(conn, drops, batch // 2)
@@ -322,7 +322,7 @@ class Scratch(ScratchSpace):
                         )
                         for i, s in enumerate(sessions)
                     )
-                return _unqualified(await catalog_reader("postgres", namespace).read(conn))
+                return _unqualified(await _read_back(conn, namespace, ddl))
             finally:
                 await conn.execute("RESET search_path")
                 rows = await conn.fetch(
@@ -440,6 +440,18 @@ def marked_concurrently(schema: Schema, names: frozenset[str]) -> Schema:
             table = replace(table, indexes=indexes)
         tables.append(table)
     return replace(schema, tables=tuple(tables))
+
+
+async def _read_back(
+    conn: Any, namespace: str, ddl: DesiredDDL, copies: frozenset[str] = frozenset()
+) -> Schema:
+    """The scratch ``namespace`` as the catalog reader reads it, with the source text of every
+    expression whose printed text does not reproduce itself (``copies``, tables the script
+    only references, left alone): see :mod:`fastapp.desired.sources.postgres`."""
+    from fastapp.desired.sources.postgres import attach_sources
+
+    schema = await catalog_reader("postgres", namespace).read(conn)
+    return await attach_sources(conn, namespace, schema, ddl, copies)
 
 
 async def _borrowed_tables(conn: Any, ddl: DesiredDDL) -> dict[str, str]:

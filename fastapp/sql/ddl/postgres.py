@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapp.schema.objects import (
     CheckConstraint,
     Column,
@@ -12,8 +14,23 @@ from fastapp.schema.objects import (
     Schema,
     Table,
     UniqueConstraint,
+    source_text,
 )
 from fastapp.sql.ddl.base import CLAUSES, DDL
+
+
+def written(column: Column) -> Column:
+    """``column`` with its default and generation expression as they are to be written
+    (:attr:`Column.sources`)."""
+    if not column.sources:
+        return column
+    return replace(
+        column,
+        default=source_text(column, "default", column.default),
+        generated=source_text(column, "generated", column.generated),
+        sources=(),
+    )
+
 
 _SERIALS = {"smallint": "SMALLSERIAL", "integer": "SERIAL", "bigint": "BIGSERIAL"}
 
@@ -101,14 +118,30 @@ class PostgresDDL(DDL):
         return text + self.timing(fk)
 
     def check_constraint_clause(self, check: CheckConstraint) -> str:
-        text = self.check_clause(check.expression, check.name)
+        expression = source_text(check, "expression", check.expression) or ""
+        text = self.check_clause(expression, check.name)
         return text + " NO INHERIT" if check.no_inherit else text
+
+    def exclusion_clause(self, exclusion: ExclusionConstraint) -> str:
+        definition = source_text(exclusion, "definition", exclusion.definition)
+        return f"{self._name(exclusion.name)}{definition}"
+
+    # -- expressions whose printed text is not what the server stores again: their sources --
+    def column_definition(self, table: Table | None, column: Column) -> str:
+        if not column.sources:
+            return super().column_definition(table, column)
+        # Not through the per-Column cache: ``sources`` is not compared, so an equal Column
+        # without them would share the entry.
+        return self._column_definition(table, written(column))
 
     # -- indexes: operator classes, collations, NULLS order, INCLUDE, WITH, CONCURRENTLY ----
     def index_column(self, index: Index, position: int) -> str:
         column = index.columns[position]
         is_expression = index.expressions and index.expressions[position]
-        text = f"({column})" if is_expression else self.quote(column)
+        if is_expression:
+            text = f"({source_text(index, f'columns.{position}', column)})"
+        else:
+            text = self.quote(column)
         if index.collations and index.collations[position]:
             text += f" {self.collation_clause(index.collations[position])}"
         if index.opclasses and index.opclasses[position]:
@@ -134,7 +167,7 @@ class PostgresDDL(DDL):
         if index.storage:
             text += " WITH (" + ", ".join(f"{k} = {v}" for k, v in index.storage) + ")"
         if index.where:
-            text += f" WHERE {index.where}"
+            text += f" WHERE {source_text(index, 'where', index.where)}"
         return text
 
     # -- comments ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from fastapp.diff import ops as o
 from fastapp.diff.compare import UnsupportedChangeError
 from fastapp.schema.objects import Column, Table
+from fastapp.sql.ddl.postgres import written
 from fastapp.sql.plan.base import AFTER, Renderer, Statement
 
 
@@ -52,7 +53,9 @@ class PostgresRenderer(Renderer):
             "AND ic.relnamespace = pg_catalog.to_regnamespace(current_schema())"
         )
         out: list[Any] = [
-            Statement(f"-- {drop}, if an interrupted run left it invalid", op, AFTER, replay=leftover),
+            Statement(
+                f"-- {drop}, if an interrupted run left it invalid", op, AFTER, replay=leftover
+            ),
             Statement(sql, op, AFTER, retry_cleanup=drop),
         ]
         if comment is not None:
@@ -115,11 +118,11 @@ class PostgresRenderer(Renderer):
         from fastapp.dialects import get_dialect
         from fastapp.lint.rules import volatile_default
 
-        column = op.column
         if not self.online_for(op.table) or not volatile_default(
-            column.default, get_dialect(self.dialect_name)
+            op.column.default, get_dialect(self.dialect_name)
         ):
             return super().op_add_column(op)
+        column = written(op.column)
         # A volatile default would be computed for every row under the lock: add the column
         # bare, give new rows the default, fill the old ones in batches.
         bare = replace(column, default=None, nullable=True)
@@ -193,7 +196,7 @@ class PostgresRenderer(Renderer):
             collate = f" {self.ddl.collation_clause(op.new.collation)}" if op.new.collation else ""
             out.append(f"{alter} TYPE {bare}{collate} USING {c}::{bare}")
         if op.new.default is not None and ("default" in changes or dropped_default):
-            out.append(f"{alter} SET DEFAULT {op.new.default}")
+            out.append(f"{alter} SET DEFAULT {written(op.new).default}")
         if "nullable" in changes:
             out.append(f"{alter} {'DROP' if op.new.nullable else 'SET'} NOT NULL")
         if counter and op.new.autoincrement:
