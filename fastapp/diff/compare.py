@@ -13,14 +13,16 @@ foreign-key order, cycles broken by deferring foreign keys to ``AddForeignKey`` 
 
     renames; drop foreign keys; drop indexes/uniques/checks/primary keys; enum types;
     add columns; alter columns; add primary keys; add uniques/indexes/checks; create tables;
-    add foreign keys; drop columns; drop tables; drop enum types; comments and table options;
-    removal of live clauses the Schema cannot carry (:class:`~fastapp.diff.ops.DropUnmodelled`)
+    add foreign keys; drop columns; drop tables; drop enum types; comments (of tables, and of
+    indexes and constraints whose definition stays) and table options; removal of live
+    clauses the Schema cannot carry (:class:`~fastapp.diff.ops.DropUnmodelled`)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from fastapp.diff import ops as o
 from fastapp.errors import SchemaError, UnsupportedClauseError
@@ -52,7 +54,10 @@ class DiffOptions:
     ``keep_on_update``: the desired side cannot declare MySQL's ``ON UPDATE`` (Tortoise
     models): a live column's clause is kept, not removed behind the user's back.
     ``kept_tables``: live tables never dropped though the desired side lacks them (the
-    migration tools' own records).
+    migration tools' own records). ``keep_live_clauses``: the desired side cannot declare
+    what the Schema cannot carry (Tortoise models): a live table's such clauses (``UNLOGGED``,
+    row-level security, partitioning...) are kept and said in :attr:`Plan.notes`, not removed
+    behind the user's back; a desired DDL file can say them, so without this they go.
     """
 
     table_renames: tuple[tuple[str, str], ...] = ()
@@ -64,6 +69,7 @@ class DiffOptions:
     #: ``(table, old, new)``: an index or constraint renamed (``-- @renamed from=old`` on its
     #: line); ``table`` is the desired table's name.
     object_renames: tuple[tuple[str, str, str], ...] = ()
+    keep_live_clauses: bool = False
 
 
 @dataclass(frozen=True, order=True)
@@ -243,6 +249,8 @@ _PHASES = (
     o.DropTable,
     o.DropEnumType,
     o.SetTableComment,
+    o.SetIndexComment,
+    o.SetConstraintComment,
     o.SetTableOptions,
     o.DropUnmodelled,
 )
@@ -267,6 +275,9 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
         )
     working, rename_ops = _apply_renames(current, desired, options)
     _refuse_unmodelled(working, desired)
+    kept: tuple[str, ...] = ()
+    if options.keep_live_clauses:
+        desired, kept = _with_live_clauses(working, desired)
     if options.keep_on_update:
         desired = _with_live_on_update(working, desired)
     cur = {t.name: t for t in working.tables}
@@ -286,12 +297,12 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
     found.extend(_drop_ops(dropped))
     found.extend(_touched_foreign_keys(found, cur, des))
     found.extend(_object_renames(cur, des, options.object_renames))
-    drops, notes = _live_unmodelled(cur, des)
+    drops, notes = _live_unmodelled(cur, des, current.dialect)
     found.extend(drops)
 
     ordered = _order(found)
     proposals = _proposals(ordered, cur, des) if options.propose_renames else ()
-    return Plan(current.dialect, tuple(ordered), current, desired, proposals, notes)
+    return Plan(current.dialect, tuple(ordered), current, desired, proposals, notes + kept)
 
 
 def _refuse_unmodelled(working: Schema, desired: Schema) -> None:
@@ -312,12 +323,17 @@ def _refuse_unmodelled(working: Schema, desired: Schema) -> None:
 
 
 def _live_unmodelled(
-    cur: Mapping[str, Table], des: Mapping[str, Table]
+    cur: Mapping[str, Table], des: Mapping[str, Table], dialect: str
 ) -> tuple[list[o.Op], tuple[str, ...]]:
     """What the live tables have that the Schema cannot carry and the desired side lacks: a
     standalone object (a trigger...) is kept and said in the plan's notes; a clause on
-    something the desired table keeps is a :class:`~fastapp.diff.ops.DropUnmodelled` op; a
-    clause of an index, key or column the desired table drops goes with it."""
+    something the desired table keeps is a :class:`~fastapp.diff.ops.DropUnmodelled` op
+    (carrying what its removal costs on this backend, the hub's
+    :class:`~fastapp.dialects.base.ClauseRemoval`); a clause of an index, key or column the
+    desired table drops goes with it."""
+    from fastapp.dialects import get_dialect
+
+    hub = get_dialect(dialect)
     drops: list[o.Op] = []
     notes: list[str] = []
     for name in sorted(cur.keys() & des.keys()):
@@ -328,8 +344,31 @@ def _live_unmodelled(
             if item.standalone:
                 notes.append(item.describe(name))
             elif _keeps(des[name], item.object):
-                drops.append(o.DropUnmodelled(name, item))
+                cost = hub.clause_removal(item.clause)
+                drops.append(o.DropUnmodelled(name, item, cost.safety, cost.effect, cost.rewrites))
     return drops, tuple(notes)
+
+
+def _with_live_clauses(current: Schema, desired: Schema) -> tuple[Schema, tuple[str, ...]]:
+    """``desired`` with each kept table taking the live clauses it cannot declare (standalone
+    objects aside: they are noted anyway), and one note per clause so kept."""
+    tables, notes = [], []
+    for table in desired.tables:
+        live = current.table(table.name)
+        extra = (
+            ()
+            if live is None
+            else tuple(
+                item
+                for item in live.unmodelled
+                if not item.standalone
+                and item not in table.unmodelled
+                and _keeps(table, item.object)
+            )
+        )
+        notes.extend(item.describe(table.name) for item in extra)
+        tables.append(replace(table, unmodelled=table.unmodelled + extra) if extra else table)
+    return replace(desired, tables=tuple(tables)), tuple(notes)
 
 
 #: ``Unmodelled.object`` kinds naming an index, key or column by name.
@@ -428,7 +467,17 @@ def _sort_key(op: o.Op) -> tuple:
     detail = next(
         (
             getattr(op, name)
-            for name in ("column", "index", "unique", "foreign_key", "check", "exclusion", "enum")
+            for name in (
+                "column",
+                "index",
+                "unique",
+                "foreign_key",
+                "check",
+                "exclusion",
+                "enum",
+                "constraint",
+                "item",
+            )
             if hasattr(op, name)
         ),
         None,
@@ -548,25 +597,75 @@ def _table_ops(cur: Table, des: Table) -> list[o.Op]:
         elif before != column:
             found.append(o.AlterColumn(name, before, column))
     found.extend(o.DropColumn(name, c) for c in cur.columns if des.column(c.name) is None)
-    if cur.primary_key != des.primary_key:
+    if cur.primary_key is not None and _commented(cur.primary_key, des.primary_key):
+        found.append(
+            o.SetConstraintComment(
+                name,
+                "primary key",
+                cur.primary_key,
+                cur.primary_key.comment,
+                des.primary_key.comment,
+            )
+        )
+    elif cur.primary_key != des.primary_key:
         if cur.primary_key is not None:
             found.append(o.SetPrimaryKey(name, cur.primary_key, None))
         if des.primary_key is not None:
             found.append(o.SetPrimaryKey(name, None, des.primary_key))
-    found.extend(o.DropUnique(name, u) for u in cur.uniques if u not in des.uniques)
-    found.extend(o.AddUnique(name, u) for u in des.uniques if u not in cur.uniques)
-    found.extend(o.DropIndex(name, i) for i in cur.indexes if i not in des.indexes)
-    found.extend(o.CreateIndex(name, i) for i in des.indexes if i not in cur.indexes)
-    found.extend(o.DropForeignKey(name, k) for k in cur.foreign_keys if k not in des.foreign_keys)
-    found.extend(o.AddForeignKey(name, k) for k in des.foreign_keys if k not in cur.foreign_keys)
-    found.extend(o.DropCheck(name, c) for c in cur.checks if c not in des.checks)
-    found.extend(o.AddCheck(name, c) for c in des.checks if c not in cur.checks)
-    found.extend(o.DropExclusion(name, x) for x in cur.exclusions if x not in des.exclusions)
-    found.extend(o.AddExclusion(name, x) for x in des.exclusions if x not in cur.exclusions)
+    found.extend(_keyed_ops(name, "unique", cur.uniques, des.uniques, o.DropUnique, o.AddUnique))
+    found.extend(_keyed_ops(name, "index", cur.indexes, des.indexes, o.DropIndex, o.CreateIndex))
+    found.extend(
+        _keyed_ops(
+            name,
+            "foreign key",
+            cur.foreign_keys,
+            des.foreign_keys,
+            o.DropForeignKey,
+            o.AddForeignKey,
+        )
+    )
+    found.extend(_keyed_ops(name, "check", cur.checks, des.checks, o.DropCheck, o.AddCheck))
+    found.extend(
+        _keyed_ops(
+            name, "exclusion", cur.exclusions, des.exclusions, o.DropExclusion, o.AddExclusion
+        )
+    )
     if cur.comment != des.comment:
         found.append(o.SetTableComment(name, cur.comment, des.comment))
     if cur.options != des.options:
         found.append(o.SetTableOptions(name, cur.options, des.options))
+    return found
+
+
+def _uncommented(value: Any) -> Any:
+    return replace(value, comment=None)
+
+
+def _commented(old: Any, new: Any) -> bool:
+    """``old`` and ``new`` are one object whose comment alone differs."""
+    return new is not None and old.comment != new.comment and _uncommented(old) == _uncommented(new)
+
+
+def _keyed_ops(
+    table: str, what: str, cur: Sequence[Any], des: Sequence[Any], drop: type, add: type
+) -> list[o.Op]:
+    """Drops and adds for the indexes or constraints of one kind that differ, except those
+    whose comment alone differs: a comment op for each of those (nothing is rebuilt)."""
+    gone = [c for c in cur if c not in des]
+    new = [d for d in des if d not in cur]
+    by_shape = {_uncommented(d): d for d in new}
+    found: list[o.Op] = []
+    for old in gone:
+        match = by_shape.pop(_uncommented(old), None)
+        if match is None:
+            found.append(drop(table, old))
+        elif what == "index":
+            found.append(o.SetIndexComment(table, old, old.comment, match.comment))
+        else:
+            found.append(o.SetConstraintComment(table, what, old, old.comment, match.comment))
+        if match is not None:
+            new.remove(match)
+    found.extend(add(table, d) for d in new)
     return found
 
 
@@ -657,9 +756,10 @@ def _touched_foreign_keys(
             dropped_indexes.setdefault(op.table, []).append(columns)
     extra: list[o.Op] = []
     for name in sorted(cur.keys() & des.keys()):
+        kept = {_uncommented(k) for k in des[name].foreign_keys}
         for fk in cur[name].foreign_keys:
-            if fk not in des[name].foreign_keys:
-                continue
+            if _uncommented(fk) not in kept:
+                continue  # dropped or changed: its own ops drop and add it
             touched = (
                 any((name, c) in altered for c in fk.columns)
                 or any((fk.ref_table, c) in altered for c in fk.ref_columns)
