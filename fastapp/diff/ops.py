@@ -168,7 +168,10 @@ class DropUnmodelled(Op):
         return self.risk
 
     def describe(self) -> str:
-        text = f"remove {self.item.clause} from {self.item.object} of table {self.table}"
+        where = f"table {self.table}"
+        if self.item.object != where:
+            where = f"{self.item.object} of {where}"
+        text = f"remove {self.item.clause} from {where}"
         return f"{text} ({self.effect})" if self.effect else text
 
 
@@ -211,7 +214,8 @@ class SetConstraintComment(Op):
         return self.constraint.name
 
     def describe(self) -> str:
-        what = f"{self.what} constraint {self.name or ''} of {self.table}".replace("  ", " ")
+        what = f"{self.what} constraint {self.name}" if self.name else self.what
+        what = f"{what} of {self.table}"
         if self.new is None:
             return f"remove the comment of {what}"
         return f"set the comment of {what} to {self.new!r}"
