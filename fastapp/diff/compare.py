@@ -756,9 +756,9 @@ def _touched_foreign_keys(
             dropped_indexes.setdefault(op.table, []).append(columns)
     extra: list[o.Op] = []
     for name in sorted(cur.keys() & des.keys()):
-        kept = {_uncommented(k) for k in des[name].foreign_keys}
+        wanted = des[name].foreign_keys
         for fk in cur[name].foreign_keys:
-            if _uncommented(fk) not in kept:
+            if fk not in wanted and not any(_commented(fk, k) for k in wanted):
                 continue  # dropped or changed: its own ops drop and add it
             touched = (
                 any((name, c) in altered for c in fk.columns)
