@@ -336,7 +336,10 @@ def _live_unmodelled(
     hub = get_dialect(dialect)
     drops: list[o.Op] = []
     notes: list[str] = []
-    for name in sorted(cur.keys() & des.keys()):
+    # Referenced tables first: PostgreSQL makes a table LOGGED only once the tables its
+    # foreign keys point at are (ties and everything else by name).
+    kept, _ = creation_order(des[name] for name in sorted(cur.keys() & des.keys()))
+    for name in (table.name for table in kept):
         wanted = set(des[name].unmodelled)
         for item in cur[name].unmodelled:
             if item in wanted:
@@ -456,7 +459,13 @@ def _order(found: Sequence[o.Op]) -> list[o.Op]:
     ordered: list[o.Op] = []
     for phase in sorted(buckets):
         ops = buckets[phase]
-        if _PHASES[phase] in (o.CreateTable, o.RenameTable, o.RenameColumn, o.DropTable):
+        if _PHASES[phase] in (
+            o.CreateTable,
+            o.RenameTable,
+            o.RenameColumn,
+            o.DropTable,
+            o.DropUnmodelled,
+        ):
             ordered.extend(ops)  # already in dependency / declaration order
         else:
             ordered.extend(sorted(ops, key=_sort_key))
