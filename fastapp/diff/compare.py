@@ -338,8 +338,8 @@ def _live_unmodelled(
     notes: list[str] = []
     # Referenced tables first: PostgreSQL makes a table LOGGED only once the tables its
     # foreign keys point at are (ties and everything else by name).
-    kept, _ = creation_order(des[name] for name in sorted(cur.keys() & des.keys()))
-    for name in (table.name for table in kept):
+    having = [des[name] for name in sorted(cur.keys() & des.keys()) if cur[name].unmodelled]
+    for name in (table.name for table in creation_order(having)[0]):
         wanted = set(des[name].unmodelled)
         for item in cur[name].unmodelled:
             if item in wanted:
