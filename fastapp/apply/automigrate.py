@@ -98,6 +98,7 @@ def diff_options(request: AutoMigrateRequest, ddl: DesiredDDL, *, file: bool) ->
         column_renames=columns,
         drop_tables=not request.apps,
         keep_on_update=not file,
+        keep_live_clauses=not file,
         kept_tables=BOOKKEEPING_TABLES,
         object_renames=objects,
     )

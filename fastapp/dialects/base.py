@@ -89,6 +89,24 @@ class OnlineFacts:
     summary: str = ""
 
 
+@dataclass(frozen=True)
+class ClauseRemoval:
+    """What removing a live clause the Schema cannot carry (an ``Unmodelled`` value the
+    desired side lacks) costs on this backend; its plan renderer says how it is done.
+
+    ``clause``: the first words of the clause as the catalog reader reports it (``UNLOGGED``,
+    ``TABLESPACE``). ``safety``: ``safe``, ``data-dependent`` (the server checks the stored
+    rows, which may fail) or ``destructive`` (needs ``--allow-destructive``). ``effect``: said
+    in the plan next to the op. ``rewrites``: the table is copied under a lock that blocks
+    reads and writes (the lint's FA010).
+    """
+
+    clause: str
+    safety: str = "safe"
+    effect: str = ""
+    rewrites: bool = False
+
+
 class Dialect:
     """Base class of the per-backend dialects; one instance per backend, found by the registry."""
 
@@ -208,6 +226,16 @@ class Dialect:
 
     # -- online schema changes (fastapp.lint, --online) -------------------------------------
     online: ClassVar[OnlineFacts] = OnlineFacts()
+    #: What removing each live clause the Schema cannot carry costs here (first match wins);
+    #: a clause missing from it is removed safely, or refused by the plan renderer.
+    clause_removals: ClassVar[tuple[ClauseRemoval, ...]] = ()
+
+    def clause_removal(self, clause: str) -> ClauseRemoval:
+        """The :class:`ClauseRemoval` fact for ``clause`` (a safe one when none matches)."""
+        for fact in self.clause_removals:
+            if clause.startswith(fact.clause):
+                return fact
+        return ClauseRemoval(clause)
 
     def is_lock_timeout(self, exc: BaseException) -> bool:
         """``exc`` says a statement gave up waiting for a lock (:attr:`OnlineFacts.lock_timeout_errors`)."""

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fastapp.dialects.base import ConnectionSettings, Dialect, OnlineFacts, Settings
+from fastapp.dialects.base import (
+    ClauseRemoval,
+    ConnectionSettings,
+    Dialect,
+    OnlineFacts,
+    Settings,
+)
 
 _UNKNOWN_DATABASE = 1049
 #: ER_DBACCESS_DENIED_ERROR, ER_TABLEACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED_ERROR.
@@ -60,6 +66,8 @@ class MySQLDialect(Dialect):
             "(fastapp --online does)",
             "FA003": "CHECK constraints are added by copying the table (ALGORITHM=COPY); add it "
             "in a maintenance window, or enforce it in the application",
+            "FA010": "run it in a quiet window, or keep the clause (write it in the desired DDL "
+            "too) until then",
         },
         volatile_functions=frozenset({"rand", "uuid", "uuid_short", "sysdate", "random_bytes"}),
         in_place_type_changes=frozenset({("varchar", "varchar")}),
@@ -72,6 +80,13 @@ class MySQLDialect(Dialect):
         "refusal where it would copy the table under lock, lock_wait_timeout with retries",
     )
     # asyncmy.create_pool: pool_recycle counts whole seconds since the connection's last use.
+    clause_removals = (
+        ClauseRemoval("PARTITION BY", effect="REMOVE PARTITIONING copies the table", rewrites=True),
+        ClauseRemoval(
+            "NOT ENFORCED", "data-dependent", "the server checks every stored row against it"
+        ),
+        ClauseRemoval("COMMENT", effect="the index is dropped and added again in one statement"),
+    )
     pool_keys = {
         "max_size": ("maxsize", 1),
         "min_size": ("minsize", 1),

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapp.dialects.base import ConnectionSettings, Dialect, OnlineFacts, Settings
+from fastapp.dialects.base import (
+    ClauseRemoval,
+    ConnectionSettings,
+    Dialect,
+    OnlineFacts,
+    Settings,
+)
 
 
 class PostgresDialect(Dialect):
@@ -140,6 +146,8 @@ class PostgresDialect(Dialect):
             "FA008": "first deploy code that no longer uses it, then drop it in a later release",
             "FA009": "SET lock_timeout (a few seconds) and retry on timeout, so a waiting ALTER "
             "does not queue every query behind it (fastapp --online does)",
+            "FA010": "run it in a quiet window, or keep the clause (write it in the desired DDL "
+            "too) until then",
         },
         volatile_functions=frozenset(
             {
@@ -169,6 +177,38 @@ class PostgresDialect(Dialect):
         fixed_online=frozenset({"FA001", "FA002", "FA003", "FA004", "FA005", "FA009"}),
         summary="indexes CONCURRENTLY, constraints NOT VALID then VALIDATE, NOT NULL through a "
         "validated check, volatile defaults backfilled in batches, lock_timeout with retries",
+    )
+    clause_removals = (
+        ClauseRemoval(
+            "UNLOGGED",
+            effect="SET LOGGED writes the whole table to the WAL under an ACCESS EXCLUSIVE lock",
+            rewrites=True,
+        ),
+        ClauseRemoval(
+            "TABLESPACE",
+            effect="its files are copied to the database's default tablespace under an "
+            "ACCESS EXCLUSIVE lock",
+            rewrites=True,
+        ),
+        ClauseRemoval(
+            "ENABLE ROW LEVEL SECURITY",
+            "destructive",
+            "its policies stop applying: every role granted the table sees and changes all rows",
+        ),
+        ClauseRemoval(
+            "FORCE ROW LEVEL SECURITY",
+            "destructive",
+            "the table's owner is no longer held to its policies",
+        ),
+        ClauseRemoval(
+            "NOT VALID",
+            "data-dependent",
+            "VALIDATE CONSTRAINT checks every stored row (writes go on meanwhile)",
+        ),
+        ClauseRemoval("INHERITS", effect="queries on the parent no longer see this table's rows"),
+        ClauseRemoval(
+            "COMPRESSION", effect="values stored already keep theirs; new ones use the default"
+        ),
     )
     tortoise_field_types = {
         "TimeField": ("timetz", None, None, None),

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fastapp.dialects.base import ConnectionSettings, Dialect, OnlineFacts
+from fastapp.dialects.base import ClauseRemoval, ConnectionSettings, Dialect, OnlineFacts
 
 
 class SQLiteDialect(Dialect):
@@ -37,11 +37,15 @@ class SQLiteDialect(Dialect):
             "FA007": "expand and contract: add the new name, write both, deploy code reading the "
             "new one, then remove the old one in a later release",
             "FA008": "first deploy code that no longer uses it, then drop it in a later release",
+            "FA010": "SQLite rebuilds the table to remove the clause, holding the one write "
+            "lock for the whole copy; run it when writes can wait",
         },
         volatile_functions=frozenset({"random", "randomblob"}),
         summary="SQLite has one writer at a time: every change holds the database's write lock "
         "until it commits, so --online changes nothing (the plan runs as it is)",
     )
+    #: Every live clause goes by a rebuild of its table (fastapp.sql.plan.sqlite).
+    clause_removals = (ClauseRemoval("", effect="the table is rebuilt", rewrites=True),)
     supports_transactional_ddl = True
     # Tortoise turns every SQLite credential into a PRAGMA; busy_timeout is in milliseconds.
     pool_keys = {"timeout": ("busy_timeout", 1000)}

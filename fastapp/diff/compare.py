@@ -13,14 +13,16 @@ foreign-key order, cycles broken by deferring foreign keys to ``AddForeignKey`` 
 
     renames; drop foreign keys; drop indexes/uniques/checks/primary keys; enum types;
     add columns; alter columns; add primary keys; add uniques/indexes/checks; create tables;
-    add foreign keys; drop columns; drop tables; drop enum types; comments and table options;
-    removal of live clauses the Schema cannot carry (:class:`~fastapp.diff.ops.DropUnmodelled`)
+    add foreign keys; drop columns; drop tables; drop enum types; comments (of tables, and of
+    indexes and constraints whose definition stays) and table options; removal of live
+    clauses the Schema cannot carry (:class:`~fastapp.diff.ops.DropUnmodelled`)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from fastapp.diff import ops as o
 from fastapp.errors import SchemaError, UnsupportedClauseError
@@ -55,7 +57,10 @@ class DiffOptions:
     ``keep_on_update``: the desired side cannot declare MySQL's ``ON UPDATE`` (Tortoise
     models): a live column's clause is kept, not removed behind the user's back.
     ``kept_tables``: live tables never dropped though the desired side lacks them (the
-    migration tools' own records).
+    migration tools' own records). ``keep_live_clauses``: the desired side cannot declare
+    what the Schema cannot carry (Tortoise models): a live table's such clauses (``UNLOGGED``,
+    row-level security, partitioning...) are kept and said in :attr:`Plan.notes`, not removed
+    behind the user's back; a desired DDL file can say them, so without this they go.
     """
 
     table_renames: tuple[tuple[str, str], ...] = ()
@@ -67,6 +72,7 @@ class DiffOptions:
     #: ``(table, old, new)``: an index or constraint renamed (``-- @renamed from=old`` on its
     #: line); ``table`` is the desired table's name.
     object_renames: tuple[tuple[str, str, str], ...] = ()
+    keep_live_clauses: bool = False
 
 
 @dataclass(frozen=True, order=True)
@@ -246,6 +252,8 @@ _PHASES = (
     o.DropTable,
     o.DropEnumType,
     o.SetTableComment,
+    o.SetIndexComment,
+    o.SetConstraintComment,
     o.SetTableOptions,
     o.DropUnmodelled,
 )
@@ -270,6 +278,9 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
         )
     working, rename_ops = _apply_renames(current, desired, options)
     _refuse_unmodelled(working, desired)
+    kept: tuple[str, ...] = ()
+    if options.keep_live_clauses:
+        desired, kept = _with_live_clauses(working, desired)
     if options.keep_on_update:
         desired = _with_live_on_update(working, desired)
     cur = {t.name: t for t in working.tables}
@@ -289,12 +300,12 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
     found.extend(_drop_ops(dropped))
     found.extend(_touched_foreign_keys(found, cur, des))
     found.extend(_object_renames(cur, des, options.object_renames))
-    drops, notes = _live_unmodelled(cur, des)
+    drops, notes = _live_unmodelled(cur, des, current.dialect)
     found.extend(drops)
 
     ordered = _order(found)
     proposals = _proposals(ordered, cur, des) if options.propose_renames else ()
-    return Plan(current.dialect, tuple(ordered), current, desired, proposals, notes)
+    return Plan(current.dialect, tuple(ordered), current, desired, proposals, notes + kept)
 
 
 def _refuse_unmodelled(working: Schema, desired: Schema) -> None:
@@ -315,15 +326,23 @@ def _refuse_unmodelled(working: Schema, desired: Schema) -> None:
 
 
 def _live_unmodelled(
-    cur: Mapping[str, Table], des: Mapping[str, Table]
+    cur: Mapping[str, Table], des: Mapping[str, Table], dialect: str
 ) -> tuple[list[o.Op], tuple[str, ...]]:
     """What the live tables have that the Schema cannot carry and the desired side lacks: a
     standalone object (a trigger...) is kept and said in the plan's notes; a clause on
-    something the desired table keeps is a :class:`~fastapp.diff.ops.DropUnmodelled` op; a
-    clause of an index, key or column the desired table drops goes with it."""
+    something the desired table keeps is a :class:`~fastapp.diff.ops.DropUnmodelled` op
+    (carrying what its removal costs on this backend, the hub's
+    :class:`~fastapp.dialects.base.ClauseRemoval`); a clause of an index, key or column the
+    desired table drops goes with it."""
+    from fastapp.dialects import get_dialect
+
+    hub = get_dialect(dialect)
     drops: list[o.Op] = []
     notes: list[str] = []
-    for name in sorted(cur.keys() & des.keys()):
+    # Referenced tables first: PostgreSQL makes a table LOGGED only once the tables its
+    # foreign keys point at are (ties and everything else by name).
+    having = [des[name] for name in sorted(cur.keys() & des.keys()) if cur[name].unmodelled]
+    for name in (table.name for table in creation_order(having)[0]):
         wanted = set(des[name].unmodelled)
         for item in cur[name].unmodelled:
             if item in wanted:
@@ -331,8 +350,31 @@ def _live_unmodelled(
             if item.standalone:
                 notes.append(item.describe(name))
             elif _keeps(des[name], item.object):
-                drops.append(o.DropUnmodelled(name, item))
+                cost = hub.clause_removal(item.clause)
+                drops.append(o.DropUnmodelled(name, item, cost.safety, cost.effect, cost.rewrites))
     return drops, tuple(notes)
+
+
+def _with_live_clauses(current: Schema, desired: Schema) -> tuple[Schema, tuple[str, ...]]:
+    """``desired`` with each kept table taking the live clauses it cannot declare (standalone
+    objects aside: they are noted anyway), and one note per clause so kept."""
+    tables, notes = [], []
+    for table in desired.tables:
+        live = current.table(table.name)
+        extra = (
+            ()
+            if live is None
+            else tuple(
+                item
+                for item in live.unmodelled
+                if not item.standalone
+                and item not in table.unmodelled
+                and _keeps(table, item.object)
+            )
+        )
+        notes.extend(item.describe(table.name) for item in extra)
+        tables.append(replace(table, unmodelled=table.unmodelled + extra) if extra else table)
+    return replace(desired, tables=tuple(tables)), tuple(notes)
 
 
 #: ``Unmodelled.object`` kinds naming an index, key or column by name.
@@ -420,7 +462,13 @@ def _order(found: Sequence[o.Op]) -> list[o.Op]:
     ordered: list[o.Op] = []
     for phase in sorted(buckets):
         ops = buckets[phase]
-        if _PHASES[phase] in (o.CreateTable, o.RenameTable, o.RenameColumn, o.DropTable):
+        if _PHASES[phase] in (
+            o.CreateTable,
+            o.RenameTable,
+            o.RenameColumn,
+            o.DropTable,
+            o.DropUnmodelled,
+        ):
             ordered.extend(ops)  # already in dependency / declaration order
         else:
             ordered.extend(sorted(ops, key=_sort_key))
@@ -431,7 +479,17 @@ def _sort_key(op: o.Op) -> tuple:
     detail = next(
         (
             getattr(op, name)
-            for name in ("column", "index", "unique", "foreign_key", "check", "exclusion", "enum")
+            for name in (
+                "column",
+                "index",
+                "unique",
+                "foreign_key",
+                "check",
+                "exclusion",
+                "enum",
+                "constraint",
+                "item",
+            )
             if hasattr(op, name)
         ),
         None,
@@ -553,21 +611,43 @@ def _table_ops(cur: Table, des: Table) -> list[o.Op]:
         elif not same_definition(before, column):
             found.append(o.AlterColumn(name, _as_printed(before, column), column))
     found.extend(o.DropColumn(name, c) for c in cur.columns if des.column(c.name) is None)
-    if cur.primary_key != des.primary_key:
+    if cur.primary_key is not None and _commented(cur.primary_key, des.primary_key):
+        found.append(
+            o.SetConstraintComment(
+                name,
+                "primary key",
+                cur.primary_key,
+                cur.primary_key.comment,
+                des.primary_key.comment,
+            )
+        )
+    elif cur.primary_key != des.primary_key:
         if cur.primary_key is not None:
             found.append(o.SetPrimaryKey(name, cur.primary_key, None))
         if des.primary_key is not None:
             found.append(o.SetPrimaryKey(name, None, des.primary_key))
-    found.extend(o.DropUnique(name, u) for u in cur.uniques if u not in des.uniques)
-    found.extend(o.AddUnique(name, u) for u in des.uniques if u not in cur.uniques)
-    found.extend(o.DropIndex(name, i) for i in cur.indexes if not _among(i, des.indexes))
-    found.extend(o.CreateIndex(name, i) for i in des.indexes if not _among(i, cur.indexes))
-    found.extend(o.DropForeignKey(name, k) for k in cur.foreign_keys if k not in des.foreign_keys)
-    found.extend(o.AddForeignKey(name, k) for k in des.foreign_keys if k not in cur.foreign_keys)
-    found.extend(o.DropCheck(name, c) for c in cur.checks if not _among(c, des.checks))
-    found.extend(o.AddCheck(name, c) for c in des.checks if not _among(c, cur.checks))
-    found.extend(o.DropExclusion(name, x) for x in cur.exclusions if x not in des.exclusions)
-    found.extend(o.AddExclusion(name, x) for x in des.exclusions if x not in cur.exclusions)
+    found.extend(_keyed_ops(name, "unique", cur.uniques, des.uniques, o.DropUnique, o.AddUnique))
+    found.extend(
+        _keyed_ops(name, "index", cur.indexes, des.indexes, o.DropIndex, o.CreateIndex, _among)
+    )
+    found.extend(
+        _keyed_ops(
+            name,
+            "foreign key",
+            cur.foreign_keys,
+            des.foreign_keys,
+            o.DropForeignKey,
+            o.AddForeignKey,
+        )
+    )
+    found.extend(
+        _keyed_ops(name, "check", cur.checks, des.checks, o.DropCheck, o.AddCheck, _among)
+    )
+    found.extend(
+        _keyed_ops(
+            name, "exclusion", cur.exclusions, des.exclusions, o.DropExclusion, o.AddExclusion
+        )
+    )
     if cur.comment != des.comment:
         found.append(o.SetTableComment(name, cur.comment, des.comment))
     if cur.options != des.options:
@@ -592,6 +672,51 @@ def _as_printed(live: Column, desired: Column) -> Column:
     mine, theirs = dict(live.printed), dict(desired.printed)
     changed = {part: text for part, text in mine.items() if theirs.get(part, text) != text}
     return replace(live, **changed)
+
+
+def _uncommented(value: Any) -> Any:
+    return replace(value, comment=None)
+
+
+def _commented(old: Any, new: Any) -> bool:
+    """``old`` and ``new`` are one object whose comment alone differs."""
+    return new is not None and old.comment != new.comment and _uncommented(old) == _uncommented(new)
+
+
+def _contains(value: Any, values: Sequence[Any]) -> bool:
+    return value in values
+
+
+def _keyed_ops(
+    table: str,
+    what: str,
+    cur: Sequence[Any],
+    des: Sequence[Any],
+    drop: type,
+    add: type,
+    among: Callable[[Any, Sequence[Any]], bool] = _contains,
+) -> list[o.Op]:
+    """Drops and adds for the indexes or constraints of one kind that differ (``among``
+    says whether one side has a value), except those whose comment alone differs: a comment
+    op for each of those (nothing is rebuilt)."""
+    gone = [c for c in cur if not among(c, des)]
+    new = [d for d in des if not among(d, cur)]
+    by_shape = {_uncommented(d): d for d in new}
+    found: list[o.Op] = []
+    for old in gone:
+        match = by_shape.pop(_uncommented(old), None)
+        if match is not None and not among(_uncommented(old), [_uncommented(match)]):
+            match = None  # equal but for the comment as normalized, not as the server prints
+        if match is None:
+            found.append(drop(table, old))
+        elif what == "index":
+            found.append(o.SetIndexComment(table, old, old.comment, match.comment))
+        else:
+            found.append(o.SetConstraintComment(table, what, old, old.comment, match.comment))
+        if match is not None:
+            new.remove(match)
+    found.extend(add(table, d) for d in new)
+    return found
 
 
 def _enum_ops(current: Schema, desired: Schema) -> list[o.Op]:
@@ -681,9 +806,10 @@ def _touched_foreign_keys(
             dropped_indexes.setdefault(op.table, []).append(columns)
     extra: list[o.Op] = []
     for name in sorted(cur.keys() & des.keys()):
+        wanted = des[name].foreign_keys
         for fk in cur[name].foreign_keys:
-            if fk not in des[name].foreign_keys:
-                continue
+            if fk not in wanted and not any(_commented(fk, k) for k in wanted):
+                continue  # dropped or changed: its own ops drop and add it
             touched = (
                 any((name, c) in altered for c in fk.columns)
                 or any((fk.ref_table, c) in altered for c in fk.ref_columns)

@@ -148,15 +148,80 @@ class SetTableOptions(Op):
 @dataclass(frozen=True)
 class DropUnmodelled(Op):
     """Remove from a live table a clause the Schema cannot carry (:class:`Unmodelled`) that
-    the desired side lacks. Renderers perform it where their backend can (MySQL ``REMOVE
-    PARTITIONING``, a SQLite rebuild) and refuse it by name elsewhere."""
+    the desired side lacks. Renderers perform it where their backend can (PostgreSQL ``SET
+    LOGGED``, ``DISABLE ROW LEVEL SECURITY``, ``RESET (...)``...; MySQL ``REMOVE
+    PARTITIONING``; a SQLite rebuild) and refuse it by name elsewhere.
+
+    What it costs is the backend's fact (:class:`fastapp.dialects.base.ClauseRemoval`), copied
+    here by the diff: ``risk`` (its safety class), ``effect`` (said in the plan) and
+    ``rewrites`` (the table is copied under a lock that blocks reads and writes)."""
 
     kind: ClassVar[str] = "drop_unmodelled"
     table: str
     item: Unmodelled
+    risk: str = SAFE
+    effect: str = ""
+    rewrites: bool = False
+
+    @property
+    def safety(self) -> str:
+        return self.risk
 
     def describe(self) -> str:
-        return f"remove {self.item.clause} from {self.item.object} of table {self.table}"
+        where = f"table {self.table}"
+        if self.item.object != where:
+            where = f"{self.item.object} of {where}"
+        text = f"remove {self.item.clause} from {where}"
+        return f"{text} ({self.effect})" if self.effect else text
+
+
+@dataclass(frozen=True)
+class SetIndexComment(Op):
+    """Only the comment of an existing index changes (``index``: the live one, by its live
+    name): said in place, not by dropping and building the index again."""
+
+    kind: ClassVar[str] = "set_index_comment"
+    table: str
+    index: Index
+    old: str | None
+    new: str | None
+
+    def describe(self) -> str:
+        what = f"index {self.index.name or ', '.join(self.index.columns)} of {self.table}"
+        if self.new is None:
+            return f"remove the comment of {what}"
+        return f"set the comment of {what} to {self.new!r}"
+
+    def reverse(self) -> Op:
+        return SetIndexComment(self.table, self.index, self.new, self.old)
+
+
+@dataclass(frozen=True)
+class SetConstraintComment(Op):
+    """Only the comment of an existing constraint changes: ``what`` says which kind
+    (``unique``, ``check``, ``foreign key``, ``primary key``, ``exclusion``), ``constraint``
+    is the live one (its live name included)."""
+
+    kind: ClassVar[str] = "set_constraint_comment"
+    table: str
+    what: str
+    constraint: PrimaryKey | UniqueConstraint | ForeignKey | CheckConstraint | ExclusionConstraint
+    old: str | None
+    new: str | None
+
+    @property
+    def name(self) -> str | None:
+        return self.constraint.name
+
+    def describe(self) -> str:
+        what = f"{self.what} constraint {self.name}" if self.name else self.what
+        what = f"{what} of {self.table}"
+        if self.new is None:
+            return f"remove the comment of {what}"
+        return f"set the comment of {what} to {self.new!r}"
+
+    def reverse(self) -> Op:
+        return SetConstraintComment(self.table, self.what, self.constraint, self.new, self.old)
 
 
 # --- columns ------------------------------------------------------------------------------

@@ -196,8 +196,11 @@ UNION ALL
 SELECT c.relname, 'column ' || a.attname, clause
 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
-LATERAL (VALUES (CASE WHEN a.attstattarget > 0 THEN 'SET STATISTICS ' || a.attstattarget END),
-                (CASE WHEN a.attcompression <> '' THEN 'COMPRESSION' END)) v(clause)
+LATERAL (VALUES (CASE WHEN a.attstattarget >= 0 THEN 'SET STATISTICS ' || a.attstattarget END),
+                (CASE WHEN a.attcompression <> '' THEN 'COMPRESSION ' ||
+                    CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4'
+                         ELSE a.attcompression::text END
+                 END)) v(clause)
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
   AND v.clause IS NOT NULL
 UNION ALL

@@ -39,6 +39,7 @@ RULES: dict[str, Rule] = {
         Rule("FA007", "rename breaks the running code"),
         Rule("FA008", "drop breaks the running code"),
         Rule("FA009", "no lock timeout"),
+        Rule("FA010", "table rewritten to remove a clause fastapp does not model"),
     )
 }
 
@@ -152,6 +153,12 @@ def _hazards(
         )
     elif isinstance(op, o.DropTable):
         yield "FA008", t, "running code that still uses the table fails"
+    elif isinstance(op, o.DropUnmodelled) and op.rewrites and existing:
+        yield (
+            "FA010",
+            f"{t} {op.item.object}: {op.item.clause}",
+            f"removing it copies the table while reads and writes wait ({op.effect})",
+        )
 
 
 def in_place_type_change(op: o.AlterColumn, dialect: Dialect) -> bool:

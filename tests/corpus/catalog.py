@@ -29,7 +29,8 @@ _POSTGRES = {
                coalesce(pg_get_partkeydef(c.oid), ''),
                coalesce((SELECT string_agg(p.relname, ',' ORDER BY i.inhseqno)
                          FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-                         WHERE i.inhrelid = c.oid), '')
+                         WHERE i.inhrelid = c.oid), ''),
+               coalesce((SELECT s.spcname FROM pg_tablespace s WHERE s.oid = c.reltablespace), '')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm')""",
     # Sequences: a serial column's is named by the server and owned by the column.
@@ -57,7 +58,8 @@ _POSTGRES = {
         SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                coalesce(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity::text,
                a.attgenerated::text, coalesce(co.collname, ''), a.attndims,
-               coalesce(col_description(c.oid, a.attnum), ''), a.attstattarget
+               coalesce(col_description(c.oid, a.attnum), ''), a.attstattarget,
+               a.attcompression::text
         FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -68,7 +70,12 @@ _POSTGRES = {
     "constraints": """
         SELECT c.relname, k.contype::text, pg_get_constraintdef(k.oid), k.condeferrable,
                k.condeferred, k.connoinherit, k.convalidated,
-               coalesce(obj_description(k.oid, 'pg_constraint'), '')
+               coalesce(obj_description(k.oid, 'pg_constraint'), ''),
+               -- its index's storage parameters and tablespace, which the definition lacks
+               coalesce((SELECT coalesce(array_to_string(ic.reloptions, ','), '') || ':'
+                                || coalesce(s.spcname, '')
+                         FROM pg_class ic LEFT JOIN pg_tablespace s ON s.oid = ic.reltablespace
+                         WHERE ic.oid = k.conindid), '')
         FROM pg_constraint k
         JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = current_schema()""",
@@ -78,7 +85,8 @@ _POSTGRES = {
                regexp_replace(pg_get_indexdef(i.indexrelid),
                               '^CREATE (UNIQUE )?INDEX .* ON ', 'CREATE \\1INDEX ON '),
                coalesce(obj_description(i.indexrelid, 'pg_class'), ''),
-               coalesce(array_to_string(ic.reloptions, ','), ''), i.indisvalid
+               coalesce(array_to_string(ic.reloptions, ','), ''), i.indisvalid,
+               coalesce((SELECT s.spcname FROM pg_tablespace s WHERE s.oid = ic.reltablespace), '')
         FROM pg_index i
         JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
         JOIN pg_namespace n ON n.oid = t.relnamespace

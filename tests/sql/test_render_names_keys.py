@@ -125,9 +125,9 @@ def test_mysql_auto_increment_key_kept_by_a_new_unique_key():
 def test_mysql_primary_key_comment():
     before = Table("t", (INT,), PrimaryKey(("id",)))
     after = Table("t", (INT,), PrimaryKey(("id",), comment="the key"))
+    # Only the comment changes: one statement, so no moment lacks the key.
     assert sql("mysql", [before], [after]) == [
-        "ALTER TABLE `t` DROP PRIMARY KEY",
-        "ALTER TABLE `t` ADD PRIMARY KEY (`id`) COMMENT 'the key'",
+        "ALTER TABLE `t` DROP PRIMARY KEY, ADD PRIMARY KEY (`id`) COMMENT 'the key'",
     ]
     assert "PRIMARY KEY (`id`) COMMENT 'the key'" in get_ddl("mysql").create_table(after)
 

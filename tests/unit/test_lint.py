@@ -101,6 +101,23 @@ def test_mysql_keeps_what_online_cannot_fix_and_sqlite_has_one_writer():
     assert findings("sqlite", current, desired) == []
 
 
+def test_removing_a_live_clause_that_copies_the_table_is_named():
+    from fastapp.schema.objects import Unmodelled
+
+    unlogged = Unmodelled("table child", "UNLOGGED")
+    statistics = Unmodelled("column id", "SET STATISTICS 500")
+    current = [child(unmodelled=(unlogged, statistics))]
+    found = findings("postgres", current, [child()])
+    assert ("FA010", "child table child: UNLOGGED") in found
+    assert [rule for rule, _ in found] == ["FA010", "FA009"]  # statistics: catalog only
+    partitioned = [child(unmodelled=(Unmodelled("partitioning", "PARTITION BY HASH (id)"),))]
+    assert ("FA010", "child partitioning: PARTITION BY HASH (id)") in findings(
+        "mysql", partitioned, [child()]
+    )
+    # Kept (the desired side cannot say it): no op, so nothing to report but the notes.
+    assert findings("postgres", current, [child()], keep_live_clauses=True) == []
+
+
 def test_a_constant_default_is_not_volatile():
     current = [child()]
     desired = [child(Column("n", "integer", nullable=False, default="0"))]
@@ -119,7 +136,7 @@ def test_suppression_comments():
 
 
 def test_rule_ids_are_stable_and_every_hub_advises_only_known_rules():
-    assert list(RULES) == [f"FA00{i}" for i in range(1, 10)]
+    assert list(RULES) == [f"FA{i:03}" for i in range(1, 11)]
     for name in ("postgres", "mysql", "sqlite"):
         facts = get_dialect(name).online
         assert set(facts.advice) <= set(RULES)

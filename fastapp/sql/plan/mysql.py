@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from fastapp.diff import ops as o
 from fastapp.diff.compare import UnsupportedChangeError
-from fastapp.schema.objects import Index, Table
+from fastapp.schema.objects import Index, PrimaryKey, Table
 from fastapp.sql import naming
-from fastapp.sql.plan.base import Renderer, RenderOptions, Statement
+from fastapp.sql.plan.base import DataCheck, Renderer, RenderOptions, Statement
 
 if TYPE_CHECKING:
     from fastapp.diff.compare import Plan
@@ -58,7 +58,9 @@ class MySQLRenderer(Renderer):
                 middle.append(self._add_primary_key(op))
             elif isinstance(op, o.AddUnique):
                 name = self.name(naming.UNIQUE, table, op.unique.columns, op.unique.name)
-                middle.append(f"ADD CONSTRAINT {self.q(name)} UNIQUE ({self.qs(op.unique.columns)})")
+                middle.append(
+                    f"ADD CONSTRAINT {self.q(name)} UNIQUE ({self.qs(op.unique.columns)})"
+                )
             elif isinstance(op, o.CreateIndex):
                 text = self.create_index_sql(table, op.index)
                 head, _, tail = text.partition(f" ON {self.q(table)} ")
@@ -151,7 +153,9 @@ class MySQLRenderer(Renderer):
 
     def op_rename_constraint(self, op: o.RenameConstraint) -> list[Any]:
         if op.what == "unique":  # a unique key is an index here
-            return self.op_rename_index(o.RenameIndex(op.table, op.old_name, op.new_name, Index(())))
+            return self.op_rename_index(
+                o.RenameIndex(op.table, op.old_name, op.new_name, Index(()))
+            )
         raise UnsupportedChangeError(
             f"{op.table}: MySQL/MariaDB cannot rename {op.what} constraint {op.old_name} "
             f"(to {op.new_name}); drop the @renamed mark to re-create it under the new name"
@@ -275,10 +279,65 @@ class MySQLRenderer(Renderer):
             return [f"ALTER TABLE {self.q(op.table)} {', '.join(parts)}"]
         return []
 
+    def op_set_constraint_comment(self, op: o.SetConstraintComment) -> list[Any]:
+        """Only a primary key carries a comment here, and it has no statement of its own: the
+        key is dropped and added again in one ALTER TABLE (which a foreign key pointing at it
+        and an AUTO_INCREMENT column in it both accept)."""
+        key = op.constraint
+        if op.what != "primary key" or not isinstance(key, PrimaryKey):
+            self.refuse(op)
+        add = self._add_primary_key(o.SetPrimaryKey(op.table, None, replace(key, comment=op.new)))
+        return [f"ALTER TABLE {self.q(op.table)} DROP PRIMARY KEY, {add}"]
+
     def op_drop_unmodelled(self, op: o.DropUnmodelled) -> list[Any]:
-        if op.item.object == "partitioning":
-            return [f"ALTER TABLE {self.q(op.table)} REMOVE PARTITIONING"]
-        self.refuse(op)
+        item, t = op.item, self.q(op.table)
+        kind, _, name = item.object.partition(" ")
+        if item.object == "partitioning":
+            return [f"ALTER TABLE {t} REMOVE PARTITIONING"]
+        if kind == "index" and item.clause in _USED_AGAIN:
+            return [f"ALTER TABLE {t} ALTER INDEX {self.q(name)} {_USED_AGAIN[item.clause]}"]
+        if kind == "index" and item.clause.startswith("COMMENT "):
+            # No statement changes an index comment: the index goes and comes back as it
+            # is (minus the comment) in one ALTER TABLE, so no moment lacks it.
+            index = self._live_index(op.table, name)
+            if index is not None:
+                head, _, tail = self.create_index_sql(op.table, index).partition(f" ON {t} ")
+                add = head.replace("CREATE ", "ADD ", 1) + " " + tail
+                return [f"ALTER TABLE {t} DROP INDEX {self.q(name)}, {add}"]
+        if kind == "check" and item.clause == "NOT ENFORCED":
+            return [f"ALTER TABLE {t} ALTER CHECK {self.q(name)} ENFORCED"]
+        raise UnsupportedChangeError(
+            f"cannot remove {item.clause} from {item.object} of table {op.table}: "
+            "MySQL/MariaDB have no statement removing it in place; remove it by hand, or "
+            "write it in the desired DDL too so it is kept"
+        )
+
+    def _live_index(self, table: str, name: str) -> Index | None:
+        """The live index (or unique key, an index here) called ``name``."""
+        live = self.plan.current.table(table)
+        for index in live.indexes if live is not None else ():
+            if index.name == name:
+                return index
+        for unique in live.uniques if live is not None else ():
+            if unique.name == name:
+                return Index(unique.columns, unique=True, name=name)
+        return None
+
+    def data_check(self, op: o.Op, plan: Plan) -> DataCheck | None:
+        if not isinstance(op, o.DropUnmodelled) or op.item.clause != "NOT ENFORCED":
+            return super().data_check(op, plan)
+        # Enforcing a check: the rows breaking it, counted as when adding it.
+        table = plan.current.table(op.table)
+        name = op.item.object.partition(" ")[2]
+        for check in table.checks if table is not None else ():
+            if check.name == name:
+                found = super().data_check(o.AddCheck(op.table, check), plan)
+                return replace(found, op=op) if found is not None else None
+        return None
+
+
+#: How an index the optimizer ignores (MariaDB ``IGNORED``, MySQL ``INVISIBLE``) is used again.
+_USED_AGAIN = {"IGNORED": "NOT IGNORED", "INVISIBLE": "VISIBLE"}
 
 
 def _auto_increment_key_groups(plan: Plan) -> tuple[dict[int, list[o.Op]], set[int]]:
@@ -291,7 +350,11 @@ def _auto_increment_key_groups(plan: Plan) -> tuple[dict[int, list[o.Op]], set[i
     for name in sorted(tables):
         current, desired = plan.current.table(name), plan.desired.table(name)
         auto = {
-            c.name for t in (current, desired) if t is not None for c in t.columns if c.autoincrement
+            c.name
+            for t in (current, desired)
+            if t is not None
+            for c in t.columns
+            if c.autoincrement
         }
         if not auto or current is None or desired is None:
             continue

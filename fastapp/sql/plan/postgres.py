@@ -4,13 +4,37 @@ auto-increment, ``CREATE INDEX CONCURRENTLY`` after the transaction when asked."
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from fastapp.diff import ops as o
 from fastapp.diff.compare import UnsupportedChangeError
 from fastapp.schema.objects import Column, Table
 from fastapp.sql.ddl.postgres import written
-from fastapp.sql.plan.base import AFTER, Renderer, Statement
+from fastapp.sql.plan.base import AFTER, DataCheck, Renderer, Statement
+
+if TYPE_CHECKING:
+    from fastapp.diff.compare import Plan
+
+#: Table clauses the catalog reader reports whole -> the ALTER TABLE action removing it.
+_TABLE_CLAUSE_REMOVALS = {
+    "UNLOGGED": "SET LOGGED",
+    "ENABLE ROW LEVEL SECURITY": "DISABLE ROW LEVEL SECURITY",
+    "FORCE ROW LEVEL SECURITY": "NO FORCE ROW LEVEL SECURITY",
+}
+#: Clauses no statement removes in place: (first words, why, what to do instead).
+_KEPT_CLAUSES = (
+    (
+        "PARTITION BY",
+        "a partitioned table cannot become a plain one in place",
+        "create the plain table, copy the rows (INSERT ... SELECT), drop the old one and "
+        "rename the new one",
+    ),
+    (
+        "INCLUDE",
+        "the INCLUDE columns of a key's index cannot be removed in place",
+        "drop the constraint and add it again without INCLUDE",
+    ),
+)
 
 
 class PostgresRenderer(Renderer):
@@ -232,6 +256,91 @@ class PostgresRenderer(Renderer):
             f"({op.describe()}); change them by hand"
         )
 
+    # --- comments of indexes and constraints whose definition stays --------------------------
+
+    def op_set_index_comment(self, op: o.SetIndexComment) -> list[Any]:
+        return [self.ddl.comment_on_index(self.live_name(op.index.name, op), op.new)]
+
+    def op_set_constraint_comment(self, op: o.SetConstraintComment) -> list[Any]:
+        name = op.name or (f"{op.table}_pkey" if op.what == "primary key" else None)
+        return [self.ddl.comment_on_constraint(op.table, self.live_name(name, op), op.new)]
+
+    # --- live clauses the Schema cannot carry, removed ----------------------------------------
+
+    def op_drop_unmodelled(self, op: o.DropUnmodelled) -> list[Any]:
+        """The statement taking ``op.item``'s clause away (what it costs is the hub's
+        :class:`~fastapp.dialects.base.ClauseRemoval`, said in the plan), or a refusal naming
+        it with the reason and the way out."""
+        kind, _, name = op.item.object.partition(" ")
+        clause = op.item.clause
+        t = self.q(op.table)
+        if kind == "table":
+            if clause in _TABLE_CLAUSE_REMOVALS:
+                return [f"ALTER TABLE {t} {_TABLE_CLAUSE_REMOVALS[clause]}"]
+            if clause.startswith("INHERITS (") and clause.endswith(")"):
+                return [f"ALTER TABLE {t} NO INHERIT {self.q(clause[len('INHERITS (') : -1])}"]
+            if clause.startswith("WITH ("):
+                return [f"ALTER TABLE {t} RESET ({_option_names(clause)})"]
+            if clause.startswith("TABLESPACE "):
+                return [self._to_default_tablespace("TABLE", op.table)]
+        elif kind == "column":
+            alter = f"ALTER TABLE {t} ALTER COLUMN {self.q(name)}"
+            if clause.startswith("SET STATISTICS "):
+                return [f"{alter} SET STATISTICS -1"]
+            if clause.startswith("COMPRESSION"):
+                return [f"{alter} SET COMPRESSION default"]
+        elif kind == "index" and clause.startswith("TABLESPACE "):
+            return [self._to_default_tablespace("INDEX", name)]
+        elif kind == "constraint":
+            if clause == "NOT VALID":
+                return [f"ALTER TABLE {t} VALIDATE CONSTRAINT {self.q(name)}"]
+            if clause.startswith("WITH ("):  # a key's index is named after its constraint
+                return [f"ALTER INDEX {self.q(name)} RESET ({_option_names(clause)})"]
+        self._refuse_removal(op)
+
+    def _to_default_tablespace(self, what: str, name: str) -> str:
+        """Move a table or index to the database's default tablespace, which PostgreSQL
+        records as none at all (``reltablespace`` 0), as it does for one created without
+        a TABLESPACE clause. Its name is the server's to say, hence the block."""
+        statement = f"ALTER {what} %I SET TABLESPACE %I"
+        default = (
+            "(SELECT spcname FROM pg_catalog.pg_tablespace WHERE oid = (SELECT dattablespace "
+            "FROM pg_catalog.pg_database WHERE datname = current_database()))"
+        )
+        return (
+            f"DO $fastapp$ BEGIN EXECUTE format({self.literal(statement)}, "
+            f"{self.literal(name)}, {default}); END $fastapp$"
+        )
+
+    def _refuse_removal(self, op: o.DropUnmodelled) -> NoReturn:
+        item, clause = op.item, op.item.clause
+        why, fix = next(
+            ((why, fix) for start, why, fix in _KEPT_CLAUSES if clause.startswith(start)),
+            ("PostgreSQL has no statement removing it in place", "remove it by hand"),
+        )
+        raise UnsupportedChangeError(
+            f"cannot remove {clause} from {item.object} of table {op.table}: {why}; {fix}, "
+            "or write it in the desired DDL too so it is kept"
+        )
+
+    def data_check(self, op: o.Op, plan: Plan) -> DataCheck | None:
+        if not isinstance(op, o.DropUnmodelled) or op.item.clause != "NOT VALID":
+            return super().data_check(op, plan)
+        # VALIDATE CONSTRAINT: the rows breaking the constraint, counted as when adding it.
+        table = plan.current.table(op.table)
+        name = op.item.object.partition(" ")[2]
+        if table is None:
+            return None
+        for check in table.checks:
+            if check.name == name:
+                found = super().data_check(o.AddCheck(op.table, check), plan)
+                return replace(found, op=op) if found is not None else None
+        for fk in table.foreign_keys:
+            if fk.name == name:
+                found = super().data_check(o.AddForeignKey(op.table, fk), plan)
+                return replace(found, op=op) if found is not None else None
+        return None
+
     # --- helpers --------------------------------------------------------------------------
 
     def _drop_owned_sequence(self, table: str, column: str) -> str:
@@ -249,6 +358,13 @@ class PostgresRenderer(Renderer):
 
     def _drop_constraint(self, table: str, name: str) -> str:
         return f"ALTER TABLE {self.q(table)} DROP CONSTRAINT {self.q(name)}"
+
+
+def _option_names(clause: str) -> str:
+    """The storage parameter names of a ``WITH (name=value, ...)`` clause, for ``RESET``;
+    the catalog gives them as plain lowercase words (``fillfactor``, ``autovacuum_enabled``)."""
+    names = [pair.partition("=")[0].strip() for pair in clause[len("WITH (") : -1].split(",")]
+    return ", ".join(name for name in names if name)
 
 
 #: PostgreSQL's identifier limit, in bytes (NAMEDATALEN - 1).
