@@ -14,7 +14,9 @@ found through :data:`FIXED` (editor class -> corrected class).
   index and its generated name, as Tortoise's own table generator does for tuples.
 * Every backend: :class:`fastapp.models.LiveUnique` (unique among live rows) is not a plain
   index -- a WHERE clause, or a generated column in the key -- so the editors create, add and
-  remove it through its own statements instead of Tortoise's plain-index template.
+  remove it through its own statements instead of Tortoise's plain-index template; so is
+  :class:`fastapp.models.DbIndex` (rendered by fastapp's DDL writer), which Tortoise's template
+  would write as a plain index on its fields.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from tortoise.migrations.schema_editor import (
 )
 from tortoise.migrations.schema_editor.base_postgres import BasePostgresSchemaEditor
 
+from fastapp.models.dbindex import DbIndex
 from fastapp.models.indexes import LiveUnique
 
 _NOT_COLUMNS = (ManyToManyFieldInstance, BackwardFKRelation, BackwardOneToOneRelation)
@@ -57,19 +60,28 @@ class IndexColumnsResolved:
         return self._generate_index_name("idx", model, columns)  # type: ignore[attr-defined]
 
 
+#: Indexes that write their own statements instead of Tortoise's plain-index template.
+_OWN_STATEMENTS = (LiveUnique, DbIndex)
+
+
 def _live_uniques(model: Any) -> list[LiveUnique]:
     return [i for i in model._meta.indexes or () if isinstance(i, LiveUnique)]
 
 
+def _db_indexes(model: Any) -> list[DbIndex]:
+    return [i for i in model._meta.indexes or () if isinstance(i, DbIndex)]
+
+
 class LiveUniqueEditing:
-    """Mixed into a Tortoise schema editor: LiveUnique indexes through their own statements."""
+    """Mixed into a Tortoise schema editor: LiveUnique and DbIndex indexes through their own
+    statements."""
 
     client: Any
     _run_sql: Any  # the editor's
 
     def _get_model_sql_data(self, model: Any) -> Any:
         declared = model._meta.indexes
-        model._meta.indexes = tuple(i for i in declared or () if not isinstance(i, LiveUnique))
+        model._meta.indexes = tuple(i for i in declared or () if not isinstance(i, _OWN_STATEMENTS))
         try:
             return super()._get_model_sql_data(model)  # type: ignore[misc]
         finally:
@@ -77,22 +89,26 @@ class LiveUniqueEditing:
 
     async def create_model(self, model: Any) -> None:
         await super().create_model(model)  # type: ignore[misc]
-        for index in _live_uniques(model):
+        for index in [*_live_uniques(model), *_db_indexes(model)]:
             for sql in index.add_statements(self.client, model):
                 await self._run_sql(sql)
 
     def _index_name_for_model(self, model: Any, index: Index) -> str:
         if isinstance(index, LiveUnique):
             return index.live_name(model)
+        if isinstance(index, DbIndex):
+            return index.name_for(self.client, model)
         return super()._index_name_for_model(model, index)  # type: ignore[misc]
 
     async def add_index(self, model: Any, index: Index) -> None:
-        if not isinstance(index, LiveUnique):
+        if not isinstance(index, _OWN_STATEMENTS):
             return await super().add_index(model, index)  # type: ignore[misc]
         for sql in index.add_statements(self.client, model):
             await self._run_sql(sql)
 
     async def remove_index(self, model: Any, index: Index) -> None:
+        if isinstance(index, DbIndex):
+            return await self._remove_db_index(model, index)
         if not isinstance(index, LiveUnique):
             return await super().remove_index(model, index)  # type: ignore[misc]
         await self._keep_foreign_key_indexed(model, index.columns(model)[0])
@@ -100,6 +116,14 @@ class LiveUniqueEditing:
         if not [i for i in _live_uniques(model) if i != index]:
             for sql in index.drop_column_statements(self.client, model):
                 await self._run_sql(sql)
+
+    async def _remove_db_index(self, model: Any, index: DbIndex) -> None:
+        if not index.applies_to(self.client.capabilities.dialect):
+            return
+        first = index.keys[0]
+        if first in model._meta.fields_map:
+            await self._keep_foreign_key_indexed(model, _column(model, first))
+        await self._run_sql(self._drop_index_sql(model, index.name_for(self.client, model)))  # type: ignore[attr-defined]
 
     async def _keep_foreign_key_indexed(self, model: Any, column: str) -> None:
         """Before a key is dropped: where the backend needs every foreign key covered by an
@@ -173,6 +197,10 @@ class SqliteRebuildKeepsIndexes(LiveUniqueEditing, IndexColumnsResolved, SqliteS
         for index in model._meta.indexes or ():
             if isinstance(index, LiveUnique):
                 if all(c in columns for c in index.columns(model)):
+                    statements.extend(index.add_statements(self.client, model))
+                continue
+            if isinstance(index, DbIndex):
+                if all(_column(model, n) in columns for n in index.fields):
                     statements.extend(index.add_statements(self.client, model))
                 continue
             if isinstance(index, Index):

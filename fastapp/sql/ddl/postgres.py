@@ -30,7 +30,7 @@ class PostgresDDL(DDL):
         "varchar": "VARCHAR",
         "vector": "vector",
     }
-    clauses = frozenset(clause for _, clause in CLAUSES) | {"EXCLUDE"}
+    clauses = frozenset(clause for _, clause in CLAUSES) - {"prefix length"} | {"EXCLUDE"}
 
     def quote_qualified(self, name: str) -> str:
         # Names outside the read schema come from the catalog reader already quoted and
