@@ -72,6 +72,7 @@ _CREATES_EVERYWHERE: dict[str, tuple] = {
 }
 
 
+
 class _Backends:
     """The backends whose hub (:mod:`fastapp.dialects`) sets ``flag``: ``name in`` asks the
     hub, so the fact stays in the backend's code and a backend registered later counts too."""
