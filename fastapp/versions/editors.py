@@ -72,7 +72,7 @@ def _db_indexes(model: Any) -> list[DbIndex]:
     return [i for i in model._meta.indexes or () if isinstance(i, DbIndex)]
 
 
-class LiveUniqueEditing:
+class OwnStatementIndexes:
     """Mixed into a Tortoise schema editor: LiveUnique and DbIndex indexes through their own
     statements."""
 
@@ -130,7 +130,7 @@ class LiveUniqueEditing:
         index, make sure one is left for ``column``."""
 
 
-class FixedMySQLSchemaEditor(LiveUniqueEditing, IndexColumnsResolved, MySQLSchemaEditor):
+class FixedMySQLSchemaEditor(OwnStatementIndexes, IndexColumnsResolved, MySQLSchemaEditor):
     """Tortoise's MySQL editor, with LiveUnique and index columns resolved."""
 
     async def _keep_foreign_key_indexed(self, model: Any, column: str) -> None:
@@ -155,7 +155,7 @@ class FixedMySQLSchemaEditor(LiveUniqueEditing, IndexColumnsResolved, MySQLSchem
                 )
 
 
-class SqliteRebuildKeepsIndexes(LiveUniqueEditing, IndexColumnsResolved, SqliteSchemaEditor):
+class SqliteRebuildKeepsIndexes(OwnStatementIndexes, IndexColumnsResolved, SqliteSchemaEditor):
     """Tortoise's SQLite editor whose table rebuild keeps the model's indexes and its
     ``unique_together`` constraints (written inside the new table, as creating the model
     writes them)."""
@@ -251,7 +251,7 @@ def _column(model: Any, field_name: str) -> str:
 
 
 def _resolved(editor: type) -> type:
-    return type(f"Fixed{editor.__name__}", (LiveUniqueEditing, IndexColumnsResolved, editor), {})
+    return type(f"Fixed{editor.__name__}", (OwnStatementIndexes, IndexColumnsResolved, editor), {})
 
 
 #: Tortoise editor class -> the corrected one fastapp runs instead.
