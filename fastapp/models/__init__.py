@@ -13,6 +13,7 @@
 See ``docs/building-blocks.md``.
 """
 
+from fastapp.models.dbindex import DbIndex
 from fastapp.models.indexes import LiveUnique
 from fastapp.models.softdelete import (
     DELETED_AT,
@@ -24,6 +25,7 @@ from fastapp.models.softdelete import (
 
 __all__ = [
     "DELETED_AT",
+    "DbIndex",
     "LiveUnique",
     "SoftDeleteManager",
     "SoftDeleteMixin",

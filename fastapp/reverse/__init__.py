@@ -35,7 +35,9 @@ class GeneratedModels:
     added: tuple[str, ...]
     #: Number of ``# TODO`` comments (things Tortoise cannot express).
     todos: int
-    #: What the schema reader kept but could not represent (say, MySQL ``ON UPDATE``).
+    #: What the schema reader kept but could not represent (say, MySQL ``ON UPDATE``), then
+    #: one line per object whose clause the module does not carry (``table: object: clause``,
+    #: each also a ``# TODO`` in the source).
     warnings: tuple[str, ...] = ()
 
 
@@ -128,6 +130,7 @@ def generate_models(
         join_tables=module.join_tables,
         added=module.added,
         todos=module.todos,
+        warnings=module.warnings,
     )
 
 
@@ -172,7 +175,8 @@ async def reverse_generation(
         db_schema=pg_schema,
     )
     shown = set(generated.models) | set(generated.join_tables)
-    return replace(generated, warnings=tuple(w for w in warnings if _about(w, shown, schema)))
+    read = tuple(w for w in warnings if _about(w, shown, schema))
+    return replace(generated, warnings=read + generated.warnings)
 
 
 def _about(warning: str, shown: set[str], schema: Schema) -> bool:

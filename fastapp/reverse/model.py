@@ -20,6 +20,7 @@ from fastapp.reverse.tables import (
     Join,
     column_shape,
     dependency_order,
+    extra_clauses,
     index_safe,
     index_todo,
     join_table,
@@ -48,6 +49,8 @@ INDEX_CLASSES = {
     "bloom": "BloomIndex",
 }
 INDEX_MODULE = "tortoise.contrib.postgres.indexes"
+#: Where the index declaration for everything else comes from (the whole Schema vocabulary).
+DB_INDEX = ("fastapp.models", "DbIndex")
 #: Quote characters Tortoise writes around names without escaping them inside.
 UNESCAPED_QUOTES = ('"', "`")
 QUOTE_TODO = "Tortoise does not escape quotes inside names: its DDL for this name fails"
@@ -93,6 +96,8 @@ class _Builder:
         self.app = app
         self.imports: set[tuple[str, str]] = {("tortoise", "fields"), ("tortoise.models", "Model")}
         self.todos = 0
+        #: One line per object whose clause the module does not carry (also a TODO there).
+        self.warnings: list[str] = []
         #: (table, column) whose field is a placeholder for a type Tortoise lacks.
         self.placeholders: set[tuple[str, str]] = set()
         self.selected = set(names)
@@ -203,6 +208,16 @@ class _Builder:
         comments.append(f"TODO: {message}")
         self.todos += 1
 
+    def _lost(
+        self, comments: list[str], table: Table, message: str, *, column: str | None = None
+    ) -> None:
+        """A TODO for something of ``table`` the module does not carry (on ``column``'s
+        field when given), and a warning line naming the table, the object and the clause:
+        migrating the models back would create the table without it."""
+        self._todo(comments, message)
+        subject = f"{table.name}: column {column}" if column else table.name
+        self.warnings.append(f"{subject}: {message} (not written into the model; a TODO marks it)")
+
     def _facts(self, table: Table) -> _Facts:
         json_columns = frozenset(
             c.name
@@ -277,23 +292,27 @@ class _Builder:
                 continue
             rendered = self._index(table, index, kinds, attr)
             if rendered is None:
-                self._todo(spec.comments, index_todo(index))
+                self._lost(spec.comments, table, index_todo(index))
             elif rendered:
                 meta_indexes.append(rendered)
         for check in table.checks:
             if any(self._is_json_check(check.expression, c) for c in facts.json_columns):
                 continue
-            self._todo(
-                spec.comments, f"check constraint not expressible: CHECK ({check.expression})"
+            self._lost(
+                spec.comments,
+                table,
+                f"check constraint not expressible: CHECK ({check.expression})",
             )
+        self._constraint_clauses(spec, table)
         for fk in table.foreign_keys:
             if (
                 len(fk.columns) > 1
                 or (table.name, fk.columns[0]) not in self.relations
                 or self.relations[(table.name, fk.columns[0])].fk != fk
             ):
-                self._todo(
+                self._lost(
                     spec.comments,
+                    table,
                     f"foreign key ({', '.join(fk.columns)}) -> {fk.ref_table}"
                     f"({', '.join(fk.ref_columns)}) not expressible as a Tortoise relation",
                 )
@@ -319,27 +338,107 @@ class _Builder:
         return attr
 
     def _index(self, table: Table, index: Index, kinds: dict[str, str], attr) -> str | None:
-        if (
-            index.where
-            or any(index.orders)
-            or any(index.expressions)
-            or any(index.lengths)
-            or index.unique
-        ):
-            return None  # (a plain unique index never gets here: it is unique/unique_together)
-        if not index_safe(index.columns):
-            return None
+        """The ``Meta.indexes`` entry for ``index`` ("" when a field's ``db_index`` says it),
+        None when the module cannot carry it: Tortoise's own form where it is exact, else a
+        :class:`fastapp.models.DbIndex`."""
+        placeholder = any((table.name, c) in self.placeholders for c in index.columns)
+        tortoise_exact = (
+            not (
+                index.where
+                or any(index.orders)
+                or any(index.expressions)
+                or any(index.lengths)
+                or index.unique
+                or extra_clauses(index)
+            )
+            and index_safe(index.columns)
+            and (index.method is None or index.method in INDEX_CLASSES)
+        )
+        if not tortoise_exact:
+            return self._db_index(table, index, attr)
         names = tuple(attr(c) for c in index.columns)
         if index.method:
-            cls = INDEX_CLASSES.get(index.method)
             # The method's operator class depends on the real type, not on a placeholder's.
-            if cls is None or any((table.name, c) in self.placeholders for c in index.columns):
+            if placeholder:
                 return None
+            cls = INDEX_CLASSES[index.method]
             self.imports.add((INDEX_MODULE, cls))
-            return f"{cls}(fields={_tuple(names)})"
+            named = f", name={_py(index.name)}" if index.name else ""
+            return f"{cls}(fields={_tuple(names)}{named})"
         if len(index.columns) == 1 and kinds.get(index.columns[0]) not in NOT_INDEXABLE:
             return ""  # said by db_index=True on the field
         return _tuple(names)
+
+    def _db_index(self, table: Table, index: Index, attr) -> str | None:
+        """``DbIndex(...)`` for ``index``, with its name; None where a key or INCLUDE column
+        has a placeholder type (what the index means depends on the real one) or the
+        dialect's writer could not write it back."""
+        from fastapp.sql.ddl import get_ddl
+
+        expressions = index.expressions or (False,) * len(index.columns)
+        columns = [c for c, e in zip(index.columns, expressions, strict=True) if not e]
+        if any((table.name, c) in self.placeholders for c in [*columns, *index.include]):
+            return None
+        if get_ddl(self.dialect).unexpressible_clauses(index):
+            return None
+        keys = tuple(
+            f"({c})" if e else attr(c) for c, e in zip(index.columns, expressions, strict=True)
+        )
+        args = [f"fields={_tuple(keys)}"]
+        if index.name:
+            args.append(f"name={_py(index.name)}")
+        if index.unique:
+            args.append("unique=True")
+        if index.method:
+            args.append(f"method={_py(index.method)}")
+        nulls = tuple(n.removeprefix("NULLS ") if n else None for n in index.nulls_order)
+        per_key = (
+            ("opclasses", index.opclasses),
+            ("collations", index.collations),
+            ("orders", index.orders),
+            ("nulls", nulls),
+            ("lengths", index.lengths),
+        )
+        args.extend(f"{key}={_tuple(values)}" for key, values in per_key if any(values))
+        if index.include:
+            args.append(f"include={_tuple(tuple(attr(c) for c in index.include))}")
+        if index.nulls_not_distinct:
+            args.append("nulls_not_distinct=True")
+        if index.where:
+            args.append(f"where={_py(index.where)}")
+        if index.storage:
+            pairs = ", ".join(f"{_py(k)}: {_py(v)}" for k, v in index.storage)
+            args.append(f"storage={{{pairs}}}")
+        if index.comment is not None:
+            args.append(f"comment={_py(index.comment)}")
+        self.imports.add(DB_INDEX)
+        return f"DbIndex({', '.join(args)})"
+
+    def _constraint_clauses(self, spec: ModelSpec, table: Table) -> None:
+        """TODOs and warnings for what the model's keys and constraints cannot say:
+        DEFERRABLE, NULLS NOT DISTINCT, MATCH FULL, NO INHERIT, comments, exclusion
+        constraints, and what the catalog reported that the Schema does not model."""
+        from fastapp.sql.ddl.base import clauses_of, describe_object
+
+        keyed: list[object] = [*table.uniques, *table.foreign_keys]
+        if table.primary_key is not None:
+            keyed.append(table.primary_key)
+        for value in keyed:
+            clauses = [c for c in clauses_of(value) if c != "EXCLUDE"]
+            if clauses:
+                self._lost(
+                    spec.comments,
+                    table,
+                    f"{describe_object(value)}: {', '.join(clauses)} not expressible in Tortoise",
+                )
+        for exclusion in table.exclusions:
+            self._lost(
+                spec.comments,
+                table,
+                f"{describe_object(exclusion)} not expressible in Tortoise",
+            )
+        for item in table.unmodelled:
+            self._lost(spec.comments, table, f"{item.object}: {item.clause} is not modelled")
 
     def _is_json_check(self, expression: str, column: str) -> bool:
         from fastapp.dialects import get_dialect
@@ -380,7 +479,12 @@ class _Builder:
             if ftype.field in INTEGER_FIELDS and not column.autoincrement:
                 spec.kwargs.append(("generated", "False"))
         elif column.autoincrement:
-            self._todo(spec.comments, "auto-increment on a column that is not the primary key")
+            self._lost(
+                spec.comments,
+                table,
+                "auto-increment on a column that is not the primary key",
+                column=column.name,
+            )
         spec.kwargs.extend((k, _py(v)) for k, v in ftype.args)
         if column.nullable and not is_pk:
             spec.kwargs.append(("null", "True"))
@@ -394,7 +498,12 @@ class _Builder:
                     *(kv for kv in defaults if kv[0] != "auto_now_add"),
                 ]
             else:
-                self._todo(spec.comments, f"ON UPDATE {column.on_update} not expressible")
+                self._lost(
+                    spec.comments,
+                    table,
+                    f"ON UPDATE {column.on_update} not expressible",
+                    column=column.name,
+                )
         spec.kwargs.extend(defaults)
         if not is_pk and (column.name,) in uniques and ftype.field not in NOT_INDEXABLE:
             spec.kwargs.append(("unique", "True"))
@@ -409,13 +518,20 @@ class _Builder:
                 ("description", '""')
             )  # else Tortoise writes the labels as a comment
         if column.generated:
-            self._todo(spec.comments, f"generated column AS ({column.generated}) not expressible")
+            self._lost(
+                spec.comments,
+                table,
+                f"generated column AS ({column.generated}) not expressible",
+                column=column.name,
+            )
         if column.identity:
             # Tortoise writes a serial column (a sequence default) for a generated key.
-            self._todo(
+            self._lost(
                 spec.comments,
-                f"identity column (GENERATED {column.identity} AS IDENTITY) not expressible; "
-                "Tortoise creates a serial column",
+                table,
+                f"identity column (GENERATED {column.identity} AS "
+                "IDENTITY) not expressible; Tortoise creates a serial column",
+                column=column.name,
             )
         return spec, ftype.field
 
@@ -462,7 +578,12 @@ class _Builder:
                 f"database type: {column.type_text} (the referenced key is {ref_column.type_text})"
             )
         if rel.fk.on_update != "NO ACTION":
-            self._todo(spec.comments, f"ON UPDATE {rel.fk.on_update} not expressible in Tortoise")
+            self._lost(
+                spec.comments,
+                table,
+                f"ON UPDATE {rel.fk.on_update} not expressible in Tortoise",
+                column=column.name,
+            )
         return spec
 
     def _many_to_many(self, join: Join) -> FieldSpec:
@@ -526,4 +647,5 @@ def build_module(
         added=tuple(added),
         join_tables=tuple(sorted(builder.joins)),
         todos=builder.todos,
+        warnings=tuple(builder.warnings),
     )

@@ -54,6 +54,8 @@ class ModuleSpec:
     #: Join tables rendered as ``ManyToManyField`` instead of a model.
     join_tables: tuple[str, ...] = ()
     todos: int = 0
+    #: One line per object whose clause the module does not carry (each also a TODO).
+    warnings: tuple[str, ...] = ()
 
 
 def python_literal(value: object) -> str:

@@ -67,13 +67,29 @@ def single_pk(table: Table) -> str | None:
 
 
 def plain_index(index: Index) -> bool:
-    """An index on plain columns only: no method, predicate, order, expression or prefix."""
+    """An index on plain columns only: no method, predicate, order, expression, prefix, nor
+    any clause of PostgreSQL's vocabulary (INCLUDE, operator class, COLLATE, NULLS order,
+    NULLS NOT DISTINCT, storage parameters, comment)."""
     return not (
         index.method
         or index.where
         or any(index.orders)
         or any(index.expressions)
         or any(index.lengths)
+        or extra_clauses(index)
+    )
+
+
+def extra_clauses(index: Index) -> bool:
+    """Whether ``index`` uses a clause no Tortoise index class can say."""
+    return bool(
+        index.include
+        or index.opclasses
+        or index.collations
+        or index.nulls_order
+        or index.nulls_not_distinct
+        or index.storage
+        or index.comment
     )
 
 
@@ -156,8 +172,23 @@ def index_todo(index: Index) -> str:
             f"{c}({n})" for c, n in zip(index.columns, index.lengths, strict=False) if n
         )
         text += f" with prefix lengths {prefixes}"
+    if extra_clauses(index):
+        text += " with " + ", ".join(_extra_words(index))
     if any(index.expressions):
         text += " (an expression index)"
     elif plain_index(index) and not index_safe(index.columns):
         text += " (Tortoise leaves names with spaces or punctuation unquoted)"
     return text
+
+
+def _extra_words(index: Index) -> list[str]:
+    words = [
+        ("INCLUDE", index.include),
+        ("operator classes", index.opclasses),
+        ("COLLATE", index.collations),
+        ("NULLS FIRST/LAST", index.nulls_order),
+        ("NULLS NOT DISTINCT", index.nulls_not_distinct),
+        ("storage parameters", index.storage),
+        ("a comment", index.comment),
+    ]
+    return [word for word, value in words if value]

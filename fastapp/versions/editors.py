@@ -14,7 +14,9 @@ found through :data:`FIXED` (editor class -> corrected class).
   index and its generated name, as Tortoise's own table generator does for tuples.
 * Every backend: :class:`fastapp.models.LiveUnique` (unique among live rows) is not a plain
   index -- a WHERE clause, or a generated column in the key -- so the editors create, add and
-  remove it through its own statements instead of Tortoise's plain-index template.
+  remove it through its own statements instead of Tortoise's plain-index template; so is
+  :class:`fastapp.models.DbIndex` (rendered by fastapp's DDL writer), which Tortoise's template
+  would write as a plain index on its fields.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from tortoise.migrations.schema_editor import (
 )
 from tortoise.migrations.schema_editor.base_postgres import BasePostgresSchemaEditor
 
+from fastapp.models.dbindex import DbIndex
 from fastapp.models.indexes import LiveUnique
 
 _NOT_COLUMNS = (ManyToManyFieldInstance, BackwardFKRelation, BackwardOneToOneRelation)
@@ -57,19 +60,28 @@ class IndexColumnsResolved:
         return self._generate_index_name("idx", model, columns)  # type: ignore[attr-defined]
 
 
+#: Indexes that write their own statements instead of Tortoise's plain-index template.
+_OWN_STATEMENTS = (LiveUnique, DbIndex)
+
+
 def _live_uniques(model: Any) -> list[LiveUnique]:
     return [i for i in model._meta.indexes or () if isinstance(i, LiveUnique)]
 
 
-class LiveUniqueEditing:
-    """Mixed into a Tortoise schema editor: LiveUnique indexes through their own statements."""
+def _db_indexes(model: Any) -> list[DbIndex]:
+    return [i for i in model._meta.indexes or () if isinstance(i, DbIndex)]
+
+
+class OwnStatementIndexes:
+    """Mixed into a Tortoise schema editor: LiveUnique and DbIndex indexes through their own
+    statements."""
 
     client: Any
     _run_sql: Any  # the editor's
 
     def _get_model_sql_data(self, model: Any) -> Any:
         declared = model._meta.indexes
-        model._meta.indexes = tuple(i for i in declared or () if not isinstance(i, LiveUnique))
+        model._meta.indexes = tuple(i for i in declared or () if not isinstance(i, _OWN_STATEMENTS))
         try:
             return super()._get_model_sql_data(model)  # type: ignore[misc]
         finally:
@@ -77,22 +89,26 @@ class LiveUniqueEditing:
 
     async def create_model(self, model: Any) -> None:
         await super().create_model(model)  # type: ignore[misc]
-        for index in _live_uniques(model):
+        for index in [*_live_uniques(model), *_db_indexes(model)]:
             for sql in index.add_statements(self.client, model):
                 await self._run_sql(sql)
 
     def _index_name_for_model(self, model: Any, index: Index) -> str:
         if isinstance(index, LiveUnique):
             return index.live_name(model)
+        if isinstance(index, DbIndex):
+            return index.name_for(self.client, model)
         return super()._index_name_for_model(model, index)  # type: ignore[misc]
 
     async def add_index(self, model: Any, index: Index) -> None:
-        if not isinstance(index, LiveUnique):
+        if not isinstance(index, _OWN_STATEMENTS):
             return await super().add_index(model, index)  # type: ignore[misc]
         for sql in index.add_statements(self.client, model):
             await self._run_sql(sql)
 
     async def remove_index(self, model: Any, index: Index) -> None:
+        if isinstance(index, DbIndex):
+            return await self._remove_db_index(model, index)
         if not isinstance(index, LiveUnique):
             return await super().remove_index(model, index)  # type: ignore[misc]
         await self._keep_foreign_key_indexed(model, index.columns(model)[0])
@@ -101,12 +117,20 @@ class LiveUniqueEditing:
             for sql in index.drop_column_statements(self.client, model):
                 await self._run_sql(sql)
 
+    async def _remove_db_index(self, model: Any, index: DbIndex) -> None:
+        if not index.applies_to(self.client.capabilities.dialect):
+            return
+        first = index.keys[0]
+        if first in model._meta.fields_map:
+            await self._keep_foreign_key_indexed(model, _column(model, first))
+        await self._run_sql(self._drop_index_sql(model, index.name_for(self.client, model)))  # type: ignore[attr-defined]
+
     async def _keep_foreign_key_indexed(self, model: Any, column: str) -> None:
         """Before a key is dropped: where the backend needs every foreign key covered by an
         index, make sure one is left for ``column``."""
 
 
-class FixedMySQLSchemaEditor(LiveUniqueEditing, IndexColumnsResolved, MySQLSchemaEditor):
+class FixedMySQLSchemaEditor(OwnStatementIndexes, IndexColumnsResolved, MySQLSchemaEditor):
     """Tortoise's MySQL editor, with LiveUnique and index columns resolved."""
 
     async def _keep_foreign_key_indexed(self, model: Any, column: str) -> None:
@@ -131,7 +155,7 @@ class FixedMySQLSchemaEditor(LiveUniqueEditing, IndexColumnsResolved, MySQLSchem
                 )
 
 
-class SqliteRebuildKeepsIndexes(LiveUniqueEditing, IndexColumnsResolved, SqliteSchemaEditor):
+class SqliteRebuildKeepsIndexes(OwnStatementIndexes, IndexColumnsResolved, SqliteSchemaEditor):
     """Tortoise's SQLite editor whose table rebuild keeps the model's indexes and its
     ``unique_together`` constraints (written inside the new table, as creating the model
     writes them)."""
@@ -173,6 +197,10 @@ class SqliteRebuildKeepsIndexes(LiveUniqueEditing, IndexColumnsResolved, SqliteS
         for index in model._meta.indexes or ():
             if isinstance(index, LiveUnique):
                 if all(c in columns for c in index.columns(model)):
+                    statements.extend(index.add_statements(self.client, model))
+                continue
+            if isinstance(index, DbIndex):
+                if all(_column(model, n) in columns for n in index.fields):
                     statements.extend(index.add_statements(self.client, model))
                 continue
             if isinstance(index, Index):
@@ -223,7 +251,7 @@ def _column(model: Any, field_name: str) -> str:
 
 
 def _resolved(editor: type) -> type:
-    return type(f"Fixed{editor.__name__}", (LiveUniqueEditing, IndexColumnsResolved, editor), {})
+    return type(f"Fixed{editor.__name__}", (OwnStatementIndexes, IndexColumnsResolved, editor), {})
 
 
 #: Tortoise editor class -> the corrected one fastapp runs instead.

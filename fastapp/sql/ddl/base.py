@@ -57,11 +57,16 @@ class DDL:
     writes_identity: ClassVar[bool] = False
 
     # -- what this dialect can say --------------------------------------------------------
+    def unexpressible_clauses(self, value: object) -> list[str]:
+        """The clauses of ``value`` (a key, check, index or exclusion constraint) this
+        dialect cannot write, by their SQL words; empty when it can write all of them."""
+        allowed = self.clauses | self.clauses_for.get(type(value).__name__, frozenset())
+        return [c for c in clauses_of(value) if c not in allowed]
+
     def refuse_unexpressible(self, table: str, value: object) -> None:
         """Raise :class:`UnsupportedClauseError` when ``value`` (a key, check, index or
         exclusion constraint) uses a clause this dialect cannot write."""
-        allowed = self.clauses | self.clauses_for.get(type(value).__name__, frozenset())
-        missing = [c for c in clauses_of(value) if c not in allowed]
+        missing = self.unexpressible_clauses(value)
         if missing:
             raise UnsupportedClauseError(
                 f"table {table}: {describe_object(value)}: {', '.join(missing)} cannot be "
@@ -346,6 +351,9 @@ CLAUSES: tuple[tuple[str, str], ...] = (
     ("nulls_order", "NULLS FIRST/LAST"),
     ("storage", "WITH (storage parameters)"),
     ("comment", "COMMENT"),
+    ("method", "USING (access method)"),
+    ("where", "WHERE (partial index)"),
+    ("lengths", "prefix length"),
 )
 
 

@@ -15,6 +15,7 @@ _OPTIONS = (("engine", "ENGINE={}"), ("charset", "DEFAULT CHARSET={}"), ("collat
 class MySQLDDL(DDL):
     dialect_name = "mysql"
     parenthesize_default_expressions = hub.parenthesized_expression_defaults
+    clauses = frozenset({"USING (access method)", "prefix length"})
     clauses_for = {"PrimaryKey": frozenset({"COMMENT"})}
     type_names = {
         "integer": "INT",

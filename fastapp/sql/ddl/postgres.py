@@ -47,7 +47,7 @@ class PostgresDDL(DDL):
         "varchar": "VARCHAR",
         "vector": "vector",
     }
-    clauses = frozenset(clause for _, clause in CLAUSES) | {"EXCLUDE"}
+    clauses = frozenset(clause for _, clause in CLAUSES) - {"prefix length"} | {"EXCLUDE"}
     writes_identity = True
 
     def quote_qualified(self, name: str) -> str:

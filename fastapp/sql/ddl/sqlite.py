@@ -32,6 +32,7 @@ class SQLiteDDL(DDL):
     dialect_name = "sqlite"
     parenthesize_default_expressions = hub.parenthesized_expression_defaults
     supports_add_foreign_key = False
+    clauses = frozenset({"WHERE (partial index)"})
     column_text_uses_table = True
 
     def _rowid_alias(self, table: Table | None, column: Column) -> bool:
