@@ -784,7 +784,8 @@ def _touched_foreign_keys(
 ) -> list[o.Op]:
     """Foreign keys kept on both sides whose columns change, or whose referenced key is
     dropped: dropped before the change and added back after it (MySQL refuses to alter a
-    column used by a foreign key; PostgreSQL refuses to drop a key a foreign key needs)."""
+    column used by a foreign key; PostgreSQL refuses to drop a key a foreign key needs).
+    Those of a table the plan drops are only dropped first: table drops come last."""
     altered = {(op.table, op.column) for op in found if isinstance(op, o.AlterColumn)}
     dropped_keys: set[tuple[str, tuple[str, ...]]] = set()
     #: Dropped keys and indexes by table: MySQL refuses to drop the index a foreign key of
@@ -804,11 +805,13 @@ def _touched_foreign_keys(
             dropped_keys.add((op.table, columns))
         if columns:
             dropped_indexes.setdefault(op.table, []).append(columns)
+    gone = {op.table for op in found if isinstance(op, o.DropTable)}
     extra: list[o.Op] = []
-    for name in sorted(cur.keys() & des.keys()):
-        wanted = des[name].foreign_keys
+    for name in sorted(cur.keys() & (des.keys() | gone)):
+        kept = name in des
+        wanted = des[name].foreign_keys if kept else ()
         for fk in cur[name].foreign_keys:
-            if fk not in wanted and not any(_commented(fk, k) for k in wanted):
+            if kept and fk not in wanted and not any(_commented(fk, k) for k in wanted):
                 continue  # dropped or changed: its own ops drop and add it
             touched = (
                 any((name, c) in altered for c in fk.columns)
@@ -820,7 +823,8 @@ def _touched_foreign_keys(
             )
             if touched:
                 extra.append(o.DropForeignKey(name, fk))
-                extra.append(o.AddForeignKey(name, fk))
+                if kept:
+                    extra.append(o.AddForeignKey(name, fk))
     return extra
 
 

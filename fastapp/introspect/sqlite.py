@@ -52,6 +52,9 @@ UNION ALL
 SELECT 'virtual', name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pragma_table_list WHERE schema = 'main' AND type = 'virtual'
 UNION ALL
+SELECT 'trigger', t.tbl_name, t.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM sqlite_master t WHERE t.type = 'trigger'
+UNION ALL
 SELECT 'fk', m.name, f.id, f.seq, f."table", f."from", f."to", f.on_delete, f.on_update, NULL, NULL
 FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE {_ORDINARY}
 """
@@ -70,6 +73,7 @@ class Catalog:
     index_sql: dict[str, str] = field(default_factory=dict)
     foreign_keys: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     virtual: list[str] = field(default_factory=list)
+    triggers: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 @dataclass
@@ -109,6 +113,8 @@ class CatalogReader(BaseCatalogReader):
                 catalog.index_sql[row[2]] = row[3]
             elif kind == "virtual":
                 catalog.virtual.append(table)
+            elif kind == "trigger":
+                catalog.triggers[table].append(row[2])
             else:
                 catalog.foreign_keys[table].append(row)
         return catalog
@@ -147,6 +153,10 @@ class CatalogReader(BaseCatalogReader):
         primary_key = PrimaryKey(pk_columns) if pk_columns else None
         uniques, indexes = [], []
         unmodelled = list(info.unmodelled)
+        # A trigger is an object of its own: kept, noted, or refused in a desired file.
+        unmodelled += [
+            Unmodelled(f"trigger {t}", "CREATE TRIGGER") for t in sorted(catalog.triggers[name])
+        ]
         groups: dict[str, list[tuple]] = {}
         for row in catalog.indexes.get(name, ()):
             groups.setdefault(row[2], []).append(row)

@@ -54,6 +54,9 @@ class MySQLRenderer(Renderer):
                 )
             elif isinstance(op, o.SetPrimaryKey) and op.new is None:
                 first.append("DROP PRIMARY KEY")
+            elif isinstance(op, (o.DropUnique, o.DropIndex)):  # the key the column leaves
+                name = op.unique.name if isinstance(op, o.DropUnique) else op.index.name
+                first.append(f"DROP INDEX {self.q(self.live_name(name, op))}")
             elif isinstance(op, o.SetPrimaryKey):
                 middle.append(self._add_primary_key(op))
             elif isinstance(op, o.AddUnique):
@@ -342,7 +345,8 @@ _USED_AGAIN = {"IGNORED": "NOT IGNORED", "INVISIBLE": "VISIBLE"}
 
 def _auto_increment_key_groups(plan: Plan) -> tuple[dict[int, list[o.Op]], set[int]]:
     """Per table whose primary key changes while a column of it has AUTO_INCREMENT (before
-    or after): the ops said together (the key ops, that column's changes, keys added on it),
+    or after): the ops said together (the key ops, that column's changes, keys added on it
+    or dropped from it),
     keyed by the last of them (``id``), and the others' ids."""
     groups: dict[int, list[o.Op]] = {}
     folded: set[int] = set()
@@ -367,6 +371,8 @@ def _auto_increment_key_groups(plan: Plan) -> tuple[dict[int, list[o.Op]], set[i
                 or (isinstance(op, o.AlterColumn) and op.column in auto)
                 or (isinstance(op, o.AddUnique) and op.unique.columns[0] in auto)
                 or (isinstance(op, o.CreateIndex) and op.index.columns[0] in auto)
+                or (isinstance(op, o.DropUnique) and op.unique.columns[0] in auto)
+                or (isinstance(op, o.DropIndex) and op.index.columns[0] in auto)
             )
         ]
         groups[id(group[-1])] = group

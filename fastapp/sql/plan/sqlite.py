@@ -133,7 +133,10 @@ class SQLiteRenderer(Renderer):
         ]
         temp = f"{REBUILD_PREFIX}{name}"
         named = self.named(desired)
-        self.ddl.refuse_unexpressible_table(named)  # naming the table, not its temporary copy
+        # Refused under the table's own name, not the rebuild's; its triggers are replayed
+        # below, so they do not stand in the way.
+        named = replace(named, unmodelled=tuple(u for u in named.unmodelled if not u.standalone))
+        self.ddl.refuse_unexpressible_table(named)
         steps: list[Any] = [
             self.ddl.create_table(replace(named, name=temp)),
             f"INSERT INTO {self.q(temp)} ({self.qs([n for n, _ in pairs])}) "

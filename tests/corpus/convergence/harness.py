@@ -4,6 +4,7 @@ reused (reset between cases) so the corpus stays fast."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from fastapp.diff.compare import DiffOptions, diff
 from fastapp.introspect import get_catalog_reader
 from fastapp.schema.objects import Schema, Table
 from fastapp.schema.sqltext import split_statements
+from tests.corpus.catalog import Snapshot, snapshot
 
 
 @asynccontextmanager
@@ -155,7 +157,8 @@ class Case:
     seed: dict[str, list[dict]] = field(default_factory=dict)
     renames: tuple[str, ...] = ()
     rename_tables: tuple[str, ...] = ()
-    destructive: bool = False
+    #: Whether the plan is destructive; ``None``: whatever the plan says (a mirror).
+    destructive: bool | None = False
     #: Op kinds that must appear in the plan (proves the case exercises what it says).
     ops: tuple[str, ...] = ()
     #: Expected rows after the migration, when they differ from the seed: {table: [row...]}.
@@ -170,13 +173,68 @@ class Case:
     #: Words the plan's notes must contain: the live database keeps something fastapp does
     #: not model, which the desired side does not mention; the plan says so.
     notes: tuple[str, ...] = ()
+    #: Why the case has no mirror (desired -> current), for every backend or {backend: why}.
+    #: Every other case also runs mirrored: see :meth:`mirrored`.
+    mirror: str | dict[str, str] | None = None
+    #: Rows for the mirror's current side (the forward desired schema), when the default
+    #: (the forward ``rows``, else the forward seed of a non-destructive case) is not wanted.
+    mirror_seed: dict[str, list[dict]] | None = None
+    #: Op kinds the mirror's plan must contain (none asserted unless given).
+    mirror_ops: tuple[str, ...] = ()
+    #: ``refused`` of the mirror: its desired side (the forward current) is what fastapp
+    #: refuses by name.
+    mirror_refused: tuple[str, ...] = ()
+    #: ``known_divergence`` of the mirror.
+    mirror_known_divergence: dict[str, str] = field(default_factory=dict)
+    #: On a mirror: the forward case it reverses (its renames, turned around, are the mirror's).
+    forward: Case | None = None
+
+    def mirrors_on(self, backend: str) -> bool:
+        if isinstance(self.mirror, dict):
+            return backend not in self.mirror
+        return self.mirror is None
+
+    def mirrored(self) -> Case:
+        """desired -> current: the sides swapped, the renames turned around (new=old); the
+        plan is destructive when it says so, and runs with --allow-destructive (the refusal
+        without it is the forward destructive cases' to check). Seeded with rows that fit the
+        forward desired schema: ``mirror_seed``, else the rows the forward run leaves
+        (``rows``, or the seed when the forward plan keeps it), so a non-destructive mirror
+        must keep them too."""
+        if self.mirror_seed is not None:
+            seed = self.mirror_seed
+        elif self.rows is not None:
+            seed = self.rows
+        else:
+            seed = {} if self.destructive else self.seed
+        return Case(
+            name=f"{self.name} (mirror)",
+            current=self.desired,
+            desired=self.current,
+            backends=self.backends,
+            seed=seed,
+            destructive=None,
+            ops=self.mirror_ops,
+            refused=self.mirror_refused,
+            known_divergence=self.mirror_known_divergence,
+            forward=self,
+        )
+
+    def seed_rows(self, backend: str) -> dict[str, list[dict]]:
+        """The rows to insert before migrating; a mirror's, under the forward desired names."""
+        if self.forward is None:
+            return self.seed
+        return _renamed_rows(self.seed, self.forward.diff_options(backend))
 
     def diff_options(self, backend: str = "") -> DiffOptions:
         """As ``auto_migrate --desired-sql`` builds them: the options plus the renames the
-        desired file declares (``-- @renamed from=old``)."""
+        desired file declares (``-- @renamed from=old``). A mirror's are its forward case's,
+        turned around."""
         from fastapp.desired.read import declared_object_renames, declared_renames
         from fastapp.diff.compare import parse_column_renames, parse_table_renames
 
+        if self.forward is not None:
+            return _reversed(self.forward.diff_options(backend))
         tables, columns, objects = parse_table_renames(self.rename_tables), (), ()
         columns = parse_column_renames(self.renames)
         if backend:
@@ -186,6 +244,35 @@ class Case:
             columns += tuple(declared_columns)
             objects = tuple(declared_object_renames(ddl))
         return DiffOptions(table_renames=tables, column_renames=columns, object_renames=objects)
+
+
+def _reversed(options: DiffOptions) -> DiffOptions:
+    """The renames of ``options`` undone: old=new becomes new=old. A declared object rename
+    names the desired table, which is the current one seen from the other side."""
+    from dataclasses import replace
+
+    back = {new: old for old, new in options.table_renames}
+    return replace(
+        options,
+        table_renames=tuple((new, old) for old, new in options.table_renames),
+        column_renames=tuple((table, new, old) for table, old, new in options.column_renames),
+        object_renames=tuple(
+            (back.get(table, table), new, old) for table, old, new in options.object_renames
+        ),
+    )
+
+
+def _renamed_rows(rows: dict[str, list[dict]], options: DiffOptions) -> dict[str, list[dict]]:
+    """``rows`` written with current names (a seed), with the desired names instead."""
+    tables = dict(options.table_renames)
+    columns = {}
+    for table, old, new in options.column_renames:
+        columns[(tables.get(table, table), old)] = new
+    renamed = {}
+    for table, table_rows in rows.items():
+        name = tables.get(table, table)
+        renamed[name] = [{columns.get((name, k), k): v for k, v in row.items()} for row in table_rows]
+    return renamed
 
 
 def ddl_for(value: Any, backend: str, database: str = "") -> str:
@@ -205,60 +292,98 @@ async def run_case(
     applied there directly, and the two databases must be equal as the server itself reports
     them (:mod:`tests.corpus.catalog`), not only as fastapp's catalog reader sees them.
     """
-    from fastapp.apply.executor import DestructiveRefusedError
 
     backend = cfg.dialect_name
     async with raw_connection(cfg) as conn:
         await reset(cfg, conn)
         await execute_script(cfg, ddl_for(case.current, backend, cfg.name), conn)
-        await insert_rows(cfg, case.seed, conn)
+        seed = case.seed_rows(backend)
+        await insert_rows(cfg, seed, conn)
         desired_ddl = DesiredDDL(ddl_for(case.desired, backend, cfg.name), case.name, backend)
         if case.refused:
             await check_refused(cfg, case, desired_ddl, conn)
             return
-        desired = await desired_schema(cfg, desired_ddl, use_cache=False)
-        options = ApplyOptions(guided=False, diff=case.diff_options(backend))
-        before = await read(cfg, conn)
-        plan = diff(before, desired, options.diff)
-        noted = " ".join(plan.notes)
-        missing_notes = [word for word in case.notes if word not in noted]
-        assert not missing_notes, f"{case.name}/{backend}: notes lack {missing_notes}: {noted}"
-        kinds = {op.kind for op in plan.ops}
-        missing = set(case.ops) - kinds
-        assert not missing, f"{case.name}/{backend}: plan lacks {missing}: {plan.describe()}"
-        assert bool(plan.destructive_ops) == case.destructive, (
+        # The database built directly from the desired DDL, made while this one migrates.
+        direct = None
+        if reference is not None:
+            ddl = ddl_for(case.desired, backend, reference.name)
+            direct = asyncio.create_task(reference_snapshot(reference, ddl))
+        try:
+            await migrate_and_check(cfg, case, conn, desired_ddl, seed)
+            if direct is not None:
+                check_against_reference(case, backend, await direct, await snapshot(cfg, conn))
+        finally:
+            if direct is not None:  # never leave it running into the next case's reset
+                await asyncio.gather(direct, return_exceptions=True)
+
+
+async def migrate_and_check(
+    cfg: DatabaseConfig, case: Case, conn: Any, desired_ddl: DesiredDDL, seed: dict
+) -> None:
+    """Migrate the database on ``conn`` to ``desired_ddl`` as ``case`` says; check the plan,
+    that a second diff is empty, and the rows."""
+    from fastapp.apply.executor import DestructiveRefusedError
+
+    backend = cfg.dialect_name
+    wanted: Any = desired_schema(cfg, desired_ddl, use_cache=False)
+    if case.destructive:
+        wanted = await wanted
+        await check_destructive_refused(cfg, case, wanted, conn)
+    # As auto_migrate does it: the desired side is built while the live side is read. A
+    # mirror (destructive=None) runs with --allow-destructive whatever its plan is.
+    options = ApplyOptions(
+        guided=False,
+        allow_destructive=case.destructive is not False,
+        diff=case.diff_options(backend),
+    )
+    try:
+        plan = (await migrate_database(cfg, wanted, options)).plan
+    except DestructiveRefusedError as exc:
+        raise AssertionError(f"{case.name}/{backend}: destructive=False expected: {exc}") from None
+    desired = plan.desired
+    noted = " ".join(plan.notes)
+    missing_notes = [word for word in case.notes if word not in noted]
+    assert not missing_notes, f"{case.name}/{backend}: notes lack {missing_notes}: {noted}"
+    kinds = {op.kind for op in plan.ops}
+    missing = set(case.ops) - kinds
+    assert not missing, f"{case.name}/{backend}: plan lacks {missing}: {plan.describe()}"
+    destructive = bool(plan.destructive_ops)
+    if case.destructive is not None:
+        assert destructive == case.destructive, (
             f"{case.name}/{backend}: destructive={case.destructive} expected: {plan.describe()}"
         )
-        if case.destructive:
-            try:
-                await migrate_database(cfg, desired, options)
-            except DestructiveRefusedError:
-                pass
-            else:
-                raise AssertionError(f"{case.name}/{backend}: destructive plan was not refused")
-            assert await read(cfg, conn) == before, (
-                f"{case.name}/{backend}: refusal changed the database"
-            )
-            options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options(backend))
-        await migrate_database(cfg, desired, options)
-        after = await read(cfg, conn)
-        second = diff(after, desired, case.diff_options(backend))
-        assert second.is_empty, f"{case.name}/{backend}: second diff not empty: {second.describe()}"
-        assert comparable(after) == comparable(desired), f"{case.name}/{backend}: result differs"
-        expected_rows = (
-            case.rows if case.rows is not None else (None if case.destructive else case.seed)
-        )
-        if expected_rows:
-            await check_rows(cfg, case, expected_rows, after, conn)
-        if reference is not None:
-            await check_against_reference(cfg, conn, reference, case)
+    after = await read(cfg, conn)
+    second = diff(after, desired, options.diff)
+    assert second.is_empty, f"{case.name}/{backend}: second diff not empty: {second.describe()}"
+    assert comparable(after) == comparable(desired), f"{case.name}/{backend}: result differs"
+    expected_rows = case.rows if case.rows is not None else (None if destructive else seed)
+    if expected_rows:
+        await check_rows(cfg, case, expected_rows, after, conn)
+
+
+async def check_destructive_refused(
+    cfg: DatabaseConfig, case: Case, desired: Schema, conn: Any
+) -> None:
+    """Without --allow-destructive, the destructive plan is refused and nothing changes."""
+    from fastapp.apply.executor import DestructiveRefusedError
+
+    backend = cfg.dialect_name
+    before = await read(cfg, conn)
+    plan = diff(before, desired, case.diff_options(backend))
+    assert plan.destructive_ops, f"{case.name}/{backend}: destructive expected: {plan.describe()}"
+    try:
+        await migrate_database(cfg, desired, ApplyOptions(guided=False, diff=case.diff_options(backend)))
+    except DestructiveRefusedError:
+        pass
+    else:
+        raise AssertionError(f"{case.name}/{backend}: destructive plan was not refused")
+    assert await read(cfg, conn) == before, f"{case.name}/{backend}: refusal changed the database"
 
 
 async def check_refused(cfg: DatabaseConfig, case: Case, ddl: DesiredDDL, conn: Any) -> None:
     """The desired DDL is refused with one line naming what (every word of ``refused``),
     and the database is as it was, by the server's own report."""
     from fastapp.errors import FastappError
-    from tests.corpus.catalog import snapshot
 
     before = await snapshot(cfg, conn)
     options = ApplyOptions(guided=False, allow_destructive=True, diff=case.diff_options(cfg.dialect_name))
@@ -275,25 +400,31 @@ async def check_refused(cfg: DatabaseConfig, case: Case, ddl: DesiredDDL, conn: 
     assert await snapshot(cfg, conn) == before, f"{case.name}/{cfg.dialect_name}: changed"
 
 
-async def check_against_reference(
-    cfg: DatabaseConfig, conn: Any, reference: DatabaseConfig, case: Case
-) -> None:
-    """The migrated database equals one built directly from the desired DDL, by the server's
-    word (a case marked ``known_divergence`` for this backend must still differ)."""
-    lines = await reference_differences(
-        cfg, conn, reference, ddl_for(case.desired, cfg.dialect_name, reference.name)
-    )
-    known = case.known_divergence.get(cfg.dialect_name)
+def check_against_reference(case: Case, backend: str, want: Snapshot, got: Snapshot) -> None:
+    """The migrated database (``got``) equals one built directly from the desired DDL
+    (``want``), by the server's word (a case marked ``known_divergence`` for this backend
+    must still differ)."""
+    from tests.corpus.catalog import differences
+
+    lines = differences(got, want)
+    known = case.known_divergence.get(backend)
     if known is not None:
         assert lines, (
-            f"{case.name}/{cfg.dialect_name}: now equal to the desired DDL built directly; "
+            f"{case.name}/{backend}: now equal to the desired DDL built directly; "
             f"remove its known_divergence marker ({known})"
         )
         return
     assert not lines, (
-        f"{case.name}/{cfg.dialect_name}: differs from the desired DDL built directly: "
-        + "; ".join(lines)
+        f"{case.name}/{backend}: differs from the desired DDL built directly: " + "; ".join(lines)
     )
+
+
+async def reference_snapshot(reference: DatabaseConfig, desired_ddl: str) -> Snapshot:
+    """Apply ``desired_ddl`` directly on the emptied ``reference``; the server's report of it."""
+    async with raw_connection(reference) as direct:
+        await reset(reference, direct)
+        await execute_script(reference, desired_ddl, direct)
+        return await snapshot(reference, direct)
 
 
 async def reference_differences(
@@ -301,23 +432,19 @@ async def reference_differences(
 ) -> list[str]:
     """Apply ``desired_ddl`` directly on ``reference``; what the database on ``conn`` differs in,
     as the server reports both (:mod:`tests.corpus.catalog`)."""
-    from tests.corpus.catalog import differences, snapshot
+    from tests.corpus.catalog import differences
 
-    async with raw_connection(reference) as direct:
-        await reset(reference, direct)
-        await execute_script(reference, desired_ddl, direct)
-        want = await snapshot(reference, direct)
+    want = await reference_snapshot(reference, desired_ddl)
     return differences(await snapshot(cfg, conn), want)
 
 
 async def check_rows(
     cfg: DatabaseConfig, case: Case, expected: dict, after: Schema, conn: Any = None
 ) -> None:
-    from fastapp.diff.compare import parse_column_renames, parse_table_renames
-
-    renamed_tables = dict(parse_table_renames(case.rename_tables))
+    options = case.diff_options(cfg.dialect_name)
+    renamed_tables = dict(options.table_renames)
     renamed_columns = {}
-    for table, old, new in parse_column_renames(case.renames):
+    for table, old, new in options.column_renames:
         renamed_columns[(renamed_tables.get(table, table), old)] = new
     q = cfg.dialect.quote
     for table, rows in expected.items():
