@@ -755,12 +755,13 @@ def _create_ops(created: Sequence[Table], existing: Iterable[str]) -> list[o.Op]
 
 
 def _drop_ops(dropped: Sequence[Table]) -> list[o.Op]:
-    """Drop referencing tables first (a heap keeps it linear and name-ordered); a cycle is
-    broken at its smallest table name by dropping the foreign keys pointing at it first."""
+    """Drop referencing and inheriting tables first (a heap keeps it linear and
+    name-ordered); a cycle of foreign keys is broken at its smallest table name by dropping
+    the foreign keys pointing at it first."""
     by_name = {t.name: t for t in dropped}
     referenced_by: dict[str, set[str]] = {name: set() for name in by_name}
     for t in dropped:
-        for ref in t.references & by_name.keys():
+        for ref in (t.references | t.parents) & by_name.keys():
             referenced_by[ref].add(t.name)
     result = toposort(by_name, referenced_by.__getitem__, break_cycles=True)
     position = {name: i for i, name in enumerate(result.order)}

@@ -213,6 +213,9 @@ WHERE n.nspname = $1
 ORDER BY 1, 2, 3
 """
 
+#: How _UNMODELLED_SQL writes an inheritance parent: ``INHERITS (parent)``.
+_INHERITS = "INHERITS ("
+
 _ENUMS_SQL = """
 SELECT t.oid, n.nspname, t.typname, e.enumlabel
 FROM pg_catalog.pg_type t
@@ -278,7 +281,8 @@ class CatalogReader(BaseCatalogReader):
         )
         constraint_rows, index_rows, enum_rows, unmodelled_rows = tail
         for table, what, clause in unmodelled_rows:
-            catalog.unmodelled[table].append(Unmodelled(what, clause))
+            parent = clause[len(_INHERITS) : -1] if clause.startswith(_INHERITS) else None
+            catalog.unmodelled[table].append(Unmodelled(what, clause, parent))
         for row in constraint_rows:
             catalog.constraints[row["relname"]].append(row)
         for row in index_rows:

@@ -193,7 +193,7 @@ class Index:
     #: Build it outside the transaction, without blocking writes (PostgreSQL
     #: ``CREATE INDEX CONCURRENTLY`` as written in a desired file). How, not what: not compared.
     concurrently: bool = field(default=False, compare=False)
-    #: PostgreSQL: ``(part, text)`` for a part (````where``, ``columns.N`` for expression N``) whose text as the server prints
+    #: PostgreSQL: ``(part, text)`` for a part (``where``, ``columns.N`` for expression N) whose text as the server prints
     #: it is not what the server stores when that text is written again: the text that is
     #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
     #: how, not what, so not compared.
@@ -228,7 +228,7 @@ class CheckConstraint:
     name: str | None = field(default=None, compare=False)
     no_inherit: bool = False
     comment: str | None = None
-    #: PostgreSQL: ``(part, text)`` for a part (````expression````) whose text as the server prints
+    #: PostgreSQL: ``(part, text)`` for a part (``expression``) whose text as the server prints
     #: it is not what the server stores when that text is written again: the text that is
     #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
     #: how, not what, so not compared.
@@ -250,7 +250,7 @@ class ExclusionConstraint:
     definition: str
     name: str | None = field(default=None, compare=False)
     comment: str | None = None
-    #: PostgreSQL: ``(part, text)`` for a part (````definition````) whose text as the server prints
+    #: PostgreSQL: ``(part, text)`` for a part (``definition``) whose text as the server prints
     #: it is not what the server stores when that text is written again: the text that is
     #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
     #: how, not what, so not compared.
@@ -279,6 +279,8 @@ class Unmodelled:
 
     object: str
     clause: str
+    #: The table this one inherits from (PostgreSQL ``INHERITS``): it must outlive this one.
+    parent: str | None = None
 
     @property
     def standalone(self) -> bool:
@@ -335,6 +337,11 @@ class Table:
     def references(self) -> frozenset[str]:
         """Tables this table's foreign keys point at (itself excluded)."""
         return frozenset(fk.ref_table for fk in self.foreign_keys) - {self.name}
+
+    @property
+    def parents(self) -> frozenset[str]:
+        """Tables this table inherits from (PostgreSQL ``INHERITS``, read as unmodelled)."""
+        return frozenset(u.parent for u in self.unmodelled if u.parent is not None)
 
 
 def source_text(value: Any, part: str, printed: str | None) -> str | None:

@@ -332,7 +332,7 @@ def _normalized_sql(sql: str | None) -> str:
 
 #: Objects the Schema does not model (views, triggers): a migration keeps the live ones and
 #: says so, so only those the desired DDL creates must be there.
-KEPT_AS_FOUND = ("other", "triggers")
+KEPT_AS_FOUND = ("other", "triggers", "policies", "rules")
 
 
 def differences(got: Snapshot, want: Snapshot) -> list[str]:
