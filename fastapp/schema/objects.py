@@ -273,8 +273,11 @@ class Unmodelled:
       :attr:`Plan.notes` and kept;
     * a live clause the desired side lacks on an object it keeps is a
       :class:`~fastapp.diff.ops.DropUnmodelled` op, which a renderer performs where its
-      backend can (MySQL ``REMOVE PARTITIONING``, a SQLite rebuild) and refuses by name
-      elsewhere.
+      backend can (PostgreSQL ``SET LOGGED``, ``RESET (...)``, ``NO INHERIT``..., MySQL
+      ``REMOVE PARTITIONING``, ``NOT IGNORED``..., a SQLite rebuild; the cost of each is
+      data on the dialect hub, ``ClauseRemoval``) and refuses by name elsewhere; when the
+      desired side cannot declare such clauses (models), the diff keeps them instead
+      (``DiffOptions.keep_live_clauses``).
     """
 
     object: str

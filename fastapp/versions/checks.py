@@ -98,7 +98,8 @@ async def data_checks(
     desired = await desired_schema(state.cfg, ddl)
     async with raw_connection(state.cfg) as conn:
         current = await read_live(state.cfg, conn)
-    plan = diff(current, desired, DiffOptions(drop_tables=False, keep_on_update=True))
+    options = DiffOptions(drop_tables=False, keep_on_update=True, keep_live_clauses=True)
+    plan = diff(current, desired, options)
     return [
         check
         for check in get_renderer(state.cfg.dialect_name).data_checks(plan)

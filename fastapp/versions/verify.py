@@ -46,7 +46,10 @@ async def drift(registry: AppRegistry, apps: Sequence[str] = ()) -> list[Drift]:
         async with raw_connection(cfg) as conn:
             current = await read_live(cfg, conn)
         current = current.only(n for n in current.table_names if n not in BOOKKEEPING_TABLES)
-        plan = diff(current, desired, DiffOptions(drop_tables=not apps, keep_on_update=True))
+        # Models cannot declare MySQL's ON UPDATE or a live-only clause (UNLOGGED, RLS...):
+        # kept, never reported as drift.
+        options = DiffOptions(drop_tables=not apps, keep_on_update=True, keep_live_clauses=True)
+        plan = diff(current, desired, options)
         for op in plan.ops:
             column = getattr(op, "column", None)
             name = getattr(column, "name", column)
