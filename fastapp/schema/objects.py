@@ -112,15 +112,13 @@ class Column:
     #: and written back verbatim. None elsewhere: PostgreSQL and MySQL print types their own
     #: way (``format_type``, ``COLUMN_TYPE``), which the canonical reading already is.
     declared_type: str | None = None
-    #: PostgreSQL: ``(part, text)`` for a part (``default``, ``generated``) whose text as the server prints
-    #: it is not what the server stores when that text is written again: the text that is
-    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
-    #: how, not what, so not compared.
+    #: PostgreSQL: ``(part, text)`` for a part (``default``, ``generated``) stored otherwise
+    #: when its printed text is written again: the text that reproduces it, from the desired DDL
+    #: (:mod:`fastapp.desired.sources.postgres`). Written, not compared.
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-    #: ``(part, text)``: the text of each expression part exactly as the server printed it,
-    #: where a catalog reader keeps it (PostgreSQL); the compared text is normalized, and two
-    #: texts normalized alike may be stored differently. The diff tells such objects apart
-    #: when both sides have it (:func:`fastapp.diff.compare.same_definition`).
+    #: ``(part, text)``: each expression part exactly as the server printed it (PostgreSQL's
+    #: catalog reader). Texts normalized alike may be stored differently: the diff compares
+    #: these where both sides have them (:func:`fastapp.diff.compare.same_definition`).
     printed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
@@ -193,15 +191,13 @@ class Index:
     #: Build it outside the transaction, without blocking writes (PostgreSQL
     #: ``CREATE INDEX CONCURRENTLY`` as written in a desired file). How, not what: not compared.
     concurrently: bool = field(default=False, compare=False)
-    #: PostgreSQL: ``(part, text)`` for a part (``where``, ``columns.N`` for expression N) whose text as the server prints
-    #: it is not what the server stores when that text is written again: the text that is
-    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
-    #: how, not what, so not compared.
+    #: PostgreSQL: ``(part, text)`` for a part (``where``, ``columns.N``: key N, an expression)
+    #: stored otherwise when its printed text is written again: the text that reproduces it,
+    #: from the desired DDL (:mod:`fastapp.desired.sources.postgres`). Written, not compared.
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-    #: ``(part, text)``: the text of each expression part exactly as the server printed it,
-    #: where a catalog reader keeps it (PostgreSQL); the compared text is normalized, and two
-    #: texts normalized alike may be stored differently. The diff tells such objects apart
-    #: when both sides have it (:func:`fastapp.diff.compare.same_definition`).
+    #: ``(part, text)``: each expression part exactly as the server printed it (PostgreSQL's
+    #: catalog reader). Texts normalized alike may be stored differently: the diff compares
+    #: these where both sides have them (:func:`fastapp.diff.compare.same_definition`).
     printed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
@@ -228,15 +224,13 @@ class CheckConstraint:
     name: str | None = field(default=None, compare=False)
     no_inherit: bool = False
     comment: str | None = None
-    #: PostgreSQL: ``(part, text)`` for a part (``expression``) whose text as the server prints
-    #: it is not what the server stores when that text is written again: the text that is
-    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
-    #: how, not what, so not compared.
+    #: PostgreSQL: ``(part, text)`` for a part (``expression``) stored otherwise when its
+    #: printed text is written again: the text that reproduces it, from the desired DDL
+    #: (:mod:`fastapp.desired.sources.postgres`). Written, not compared.
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-    #: ``(part, text)``: the text of each expression part exactly as the server printed it,
-    #: where a catalog reader keeps it (PostgreSQL); the compared text is normalized, and two
-    #: texts normalized alike may be stored differently. The diff tells such objects apart
-    #: when both sides have it (:func:`fastapp.diff.compare.same_definition`).
+    #: ``(part, text)``: each expression part exactly as the server printed it (PostgreSQL's
+    #: catalog reader). Texts normalized alike may be stored differently: the diff compares
+    #: these where both sides have them (:func:`fastapp.diff.compare.same_definition`).
     printed: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
@@ -250,10 +244,9 @@ class ExclusionConstraint:
     definition: str
     name: str | None = field(default=None, compare=False)
     comment: str | None = None
-    #: PostgreSQL: ``(part, text)`` for a part (``definition``) whose text as the server prints
-    #: it is not what the server stores when that text is written again: the text that is
-    #: (found in the desired DDL by :mod:`fastapp.desired.sources.postgres`). DDL writers write it;
-    #: how, not what, so not compared.
+    #: PostgreSQL: ``(part, text)`` for a part (``definition``) stored otherwise when its
+    #: printed text is written again: the text that reproduces it, from the desired DDL
+    #: (:mod:`fastapp.desired.sources.postgres`). Written, not compared.
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 

@@ -20,6 +20,10 @@ exactly as the original becomes the object's ``sources`` entry, which the DDL wr
 When none does, the table gets an :class:`~fastapp.schema.objects.Unmodelled` naming the
 object, which the diff refuses before anything runs.
 
+The catalog reader keeps each printed text (``printed``) and the diff compares it where both
+sides have it, so a live object stored from another text that normalizes alike is made again
+from the source text.
+
 Cost: nothing for a Schema without such expressions (plain literal defaults do not count:
 the server stores a literal coerced to the column's type, whatever its spelling), else one
 catalog query, and probes only for the expressions with a cast.
