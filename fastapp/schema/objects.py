@@ -426,8 +426,9 @@ class Schema:
         return replace(self, tables=tuple(t for t in self.tables if t.name in wanted))
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (names included), stable for ``--format json``."""
-        return asdict(self)
+        """A JSON-ready dict (names included), stable for ``--format json``: what the schema
+        is, without how a reader printed or a writer must write its expressions."""
+        return asdict(self, dict_factory=_exported)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Schema:
@@ -438,6 +439,14 @@ class Schema:
             enums=tuple(EnumType(e["name"], tuple(e["values"])) for e in data.get("enums", ())),
             extensions=tuple(data.get("extensions", ())),
         )
+
+
+#: Fields that say how an expression was printed or must be written, not what it is.
+_WRITING_AIDS = frozenset({"sources", "printed"})
+
+
+def _exported(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {key: value for key, value in items if key not in _WRITING_AIDS}
 
 
 def _build(kind: type, data: Mapping[str, Any]) -> Any:

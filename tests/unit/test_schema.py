@@ -95,3 +95,20 @@ def test_on_update_and_prefix_lengths_default_to_nothing_and_round_trip():
     assert (
         loaded.tables[0].columns[0].on_update is None and loaded.tables[0].indexes[0].lengths == ()
     )
+
+
+def test_json_export_says_what_the_schema_is_not_how_its_texts_were_printed():
+    from fastapp.schema.objects import CheckConstraint
+
+    check = CheckConstraint(
+        "state IN ('a')",
+        name="c",
+        sources=(("expression", "state IN ('a')"),),
+        printed=(("expression", "((state)::text = ANY ((ARRAY['a'::character varying])::text[]))"),),
+    )
+    col = Column("state", "varchar", length=10, printed=(("default", "'a'::character varying"),))
+    schema = Schema("postgres", (Table("t", (col,), checks=(check,)),))
+    exported = json.dumps(schema.to_dict())
+    assert "sources" not in exported and "printed" not in exported
+    assert "state IN ('a')" in exported
+    assert Schema.from_dict(json.loads(exported)) == schema  # both are how, not what
