@@ -285,6 +285,8 @@ class Unmodelled:
         return self.clause.startswith("CREATE ")
 
     def describe(self, table: str) -> str:
+        if self.object == f"table {table}":  # a clause of the table itself
+            return f"table {table}: {self.clause}"
         return f"table {table}: {self.object}: {self.clause}"
 
 

@@ -239,7 +239,7 @@ def test_models_keep_the_live_clauses_they_cannot_declare_and_say_so():
     assert [op.kind for op in plan.ops] == ["add_column"]
     assert plan.notes == (
         "table item: trigger item_touch: CREATE TRIGGER",
-        "table item: table item: ENABLE ROW LEVEL SECURITY",
+        "table item: ENABLE ROW LEVEL SECURITY",
     )
 
 
