@@ -305,9 +305,23 @@ async def run_steps(
             except Exception as exc:  # the migrations that completed are kept
                 failure = exc
             if failure is None and with_hooks:
-                await hooks.run(state.alias, unit.hook_client, outcome=unit.outcome(result))
+                await _run_hooks(hooks, state, unit, result)
         if failure is not None:
             raise failure
+
+
+async def _run_hooks(
+    hooks: HookRunner, state: ConnectionState, unit: _Unit, result: RunResult
+) -> None:
+    """The hooks inside the command's unit; without one (MySQL, --online, a non-atomic
+    migration) in a transaction of their own, so a failing hook leaves none of its writes."""
+    if unit.whole:
+        await hooks.run(state.alias, unit.hook_client, outcome=unit.outcome(result))
+        return
+    from tortoise.transactions import in_transaction
+
+    async with in_transaction(state.alias) as txn:
+        await hooks.run(state.alias, txn, outcome=unit.outcome(result))
 
 
 class _Unit:
@@ -323,7 +337,8 @@ class _Unit:
             return "the whole command was rolled back (no migration of it stays applied)"
         return (
             f"{len(result.done)} migration(s) of this run were applied and kept (this backend "
-            "cannot roll DDL back, or a migration is non-atomic); fix the hook and run again"
+            "cannot roll DDL back, --online commits each statement, or a migration is "
+            "non-atomic), the hook's own writes were not; fix the hook and run again"
         )
 
 

@@ -121,7 +121,8 @@ def test_upgrade_and_downgrade_run_the_hooks_once_per_command(project, run, fres
         assert "2 migration(s) of this run were applied and kept" in failed.output
         assert recorded == [("0001_initial",)]
         assert tables(project, fresh_db) == {f"{project.package}_post"}
-        assert runs(project, fresh_db) == ["hook upgrade", "hook downgrade"]
+        # The DDL stays; the failing hook's own writes ran in a transaction of their own.
+        assert runs(project, fresh_db) == ["hook upgrade"]
         monkeypatch.delenv("FAIL_HOOK")
         run("upgrade", "--no-verify")
         assert tables(project, fresh_db) == every
@@ -258,3 +259,28 @@ def test_each_target_runs_its_hooks_in_its_own_unit(project, run, two):
     else:
         assert runs(project, second) == ["hook migrate", "hook auto_migrate"]
         assert f"{project.package}_tag" in live.tables(second)
+
+
+def test_upgrade_online_keeps_the_migrations_and_none_of_a_failing_hooks_writes(
+    project, run, fresh_db, monkeypatch
+):
+    """--online commits each statement on PostgreSQL (and MariaDB cannot roll DDL back): no
+    outer unit, so the hooks run after the migrations in a transaction of their own. SQLite's
+    lock is a transaction: the whole command rolls back there, --online or not."""
+    run("makemigrations", "--name", "initial")
+    project.write_models(tag=True)
+    run("makemigrations", "--name", "tag")
+    monkeypatch.setenv("FAIL_HOOK", "1")
+    failed = run("upgrade", "--online", "--no-verify", code=1)
+    assert FAILED in failed.output
+    if fresh_db.dialect_name == "sqlite":
+        assert "the whole command was rolled back" in flat(failed)
+        assert tables(project, fresh_db) == set()
+    else:
+        assert "--online commits each statement" in flat(failed)
+        recorded = live.rows(fresh_db, "SELECT name FROM tortoise_migrations ORDER BY name")
+        assert recorded == [("0001_initial",), ("0002_tag",)]
+        assert runs(project, fresh_db) == []  # the hook's row went with its transaction
+    monkeypatch.delenv("FAIL_HOOK")
+    run("upgrade", "--online", "--no-verify")
+    assert runs(project, fresh_db) == ["hook upgrade"]
