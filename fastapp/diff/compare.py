@@ -26,7 +26,15 @@ from typing import Any
 
 from fastapp.diff import ops as o
 from fastapp.errors import SchemaError, UnsupportedClauseError
-from fastapp.schema.objects import CheckConstraint, Column, ForeignKey, Index, Schema, Table
+from fastapp.schema.objects import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Schema,
+    Table,
+    Unmodelled,
+)
 from fastapp.schema.toposort import creation_order, toposort
 
 #: Values that may keep the server's own text of their expressions (``printed``).
@@ -100,9 +108,11 @@ class Plan:
     current: Schema = field(compare=False, repr=False)
     desired: Schema = field(compare=False, repr=False)
     proposals: tuple[RenameProposal, ...] = ()
-    #: Objects of their own (triggers, policies, rules: :attr:`~fastapp.schema.objects.Unmodelled.standalone`) the
-    #: live database has on tables the plan keeps and the desired side does not mention:
-    #: left as they are, and said (``describe``) rather than silently ignored.
+    #: Objects of their own the live database has and the desired side does not mention,
+    #: on tables the plan keeps (triggers, policies, rules:
+    #: :attr:`~fastapp.schema.objects.Unmodelled.standalone`) or of the schema itself (views,
+    #: functions: :class:`~fastapp.schema.objects.SchemaObject`): left as they are, and said
+    #: (``describe``) rather than silently ignored.
     notes: tuple[str, ...] = ()
 
     @property
@@ -278,6 +288,7 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
         )
     working, rename_ops = _apply_renames(current, desired, options)
     _refuse_unmodelled(working, desired)
+    _refuse_schema_objects(working, desired)
     kept: tuple[str, ...] = ()
     if options.keep_live_clauses:
         desired, kept = _with_live_clauses(working, desired)
@@ -302,6 +313,7 @@ def diff(current: Schema, desired: Schema, options: DiffOptions | None = None) -
     found.extend(_object_renames(cur, des, options.object_renames))
     drops, notes = _live_unmodelled(cur, des, current.dialect)
     found.extend(drops)
+    notes += _live_schema_objects(working, desired)
 
     ordered = _order(found)
     proposals = _proposals(ordered, cur, des) if options.propose_renames else ()
@@ -313,7 +325,7 @@ def _refuse_unmodelled(working: Schema, desired: Schema) -> None:
     table (after renames) lacks, so it could not be made, before anything runs."""
     live = {t.name: set(t.unmodelled) for t in working.tables}
     found = [
-        item.describe(t.name)
+        item.describe(t.name) + _other_definition(item, live.get(t.name, ()))
         for t in desired.tables
         for item in t.unmodelled
         if item not in live.get(t.name, ())
@@ -323,6 +335,40 @@ def _refuse_unmodelled(working: Schema, desired: Schema) -> None:
             "the desired schema uses what fastapp cannot carry, so it could not be kept in "
             f"step: {'; '.join(found)}; remove it from the desired DDL and manage it by hand"
         )
+
+
+def _other_definition(item: Unmodelled, live: Iterable[Unmodelled]) -> str:
+    """`` (the database has another definition)`` when the live table has ``item`` by name
+    with another body (a trigger changed), else nothing."""
+    same = any(x.object == item.object and x.clause == item.clause for x in live)
+    return " (the database has it with another definition)" if same else ""
+
+
+def _refuse_schema_objects(working: Schema, desired: Schema) -> None:
+    """The refusal of :class:`SchemaObject` values (views, functions...): fastapp does not
+    create or change them, so a desired one the live database lacks, or has with another
+    definition, is named before anything runs."""
+    live = {(x.kind, x.name): x for x in working.objects}
+    found = []
+    for item in desired.objects:
+        have = live.get((item.kind, item.name))
+        if have is None:
+            found.append(f"{item.describe()}: not in the database")
+        elif have != item:
+            found.append(f"{item.describe()}: the database has another definition")
+    if found:
+        raise UnmodelledClauseError(
+            "the desired schema has objects fastapp does not create or change: "
+            f"{'; '.join(found)}; create or replace them by hand (or with a versioned "
+            "migration's RunSQL), or remove them from the desired DDL"
+        )
+
+
+def _live_schema_objects(working: Schema, desired: Schema) -> tuple[str, ...]:
+    """The live :class:`SchemaObject` values the desired side does not mention: kept, and
+    said in the plan's notes rather than silently ignored."""
+    wanted = {(x.kind, x.name) for x in desired.objects}
+    return tuple(x.describe() for x in working.objects if (x.kind, x.name) not in wanted)
 
 
 def _live_unmodelled(

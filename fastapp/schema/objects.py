@@ -277,6 +277,9 @@ class Unmodelled:
     clause: str
     #: The table this one inherits from (PostgreSQL ``INHERITS``): it must outlive this one.
     parent: str | None = None
+    #: What a standalone object does (a trigger's timing, events and body), normalized and
+    #: free of the schema's name: compared, so a changed body is a difference, not a match.
+    definition: str = ""
 
     @property
     def standalone(self) -> bool:
@@ -288,6 +291,29 @@ class Unmodelled:
         if self.object == f"table {table}":  # a clause of the table itself
             return f"table {table}: {self.clause}"
         return f"table {table}: {self.object}: {self.clause}"
+
+
+@dataclass(frozen=True)
+class SchemaObject:
+    """An object of the schema that is no table's and that fastapp does not create or change:
+    a view, a materialized view, a function or procedure, a standalone sequence, a domain...
+    (issue 14). Compared by ``definition``, the object's text as its catalog reader
+    normalizes it (whitespace, and free of the schema's own name, so a desired file applied in
+    a scratch schema reads the same). The diff refuses, by name, a desired one the live
+    database lacks or has with another definition; a live one the desired side does not
+    mention is kept and said in :attr:`Plan.notes`.
+
+    ``kind`` is lowercase words (``view``, ``materialized view``, ``function``, ``procedure``,
+    ``sequence``, ``domain``); ``name`` is unique within its kind (a function's includes its
+    argument types: ``slugify(text)``).
+    """
+
+    kind: str
+    name: str
+    definition: str
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.name}"
 
 
 @dataclass(frozen=True)
@@ -406,11 +432,16 @@ class Schema:
     enums: tuple[EnumType, ...] = ()
     #: Extensions or features present that affect types (``vector``), sorted.
     extensions: tuple[str, ...] = field(default=(), compare=False)
+    #: The schema's objects that are no table's (views, functions...), by kind and name.
+    objects: tuple[SchemaObject, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", tuple(sorted(self.tables, key=lambda t: t.name)))
         object.__setattr__(self, "enums", tuple(sorted(self.enums, key=lambda e: e.name)))
         object.__setattr__(self, "extensions", tuple(sorted(self.extensions)))
+        object.__setattr__(
+            self, "objects", tuple(sorted(self.objects, key=lambda x: (x.kind, x.name)))
+        )
 
     def table(self, name: str) -> Table | None:
         for table in self.tables:
@@ -440,6 +471,7 @@ class Schema:
             tables=tuple(_table_from_dict(t) for t in data.get("tables", ())),
             enums=tuple(EnumType(e["name"], tuple(e["values"])) for e in data.get("enums", ())),
             extensions=tuple(data.get("extensions", ())),
+            objects=tuple(_build(SchemaObject, x) for x in data.get("objects", ())),
         )
 
 
