@@ -26,6 +26,7 @@ from fastapp.models.softdelete import (
     SoftDeleteQuerySet,
     is_soft_delete_model,
 )
+from fastapp.tortoise import units
 
 #: Set while an instance's soft delete/restore runs its one-row queryset update, so the
 #: entry it writes is not marked ``bulk``.
@@ -92,7 +93,7 @@ class AuditQuerySet(QuerySet):
         pairs = [_column_key(model, name, value) for name, value in kwargs.items()]
         keys = sorted({key for key, _ in pairs if key in record.audited_fields(model)})
         plain = all(record.is_plain(value) for _, value in pairs)
-        async with record.unit(db) as conn:
+        async with units.unit(db) as conn:
             if module := triggers.by_trigger(model, conn):
                 await triggers.before_write(module, model, conn, current_actor())
                 return await QuerySet.update(self.using_db(conn), **kwargs)
@@ -131,7 +132,7 @@ class AuditQuerySet(QuerySet):
         db = self._db or model._choose_db(True)
         pk = model._meta.pk_attr
         fields = record.audited_fields(model)
-        async with record.unit(db) as conn:
+        async with units.unit(db) as conn:
             if module := triggers.by_trigger(model, conn):
                 await triggers.before_write(module, model, conn, current_actor())
                 return await QuerySet.delete(self.using_db(conn))
@@ -228,7 +229,7 @@ class AuditMixin:
         force_update: bool = False,
     ) -> None:
         db = using_db or self._choose_db(True)  # type: ignore[attr-defined]
-        async with record.unit(db) as conn:
+        async with units.unit(db) as conn:
             if module := triggers.by_trigger(type(self), conn):
                 await triggers.before_write(module, type(self), conn, current_actor())
             await super().save(conn, update_fields, force_create, force_update)  # type: ignore[misc]
@@ -270,7 +271,7 @@ class AuditMixin:
             return
         db = using_db or self._choose_db(True)  # type: ignore[attr-defined]
         old = record.snapshot(self)
-        async with record.unit(db) as conn:
+        async with units.unit(db) as conn:
             if module := triggers.by_trigger(model, conn):
                 await triggers.before_write(module, model, conn, current_actor())
                 await super().delete(using_db=conn, **kwargs)  # type: ignore[misc]

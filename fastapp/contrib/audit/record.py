@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import base64
 import enum
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from tortoise import fields, timezone
-from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from fastapp.contrib.audit.context import current_actor
 from fastapp.errors import SettingsError
+from fastapp.tortoise.units import deferred
 
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -118,18 +118,6 @@ def natural_key(model: type) -> tuple[str, str]:
     return model._meta.app, model.__name__.lower()
 
 
-@asynccontextmanager
-async def unit(db: BaseDBAsyncClient) -> AsyncIterator[BaseDBAsyncClient]:
-    """``db`` itself when it is already a transaction (a request's ``Transaction``, an
-    ``in_transaction()`` block), else a transaction of its own: the change and its audit entry
-    commit or roll back together, without a savepoint per write."""
-    if isinstance(db, TransactionalDBClient) and not db._finalized:
-        yield db
-        return
-    async with db._in_transaction() as conn:
-        yield conn
-
-
 def entry(model: type, action: str, pk: Any, changes: dict, *, bulk: bool, at: Any = None):
     from fastapp.contrib.audit.models import AuditEntry
 
@@ -147,7 +135,9 @@ def entry(model: type, action: str, pk: Any, changes: dict, *, bulk: bool, at: A
 
 
 async def write(conn: BaseDBAsyncClient, entries: Iterable[Any]) -> None:
-    """Insert ``entries`` on ``conn`` (one INSERT for one, a bulk insert for more)."""
+    """Insert ``entries`` on ``conn`` (one INSERT for one, a bulk insert for more). A single
+    entry's insert may wait for the unit's commit (:func:`~fastapp.tortoise.units.deferred`):
+    nothing reads its id."""
     from fastapp.contrib.audit.models import AuditEntry
 
     rows = list(entries)
@@ -157,6 +147,7 @@ async def write(conn: BaseDBAsyncClient, entries: Iterable[Any]) -> None:
             "is not in INSTALLED_APPS: add it there, then run migrate"
         )
     if len(rows) == 1:  # the executor itself: an entry has no save hooks or signals to run
-        await conn.executor_class(model=AuditEntry, db=conn).execute_insert(rows[0])
+        with deferred():
+            await conn.executor_class(model=AuditEntry, db=conn).execute_insert(rows[0])
     elif rows:
         await AuditEntry.bulk_create(rows, batch_size=500, using_db=conn)

@@ -1,0 +1,132 @@
+"""The unit an audited change and its entry share (fastapp.tortoise.units), on the three
+backends: all or nothing when the entry's insert fails, statements inside the unit see the
+entry and count their own rows, nested transactions work; and on SQLite, where the unit saves
+trips to aiosqlite's worker thread, an audited save is two trips."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.signals import post_save
+from tortoise.transactions import in_transaction
+
+from fastapp.contrib.audit.context import actor
+from fastapp.contrib.audit.models import AuditEntry
+from tests.backends import live
+from tests.backends.audit_project import AUDIT_APPS, MODELS, in_project
+from tests.backends.contrib_project import make_project
+
+pytestmark = pytest.mark.backends
+
+#: Makes the audit table refuse entries whose actor is "refused": a trigger on SQLite (no
+#: ALTER TABLE ... ADD CONSTRAINT there), a check constraint elsewhere.
+REFUSE = {
+    "sqlite": "CREATE TRIGGER refuse BEFORE INSERT ON fastapp_audit_entry "
+    "WHEN NEW.actor = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    "postgres": "ALTER TABLE fastapp_audit_entry ADD CONSTRAINT refuse CHECK (actor <> 'refused')",
+    "mysql": "ALTER TABLE fastapp_audit_entry ADD CONSTRAINT refuse CHECK (actor <> 'refused')",
+}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch, fresh_db, cli):
+    proj = make_project(tmp_path, AUDIT_APPS)
+    proj.write_models(extra=MODELS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", fresh_db.url(masked=False))
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    result = cli("migrate")
+    assert result.exit_code == 0, result.output
+    proj.cfg = fresh_db
+    proj.forget()
+    yield proj
+    proj.forget()
+
+
+def run(project, body):
+    project.forget()
+    return asyncio.run(in_project(body, project.package))
+
+
+def test_a_failing_entry_undoes_the_change_it_records(project):
+    live.execute(project.cfg, REFUSE[project.cfg.dialect_name])
+
+    async def body(m):
+        art = await m.Article.create(title="kept")
+        art.title = "lost"
+        with actor("refused"), pytest.raises((IntegrityError, OperationalError)):
+            await art.save()
+        with actor("refused"), pytest.raises((IntegrityError, OperationalError)):
+            await m.Article.create(title="lost too")
+        with actor("refused"), pytest.raises((IntegrityError, OperationalError)):
+            await art.delete()
+        art.title = "saved"
+        await art.save()  # the connection is usable afterwards
+        titles = await m.Article.all().order_by("id").values_list("title", flat=True)
+        return titles, await AuditEntry.all().values_list("action", flat=True)
+
+    titles, actions = run(project, body)
+    assert titles == ["saved"]
+    assert actions == ["create", "update"]
+
+
+def test_statements_after_the_entry_see_it_and_count_their_own_rows(project):
+    seen = []
+
+    async def body(m):
+        await m.Author.create(name="a")
+        await m.Author.create(name="b")
+
+        @post_save(m.Article)
+        async def after(sender, instance, created, using_db, update_fields):
+            # Runs inside the save's unit, after the entry was written.
+            entries = await AuditEntry.filter(object_pk=str(instance.pk)).using_db(using_db)
+            name = f"renamed {len(seen)}"  # every row changes (MySQL counts changed rows)
+            updated = await m.Author.all().using_db(using_db).update(name=name)
+            async with in_transaction() as nested:  # a savepoint inside the unit
+                await m.Author.create(name="nested", using_db=nested)
+            seen.append(([e.action for e in entries], updated))
+
+        art = await m.Article.create(title="one")
+        art.title = "two"
+        await art.save()
+        return await m.Author.all().count()
+
+    authors = run(project, body)  # the project's models are its own: the handler goes with them
+    assert seen == [(["create"], 2), (["create", "update"], 3)]
+    assert authors == 4
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # aiosqlite's worker thread
+def test_an_audited_save_on_sqlite_is_two_worker_thread_trips(project):
+    """BEGIN goes with the UPDATE, the entry's INSERT with the COMMIT (a plain save in
+    autocommit is one trip). Counted at aiosqlite's one entry point to its thread."""
+
+    async def body(m):
+        art = await m.Article.create(title="one")
+        plain = await m.Author.create(name="a")
+        aio = m.Article._meta.db._connection
+        calls = []
+        queue = aio._execute
+
+        async def counted(fn, *args, **kwargs):
+            calls.append(getattr(fn, "__name__", repr(fn)))
+            return await queue(fn, *args, **kwargs)
+
+        aio._execute = counted
+        try:
+            art.title = "two"
+            await art.save()
+            audited = len(calls)
+            calls.clear()
+            plain.name = "b"
+            await plain.save()
+            return audited, len(calls), await AuditEntry.all().count()
+        finally:
+            del aio._execute
+
+    audited, plain, entries = run(project, body)
+    assert (audited, plain, entries) == (2, 1, 2)
