@@ -65,7 +65,8 @@ class _SqliteUnit(SqliteTransactionWrapper):
 
     async def execute_insert(self, query: str, values: list) -> Any:
         if _deferred.get():
-            self._connection.defer(query, values)  # type: ignore[attr-defined]
+            async with self.acquire_connection() as trips:  # not while another task's trip runs
+                trips.defer(query, values)
             return None  # the executor leaves the new row's id unset
         return await super().execute_insert(query, values)
 
