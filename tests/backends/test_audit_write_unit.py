@@ -130,3 +130,20 @@ def test_an_audited_save_on_sqlite_is_two_worker_thread_trips(project):
 
     audited, plain, entries = run(project, body)
     assert (audited, plain, entries) == (2, 1, 2)
+
+
+def test_concurrent_audited_saves_each_keep_their_entry(project):
+    async def body(m):
+        arts = [await m.Article.create(title=f"t{i}") for i in range(20)]
+        for art in arts:
+            art.views = 7
+
+        await asyncio.gather(*(art.save() for art in arts))
+        await asyncio.gather(*(m.Article.filter(id=art.id).update(views=8) for art in arts))
+        updates = await AuditEntry.filter(action="update").values_list("object_pk", "changes")
+        return sorted(updates, key=lambda u: (int(u[0]), u[1]["views"][1])), [a.id for a in arts]
+
+    updates, ids = run(project, body)
+    assert updates == [
+        (str(pk), {"views": [old, new]}) for pk in sorted(ids) for old, new in ((0, 7), (7, 8))
+    ]
