@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from fastapp.project import Project
@@ -61,3 +62,28 @@ async def in_project(body: Callable[[Any], Awaitable[Any]], package: str) -> Any
 
     async with tortoise_context(Project().registry()):
         return await body(blog(package))
+
+
+def migrated_project(tmp_path: Any, monkeypatch: Any, cfg: Any, cli: Any) -> Iterator[Any]:
+    """The body of a ``project`` fixture: the audit project on ``cfg``, migrated, run from
+    ``tmp_path``; ``project.cfg`` is the database, ``project.migrated`` migrate's output."""
+    from tests.backends.contrib_project import make_project
+
+    proj = make_project(tmp_path, AUDIT_APPS)
+    proj.write_models(extra=MODELS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", cfg.url(masked=False))
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    result = cli("migrate")
+    assert result.exit_code == 0, result.output
+    proj.cfg, proj.migrated = cfg, result.output
+    proj.forget()
+    yield proj
+    proj.forget()
+
+
+def run(project: Any, body: Callable[[Any], Awaitable[Any]]) -> Any:
+    """``body(models_module)`` run in ``project``, with its modules imported afresh."""
+    project.forget()
+    return asyncio.run(in_project(body, project.package))

@@ -4,7 +4,6 @@ nothing for a rolled-back transaction, the query API, and prune_audit."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,7 +16,7 @@ from fastapp.contrib.audit.context import actor
 from fastapp.contrib.audit.models import AuditEntry
 from fastapp.contrib.audit.queries import changes_between, changes_by, history
 from tests.backends import live
-from tests.backends.audit_project import AUDIT_APPS, MODELS, in_project
+from tests.backends.audit_project import AUDIT_APPS, MODELS, migrated_project, run
 from tests.backends.contrib_project import make_project
 
 pytestmark = pytest.mark.backends
@@ -25,23 +24,7 @@ pytestmark = pytest.mark.backends
 
 @pytest.fixture
 def project(tmp_path, monkeypatch, fresh_db, cli):
-    proj = make_project(tmp_path, AUDIT_APPS)
-    proj.write_models(extra=MODELS)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", fresh_db.url(masked=False))
-    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
-    result = cli("migrate")
-    assert result.exit_code == 0, result.output
-    proj.migrated = result.output
-    proj.forget()
-    yield proj
-    proj.forget()
-
-
-def run(project, body):
-    project.forget()
-    return asyncio.run(in_project(body, project.package))
+    yield from migrated_project(tmp_path, monkeypatch, fresh_db, cli)
 
 
 def summary(entries) -> list[tuple]:

@@ -15,8 +15,7 @@ from tortoise.transactions import in_transaction
 from fastapp.contrib.audit.context import actor
 from fastapp.contrib.audit.models import AuditEntry
 from tests.backends import live
-from tests.backends.audit_project import AUDIT_APPS, MODELS, in_project
-from tests.backends.contrib_project import make_project
+from tests.backends.audit_project import migrated_project, run
 
 pytestmark = pytest.mark.backends
 
@@ -32,23 +31,7 @@ REFUSE = {
 
 @pytest.fixture
 def project(tmp_path, monkeypatch, fresh_db, cli):
-    proj = make_project(tmp_path, AUDIT_APPS)
-    proj.write_models(extra=MODELS)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", fresh_db.url(masked=False))
-    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
-    result = cli("migrate")
-    assert result.exit_code == 0, result.output
-    proj.cfg = fresh_db
-    proj.forget()
-    yield proj
-    proj.forget()
-
-
-def run(project, body):
-    project.forget()
-    return asyncio.run(in_project(body, project.package))
+    yield from migrated_project(tmp_path, monkeypatch, fresh_db, cli)
 
 
 def test_a_failing_entry_undoes_the_change_it_records(project):
