@@ -59,7 +59,9 @@ async def desired_schema(
     when no scratch space is allowed.
     """
     from fastapp.desired.names import local_names
+    from fastapp.desired.statements import refuse_unread
 
+    refuse_unread(ddl, cfg.dialect)
     ddl = local_names(ddl, cfg)
     strategy = get_scratch(cfg.dialect_name)
     try:

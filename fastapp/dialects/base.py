@@ -107,6 +107,29 @@ class ClauseRemoval:
     rewrites: bool = False
 
 
+@dataclass(frozen=True)
+class StatementRule:
+    """How a desired DDL file's statement is taken, by the head of its text (upper case,
+    comments out, blanks collapsed; ``pattern`` is a regular expression matched at its start):
+    ``refusal`` empty, it is read back by the catalog reader or leaves nothing behind (a session
+    setting); else the statement is refused, and ``refusal`` says what it is and what to do.
+    """
+
+    pattern: str
+    refusal: str = ""
+
+
+#: Refusals the three backends share.
+DATA_STATEMENT = "rows of data are not part of a desired schema: load them with loaddata"
+PRIVILEGES = "privileges and owners are not compared"
+#: What every backend accepts and leaves nothing behind: transaction control; and what the
+#: end state already says (a file's own DROP before its CREATE, as dump tools write).
+COMMON_STATEMENTS = (
+    StatementRule(r"(BEGIN|START TRANSACTION|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b"),
+    StatementRule(r"DROP\b"),
+)
+
+
 class Dialect:
     """Base class of the per-backend dialects; one instance per backend, found by the registry."""
 
@@ -229,6 +252,13 @@ class Dialect:
     #: What removing each live clause the Schema cannot carry costs here (first match wins);
     #: a clause missing from it is removed safely, or refused by the plan renderer.
     clause_removals: ClassVar[tuple[ClauseRemoval, ...]] = ()
+
+    # -- desired DDL files (fastapp.desired.statements) ------------------------------------
+    #: The statements a desired file may hold, first match wins; a statement none matches is
+    #: refused as something no catalog reader reads back.
+    desired_statements: ClassVar[tuple[StatementRule, ...]] = ()
+    #: ``/*!NNNNN ... */`` is a statement to this server, not a comment (MySQL/MariaDB).
+    versioned_comments: ClassVar[bool] = False
 
     def clause_removal(self, clause: str) -> ClauseRemoval:
         """The :class:`ClauseRemoval` fact for ``clause`` (a safe one when none matches)."""

@@ -6,11 +6,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from fastapp.dialects.base import (
+    COMMON_STATEMENTS,
+    DATA_STATEMENT,
+    PRIVILEGES,
     ClauseRemoval,
     ConnectionSettings,
     Dialect,
     OnlineFacts,
     Settings,
+    StatementRule,
 )
 
 _UNKNOWN_DATABASE = 1049
@@ -80,6 +84,25 @@ class MySQLDialect(Dialect):
         "refusal where it would copy the table under lock, lock_wait_timeout with retries",
     )
     # asyncmy.create_pool: pool_recycle counts whole seconds since the connection's last use.
+    versioned_comments = True
+    desired_statements = (
+        *COMMON_STATEMENTS,
+        StatementRule(r"(SET|LOCK TABLES|UNLOCK TABLES)\b"),  # as mysqldump writes them
+        StatementRule(r"(CREATE (OR REPLACE )?(TEMPORARY )?|ALTER (ONLINE |IGNORE )*)TABLE\b"),
+        StatementRule(r"CREATE (OR REPLACE )?(UNIQUE |FULLTEXT |SPATIAL )?INDEX\b"),
+        StatementRule(
+            r"CREATE (OR REPLACE )?(ALGORITHM ?= ?\S+ )?(DEFINER ?= ?\S+ )?"
+            r"(SQL SECURITY \S+ )?VIEW\b"
+        ),
+        StatementRule(
+            r"CREATE (OR REPLACE )?(DEFINER ?= ?\S+ )?(AGGREGATE )?"
+            r"(FUNCTION|PROCEDURE|TRIGGER|EVENT)\b"
+        ),
+        StatementRule(r"(CREATE|ALTER) (OR REPLACE )?SEQUENCE\b"),
+        StatementRule(r"(INSERT|REPLACE|UPDATE|DELETE|TRUNCATE|LOAD DATA)\b", DATA_STATEMENT),
+        StatementRule(r"(GRANT|REVOKE)\b", PRIVILEGES),
+        StatementRule(r"USE\b", "a desired file describes the target database, not another"),
+    )
     clause_removals = (
         ClauseRemoval("PARTITION BY", effect="REMOVE PARTITIONING copies the table", rewrites=True),
         ClauseRemoval(

@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapp.dialects.base import (
+    COMMON_STATEMENTS,
+    DATA_STATEMENT,
+    PRIVILEGES,
     ClauseRemoval,
     ConnectionSettings,
     Dialect,
     OnlineFacts,
     Settings,
+    StatementRule,
 )
 
 
@@ -177,6 +181,44 @@ class PostgresDialect(Dialect):
         fixed_online=frozenset({"FA001", "FA002", "FA003", "FA004", "FA005", "FA009"}),
         summary="indexes CONCURRENTLY, constraints NOT VALID then VALIDATE, NOT NULL through a "
         "validated check, volatile defaults backfilled in batches, lock_timeout with retries",
+    )
+    desired_statements = (
+        *COMMON_STATEMENTS,
+        StatementRule(r"(SET|RESET)\b"),
+        StatementRule(r"SELECT PG_CATALOG\.SET_CONFIG\("),  # pg_dump's search_path
+        StatementRule(r"ALTER\b.*\bOWNER TO\b", f"{PRIVILEGES} (pg_dump --no-owner writes none)"),
+        StatementRule(r"ALTER TABLE\b.*\bREPLICA IDENTITY\b", "REPLICA IDENTITY is not read"),
+        StatementRule(r"ALTER TABLE\b.*\bCLUSTER ON\b", "CLUSTER ON is not read"),
+        StatementRule(r"ALTER TABLE\b.*\bSET STORAGE\b", "a column's SET STORAGE is not read"),
+        StatementRule(
+            r"ALTER TABLE\b.*\bALTER (COLUMN )?\S+ (SET|RESET) \(",
+            "a column's attribute options (n_distinct...) are not read",
+        ),
+        StatementRule(
+            r"ALTER TABLE\b.*\b(ENABLE|DISABLE)( REPLICA| ALWAYS)? (TRIGGER|RULE)\b",
+            "whether a trigger or rule is enabled is not read",
+        ),
+        StatementRule(r"(CREATE|ALTER) (GLOBAL |LOCAL )?((TEMP|TEMPORARY|UNLOGGED) )?TABLE\b"),
+        StatementRule(r"(CREATE (UNIQUE )?|ALTER )INDEX\b"),
+        StatementRule(r"COMMENT ON (TABLE|COLUMN|INDEX|CONSTRAINT)\b"),
+        StatementRule(r"CREATE TYPE \S+ AS ENUM\b"),
+        StatementRule(r"ALTER TYPE \S+ (ADD|RENAME) VALUE\b"),
+        StatementRule(r"CREATE (OR REPLACE )?(CONSTRAINT )?TRIGGER\b"),
+        StatementRule(r"CREATE (OR REPLACE )?(POLICY|RULE)\b"),
+        StatementRule(r"CREATE (OR REPLACE )?((TEMP|TEMPORARY) )?(RECURSIVE )?VIEW\b"),
+        StatementRule(r"CREATE MATERIALIZED VIEW\b"),
+        StatementRule(r"CREATE (OR REPLACE )?(FUNCTION|PROCEDURE|AGGREGATE)\b"),
+        StatementRule(r"(CREATE|ALTER) SEQUENCE\b"),
+        StatementRule(r"CREATE DOMAIN\b"),
+        # Read as the types a column may use; an extension no table uses is not compared.
+        StatementRule(r"CREATE EXTENSION\b"),
+        # Code: what it creates is read back like any statement's effect (a DO block making
+        # what no reader reads is the one way past this list).
+        StatementRule(r"DO\b"),
+        StatementRule(r"(INSERT|UPDATE|DELETE|COPY|TRUNCATE|MERGE)\b", DATA_STATEMENT),
+        StatementRule(
+            r"(GRANT|REVOKE)\b", f"{PRIVILEGES} (pg_dump --no-privileges writes none)"
+        ),
     )
     clause_removals = (
         ClauseRemoval(

@@ -6,7 +6,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fastapp.dialects.base import ClauseRemoval, ConnectionSettings, Dialect, OnlineFacts
+from fastapp.dialects.base import (
+    COMMON_STATEMENTS,
+    DATA_STATEMENT,
+    ClauseRemoval,
+    ConnectionSettings,
+    Dialect,
+    OnlineFacts,
+    StatementRule,
+)
 
 
 class SQLiteDialect(Dialect):
@@ -45,6 +53,17 @@ class SQLiteDialect(Dialect):
         "until it commits, so --online changes nothing (the plan runs as it is)",
     )
     #: Every live clause goes by a rebuild of its table (fastapp.sql.plan.sqlite).
+    desired_statements = (
+        *COMMON_STATEMENTS,
+        StatementRule(r"PRAGMA (FOREIGN_KEYS|DEFER_FOREIGN_KEYS|LEGACY_ALTER_TABLE)\b"),
+        StatementRule(r"PRAGMA\b", "a lasting PRAGMA (user_version, journal_mode...) is not read"),
+        StatementRule(r"ANALYZE\b"),  # statistics, not a declaration
+        StatementRule(r"(CREATE|ALTER) (TEMP |TEMPORARY )?TABLE\b"),
+        StatementRule(r"CREATE (UNIQUE )?INDEX\b"),
+        StatementRule(r"CREATE (TEMP |TEMPORARY )?(VIEW|TRIGGER)\b"),
+        StatementRule(r"(INSERT|REPLACE|UPDATE|DELETE)\b", DATA_STATEMENT),
+        StatementRule(r"CREATE VIRTUAL TABLE\b", "virtual tables (FTS5, R*Tree) are not read"),
+    )
     clause_removals = (ClauseRemoval("", effect="the table is rebuilt", rewrites=True),)
     supports_transactional_ddl = True
     # Tortoise turns every SQLite credential into a PRAGMA; busy_timeout is in milliseconds.
