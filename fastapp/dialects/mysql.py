@@ -109,7 +109,28 @@ class MySQLDialect(Dialect):
             "NOT ENFORCED", "data-dependent", "the server checks every stored row against it"
         ),
         ClauseRemoval("COMMENT", effect="the index is dropped and added again in one statement"),
+        ClauseRemoval("WITH SYSTEM VERSIONING", "destructive", "the rows' history is dropped"),
+        ClauseRemoval("ROW_FORMAT=", effect="the table is rebuilt", rewrites=True),
+        ClauseRemoval("KEY_BLOCK_SIZE=", effect="the table is rebuilt", rewrites=True),
+        ClauseRemoval("PAGE_COMPRESSED=", effect="the table is rebuilt", rewrites=True),
     )
+    #: What a table option is set to, to remove it (``ALTER TABLE t ROW_FORMAT=DEFAULT``);
+    #: an option missing here has no such value (Aria's) and its removal is refused.
+    table_option_resets = {
+        "ROW_FORMAT": "DEFAULT",
+        "KEY_BLOCK_SIZE": "0",
+        "STATS_PERSISTENT": "DEFAULT",
+        "STATS_AUTO_RECALC": "DEFAULT",
+        "STATS_SAMPLE_PAGES": "DEFAULT",
+        "PACK_KEYS": "DEFAULT",
+        "CHECKSUM": "0",
+        "DELAY_KEY_WRITE": "0",
+        "MIN_ROWS": "0",
+        "MAX_ROWS": "0",
+        "AVG_ROW_LENGTH": "0",
+        "ENCRYPTED": "DEFAULT",
+        "PAGE_COMPRESSED": "DEFAULT",
+    }
     pool_keys = {
         "max_size": ("maxsize", 1),
         "min_size": ("minsize", 1),
@@ -128,7 +149,8 @@ class MySQLDialect(Dialect):
     checks_liveness_on_acquire = True  # asyncmy's pool skips connections at EOF on acquire
     list_tables_sql = (
         "SELECT table_name AS name FROM information_schema.tables "
-        "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"
+        "WHERE table_schema = DATABASE() AND table_type IN ('BASE TABLE', 'SYSTEM VERSIONED') "
+        "ORDER BY 1"
     )
 
     type_aliases = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,9 +32,9 @@ from fastapp.schema.objects import (
 )
 
 _TABLES_SQL = """
-SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, TABLE_COMMENT, CREATE_OPTIONS
+SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, TABLE_COMMENT, CREATE_OPTIONS, TABLE_TYPE
 FROM information_schema.TABLES
-WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
 ORDER BY TABLE_NAME
 """
 _COLUMNS_SQL = """
@@ -173,7 +174,7 @@ class CatalogReader(BaseCatalogReader):
         return "'" + raw.replace("'", "''") + "'"
 
     def _table(self, catalog: Catalog, name: str) -> Table:
-        _, engine, collation, comment, _options = catalog.tables[name]
+        _, engine, collation, comment, _options, _type = catalog.tables[name]
         unmodelled: list[Unmodelled] = []
         checks = list(catalog.checks.get(name, ()))
         rows = catalog.columns.get(name, ())
@@ -272,8 +273,13 @@ class CatalogReader(BaseCatalogReader):
     @staticmethod
     def _unmodelled(catalog: Catalog, name: str, found: list[Unmodelled]) -> tuple:
         """What the Schema cannot carry (:class:`Unmodelled`): partitioning, unused
-        (IGNORED/INVISIBLE) indexes, index comments, checks NOT ENFORCED."""
+        (IGNORED/INVISIBLE) indexes, index comments, checks NOT ENFORCED, table options
+        beyond engine and charset (``ROW_FORMAT=COMPRESSED``...), system versioning."""
         found = list(found)
+        _, _, _, _, options, table_type = catalog.tables[name]
+        found.extend(Unmodelled(f"table {name}", clause) for clause in _table_options(options))
+        if table_type == "SYSTEM VERSIONED":
+            found.append(Unmodelled(f"table {name}", "WITH SYSTEM VERSIONING"))
         partitions = catalog.partitions.get(name)
         if partitions is not None:
             found.append(Unmodelled("partitioning", f"PARTITION BY {partitions[1]} ({partitions[2]})"))
@@ -297,6 +303,19 @@ class CatalogReader(BaseCatalogReader):
                 )
             )
         return fks
+
+
+#: One option of CREATE_OPTIONS: ``row_format=COMPRESSED``, ```ENCRYPTED`='NO'``.
+_CREATE_OPTION = re.compile(r"`?(\w+)`?=('[^']*'|\S+)")
+
+
+def _table_options(create_options: str | None) -> list[str]:
+    """The table options a table was created or altered with beyond engine and charset, as
+    ``KEY=value`` clauses (``ROW_FORMAT=COMPRESSED``); partitioning is read on its own."""
+    return [
+        f"{key.upper()}={value}"
+        for key, value in _CREATE_OPTION.findall(create_options or "")
+    ]
 
 
 def _foreign_key_actions(create: str) -> dict[str, tuple[str, str]]:

@@ -25,6 +25,7 @@ class MySQLRenderer(Renderer):
 
     def render(self, plan: Plan, options: RenderOptions | None = None) -> list[Statement]:
         self._key_groups, self._folded = _auto_increment_key_groups(plan)
+        _refuse_versioned_changes(plan)
         return super().render(plan, options)
 
     def render_op(self, op: o.Op) -> list[Statement]:
@@ -297,6 +298,15 @@ class MySQLRenderer(Renderer):
         kind, _, name = item.object.partition(" ")
         if item.object == "partitioning":
             return [f"ALTER TABLE {t} REMOVE PARTITIONING"]
+        if item.object == f"table {op.table}":
+            if item.clause == "WITH SYSTEM VERSIONING":
+                return [f"ALTER TABLE {t} DROP SYSTEM VERSIONING"]
+            from fastapp.dialects import get_dialect
+
+            option = item.clause.partition("=")[0]
+            reset = get_dialect(self.dialect_name).table_option_resets.get(option)
+            if reset is not None:
+                return [f"ALTER TABLE {t} {option}={reset}"]
         if kind == "index" and item.clause in _USED_AGAIN:
             return [f"ALTER TABLE {t} ALTER INDEX {self.q(name)} {_USED_AGAIN[item.clause]}"]
         if kind == "index" and item.clause.startswith("COMMENT "):
@@ -341,6 +351,32 @@ class MySQLRenderer(Renderer):
 
 #: How an index the optimizer ignores (MariaDB ``IGNORED``, MySQL ``INVISIBLE``) is used again.
 _USED_AGAIN = {"IGNORED": "NOT IGNORED", "INVISIBLE": "VISIBLE"}
+
+
+_VERSIONING = "WITH SYSTEM VERSIONING"
+
+
+def _refuse_versioned_changes(plan: Plan) -> None:
+    """MariaDB refuses ``ALTER TABLE`` on a system-versioned table (unless the session keeps
+    the history as it is, ``system_versioning_alter_history=KEEP``, a choice about the
+    history that is the user's): such a change is refused before anything runs, rather than
+    failing halfway through a plan the server cannot roll back."""
+    versioned = {
+        t.name
+        for t in plan.current.tables
+        if any(item.clause == _VERSIONING for item in t.unmodelled)
+    }
+    for op in plan.ops:
+        if op.table not in versioned or isinstance(op, (o.DropTable, o.RenameTable)):
+            continue
+        if isinstance(op, o.DropUnmodelled) and op.item.clause == _VERSIONING:
+            continue
+        raise UnsupportedChangeError(
+            f"cannot {op.describe()}: table {op.table} is system-versioned, and MariaDB "
+            "alters such a table only with SET SESSION system_versioning_alter_history = "
+            "KEEP (the history keeps its old shape); run the change by hand that way, or "
+            "remove the versioning first"
+        )
 
 
 def _auto_increment_key_groups(plan: Plan) -> tuple[dict[int, list[o.Op]], set[int]]:
