@@ -313,6 +313,7 @@ WHERE n.nspname = $1 AND t.typtype = 'd'
 ORDER BY 1, 2
 """
 
+
 @dataclass
 class Catalog:
     table_names: list[str]
