@@ -233,7 +233,9 @@ ORDER BY t.oid, e.enumsortorder
 # The schema's objects that are no table's (issue 14), one row each: (kind, name,
 # definition). Read on the session whose search_path starts with the schema (the live
 # connection's, the scratch space's), so the server prints the schema's own names bare and
-# both sides read alike. Objects an extension owns (pgcrypto's functions) are the
+# both sides read alike. Definitions are the server's own text, not respaced: it prints a
+# view or trigger the same however it was written, and a function body is kept as written,
+# where respacing could hide a changed string literal. Objects an extension owns (pgcrypto's functions) are the
 # extension's, and sequences owned by a column (serial) or an identity are the column's.
 _OBJECTS_SQL = """
 SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, c.relname::text,
@@ -373,10 +375,10 @@ class CatalogReader(BaseCatalogReader):
         for table, what, clause, definition in unmodelled_rows:
             parent = clause[len(_INHERITS) : -1] if clause.startswith(_INHERITS) else None
             catalog.unmodelled[table].append(
-                Unmodelled(what, clause, parent, _spaced(definition or ""))
+                Unmodelled(what, clause, parent, definition or "")
             )
         catalog.objects = tuple(
-            SchemaObject(kind, name, _spaced(definition))
+            SchemaObject(kind, name, definition)
             for kind, name, definition in await self._fetch(connection, _OBJECTS_SQL)
         )
         for row in constraint_rows:
@@ -593,13 +595,6 @@ class CatalogReader(BaseCatalogReader):
             exclusions=tuple(exclusions),
             unmodelled=tuple(unmodelled),
         )
-
-
-def _spaced(text: str) -> str:
-    """``text`` with each run of whitespace one space: how a definition was indented or
-    wrapped (a function body as written, a view as the server pretty-prints it) says nothing
-    about what the object does."""
-    return " ".join(text.split())
 
 
 def qualified(schema: str, name: str) -> str:
