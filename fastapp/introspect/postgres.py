@@ -374,9 +374,7 @@ class CatalogReader(BaseCatalogReader):
         constraint_rows, index_rows, enum_rows, unmodelled_rows = tail
         for table, what, clause, definition in unmodelled_rows:
             parent = clause[len(_INHERITS) : -1] if clause.startswith(_INHERITS) else None
-            catalog.unmodelled[table].append(
-                Unmodelled(what, clause, parent, definition or "")
-            )
+            catalog.unmodelled[table].append(Unmodelled(what, clause, parent, definition or ""))
         catalog.objects = tuple(
             SchemaObject(kind, name, definition)
             for kind, name, definition in await self._fetch(connection, _OBJECTS_SQL)
