@@ -169,3 +169,26 @@ def test_export_schema_says_what_the_sql_leaves_out_and_the_json_has_it(cli, fre
     assert [SchemaObject(**x) for x in objects] == [
         SchemaObject("view", "recent", "AS  SELECT post.id\n   FROM post\n  WHERE post.id > 1;")
     ]
+
+
+def test_a_big_desired_file_reads_its_objects_back_alike(fresh_db):
+    # Over the scratch space's batch limit, the file runs in committed batches in a scratch
+    # schema (then dropped): the objects read back as from the small one.
+    from fastapp.desired.scratch.postgres import Scratch
+
+    tables = [f"CREATE TABLE t{i:03d} (id INTEGER PRIMARY KEY)" for i in range(Scratch.BATCH_LIMIT)]
+    objects = [s for s in STATEMENTS if "EXTENSION" not in s]
+    small = ";\n".join(objects) + ";\n"
+    big = ";\n".join(tables + objects) + ";\n"
+    read = [
+        asyncio.run(
+            desired_schema(fresh_db, DesiredDDL(text, "d.sql", "postgres"), use_cache=False)
+        )
+        for text in (small, big)
+    ]
+    assert len(read[1].tables) == Scratch.BATCH_LIMIT + 1
+    assert read[0].objects == read[1].objects and len(read[0].objects) == len(EXPECTED)
+    left = live.rows(
+        fresh_db, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fastapp_scratch%'"
+    )
+    assert left == []
