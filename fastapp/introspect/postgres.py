@@ -238,17 +238,31 @@ ORDER BY t.oid, e.enumsortorder
 # where respacing could hide a changed string literal. Objects an extension owns (pgcrypto's functions) are the
 # extension's, and sequences owned by a column (serial) or an identity are the column's.
 _OBJECTS_SQL = """
-SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, c.relname::text,
-       coalesce('WITH (' || array_to_string(c.reloptions, ', ') || ') ', '')
-       || 'AS ' || pg_catalog.pg_get_viewdef(c.oid, true)
-       || coalesce((SELECT ' ' || string_agg(replace(pg_catalog.pg_get_indexdef(i.indexrelid),
-                                                     ' ON ' || quote_ident($1) || '.', ' ON ')
-                                             || ';', ' ' ORDER BY i.indexrelid::regclass::text)
-                    FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid), '')
+SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'sequence' END,
+       c.relname::text,
+       CASE WHEN c.relkind = 'S' THEN
+           (SELECT 'AS ' || pg_catalog.format_type(s.seqtypid, NULL)
+                   || ' INCREMENT BY ' || s.seqincrement || ' MINVALUE ' || s.seqmin
+                   || ' MAXVALUE ' || s.seqmax || ' START WITH ' || s.seqstart
+                   || ' CACHE ' || s.seqcache
+                   || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END
+            FROM pg_catalog.pg_sequence s WHERE s.seqrelid = c.oid)
+       ELSE
+           coalesce('WITH (' || array_to_string(c.reloptions, ', ') || ') ', '')
+           || 'AS ' || pg_catalog.pg_get_viewdef(c.oid, true)
+           || coalesce((SELECT ' ' || string_agg(
+                                  replace(pg_catalog.pg_get_indexdef(i.indexrelid),
+                                          ' ON ' || quote_ident($1) || '.', ' ON ') || ';',
+                                  ' ' ORDER BY i.indexrelid::regclass::text)
+                        FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid), '')
+       END
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('v', 'm')
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.pg_class'::regclass
-                  AND e.objid = c.oid AND e.deptype = 'e')
+WHERE n.nspname = $1 AND c.relkind IN ('v', 'm', 'S')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid
+                    AND (e.deptype IN ('e', 'i')
+                         OR (e.deptype = 'a' AND e.refclassid = 'pg_catalog.pg_class'::regclass
+                             AND e.refobjsubid > 0)))
 UNION ALL
 SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure'
                       WHEN 'a' THEN 'aggregate' ELSE 'window function' END,
@@ -270,7 +284,8 @@ SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure'
               (SELECT ' SFUNC ' || a.aggtransfn::regprocedure::text
                       || ' STYPE ' || pg_catalog.format_type(a.aggtranstype, NULL)
                       || coalesce(' FINALFUNC ' || nullif(a.aggfinalfn, 0)::regprocedure::text, '')
-                      || coalesce(' COMBINEFUNC ' || nullif(a.aggcombinefn, 0)::regprocedure::text, '')
+                      || coalesce(' COMBINEFUNC '
+                                  || nullif(a.aggcombinefn, 0)::regprocedure::text, '')
                       || coalesce(' INITCOND ' || quote_literal(a.agginitval), '')
                FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid)
           ELSE ' AS ' || coalesce(pg_catalog.pg_get_function_sqlbody(p.oid),
@@ -280,20 +295,9 @@ SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure'
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 WHERE n.nspname = $1
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.pg_proc'::regclass
-                  AND e.objid = p.oid AND e.deptype = 'e')
-UNION ALL
-SELECT 'sequence', c.relname::text,
-       'AS ' || pg_catalog.format_type(s.seqtypid, NULL) || ' INCREMENT BY ' || s.seqincrement
-       || ' MINVALUE ' || s.seqmin || ' MAXVALUE ' || s.seqmax || ' START WITH ' || s.seqstart
-       || ' CACHE ' || s.seqcache || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
-WHERE n.nspname = $1 AND c.relkind = 'S'
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.pg_class'::regclass
-                  AND e.objid = c.oid AND (e.deptype IN ('e', 'i')
-                       OR (e.deptype = 'a' AND e.refclassid = 'pg_catalog.pg_class'::regclass
-                           AND e.refobjsubid > 0)))
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.objid = p.oid
+                    AND e.deptype = 'e')
 UNION ALL
 SELECT 'domain', t.typname::text,
        pg_catalog.format_type(t.typbasetype, t.typtypmod)
@@ -310,8 +314,9 @@ LEFT JOIN pg_catalog.pg_collation co
       AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b
                              WHERE b.oid = t.typbasetype)
 WHERE n.nspname = $1 AND t.typtype = 'd'
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.pg_type'::regclass
-                  AND e.objid = t.oid AND e.deptype = 'e')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_type'::regclass AND e.objid = t.oid
+                    AND e.deptype = 'e')
 ORDER BY 1, 2
 """
 
@@ -375,10 +380,13 @@ class CatalogReader(BaseCatalogReader):
         for table, what, clause, definition in unmodelled_rows:
             parent = clause[len(_INHERITS) : -1] if clause.startswith(_INHERITS) else None
             catalog.unmodelled[table].append(Unmodelled(what, clause, parent, definition or ""))
-        catalog.objects = tuple(
-            SchemaObject(kind, name, definition)
-            for kind, name, definition in await self._fetch(connection, _OBJECTS_SQL)
-        )
+        if not self.schema_name.startswith("pg_temp"):
+            # A session's temporary schema holds only the tables of generated DDL (a file,
+            # which may make views or functions, goes to a scratch schema): nothing to read.
+            catalog.objects = tuple(
+                SchemaObject(kind, name, definition)
+                for kind, name, definition in await self._fetch(connection, _OBJECTS_SQL)
+            )
         for row in constraint_rows:
             catalog.constraints[row["relname"]].append(row)
         for row in index_rows:
