@@ -235,8 +235,10 @@ ORDER BY t.oid, e.enumsortorder
 # connection's, the scratch space's), so the server prints the schema's own names bare and
 # both sides read alike. Definitions are the server's own text, not respaced: it prints a
 # view or trigger the same however it was written, and a function body is kept as written,
-# where respacing could hide a changed string literal. Objects an extension owns (pgcrypto's functions) are the
-# extension's, and sequences owned by a column (serial) or an identity are the column's.
+# where respacing could hide a changed string literal. A view's definition holds its
+# triggers (INSTEAD OF) and a materialized view's its indexes; each object's comment too.
+# Objects an extension owns (pgcrypto's functions) are the extension's, and sequences owned
+# by a column (serial) or an identity are the column's.
 _OBJECTS_SQL = """
 SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'sequence' END,
        c.relname::text,
@@ -255,7 +257,12 @@ SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELS
                                           ' ON ' || quote_ident($1) || '.', ' ON ') || ';',
                                   ' ' ORDER BY i.indexrelid::regclass::text)
                         FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid), '')
+           || coalesce((SELECT ' ' || string_agg(pg_catalog.pg_get_triggerdef(t.oid, true) || ';',
+                                                 ' ' ORDER BY t.tgname)
+                        FROM pg_catalog.pg_trigger t
+                        WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), '')
        END
+       || coalesce(' COMMENT ' || quote_literal(pg_catalog.obj_description(c.oid, 'pg_class')), '')
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('v', 'm', 'S')
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
@@ -292,6 +299,7 @@ SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure'
                                   quote_literal(p.prosrc)
                                   || coalesce(', ' || quote_literal(p.probin), ''))
        END
+       || coalesce(' COMMENT ' || quote_literal(pg_catalog.obj_description(p.oid, 'pg_proc')), '')
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 WHERE n.nspname = $1
@@ -308,6 +316,7 @@ SELECT 'domain', t.typname::text,
                                              || pg_catalog.pg_get_constraintdef(k.oid, true),
                                              ' ' ORDER BY k.conname)
                     FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), '')
+       || coalesce(' COMMENT ' || quote_literal(pg_catalog.obj_description(t.oid, 'pg_type')), '')
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_collation co
        ON co.oid = t.typcollation AND t.typcollation <> 0

@@ -108,7 +108,8 @@ _POSTGRES = {
     # function's whole CREATE statement); those of extensions are the extension's.
     "schema_objects": """
         SELECT 'view', c.relname, c.relkind::text, pg_get_viewdef(c.oid),
-               coalesce(array_to_string(c.reloptions, ','), '')
+               coalesce(array_to_string(c.reloptions, ','), '') || ':'
+               || coalesce(obj_description(c.oid, 'pg_class'), '')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm')
         UNION ALL
@@ -120,14 +121,15 @@ _POSTGRES = {
         SELECT 'routine', p.oid::regprocedure::text, p.prokind::text,
                CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid)
                     ELSE (SELECT a.aggtransfn::text || ' ' || a.aggtranstype::regtype::text
-                          FROM pg_aggregate a WHERE a.aggfnoid = p.oid) END, ''
+                          FROM pg_aggregate a WHERE a.aggfnoid = p.oid) END,
+               coalesce(obj_description(p.oid, 'pg_proc'), '')
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = current_schema() AND NOT EXISTS (
             SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
         UNION ALL
         SELECT 'sequence', c.relname, s.seqtypid::regtype::text,
                concat_ws(' ', s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
-                         s.seqcycle), ''
+                         s.seqcycle), coalesce(obj_description(c.oid, 'pg_class'), '')
         FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = current_schema() AND NOT EXISTS (
@@ -137,7 +139,8 @@ _POSTGRES = {
                concat_ws(' ', t.typdefault, t.typnotnull, t.typcollation,
                          (SELECT string_agg(k.conname || ' ' || pg_get_constraintdef(k.oid), ' '
                                             ORDER BY k.conname)
-                          FROM pg_constraint k WHERE k.contypid = t.oid)), ''
+                          FROM pg_constraint k WHERE k.contypid = t.oid)),
+               coalesce(obj_description(t.oid, 'pg_type'), '')
         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
         WHERE n.nspname = current_schema() AND t.typtype = 'd'""",
 }
