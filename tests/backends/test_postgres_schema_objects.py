@@ -192,3 +192,11 @@ def test_a_big_desired_file_reads_its_objects_back_alike(fresh_db):
         fresh_db, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fastapp_scratch%'"
     )
     assert left == []
+
+
+def test_reverse_generation_names_the_objects_it_makes_no_model_for(cli, fresh_db):
+    live.execute(fresh_db, TABLE.strip().rstrip(";"), VIEW.strip().rstrip(";"))
+    result = cli("reverse_generation", "--database", fresh_db.url(masked=False), "--all")
+    assert result.exit_code == 0
+    assert "class Post(" in result.stdout
+    assert "Warning: view recent: no model generated" in result.stderr
