@@ -85,7 +85,19 @@ class SchemaExporter:
         return schema
 
     def render(self, schema: Schema) -> str:
-        """``schema`` as text in this exporter's format (deterministic, newline-terminated)."""
+        """``schema`` as text in this exporter's format (deterministic, newline-terminated).
+        The SQL script has no statement for an object that is no table's (a view, a
+        function...: fastapp reads and compares them, it does not write them): each is said
+        through ``on_warning`` rather than silently left out; the JSON has them."""
+        if self.format == "sql":
+            for item in schema.objects:
+                message = (
+                    f"{item.describe()}: not in the SQL export (fastapp does not write it); "
+                    "copy it by hand (--format json has its definition)"
+                )
+                self.warnings.append(message)
+                if self.on_warning is not None:
+                    self.on_warning(message)
         return render(schema, self.format)
 
     async def export(self) -> str:

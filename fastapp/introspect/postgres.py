@@ -1,4 +1,4 @@
-"""PostgreSQL: five pg_catalog queries for a whole schema (namespace), however many tables."""
+"""PostgreSQL: seven pg_catalog queries for a whole schema (namespace), however many tables."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from fastapp.schema.objects import (
     Index,
     PrimaryKey,
     Schema,
+    SchemaObject,
     Table,
     UniqueConstraint,
     Unmodelled,
@@ -153,21 +154,22 @@ WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
 ORDER BY c.relname, ic.relname
 """
 
-# What a table has that the Schema cannot carry, one row per thing: (table, object, clause).
+# What a table has that the Schema cannot carry, one row per thing: (table, object, clause,
+# definition: a trigger's).
 _UNMODELLED_SQL = """
 SELECT c.relname, 'table ' || c.relname,
-       'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid)
+       'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid), NULL
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind = 'p'
 UNION ALL
-SELECT c.relname, 'table ' || c.relname, 'INHERITS (' || p.relname || ')'
+SELECT c.relname, 'table ' || c.relname, 'INHERITS (' || p.relname || ')', NULL
 FROM pg_catalog.pg_inherits i
 JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind = 'r' AND NOT c.relispartition
 UNION ALL
-SELECT c.relname, 'table ' || c.relname, clause
+SELECT c.relname, 'table ' || c.relname, clause, NULL
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
 LATERAL (VALUES (CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END),
                 (CASE WHEN c.relrowsecurity THEN 'ENABLE ROW LEVEL SECURITY' END),
@@ -178,22 +180,25 @@ LATERAL (VALUES (CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END),
                  END)) v(clause)
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND v.clause IS NOT NULL
 UNION ALL
-SELECT c.relname, 'policy ' || p.polname, 'CREATE POLICY'
+SELECT c.relname, 'policy ' || p.polname, 'CREATE POLICY', NULL
 FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1
 UNION ALL
-SELECT c.relname, 'trigger ' || t.tgname, 'CREATE TRIGGER'
+SELECT c.relname, 'trigger ' || t.tgname, 'CREATE TRIGGER',
+       -- what it does, without the table (a renamed table keeps its triggers)
+       replace(pg_catalog.pg_get_triggerdef(t.oid, true), ' ON ' || quote_ident(c.relname) || ' ',
+               ' ')
 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND NOT t.tgisinternal AND c.relkind IN ('r', 'p')
 UNION ALL
-SELECT c.relname, 'rule ' || r.rulename, 'CREATE RULE'
+SELECT c.relname, 'rule ' || r.rulename, 'CREATE RULE', NULL
 FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
 UNION ALL
-SELECT c.relname, 'column ' || a.attname, clause
+SELECT c.relname, 'column ' || a.attname, clause, NULL
 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
 LATERAL (VALUES (CASE WHEN a.attstattarget >= 0 THEN 'SET STATISTICS ' || a.attstattarget END),
@@ -204,7 +209,7 @@ LATERAL (VALUES (CASE WHEN a.attstattarget >= 0 THEN 'SET STATISTICS ' || a.atts
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
   AND v.clause IS NOT NULL
 UNION ALL
-SELECT c.relname, 'index ' || ic.relname, 'TABLESPACE ' || s.spcname
+SELECT c.relname, 'index ' || ic.relname, 'TABLESPACE ' || s.spcname, NULL
 FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -225,6 +230,106 @@ ORDER BY t.oid, e.enumsortorder
 """
 
 
+# The schema's objects that are no table's (issue 14), one row each: (kind, name,
+# definition). Read on the session whose search_path starts with the schema (the live
+# connection's, the scratch space's), so the server prints the schema's own names bare and
+# both sides read alike. Definitions are the server's own text, not respaced: it prints a
+# view or trigger the same however it was written, and a function body is kept as written,
+# where respacing could hide a changed string literal. A view's definition holds its
+# triggers (INSTEAD OF) and a materialized view's its indexes; each object's comment too.
+# Objects an extension owns (pgcrypto's functions) are the extension's, and sequences owned
+# by a column (serial) or an identity are the column's.
+_OBJECTS_SQL = """
+SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'sequence' END,
+       c.relname::text,
+       CASE WHEN c.relkind = 'S' THEN
+           (SELECT 'AS ' || pg_catalog.format_type(s.seqtypid, NULL)
+                   || ' INCREMENT BY ' || s.seqincrement || ' MINVALUE ' || s.seqmin
+                   || ' MAXVALUE ' || s.seqmax || ' START WITH ' || s.seqstart
+                   || ' CACHE ' || s.seqcache
+                   || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END
+            FROM pg_catalog.pg_sequence s WHERE s.seqrelid = c.oid)
+       ELSE
+           coalesce('WITH (' || array_to_string(c.reloptions, ', ') || ') ', '')
+           || 'AS ' || pg_catalog.pg_get_viewdef(c.oid, true)
+           || coalesce((SELECT ' ' || string_agg(
+                                  replace(pg_catalog.pg_get_indexdef(i.indexrelid),
+                                          ' ON ' || quote_ident($1) || '.', ' ON ') || ';',
+                                  ' ' ORDER BY i.indexrelid::regclass::text)
+                        FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid), '')
+           || coalesce((SELECT ' ' || string_agg(pg_catalog.pg_get_triggerdef(t.oid, true) || ';',
+                                                 ' ' ORDER BY t.tgname)
+                        FROM pg_catalog.pg_trigger t
+                        WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), '')
+       END
+       || coalesce(' COMMENT ' || quote_literal(pg_catalog.obj_description(c.oid, 'pg_class')), '')
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('v', 'm', 'S')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid
+                    AND (e.deptype IN ('e', 'i')
+                         OR (e.deptype = 'a' AND e.refclassid = 'pg_catalog.pg_class'::regclass
+                             AND e.refobjsubid > 0)))
+UNION ALL
+SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure'
+                      WHEN 'a' THEN 'aggregate' ELSE 'window function' END,
+       p.proname || '(' || coalesce((SELECT string_agg(pg_catalog.format_type(u.t, NULL), ', '
+                                                       ORDER BY u.i)
+                                     FROM unnest(p.proargtypes) WITH ORDINALITY u(t, i)), '')
+       || ')',
+       '(' || pg_catalog.pg_get_function_arguments(p.oid) || ')'
+       || coalesce(' RETURNS ' || pg_catalog.pg_get_function_result(p.oid), '')
+       || ' LANGUAGE ' || l.lanname
+       || CASE p.provolatile WHEN 'i' THEN ' IMMUTABLE' WHEN 's' THEN ' STABLE' ELSE '' END
+       || CASE WHEN p.proisstrict THEN ' STRICT' ELSE '' END
+       || CASE WHEN p.prosecdef THEN ' SECURITY DEFINER' ELSE '' END
+       || CASE WHEN p.proleakproof THEN ' LEAKPROOF' ELSE '' END
+       || CASE p.proparallel WHEN 's' THEN ' PARALLEL SAFE' WHEN 'r' THEN ' PARALLEL RESTRICTED'
+                             ELSE '' END
+       || coalesce(' SET ' || array_to_string(p.proconfig, ', SET '), '')
+       || CASE WHEN p.prokind = 'a' THEN
+              (SELECT ' SFUNC ' || a.aggtransfn::regprocedure::text
+                      || ' STYPE ' || pg_catalog.format_type(a.aggtranstype, NULL)
+                      || coalesce(' FINALFUNC ' || nullif(a.aggfinalfn, 0)::regprocedure::text, '')
+                      || coalesce(' COMBINEFUNC '
+                                  || nullif(a.aggcombinefn, 0)::regprocedure::text, '')
+                      || coalesce(' INITCOND ' || quote_literal(a.agginitval), '')
+               FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid)
+          ELSE ' AS ' || coalesce(pg_catalog.pg_get_function_sqlbody(p.oid),
+                                  quote_literal(p.prosrc)
+                                  || coalesce(', ' || quote_literal(p.probin), ''))
+       END
+       || coalesce(' COMMENT ' || quote_literal(pg_catalog.obj_description(p.oid, 'pg_proc')), '')
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+WHERE n.nspname = $1
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.objid = p.oid
+                    AND e.deptype = 'e')
+UNION ALL
+SELECT 'domain', t.typname::text,
+       pg_catalog.format_type(t.typbasetype, t.typtypmod)
+       || coalesce(' COLLATE ' || quote_ident(co.collname), '')
+       || coalesce(' DEFAULT ' || t.typdefault, '')
+       || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+       || coalesce((SELECT ' ' || string_agg('CONSTRAINT ' || quote_ident(k.conname) || ' '
+                                             || pg_catalog.pg_get_constraintdef(k.oid, true),
+                                             ' ' ORDER BY k.conname)
+                    FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), '')
+       || coalesce(' COMMENT ' || quote_literal(pg_catalog.obj_description(t.oid, 'pg_type')), '')
+FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_collation co
+       ON co.oid = t.typcollation AND t.typcollation <> 0
+      AND t.typcollation <> (SELECT b.typcollation FROM pg_catalog.pg_type b
+                             WHERE b.oid = t.typbasetype)
+WHERE n.nspname = $1 AND t.typtype = 'd'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_type'::regclass AND e.objid = t.oid
+                    AND e.deptype = 'e')
+ORDER BY 1, 2
+"""
+
+
 @dataclass
 class Catalog:
     table_names: list[str]
@@ -237,6 +342,7 @@ class Catalog:
     owned: frozenset[int] = frozenset()
     attnames: dict[str, dict[int, str]] = field(default_factory=dict)
     unmodelled: dict[str, list[Unmodelled]] = field(default_factory=lambda: defaultdict(list))
+    objects: tuple[SchemaObject, ...] = ()
 
 
 class CatalogReader(BaseCatalogReader):
@@ -280,9 +386,16 @@ class CatalogReader(BaseCatalogReader):
             attnames=attnames,
         )
         constraint_rows, index_rows, enum_rows, unmodelled_rows = tail
-        for table, what, clause in unmodelled_rows:
+        for table, what, clause, definition in unmodelled_rows:
             parent = clause[len(_INHERITS) : -1] if clause.startswith(_INHERITS) else None
-            catalog.unmodelled[table].append(Unmodelled(what, clause, parent))
+            catalog.unmodelled[table].append(Unmodelled(what, clause, parent, definition or ""))
+        if not self.schema_name.startswith("pg_temp"):
+            # A session's temporary schema holds only the tables of generated DDL (a file,
+            # which may make views or functions, goes to a scratch schema): nothing to read.
+            catalog.objects = tuple(
+                SchemaObject(kind, name, definition)
+                for kind, name, definition in await self._fetch(connection, _OBJECTS_SQL)
+            )
         for row in constraint_rows:
             catalog.constraints[row["relname"]].append(row)
         for row in index_rows:
@@ -323,6 +436,7 @@ class CatalogReader(BaseCatalogReader):
             tables=tuple(built),
             enums=tuple(EnumType(n, v) for n, v in own.items()),
             extensions=catalog.extensions,
+            objects=catalog.objects,
         )
 
     def normalize_default(self, text: str | None) -> str | None:

@@ -176,7 +176,9 @@ async def reverse_generation(
     )
     shown = set(generated.models) | set(generated.join_tables)
     read = tuple(w for w in warnings if _about(w, shown, schema))
-    return replace(generated, warnings=read + generated.warnings)
+    # Views, functions...: no model is generated for them; said, not silently skipped.
+    skipped = () if tables else tuple(f"{x.describe()}: no model generated" for x in schema.objects)
+    return replace(generated, warnings=read + skipped + generated.warnings)
 
 
 def _about(warning: str, shown: set[str], schema: Schema) -> bool:

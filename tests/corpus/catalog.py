@@ -32,8 +32,9 @@ _POSTGRES = {
                          WHERE i.inhrelid = c.oid), ''),
                coalesce((SELECT s.spcname FROM pg_tablespace s WHERE s.oid = c.reltablespace), '')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm')""",
-    # Sequences: a serial column's is named by the server and owned by the column.
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')""",
+    # Sequences: a serial column's is named by the server and owned by the column (a
+    # standalone one is among the schema_objects).
     "sequences": """
         SELECT s.relname, format_type(q.seqtypid, NULL), q.seqstart, q.seqincrement,
                coalesce((SELECT t.relname || '.' || a.attname FROM pg_depend d
@@ -43,7 +44,8 @@ _POSTGRES = {
                            AND d.deptype IN ('a', 'i')), '')
         FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
         JOIN pg_sequence q ON q.seqrelid = s.oid
-        WHERE n.nspname = current_schema() AND s.relkind = 'S'""",
+        WHERE n.nspname = current_schema() AND s.relkind = 'S' AND EXISTS (
+            SELECT 1 FROM pg_depend d WHERE d.objid = s.oid AND d.deptype IN ('a', 'i'))""",
     "policies": """
         SELECT c.relname, p.polname, p.polcmd::text, p.polpermissive,
                coalesce(pg_get_expr(p.polqual, p.polrelid), ''),
@@ -90,7 +92,7 @@ _POSTGRES = {
         FROM pg_index i
         JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
         JOIN pg_namespace n ON n.oid = t.relnamespace
-        WHERE n.nspname = current_schema()
+        WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p')
           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
                                                         AND k.conrelid = i.indrelid)""",
     "types": """
@@ -102,6 +104,45 @@ _POSTGRES = {
         SELECT c.relname, pg_get_triggerdef(g.oid) FROM pg_trigger g
         JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = current_schema() AND NOT g.tgisinternal""",
+    # The schema's objects that are no table's, each as the server writes it back (a
+    # function's whole CREATE statement); those of extensions are the extension's.
+    "schema_objects": """
+        SELECT 'view', c.relname, c.relkind::text, pg_get_viewdef(c.oid),
+               coalesce(array_to_string(c.reloptions, ','), '') || ':'
+               || coalesce(obj_description(c.oid, 'pg_class'), '')
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm')
+        UNION ALL
+        SELECT 'view index', t.relname, '', pg_get_indexdef(i.indexrelid), ''
+        FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+        JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname = current_schema() AND t.relkind = 'm'
+        UNION ALL
+        SELECT 'routine', p.oid::regprocedure::text, p.prokind::text,
+               CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid)
+                    ELSE (SELECT a.aggtransfn::text || ' ' || a.aggtranstype::regtype::text
+                          FROM pg_aggregate a WHERE a.aggfnoid = p.oid) END,
+               coalesce(obj_description(p.oid, 'pg_proc'), '')
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = current_schema() AND NOT EXISTS (
+            SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+        UNION ALL
+        SELECT 'sequence', c.relname, s.seqtypid::regtype::text,
+               concat_ws(' ', s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
+                         s.seqcycle), coalesce(obj_description(c.oid, 'pg_class'), '')
+        FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND NOT EXISTS (
+            SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+        UNION ALL
+        SELECT 'domain', t.typname, format_type(t.typbasetype, t.typtypmod),
+               concat_ws(' ', t.typdefault, t.typnotnull, t.typcollation,
+                         (SELECT string_agg(k.conname || ' ' || pg_get_constraintdef(k.oid), ' '
+                                            ORDER BY k.conname)
+                          FROM pg_constraint k WHERE k.contypid = t.oid)),
+               coalesce(obj_description(t.oid, 'pg_type'), '')
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = current_schema() AND t.typtype = 'd'""",
 }
 
 _MYSQL = {
@@ -332,7 +373,7 @@ def _normalized_sql(sql: str | None) -> str:
 
 #: Objects the Schema does not model (views, triggers): a migration keeps the live ones and
 #: says so, so only those the desired DDL creates must be there.
-KEPT_AS_FOUND = ("other", "triggers", "policies", "rules")
+KEPT_AS_FOUND = ("other", "triggers", "policies", "rules", "schema_objects")
 
 
 def differences(got: Snapshot, want: Snapshot) -> list[str]:

@@ -120,11 +120,15 @@ async def read(cfg: DatabaseConfig, conn: Any = None) -> Schema:
 
 
 def comparable(schema: Schema) -> Schema:
-    """Column order aside (ADD COLUMN appends), the schema as a value to compare."""
+    """Column order aside (ADD COLUMN appends), the schema as a value to compare. Objects
+    that are no table's (views, functions...) aside too: the live ones the desired side does
+    not mention are kept (the notes say them), a desired one missing or different is refused
+    by the second diff, and the catalog snapshot compares them by the server's word."""
     from dataclasses import replace
 
     return replace(
         schema,
+        objects=(),
         tables=tuple(
             replace(t, columns=tuple(sorted(t.columns, key=lambda c: c.name)))
             for t in schema.tables
