@@ -200,7 +200,10 @@ class PostgresDialect(Dialect):
         ),
         StatementRule(r"(CREATE|ALTER) (GLOBAL |LOCAL )?((TEMP|TEMPORARY|UNLOGGED) )?TABLE\b"),
         StatementRule(r"(CREATE (UNIQUE )?|ALTER )INDEX\b"),
-        StatementRule(r"COMMENT ON (TABLE|COLUMN|INDEX|CONSTRAINT)\b"),
+        StatementRule(
+            r"COMMENT ON (TABLE|COLUMN|INDEX|CONSTRAINT|VIEW|MATERIALIZED VIEW|SEQUENCE"
+            r"|FUNCTION|PROCEDURE|AGGREGATE|ROUTINE|DOMAIN)\b"
+        ),
         StatementRule(r"CREATE TYPE \S+ AS ENUM\b"),
         StatementRule(r"ALTER TYPE \S+ (ADD|RENAME) VALUE\b"),
         StatementRule(r"CREATE (OR REPLACE )?(CONSTRAINT )?TRIGGER\b"),
