@@ -176,3 +176,17 @@ def test_objects_cost_no_query_each(fresh_db):
     (few, views_few), (many, views_many) = queries(1, 0), queries(5, 1)
     assert (views_few, views_many) == (1, 6)
     assert few == many
+
+
+@pytest.mark.parametrize("backend", ["mysql"], indirect=True)
+def test_a_view_of_a_table_the_file_lacks_is_one_clear_line(fresh_db):
+    from fastapp.desired.ddl import DesiredSchemaError
+    from fastapp.desired.read import DesiredDDL, desired_schema
+
+    ddl = DesiredDDL(TABLE + "CREATE VIEW gone AS SELECT id FROM missing;\n", "s.sql", "mysql")
+    with pytest.raises(DesiredSchemaError) as caught:
+        asyncio.run(desired_schema(fresh_db, ddl, use_cache=False))
+    message = str(caught.value)
+    assert message.startswith("s.sql:2: ") and "CREATE VIEW gone" in message
+    assert "'missing' doesn't exist" in message and "fastapp_scratch" not in message
+    assert "\n" not in message
