@@ -85,7 +85,18 @@ class SchemaExporter:
         return schema
 
     def render(self, schema: Schema) -> str:
-        """``schema`` as text in this exporter's format (deterministic, newline-terminated)."""
+        """``schema`` as text in this exporter's format (deterministic, newline-terminated).
+        The DDL script has no views, functions... (:attr:`Schema.objects`): each one left out
+        is said through ``on_warning`` rather than silently omitted."""
+        if self.format == "sql":
+            for item in schema.objects:
+                message = (
+                    f"{item.describe()}: not exported (fastapp does not write "
+                    f"{item.kind}s); the JSON export has its definition"
+                )
+                self.warnings.append(message)
+                if self.on_warning is not None:
+                    self.on_warning(message)
         return render(schema, self.format)
 
     async def export(self) -> str:

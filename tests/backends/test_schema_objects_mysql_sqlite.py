@@ -190,3 +190,20 @@ def test_a_view_of_a_table_the_file_lacks_is_one_clear_line(fresh_db):
     assert message.startswith("s.sql:2: ") and "CREATE VIEW gone" in message
     assert "'missing' doesn't exist" in message and "fastapp_scratch" not in message
     assert "\n" not in message
+
+
+@BOTH
+def test_export_says_what_the_script_leaves_out_and_json_keeps_it(fresh_db, cli):
+    import json
+
+    asyncio.run(execute_script(fresh_db, TABLE + VIEW))
+    url = fresh_db.url(masked=False)
+    script = cli("export_schema", "-d", url)
+    assert script.exit_code == 0, script.output
+    assert "CREATE TABLE" in script.stdout and "cheap_books" not in script.stdout
+    assert "view cheap_books: not exported" in script.stderr
+    exported = cli("export_schema", "-d", url, "-f", "json")
+    assert exported.exit_code == 0, exported.output
+    (view,) = json.loads(exported.stdout)["objects"]
+    assert (view["kind"], view["name"]) == ("view", "cheap_books")
+    assert "price` < 10" in view["definition"] or "price < 10" in view["definition"]
