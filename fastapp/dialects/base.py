@@ -171,6 +171,9 @@ class Dialect:
     escape_string_prefix: ClassVar[bool] = False
     #: $tag$ ... $tag$ bodies (PostgreSQL functions and DO blocks).
     dollar_quoted_strings: ClassVar[bool] = False
+    #: CREATE PROCEDURE/FUNCTION/TRIGGER/EVENT bodies are BEGIN ... END blocks of statements
+    #: ended by semicolons of their own (MySQL, SQLite triggers).
+    compound_bodies: ClassVar[bool] = False
     #: Pool knob of fastapp.connections.pools (max_size, min_size, recycle, timeout) -> the
     #: Tortoise credentials key that says it and the factor from seconds; a knob missing here
     #: has no equivalent on this backend (a warning says so, with the reason below).

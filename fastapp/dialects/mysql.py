@@ -51,6 +51,7 @@ class MySQLDialect(Dialect):
     #: Counted in characters; a longer name is an error (1059).
     identifier_limit = (64, "characters")
     string_backslash_escapes = True
+    compound_bodies = True
     online = OnlineFacts(
         advice={
             "FA002": "InnoDB copies the table to add a foreign key while foreign_key_checks is "

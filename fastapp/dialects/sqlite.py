@@ -66,6 +66,7 @@ class SQLiteDialect(Dialect):
     )
     clause_removals = (ClauseRemoval("", effect="the table is rebuilt", rewrites=True),)
     supports_transactional_ddl = True
+    compound_bodies = True
     # Tortoise turns every SQLite credential into a PRAGMA; busy_timeout is in milliseconds.
     pool_keys = {"timeout": ("busy_timeout", 1000)}
     pool_unsupported_reason = "Tortoise keeps one connection per SQLite database, no pool"

@@ -1,4 +1,5 @@
-"""MySQL and MariaDB: six information_schema queries for the whole database."""
+"""MySQL and MariaDB: seven information_schema queries for the whole database (one more when
+MariaDB sequences exist, one per table whose foreign key actions are hidden)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ from fastapp.schema.normalize import (
     normalize_index_method,
     normalize_type,
 )
+from fastapp.schema.normalize.bodies import normalize_body
 from fastapp.schema.objects import (
     CheckConstraint,
     ForeignKey,
     Index,
     PrimaryKey,
     Schema,
+    SchemaObject,
     Table,
     UniqueConstraint,
     Unmodelled,
@@ -101,6 +104,43 @@ WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'
 ORDER BY tc.TABLE_NAME, tc.CONSTRAINT_NAME
 """,
 }
+#: The schema's objects that are no table's (issue 14) and the tables' triggers, one row
+#: each: kind, name, the trigger's table, up to five attributes, the body. The definer is left
+#: out (the user who ran the DDL: a scratch database's differs from the live one's), and so
+#: are an event's STARTS/ENDS/EXECUTE_AT (stamped at creation when written relative to now).
+_OBJECTS_SQL = """
+SELECT 'view', TABLE_NAME, NULL, CHECK_OPTION, SECURITY_TYPE, NULL, NULL, NULL,
+       VIEW_DEFINITION, DATABASE()
+FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
+UNION ALL
+SELECT LOWER(r.ROUTINE_TYPE), r.ROUTINE_NAME, NULL,
+       (SELECT GROUP_CONCAT(CONCAT_WS(' ', p.PARAMETER_MODE, p.PARAMETER_NAME, p.DTD_IDENTIFIER)
+                            ORDER BY p.ORDINAL_POSITION SEPARATOR ', ')
+        FROM information_schema.PARAMETERS p
+        WHERE p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.SPECIFIC_NAME
+          AND p.ROUTINE_TYPE = r.ROUTINE_TYPE AND p.ORDINAL_POSITION > 0),
+       r.DTD_IDENTIFIER, r.IS_DETERMINISTIC, r.SQL_DATA_ACCESS,
+       CONCAT_WS(' ', r.SECURITY_TYPE, NULLIF(r.ROUTINE_COMMENT, '')),
+       r.ROUTINE_DEFINITION, NULL
+FROM information_schema.ROUTINES r WHERE r.ROUTINE_SCHEMA = DATABASE()
+UNION ALL
+SELECT 'event', EVENT_NAME, NULL, EVENT_TYPE, CONCAT_WS(' ', INTERVAL_VALUE, INTERVAL_FIELD),
+       ON_COMPLETION, STATUS, NULLIF(EVENT_COMMENT, ''), EVENT_DEFINITION, NULL
+FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()
+UNION ALL
+SELECT 'sequence', TABLE_NAME, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'SEQUENCE'
+UNION ALL
+SELECT 'trigger', TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION,
+       ACTION_ORIENTATION, NULL, NULL, ACTION_STATEMENT, NULL
+FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+"""
+#: A MariaDB sequence's settings live in the sequence itself (one row); the current value
+#: (``next_not_cached_value``) is state, not definition.
+_SEQUENCE_SQL = (
+    "SELECT {name}, start_value, minimum_value, maximum_value, increment, cache_size, "
+    "cycle_option FROM {table}"
+)
 _NUMERIC_TYPES = frozenset(
     {"tinyint", "smallint", "mediumint", "integer", "bigint", "boolean", "decimal", "real"}
     | {"double", "bit", "year"}
@@ -117,6 +157,11 @@ class Catalog:
     foreign_keys: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     checks: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     partitions: dict[str, tuple] = field(default_factory=dict)
+    #: Rows of :data:`_OBJECTS_SQL` but the triggers, and the triggers by table.
+    objects: list[tuple] = field(default_factory=list)
+    triggers: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    #: A sequence's settings by name.
+    sequences: dict[str, tuple] = field(default_factory=dict)
 
 
 class CatalogReader(BaseCatalogReader):
@@ -144,6 +189,18 @@ class CatalogReader(BaseCatalogReader):
         ):
             for row in await self._fetch(connection, sql):
                 target[row[0]].append(row)
+        for row in await self._fetch(connection, _OBJECTS_SQL):
+            if row[0] == "trigger":
+                catalog.triggers[row[2]].append(row)
+            else:
+                catalog.objects.append(row)
+        sequences = [row[1] for row in catalog.objects if row[0] == "sequence"]
+        if sequences:  # one query for all of them
+            quote, literal = get_dialect(self.dialect_name).quote, _string
+            sql = " UNION ALL ".join(
+                _SEQUENCE_SQL.format(name=literal(name), table=quote(name)) for name in sequences
+            )
+            catalog.sequences = {row[0]: row[1:] for row in await self._fetch(connection, sql)}
         if any("partitioned" in str(t[4] or "").lower() for t in tables):
             for row in await self._fetch(connection, _PARTITIONS_SQL):
                 catalog.partitions[row[0]] = row
@@ -161,7 +218,9 @@ class CatalogReader(BaseCatalogReader):
 
     def build(self, catalog: Catalog, tables: list[str]) -> Schema:
         return Schema(
-            dialect=self.dialect_name, tables=tuple(self._table(catalog, t) for t in tables)
+            dialect=self.dialect_name,
+            tables=tuple(self._table(catalog, t) for t in tables),
+            objects=tuple(_schema_object(catalog, row) for row in catalog.objects),
         )
 
     def _default(self, catalog: Catalog, raw: str | None, extra: str, spec: TypeSpec):
@@ -286,6 +345,12 @@ class CatalogReader(BaseCatalogReader):
         for check in catalog.checks.get(name, ()):
             if str(check[3]).upper() == "NO":
                 found.append(Unmodelled(f"check {check[1]}", "NOT ENFORCED"))
+        # A trigger is an object of its own: kept, noted, or refused in a desired file; its
+        # timing, event and body are compared.
+        for row in sorted(catalog.triggers.get(name, ()), key=lambda r: r[1]):
+            _, trigger, _, timing, event, level, _, _, body, _ = row
+            definition = f"{timing} {event} FOR EACH {level} {normalize_body('mysql', body)}"
+            found.append(Unmodelled(f"trigger {trigger}", "CREATE TRIGGER", definition=definition))
         return tuple(found)
 
     def _foreign_keys(self, rows) -> list[ForeignKey]:
@@ -336,6 +401,37 @@ def _foreign_key_actions(create: str) -> dict[str, tuple[str, str]]:
                 actions[words[1]] = " ".join(words[2:])
         found[key.parent.name] = (actions["DELETE"], actions["UPDATE"])
     return found
+
+
+def _schema_object(catalog: Catalog, row: tuple) -> SchemaObject:
+    """The :class:`SchemaObject` of a row of :data:`_OBJECTS_SQL` (not a trigger): what the
+    object does, free of the database's name (a scratch database's differs)."""
+    kind, name, _, a, b, c, d, e, body, database = row
+    if kind == "view":  # the server qualifies every table and column with the database
+        body = (body or "").replace(f"`{str(database).replace('`', '``')}`.", "")
+        parts = [f"AS {normalize_body('mysql', body)}"]
+        parts += [f"WITH {a} CHECK OPTION"] if a and a != "NONE" else []
+        parts.append(f"SQL SECURITY {b}")
+    elif kind in ("function", "procedure"):
+        parts = [f"({a or ''})"]
+        parts += [f"RETURNS {b}"] if b else []
+        parts += ["DETERMINISTIC" if c == "YES" else "NOT DETERMINISTIC", d, f"SQL SECURITY {e}"]
+        parts.append(normalize_body("mysql", body))
+    elif kind == "event":
+        parts = [a, f"EVERY {b}" if b else "", f"ON COMPLETION {c}", d]
+        parts += [f"COMMENT {e!r}"] if e else []
+        parts.append(f"DO {normalize_body('mysql', body)}")
+    else:  # a sequence
+        start, low, high, step, cache, cycle = catalog.sequences.get(name, (None,) * 6)
+        parts = [
+            f"START WITH {start} MINVALUE {low} MAXVALUE {high} INCREMENT BY {step}",
+            f"CACHE {cache} {'CYCLE' if cycle else 'NOCYCLE'}",
+        ]
+    return SchemaObject(kind, name, " ".join(str(p) for p in parts if p))
+
+
+def _string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _group(rows, key: int) -> dict[Any, list[tuple]]:

@@ -17,12 +17,14 @@ from typing import Any
 from fastapp.dialects.sqlite import dialect as hub
 from fastapp.introspect.base import CatalogReader as BaseCatalogReader
 from fastapp.schema.normalize import index_shape, normalize_expression, normalize_fk_action
+from fastapp.schema.normalize.bodies import normalize_body
 from fastapp.schema.objects import (
     CheckConstraint,
     ForeignKey,
     Index,
     PrimaryKey,
     Schema,
+    SchemaObject,
     Table,
     UniqueConstraint,
     Unmodelled,
@@ -52,8 +54,11 @@ UNION ALL
 SELECT 'virtual', name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM pragma_table_list WHERE schema = 'main' AND type = 'virtual'
 UNION ALL
-SELECT 'trigger', t.tbl_name, t.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'trigger', t.tbl_name, t.name, t.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM sqlite_master t WHERE t.type = 'trigger'
+UNION ALL
+SELECT 'view', v.name, v.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM sqlite_master v WHERE v.type = 'view'
 UNION ALL
 SELECT 'fk', m.name, f.id, f.seq, f."table", f."from", f."to", f.on_delete, f.on_update, NULL, NULL
 FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE {_ORDINARY}
@@ -73,7 +78,10 @@ class Catalog:
     index_sql: dict[str, str] = field(default_factory=dict)
     foreign_keys: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     virtual: list[str] = field(default_factory=list)
-    triggers: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: ``(name, CREATE TRIGGER text)`` by table (or view: INSTEAD OF triggers).
+    triggers: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    #: CREATE VIEW text by view name.
+    views: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -114,7 +122,9 @@ class CatalogReader(BaseCatalogReader):
             elif kind == "virtual":
                 catalog.virtual.append(table)
             elif kind == "trigger":
-                catalog.triggers[table].append(row[2])
+                catalog.triggers[table].append((row[2], row[3]))
+            elif kind == "view":
+                catalog.views[table] = row[2]
             else:
                 catalog.foreign_keys[table].append(row)
         return catalog
@@ -123,7 +133,9 @@ class CatalogReader(BaseCatalogReader):
         for name in sorted(catalog.virtual):
             self.warn(f"{name}: virtual table (and its shadow tables) not exported")
         return Schema(
-            dialect=self.dialect_name, tables=tuple(self._table(catalog, t) for t in tables)
+            dialect=self.dialect_name,
+            tables=tuple(self._table(catalog, t) for t in tables),
+            objects=tuple(_view(catalog, name, sql) for name, sql in catalog.views.items()),
         )
 
     def _table(self, catalog: Catalog, name: str) -> Table:
@@ -153,9 +165,11 @@ class CatalogReader(BaseCatalogReader):
         primary_key = PrimaryKey(pk_columns) if pk_columns else None
         uniques, indexes = [], []
         unmodelled = list(info.unmodelled)
-        # A trigger is an object of its own: kept, noted, or refused in a desired file.
+        # A trigger is an object of its own: kept, noted, or refused in a desired file; what
+        # it does (its text after the name) is compared.
         unmodelled += [
-            Unmodelled(f"trigger {t}", "CREATE TRIGGER") for t in sorted(catalog.triggers[name])
+            Unmodelled(f"trigger {t}", "CREATE TRIGGER", definition=_after_name(sql))
+            for t, sql in sorted(catalog.triggers[name])
         ]
         groups: dict[str, list[tuple]] = {}
         for row in catalog.indexes.get(name, ()):
@@ -307,6 +321,40 @@ class CatalogReader(BaseCatalogReader):
             columns.append(self._expr(node))
         where = params.args.get("where")
         return columns, self._expr(where.this) if where is not None else None
+
+
+def _view(catalog: Catalog, name: str, sql: str) -> SchemaObject:
+    """A view: its column list and query as written (normalized), and its INSTEAD OF
+    triggers, which live and die with it."""
+    parts = [_after_name(sql)]
+    parts += [f"TRIGGER {t} {_after_name(text)}" for t, text in sorted(catalog.triggers[name])]
+    return SchemaObject("view", name, "; ".join(parts))
+
+
+def _after_name(sql: str | None) -> str:
+    """A CREATE VIEW/TRIGGER text from after the object's name (``TEMP``, ``IF NOT EXISTS``
+    and the name's quoting say nothing about what it does), normalized."""
+    from sqlglot.tokens import TokenType
+
+    from fastapp.schema.normalize.syntax import tokenizer
+
+    sql = sql or ""
+    try:
+        tokens = tokenizer("sqlite").tokenize(sql)
+    except Exception:
+        return normalize_body("sqlite", sql)
+    at = next(
+        (i for i, t in enumerate(tokens) if t.text.upper() in ("VIEW", "TRIGGER")), len(tokens)
+    )
+    at += 1
+    if [t.text.upper() for t in tokens[at : at + 3]] == ["IF", "NOT", "EXISTS"]:
+        at += 3
+    at += 1  # the name, or the schema of a qualified one
+    if at < len(tokens) and tokens[at].token_type == TokenType.DOT:
+        at += 2
+    if at >= len(tokens):
+        return normalize_body("sqlite", sql)
+    return normalize_body("sqlite", sql[tokens[at].start :])
 
 
 def _unmodelled_clauses(tokens: list) -> list[Unmodelled]:

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 def split_statements(sql: str, dialect: str) -> list[str]:
     """Split a script into its statements, each stripped and without its semicolon.
 
-    Semicolons inside strings, quoted identifiers and comments are not boundaries. Empty
-    statements and comment-only tails are dropped.
+    Semicolons inside strings, quoted identifiers and comments are not boundaries, nor
+    (where the dialect has them) those inside the ``BEGIN ... END`` body of a routine,
+    trigger or event. Empty statements and comment-only tails are dropped.
     """
     from fastapp.dialects import get_dialect
 
@@ -24,21 +25,34 @@ def split_statements(sql: str, dialect: str) -> list[str]:
     statements: list[str] = []
     start = 0
     content = False  # anything but blanks and comments since ``start``
+    special = _SPECIAL
+    depth = 0  # BEGIN/CASE ... END blocks open in a compound body
     i, n = 0, len(sql)
     while i < n:
         # Jump to the next character that may start or end something; what lies between
         # only tells whether the statement has content.
-        found = _SPECIAL.search(sql, i)
+        found = special.search(sql, i)
         j = n if found is None else found.start()
         if not content and j > i and not sql[i:j].isspace():
             content = True
+            if flags.compound_bodies and _COMPOUND_HEAD.match(sql, i):
+                special = _SPECIAL_OR_BLOCK  # this statement's words open and close blocks
+                continue  # search again from here, for them too
         if found is None:
             break
         i, ch = j, sql[j]
-        if ch == ";":
+        if found.lastgroup == "block":
+            word = found.group("block").upper()
+            depth += -1 if word.startswith("END") else 1
+            content, i = True, found.end()
+        elif ch == ";":
+            if depth > 0:
+                i += 1
+                continue
             if content:
                 statements.append(sql[start:i].strip())
             start, content, i = i + 1, False, i + 1
+            special, depth = _SPECIAL, 0
         elif ch in "'\"`":
             backslash = ch == "'" and (
                 flags.string_backslash_escapes
@@ -63,6 +77,19 @@ def split_statements(sql: str, dialect: str) -> list[str]:
 
 #: Characters that may begin a boundary, a quoted part or a comment.
 _SPECIAL = re.compile(r"[;'\"`$/-]")
+#: A statement whose body may be a compound statement (its semicolons are not boundaries).
+_COMPOUND_HEAD = re.compile(
+    r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=\s*\S+\s+)?(?:TEMP(?:ORARY)?\s+)?"
+    r"(?:AGGREGATE\s+)?(?:PROCEDURE|FUNCTION|TRIGGER|EVENT)\b",
+    re.IGNORECASE,
+)
+#: :data:`_SPECIAL`, and the words that open a block (BEGIN; CASE, whose END closes it too)
+#: and close one; ``END IF``/``END LOOP``... close no BEGIN or CASE.
+_SPECIAL_OR_BLOCK = re.compile(
+    r"[;'\"`$/-]|(?<![\w$])(?:END\s+(?:IF|LOOP|WHILE|REPEAT)(?![\w$])"
+    r"|(?P<block>END\s+CASE|BEGIN|CASE|END)(?![\w$]))",
+    re.IGNORECASE,
+)
 
 
 def with_lines(sql: str, parts: Sequence[str]) -> list[tuple[int, str]]:

@@ -149,12 +149,15 @@ _MYSQL = {
     "tables": """
         SELECT table_name, table_type, engine, table_collation, table_comment,
                create_options
-        FROM information_schema.tables WHERE table_schema = DATABASE()""",
+        FROM information_schema.tables
+        WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'""",
     "columns": """
-        SELECT table_name, column_name, column_type, is_nullable, column_default, extra,
-               coalesce(collation_name, ''), column_comment,
-               coalesce(generation_expression, '')
-        FROM information_schema.columns WHERE table_schema = DATABASE()""",
+        SELECT c.table_name, c.column_name, c.column_type, c.is_nullable, c.column_default,
+               c.extra, coalesce(c.collation_name, ''), c.column_comment,
+               coalesce(c.generation_expression, '')
+        FROM information_schema.columns c JOIN information_schema.tables t
+          ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE c.table_schema = DATABASE() AND t.table_type = 'BASE TABLE'""",
     # One row per index: everything but its name (PRIMARY aside, which is fixed).
     "indexes": """
         SELECT table_name, IF(index_name = 'PRIMARY', 'PRIMARY', ''), non_unique,
@@ -188,6 +191,31 @@ _MYSQL = {
     "triggers": """
         SELECT event_object_table, action_timing, event_manipulation, action_statement
         FROM information_schema.triggers WHERE trigger_schema = DATABASE()""",
+    # Views, routines, events, sequences (each sequence's settings are added from SHOW
+    # CREATE SEQUENCE); views' text without the database's name, which the server prints.
+    "objects": """
+        SELECT 'view', table_name,
+               REPLACE(view_definition, CONCAT('`', DATABASE(), '`.'), ''), check_option,
+               security_type, ''
+        FROM information_schema.views WHERE table_schema = DATABASE()
+        UNION ALL
+        SELECT r.routine_type, r.routine_name, r.routine_definition,
+               coalesce(r.dtd_identifier, ''),
+               CONCAT_WS(' ', r.is_deterministic, r.sql_data_access, r.security_type),
+               coalesce((SELECT GROUP_CONCAT(CONCAT_WS(' ', p.parameter_mode, p.parameter_name,
+                                                       p.dtd_identifier)
+                                             ORDER BY p.ordinal_position)
+                         FROM information_schema.parameters p
+                         WHERE p.specific_schema = r.routine_schema
+                           AND p.specific_name = r.specific_name AND p.ordinal_position > 0), '')
+        FROM information_schema.routines r WHERE r.routine_schema = DATABASE()
+        UNION ALL
+        SELECT 'event', event_name, event_definition, event_type,
+               CONCAT_WS(' ', interval_value, interval_field, on_completion, status), ''
+        FROM information_schema.events WHERE event_schema = DATABASE()
+        UNION ALL
+        SELECT 'sequence', table_name, '', '', '', '' FROM information_schema.tables
+        WHERE table_schema = DATABASE() AND table_type = 'SEQUENCE'""",
 }
 
 _SQLITE_OBJECTS = """
@@ -222,7 +250,18 @@ async def snapshot(cfg: DatabaseConfig, conn: Any) -> Snapshot:
             "AND t.table_name = c.table_name)",
         }
         queries = {name: sql.format(**words) for name, sql in _MYSQL.items()}
-    return {name: _sorted(await _rows(cfg, conn, sql)) for name, sql in queries.items()}
+    found = {name: await _rows(cfg, conn, sql) for name, sql in queries.items()}
+    if cfg.dialect_name == "mysql":
+        found["objects"] = [await _mysql_sequence(cfg, conn, row) for row in found["objects"]]
+    return {name: _sorted(rows) for name, rows in found.items()}
+
+
+async def _mysql_sequence(cfg: DatabaseConfig, conn: Any, row: tuple) -> tuple:
+    """A sequence's row with its settings, as SHOW CREATE SEQUENCE prints them."""
+    if row[0] != "sequence":
+        return row
+    ((_, create),) = await _rows(cfg, conn, f"SHOW CREATE SEQUENCE `{row[1]}`")
+    return (*row[:2], create)
 
 
 async def _sqlite_snapshot(cfg: DatabaseConfig, conn: Any) -> Snapshot:
@@ -373,7 +412,7 @@ def _normalized_sql(sql: str | None) -> str:
 
 #: Objects the Schema does not model (views, triggers): a migration keeps the live ones and
 #: says so, so only those the desired DDL creates must be there.
-KEPT_AS_FOUND = ("other", "triggers", "policies", "rules", "schema_objects")
+KEPT_AS_FOUND = ("other", "triggers", "policies", "rules", "schema_objects", "objects")
 
 
 def differences(got: Snapshot, want: Snapshot) -> list[str]:

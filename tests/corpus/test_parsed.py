@@ -382,6 +382,36 @@ def test_server_hint_is_read_from_the_target_database(backend, scratch):
             "cannot parse",
         ),
         ("postgres", "CREATE TABLE t (a INT);\nCREATE SEQUENCE s;", 2, "SEQUENCE"),
+        # Issue 14: objects of the schema are never dropped silently by the parse path.
+        ("mysql", "CREATE TABLE t (a INT);\nCREATE VIEW v AS SELECT a FROM t;", 2, "CREATE VIEW"),
+        ("mysql", "CREATE TABLE t (a INT);\nCREATE SEQUENCE s;", 2, "CREATE SEQUENCE"),
+        ("mysql", "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t;", 1, "CREATE EVENT"),
+        (
+            "mysql",
+            "CREATE TABLE t (a INT);\nCREATE FUNCTION f(n INT) RETURNS INT DETERMINISTIC RETURN n;",
+            2,
+            "CREATE FUNCTION",
+        ),
+        (
+            "mysql",
+            "CREATE TABLE t (a INT);\nCREATE PROCEDURE p()\nBEGIN\n SELECT 1;\n SELECT 2;\nEND;",
+            2,
+            "CREATE PROCEDURE",
+        ),
+        (
+            "mysql",
+            "CREATE TABLE t (a INT);\nCREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW\n"
+            "BEGIN SET NEW.a = 1; SET NEW.a = 2; END;",
+            2,
+            "CREATE TRIGGER",
+        ),
+        ("sqlite", "CREATE TABLE t (a INT);\nCREATE VIEW v AS SELECT a FROM t;", 2, "CREATE VIEW"),
+        (
+            "sqlite",
+            "CREATE TABLE t (a INT);\nCREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;",
+            2,
+            "CREATE TRIGGER",
+        ),
         ("postgres", "CREATE TABLE s.t (a INT);", 1, "qualified table name s.t"),
     ],
 )

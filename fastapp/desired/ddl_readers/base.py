@@ -147,12 +147,24 @@ class Reader:
         finally:
             logger.setLevel(level)
         if len(nodes) != 1 or nodes[0] is None:
+            # A routine's or trigger's BEGIN ... END body parses as several statements.
+            kind = self._created_object()
+            if kind:
+                self.unsupported(f"CREATE {kind}")
             self.fail("expected one statement")
         node = nodes[0]
         if isinstance(node, exp.Command):
             words = [node.name.upper(), *str(node.expression or "").split()[:1]]
             self.unsupported(f"the statement {' '.join(words).upper()}")
         return node
+
+    def _created_object(self) -> str | None:
+        """The kind of object a ``CREATE [OR REPLACE] [DEFINER=...] ...`` statement makes,
+        when it is one with a body of statements (a trigger, routine or event)."""
+        words = [t.text.upper() for t in self._tokens()[:12]]
+        if words[:1] != ["CREATE"]:
+            return None
+        return next((w for w in words if w in ("TRIGGER", "PROCEDURE", "FUNCTION", "EVENT")), None)
 
     # -- names -----------------------------------------------------------------------------
 

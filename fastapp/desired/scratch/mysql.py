@@ -91,6 +91,7 @@ class Scratch(ScratchSpace):
                             w,
                             ddl,
                             [p for t in tables[i * share : (i + 1) * share] for p in t],
+                            scratch.name,
                         )
                         for i, w in enumerate(workers)
                     )
@@ -101,9 +102,15 @@ class Scratch(ScratchSpace):
                 )
 
     @staticmethod
-    async def _run(dialect: Any, conn: Any, ddl: DesiredDDL, statements: Sequence) -> None:
+    async def _run(
+        dialect: Any, conn: Any, ddl: DesiredDDL, statements: Sequence, scratch: str
+    ) -> None:
         for line, statement in statements:
             try:
                 await dialect.execute_raw(conn, statement)
             except Exception as exc:
-                raise ddl.error(line, statement, exc) from exc
+                # The server names tables with the scratch database ("Table
+                # 'fastapp_scratch_...missing' doesn't exist" for a view's): the user's
+                # names are the ones to say.
+                said = RuntimeError(str(exc).replace(f"{scratch}.", ""))
+                raise ddl.error(line, statement, said) from exc

@@ -33,8 +33,13 @@ _NATIVE = {
     "add_column",
 }
 REBUILD_PREFIX = "_fastapp_new_"
-#: Every view, in creation order (a view may use an earlier one): its CREATE and DROP.
-_VIEWS = "SELECT sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid"
+#: Every view, in creation order (a view may use an earlier one): its CREATE and DROP; then
+#: the views' INSTEAD OF triggers, which their DROP took with them.
+_VIEWS = (
+    "SELECT sql FROM (SELECT sql, 0 AS k, rowid AS r FROM sqlite_master WHERE type = 'view' "
+    "UNION ALL SELECT t.sql, 1, t.rowid FROM sqlite_master t WHERE t.type = 'trigger' "
+    "AND t.tbl_name IN (SELECT name FROM sqlite_master WHERE type = 'view')) ORDER BY k, r"
+)
 _DROP_VIEWS = (
     "SELECT 'DROP VIEW ' || quote(name) FROM sqlite_master WHERE type = 'view' ORDER BY rowid DESC"
 )
@@ -142,7 +147,12 @@ class SQLiteRenderer(Renderer):
             f"INSERT INTO {self.q(temp)} ({self.qs([n for n, _ in pairs])}) "
             f"SELECT {self.qs([s for _, s in pairs])} FROM {self.q(source_name)}",
             f"DROP TABLE {self.q(source_name)}",
+            # Legacy: the rename leaves other tables' triggers alone; otherwise SQLite
+            # re-checks each one, and fails on any whose body uses this table, gone until
+            # the rename ends ("error in trigger t: no such table").
+            "PRAGMA legacy_alter_table = ON",
             f"ALTER TABLE {self.q(temp)} RENAME TO {self.q(name)}",
+            "PRAGMA legacy_alter_table = OFF",
             *(self.ddl.create_index(named, ix) for ix in named.indexes),
         ]
         op = RebuildTable(name, first.describe(), _worst(plan, name, source_name))

@@ -8,7 +8,7 @@ import asyncio
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,26 @@ _RESET = {
 }
 
 
+#: Queries giving the DROP statements of the objects that are no table's (a table's triggers
+#: go with it; a SQLite view's with the view).
+_DROP_OBJECTS = {
+    "mysql": [
+        "SELECT CONCAT('DROP VIEW `', REPLACE(table_name, '`', '``'), '`') FROM "
+        "information_schema.views WHERE table_schema = DATABASE()",
+        "SELECT CONCAT('DROP ', routine_type, ' `', REPLACE(routine_name, '`', '``'), '`') "
+        "FROM information_schema.routines WHERE routine_schema = DATABASE()",
+        "SELECT CONCAT('DROP EVENT `', REPLACE(event_name, '`', '``'), '`') FROM "
+        "information_schema.events WHERE event_schema = DATABASE()",
+        "SELECT CONCAT('DROP SEQUENCE `', REPLACE(table_name, '`', '``'), '`') FROM "
+        "information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'SEQUENCE'",
+    ],
+    "sqlite": [
+        "SELECT 'DROP VIEW \"' || replace(name, '\"', '\"\"') || '\"' FROM sqlite_master "
+        "WHERE type = 'view' ORDER BY rowid DESC"
+    ],
+}
+
+
 async def reset(cfg: DatabaseConfig, conn: Any = None) -> None:
     """Empty the database (every table, PostgreSQL enum types too)."""
     dialect = cfg.dialect
@@ -46,6 +66,9 @@ async def reset(cfg: DatabaseConfig, conn: Any = None) -> None:
             for sql in _RESET[cfg.dialect_name]:
                 await dialect.execute_raw(conn, sql)
             return
+        for sql in _DROP_OBJECTS.get(cfg.dialect_name, ()):  # views before tables
+            for drop in await dialect.fetch_scalar_list(conn, sql):
+                await dialect.execute_raw(conn, drop)
         names = await dialect.fetch_scalar_list(conn, dialect.list_tables_sql)
         if cfg.dialect_name == "mysql":
             await dialect.execute_raw(conn, "SET FOREIGN_KEY_CHECKS = 0")
@@ -124,7 +147,6 @@ def comparable(schema: Schema) -> Schema:
     that are no table's (views, functions...) aside too: the live ones the desired side does
     not mention are kept (the notes say them), a desired one missing or different is refused
     by the second diff, and the catalog snapshot compares them by the server's word."""
-    from dataclasses import replace
 
     return replace(
         schema,
@@ -253,7 +275,6 @@ class Case:
 def _reversed(options: DiffOptions) -> DiffOptions:
     """The renames of ``options`` undone: old=new becomes new=old. A declared object rename
     names the desired table, which is the current one seen from the other side."""
-    from dataclasses import replace
 
     back = {new: old for old, new in options.table_renames}
     return replace(
