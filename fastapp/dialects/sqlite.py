@@ -52,7 +52,6 @@ class SQLiteDialect(Dialect):
         summary="SQLite has one writer at a time: every change holds the database's write lock "
         "until it commits, so --online changes nothing (the plan runs as it is)",
     )
-    #: Every live clause goes by a rebuild of its table (fastapp.sql.plan.sqlite).
     desired_statements = (
         *COMMON_STATEMENTS,
         StatementRule(r"PRAGMA (FOREIGN_KEYS|DEFER_FOREIGN_KEYS|LEGACY_ALTER_TABLE)\b"),
@@ -62,8 +61,9 @@ class SQLiteDialect(Dialect):
         StatementRule(r"CREATE (UNIQUE )?INDEX\b"),
         StatementRule(r"CREATE (TEMP |TEMPORARY )?(VIEW|TRIGGER)\b"),
         StatementRule(r"(INSERT|REPLACE|UPDATE|DELETE)\b", DATA_STATEMENT),
-        StatementRule(r"CREATE VIRTUAL TABLE\b", "virtual tables (FTS5, R*Tree) are not read"),
+        StatementRule(r"CREATE VIRTUAL TABLE\b"),
     )
+    #: Every live clause goes by a rebuild of its table (fastapp.sql.plan.sqlite).
     clause_removals = (ClauseRemoval("", effect="the table is rebuilt", rewrites=True),)
     supports_transactional_ddl = True
     compound_bodies = True

@@ -30,8 +30,8 @@ from fastapp.schema.objects import (
     Unmodelled,
 )
 
-# Ordinary tables only: virtual tables (FTS, R*Tree) and their shadow tables are reported
-# separately and skipped with a warning, since their DDL is the module's business.
+# Ordinary tables only: a virtual table (FTS, R*Tree) is an object of its own, compared by
+# its CREATE text (its shadow tables are the module's business and are skipped).
 _ORDINARY = (
     "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name IN "
     "(SELECT tl.name FROM pragma_table_list tl WHERE tl.schema = 'main' AND tl.type = 'table')"
@@ -51,8 +51,9 @@ UNION ALL
 SELECT 'index_sql', i.tbl_name, i.name, i.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM sqlite_master i WHERE i.type = 'index' AND i.sql IS NOT NULL
 UNION ALL
-SELECT 'virtual', name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM pragma_table_list WHERE schema = 'main' AND type = 'virtual'
+SELECT 'virtual', l.name, m.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM pragma_table_list l JOIN sqlite_master m ON m.name = l.name
+WHERE l.schema = 'main' AND l.type = 'virtual'
 UNION ALL
 SELECT 'trigger', t.tbl_name, t.name, t.sql, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM sqlite_master t WHERE t.type = 'trigger'
@@ -77,7 +78,7 @@ class Catalog:
     indexes: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     index_sql: dict[str, str] = field(default_factory=dict)
     foreign_keys: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
-    virtual: list[str] = field(default_factory=list)
+    virtual: dict[str, str] = field(default_factory=dict)
     #: ``(name, CREATE TRIGGER text)`` by table (or view: INSTEAD OF triggers).
     triggers: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     #: CREATE VIEW text by view name.
@@ -120,7 +121,7 @@ class CatalogReader(BaseCatalogReader):
             elif kind == "index_sql":
                 catalog.index_sql[row[2]] = row[3]
             elif kind == "virtual":
-                catalog.virtual.append(table)
+                catalog.virtual[table] = row[2]
             elif kind == "trigger":
                 catalog.triggers[table].append((row[2], row[3]))
             elif kind == "view":
@@ -130,12 +131,15 @@ class CatalogReader(BaseCatalogReader):
         return catalog
 
     def build(self, catalog: Catalog, tables: list[str]) -> Schema:
-        for name in sorted(catalog.virtual):
-            self.warn(f"{name}: virtual table (and its shadow tables) not exported")
+        views = [_view(catalog, name, sql) for name, sql in catalog.views.items()]
+        virtual = [
+            SchemaObject("virtual table", name, _after_name(sql))
+            for name, sql in catalog.virtual.items()
+        ]
         return Schema(
             dialect=self.dialect_name,
             tables=tuple(self._table(catalog, t) for t in tables),
-            objects=tuple(_view(catalog, name, sql) for name, sql in catalog.views.items()),
+            objects=tuple(views + virtual),
         )
 
     def _table(self, catalog: Catalog, name: str) -> Table:
@@ -332,7 +336,7 @@ def _view(catalog: Catalog, name: str, sql: str) -> SchemaObject:
 
 
 def _after_name(sql: str | None) -> str:
-    """A CREATE VIEW/TRIGGER text from after the object's name (``TEMP``, ``IF NOT EXISTS``
+    """A CREATE VIEW/TRIGGER/VIRTUAL TABLE text from after the object's name (``TEMP``, ``IF NOT EXISTS``
     and the name's quoting say nothing about what it does), normalized."""
     from sqlglot.tokens import TokenType
 
@@ -344,7 +348,8 @@ def _after_name(sql: str | None) -> str:
     except Exception:
         return normalize_body("sqlite", sql)
     at = next(
-        (i for i, t in enumerate(tokens) if t.text.upper() in ("VIEW", "TRIGGER")), len(tokens)
+        (i for i, t in enumerate(tokens) if t.text.upper() in ("VIEW", "TRIGGER", "TABLE")),
+        len(tokens),
     )
     at += 1
     if [t.text.upper() for t in tokens[at : at + 3]] == ["IF", "NOT", "EXISTS"]:

@@ -171,7 +171,7 @@ def test_unknown_dumper():
         get_catalog_reader("oracle")
 
 
-def test_sqlite_virtual_tables_are_skipped_with_a_warning(tmp_path):
+def test_sqlite_virtual_tables_are_objects_not_tables(tmp_path):
     from fastapp.connections.url import parse_database_url
 
     cfg = parse_database_url(f"sqlite:///{tmp_path / 'fts.db'}")
@@ -186,8 +186,11 @@ def test_sqlite_virtual_tables_are_skipped_with_a_warning(tmp_path):
         return await read_schema(cfg, on_warning=warnings.append), warnings
 
     schema, warnings = asyncio.run(go())
-    assert schema.table_names == ("notes",)
-    assert warnings == ["notes_fts: virtual table (and its shadow tables) not exported"]
+    assert schema.table_names == ("notes",)  # not the virtual table's shadow tables
+    assert [(x.kind, x.name, x.definition) for x in schema.objects] == [
+        ("virtual table", "notes_fts", "USING fts5 ( body )")
+    ]
+    assert warnings == []
 
 
 def test_mysql_user_with_select_alone_reads_the_same_foreign_keys():

@@ -218,9 +218,12 @@ _MYSQL = {
         WHERE table_schema = DATABASE() AND table_type = 'SEQUENCE'""",
 }
 
+# A virtual table's kind is 'virtual', its shadow tables' 'shadow' (the module's own).
 _SQLITE_OBJECTS = """
-    SELECT type, name, tbl_name, sql FROM sqlite_master
-    WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"""
+    SELECT CASE WHEN l.type IN ('virtual', 'shadow') THEN l.type ELSE m.type END,
+           m.name, m.tbl_name, m.sql
+    FROM sqlite_master m LEFT JOIN pragma_table_list l ON l.schema = 'main' AND l.name = m.name
+    WHERE m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2"""
 
 
 async def _rows(cfg: DatabaseConfig, conn: Any, sql: str) -> list[tuple]:
@@ -285,7 +288,9 @@ async def _sqlite_snapshot(cfg: DatabaseConfig, conn: Any) -> Snapshot:
             found["checks"].extend((name, c) for c in _sqlite_checks(sql))
         elif kind == "index":
             found["indexes"].append(await _sqlite_index(cfg, conn, name, table, sql))
-        else:  # views and triggers: their text is all there is
+        elif kind == "shadow":
+            continue  # a virtual table's storage, as its module made it
+        else:  # views, triggers and virtual tables: their text is all there is
             found["other"].append((kind, table, _normalized_sql(sql)))
     # Foreign keys by definition: the pragma numbers them in storage order.
     found["foreign_keys"] = _sqlite_foreign_keys(found["foreign_keys"])

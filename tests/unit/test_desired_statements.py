@@ -30,6 +30,7 @@ def check(dialect: str, text: str) -> None:
         ("mysql", "CREATE DEFINER=`root`@`%` TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.id = 1;"),
         ("sqlite", "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE t (id int);\nCOMMIT;"),
         ("sqlite", "CREATE TEMP VIEW v AS SELECT 1; CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;"),
+        ("sqlite", "CREATE VIRTUAL TABLE f USING fts5(body);"),
     ],
 )
 def test_statements_read_back_or_leaving_nothing_are_accepted(dialect, text):
@@ -50,7 +51,6 @@ def test_statements_read_back_or_leaving_nothing_are_accepted(dialect, text):
         ("mysql", "USE other;", ["USE other", "target database"]),
         ("mysql", "REPLACE INTO t VALUES (1);", ["rows of data"]),
         ("mysql", "CREATE USER 'u'@'%';", ["CREATE USER", "no catalog reader"]),
-        ("sqlite", "CREATE VIRTUAL TABLE f USING fts5(body);", ["virtual tables"]),
         ("sqlite", "PRAGMA journal_mode = WAL;", ["lasting PRAGMA"]),
     ],
 )

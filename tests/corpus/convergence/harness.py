@@ -53,7 +53,10 @@ _DROP_OBJECTS = {
     ],
     "sqlite": [
         "SELECT 'DROP VIEW \"' || replace(name, '\"', '\"\"') || '\"' FROM sqlite_master "
-        "WHERE type = 'view' ORDER BY rowid DESC"
+        "WHERE type = 'view' ORDER BY rowid DESC",
+        # A virtual table takes its shadow tables with it.
+        "SELECT 'DROP TABLE \"' || replace(name, '\"', '\"\"') || '\"' FROM pragma_table_list "
+        "WHERE schema = 'main' AND type = 'virtual'",
     ],
 }
 
