@@ -31,17 +31,24 @@ from fastapp.schema.objects import (
     Unmodelled,
 )
 
-# Also: the columns that own a sequence (serial), as table oid * 65536 + attnum; asking
-# per column in the columns query makes the planner's choice fragile and slow.
+# Also: the columns of the namespace's tables that own a sequence (serial), as table oid *
+# 65536 + attnum; asking per column in the columns query makes the planner's choice fragile
+# and slow. Found from the tables (a scratch batch's few), not from every sequence of the
+# database (the live tables' thousand, read again for each batch).
 _NAMESPACE_SQL = """
 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
        ARRAY(SELECT extname::text FROM pg_catalog.pg_extension ORDER BY 1),
-       ARRAY(SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid
-             FROM pg_catalog.pg_class s
-             JOIN pg_catalog.pg_depend dep
-               ON dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = s.oid
-             WHERE s.relkind = 'S' AND dep.refclassid = 'pg_catalog.pg_class'::regclass
-               AND dep.deptype = 'a' AND dep.refobjsubid > 0)
+       ARRAY(WITH tab AS MATERIALIZED (
+                 SELECT c.oid FROM pg_catalog.pg_class c
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p'))
+             SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid
+             FROM tab JOIN pg_catalog.pg_depend dep
+               ON dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = tab.oid
+              AND dep.refobjsubid > 0
+             JOIN pg_catalog.pg_class s ON s.oid = dep.objid
+             WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.deptype = 'a'
+               AND s.relkind = 'S')
 """
 
 # One row per column (a table without columns still gives one row with NULL attnum).
