@@ -32,17 +32,24 @@ from fastapp.schema.objects import (
     Unmodelled,
 )
 
-# Also: the columns that own a sequence (serial), as table oid * 65536 + attnum; asking
-# per column in the columns query makes the planner's choice fragile and slow.
+# Also: the columns of the namespace's tables that own a sequence (serial), as table oid *
+# 65536 + attnum; asking per column in the columns query makes the planner's choice fragile
+# and slow. Found from the tables (a scratch batch's few), not from every sequence of the
+# database (the live tables' thousand, read again for each batch).
 _NAMESPACE_SQL = """
 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
        ARRAY(SELECT extname::text FROM pg_catalog.pg_extension ORDER BY 1),
-       ARRAY(SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid
-             FROM pg_catalog.pg_class s
-             JOIN pg_catalog.pg_depend dep
-               ON dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = s.oid
-             WHERE s.relkind = 'S' AND dep.refclassid = 'pg_catalog.pg_class'::regclass
-               AND dep.deptype = 'a' AND dep.refobjsubid > 0)
+       ARRAY(WITH tab AS MATERIALIZED (
+                 SELECT c.oid FROM pg_catalog.pg_class c
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p'))
+             SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid
+             FROM tab JOIN pg_catalog.pg_depend dep
+               ON dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = tab.oid
+              AND dep.refobjsubid > 0
+             JOIN pg_catalog.pg_class s ON s.oid = dep.objid
+             WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.deptype = 'a'
+               AND s.relkind = 'S')
 """
 
 # One row per column (a table without columns still gives one row with NULL attnum).
@@ -75,7 +82,8 @@ ORDER BY c.relname, a.attnum
 
 # Key columns come as attribute numbers, named in Python from the columns query (an
 # ARRAY(...) subquery per constraint costs more than the rest of the query); only references
-# into another schema are named here.
+# into another schema are named here. The backing index is looked up once, and only for the
+# kinds that own one (a foreign key's conindid is the referenced table's index).
 _CONSTRAINTS_SQL = """
 SELECT c.relname, con.conname, con.contype::text AS contype, con.conkey,
        fc.relname AS ref_table, fn.nspname AS ref_schema, con.confkey,
@@ -93,21 +101,20 @@ SELECT c.relname, con.conname, con.contype::text AS contype, con.conkey,
        CASE WHEN con.contype NOT IN ('p', 'u', 'f', 'c') THEN
            pg_catalog.pg_get_constraintdef(con.oid, true)
        END AS definition,
-       ix.indnullsnotdistinct AS nulls_not_distinct,
-       CASE WHEN con.conindid <> 0 THEN
-           (SELECT array_to_string(ic.reloptions, ',') FROM pg_catalog.pg_class ic
-            WHERE ic.oid = con.conindid)
-       END AS index_options,
-       CASE WHEN con.conindid <> 0 THEN
-           (SELECT ix2.indnatts > ix2.indnkeyatts FROM pg_catalog.pg_index ix2
-            WHERE ix2.indexrelid = con.conindid)
-       END AS has_include
+       CASE WHEN con.contype = 'u' THEN ix.indnullsnotdistinct END AS nulls_not_distinct,
+       ix.index_options, ix.has_include
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
-LEFT JOIN pg_catalog.pg_index ix ON con.contype = 'u' AND ix.indexrelid = con.conindid
+LEFT JOIN LATERAL (
+    SELECT i.indnullsnotdistinct, i.indnatts > i.indnkeyatts AS has_include,
+           array_to_string(ic.reloptions, ',') AS index_options
+    FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+    WHERE con.contype IN ('p', 'u', 'x') AND i.indexrelid = con.conindid
+    OFFSET 0  -- kept a subquery: its contype test then gates the look-ups
+) ix ON true
 LEFT JOIN pg_catalog.pg_description cd
        ON cd.objoid = con.oid AND cd.classoid = 'pg_catalog.pg_constraint'::regclass
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND con.contype <> 'n'
@@ -117,7 +124,10 @@ ORDER BY c.relname, con.conname
 # Indexes that do not back a primary key, unique or exclusion constraint. Key columns as
 # attribute numbers (0 = expression, whose text pg_get_indexdef gives), DESC and NULLS FIRST
 # in indoption; per key its operator class unless the type's default, its collation unless
-# the column's (or, for an expression, its type's) own.
+# the column's (or, for an expression, its type's) own. The default operator classes are
+# read once (a join per index scanned all of pg_opclass each time), other look-ups are
+# scalar, by oid; the constraint an index backs is found through its table (pg_constraint has
+# no index on conindid: NOT IN scanned all of it).
 _INDEXES_SQL = """
 SELECT c.relname, ic.relname AS index_name, ix.indisunique, am.amname, ix.indnkeyatts,
        ix.indkey::int2[] AS indkey, ix.indoption::int2[] AS indoption,
@@ -126,17 +136,27 @@ SELECT c.relname, ic.relname AS index_name, ix.indisunique, am.amname, ix.indnke
                  FROM generate_series(1, ix.indnkeyatts) k ORDER BY k)
        END AS definitions,
        pg_catalog.pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
-       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname::text END
-             FROM unnest(ix.indclass::oid[]) WITH ORDINALITY u(oid, i)
-             JOIN pg_catalog.pg_opclass opc ON opc.oid = u.oid ORDER BY u.i) AS opclasses,
-       ARRAY(SELECT CASE WHEN u.coll = 0 OR u.coll = coalesce(ta.attcollation, ty.typcollation)
-                         THEN NULL ELSE co.collname::text END
+       ARRAY(SELECT CASE WHEN u.oid = ANY ((SELECT array_agg(opc.oid)
+                                            FROM pg_catalog.pg_opclass opc
+                                            WHERE opc.opcdefault)::oid[])
+                         THEN NULL
+                         ELSE (SELECT opc.opcname::text FROM pg_catalog.pg_opclass opc
+                               WHERE opc.oid = u.oid)
+                    END
+             FROM unnest(ix.indclass::oid[]) WITH ORDINALITY u(oid, i) ORDER BY u.i) AS opclasses,
+       ARRAY(SELECT CASE WHEN u.coll = 0 THEN NULL
+                         WHEN u.coll = coalesce(
+                             (SELECT ta.attcollation FROM pg_catalog.pg_attribute ta
+                              WHERE ta.attrelid = ix.indrelid
+                                AND ta.attnum = (ix.indkey::int2[])[u.i - 1]),
+                             (SELECT ty.typcollation FROM pg_catalog.pg_attribute ia
+                              JOIN pg_catalog.pg_type ty ON ty.oid = ia.atttypid
+                              WHERE ia.attrelid = ix.indexrelid AND ia.attnum = u.i))
+                         THEN NULL
+                         ELSE (SELECT co.collname::text FROM pg_catalog.pg_collation co
+                               WHERE co.oid = u.coll)
+                    END
              FROM unnest(ix.indcollation::oid[]) WITH ORDINALITY u(coll, i)
-             JOIN pg_catalog.pg_attribute ia ON ia.attrelid = ix.indexrelid AND ia.attnum = u.i
-             JOIN pg_catalog.pg_type ty ON ty.oid = ia.atttypid
-             LEFT JOIN pg_catalog.pg_attribute ta
-                    ON ta.attrelid = ix.indrelid AND ta.attnum = (ix.indkey::int2[])[u.i - 1]
-             LEFT JOIN pg_catalog.pg_collation co ON co.oid = u.coll
              ORDER BY u.i) AS collations,
        ix.indnullsnotdistinct AS nulls_not_distinct, ic.reloptions AS storage,
        d.description AS comment, ix.indisvalid
@@ -149,28 +169,42 @@ LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = ix.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass
       AND d.objsubid = 0
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
-  AND ix.indexrelid NOT IN (SELECT con.conindid FROM pg_catalog.pg_constraint con
-                            WHERE con.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
+                  WHERE con.conrelid = ix.indrelid AND con.conindid = ix.indexrelid
+                    AND con.contype IN ('p', 'u', 'x'))
 ORDER BY c.relname, ic.relname
 """
 
 # What a table has that the Schema cannot carry, one row per thing: (table, object, clause,
 # definition: a trigger's).
+# pg_class has no index on the namespace, so each branch reading it by namespace would be a
+# whole scan of it (together more than all the other catalog queries of a scratch batch): the
+# namespace's relations (tables, their indexes) are read once and every branch starts from
+# them; a branch's clauses are built only for the rows that have one.
 _UNMODELLED_SQL = """
+WITH rel AS MATERIALIZED (
+    SELECT c.oid, c.relname, c.relkind, c.relispartition, c.relpersistence, c.relrowsecurity,
+           c.relforcerowsecurity, c.reloptions, c.reltablespace
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm', 'i', 'I')
+), tab AS MATERIALIZED (
+    SELECT * FROM rel WHERE relkind IN ('r', 'p')
+), trg AS MATERIALIZED (
+    SELECT oid, tgrelid, tgname FROM pg_catalog.pg_trigger WHERE NOT tgisinternal
+)
 SELECT c.relname, 'table ' || c.relname,
        'PARTITION BY ' || pg_catalog.pg_get_partkeydef(c.oid), NULL
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind = 'p'
+FROM tab c
+WHERE c.relkind = 'p'
 UNION ALL
 SELECT c.relname, 'table ' || c.relname, 'INHERITS (' || p.relname || ')', NULL
 FROM pg_catalog.pg_inherits i
-JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+JOIN tab c ON c.oid = i.inhrelid
 JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind = 'r' AND NOT c.relispartition
+WHERE c.relkind = 'r' AND NOT c.relispartition
 UNION ALL
 SELECT c.relname, 'table ' || c.relname, clause, NULL
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+FROM tab c,
 LATERAL (VALUES (CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END),
                 (CASE WHEN c.relrowsecurity THEN 'ENABLE ROW LEVEL SECURITY' END),
                 (CASE WHEN c.relforcerowsecurity THEN 'FORCE ROW LEVEL SECURITY' END),
@@ -178,43 +212,37 @@ LATERAL (VALUES (CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END),
                 (CASE WHEN c.reltablespace <> 0 THEN 'TABLESPACE ' ||
                     (SELECT spcname FROM pg_catalog.pg_tablespace WHERE oid = c.reltablespace)
                  END)) v(clause)
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND v.clause IS NOT NULL
+WHERE (c.relpersistence = 'u' OR c.relrowsecurity OR c.relforcerowsecurity
+       OR c.reloptions IS NOT NULL OR c.reltablespace <> 0)
+  AND v.clause IS NOT NULL
 UNION ALL
 SELECT c.relname, 'policy ' || p.polname, 'CREATE POLICY', NULL
-FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1
+FROM pg_catalog.pg_policy p JOIN tab c ON c.oid = p.polrelid
 UNION ALL
 SELECT c.relname, 'trigger ' || t.tgname, 'CREATE TRIGGER',
        -- what it does, without the table (a renamed table keeps its triggers)
        replace(pg_catalog.pg_get_triggerdef(t.oid, true), ' ON ' || quote_ident(c.relname) || ' ',
                ' ')
-FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND NOT t.tgisinternal AND c.relkind IN ('r', 'p')
+FROM trg t JOIN tab c ON c.oid = t.tgrelid
 UNION ALL
 SELECT c.relname, 'rule ' || r.rulename, 'CREATE RULE', NULL
-FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+FROM pg_catalog.pg_rewrite r JOIN tab c ON c.oid = r.ev_class
 UNION ALL
 SELECT c.relname, 'column ' || a.attname, clause, NULL
-FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+FROM pg_catalog.pg_attribute a JOIN tab c ON c.oid = a.attrelid,
 LATERAL (VALUES (CASE WHEN a.attstattarget >= 0 THEN 'SET STATISTICS ' || a.attstattarget END),
                 (CASE WHEN a.attcompression <> '' THEN 'COMPRESSION ' ||
                     CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4'
                          ELSE a.attcompression::text END
                  END)) v(clause)
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+WHERE a.attnum > 0 AND NOT a.attisdropped AND (a.attstattarget >= 0 OR a.attcompression <> '')
   AND v.clause IS NOT NULL
 UNION ALL
 SELECT c.relname, 'index ' || ic.relname, 'TABLESPACE ' || s.spcname, NULL
-FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
-JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+FROM rel ic JOIN pg_catalog.pg_index ix ON ix.indexrelid = ic.oid
+JOIN rel c ON c.oid = ix.indrelid
 JOIN pg_catalog.pg_tablespace s ON s.oid = ic.reltablespace
-WHERE n.nspname = $1
+WHERE ic.relkind IN ('i', 'I') AND ic.reltablespace <> 0
 ORDER BY 1, 2, 3
 """
 

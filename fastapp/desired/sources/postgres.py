@@ -42,36 +42,39 @@ if TYPE_CHECKING:
 #: The name of the object a probe creates (in a savepoint, rolled back).
 _PROBE = "fastapp_probe"
 
-# One row per expression of the namespace's tables whose printed text holds a cast:
-# (table, table oid, kind, object name, part, printed text, column type).
+# One row per expression of the named tables ($2) of the namespace whose printed text holds a
+# cast: (table, table oid, kind, object name, part, printed text, column type). The tables are
+# found once by name (pg_class's index on name and namespace; a filter on the namespace alone
+# scanned all of pg_class, once per branch) and every branch starts from them.
 _PRINTED_SQL = """
+WITH tab AS MATERIALIZED (
+    SELECT c.oid, c.relname FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
+      AND c.relname = ANY ($2::name[])
+)
 SELECT * FROM (
 SELECT c.relname, c.oid, 'check' AS kind, con.conname, 'expression' AS part,
        pg_catalog.pg_get_expr(con.conbin, con.conrelid) AS printed, NULL::text AS type_text
-FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND con.contype = 'c'
+FROM pg_catalog.pg_constraint con JOIN tab c ON c.oid = con.conrelid
+WHERE con.contype = 'c'
 UNION ALL
 SELECT c.relname, c.oid, 'exclusion', con.conname, 'definition',
        pg_catalog.pg_get_constraintdef(con.oid, true), NULL
-FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND con.contype = 'x'
+FROM pg_catalog.pg_constraint con JOIN tab c ON c.oid = con.conrelid
+WHERE con.contype = 'x'
 UNION ALL
 SELECT c.relname, c.oid, 'index', ic.relname, 'where',
        pg_catalog.pg_get_expr(ix.indpred, ix.indrelid), NULL
 FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
-JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND ix.indpred IS NOT NULL
+JOIN tab c ON c.oid = ix.indrelid
+WHERE ix.indpred IS NOT NULL
 UNION ALL
 SELECT c.relname, c.oid, 'index', ic.relname, 'columns.' || (k.i - 1),
        pg_catalog.pg_get_indexdef(ix.indexrelid, k.i::int, true), NULL
 FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
-JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+JOIN tab c ON c.oid = ix.indrelid,
 LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, i)
-WHERE n.nspname = $1 AND k.attnum = 0 AND k.i <= ix.indnkeyatts
+WHERE k.attnum = 0 AND k.i <= ix.indnkeyatts
 UNION ALL
 SELECT c.relname, c.oid, 'column', a.attname,
        CASE WHEN a.attgenerated = '' THEN 'default' ELSE 'generated' END,
@@ -79,9 +82,7 @@ SELECT c.relname, c.oid, 'column', a.attname,
        pg_catalog.format_type(a.atttypid, a.atttypmod)
 FROM pg_catalog.pg_attrdef d
 JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-JOIN pg_catalog.pg_class c ON c.oid = d.adrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1
+JOIN tab c ON c.oid = d.adrelid
 ) printed WHERE printed.printed LIKE '%::%'
 ORDER BY 1, 3, 4, 5
 """
@@ -149,9 +150,8 @@ async def attach_sources(
     if not tables:
         return schema
     found: dict[str, list[Printed]] = defaultdict(list)
-    for row in await conn.fetch(_PRINTED_SQL, namespace):
-        if row[0] in tables:
-            found[row[0]].append(Printed(*row))
+    for row in await conn.fetch(_PRINTED_SQL, namespace, sorted(tables)):
+        found[row[0]].append(Printed(*row))
     if not found:
         return schema
     candidates: dict[tuple[str, str], list[str]] | None = None
