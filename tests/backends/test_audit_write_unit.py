@@ -84,9 +84,9 @@ def test_statements_after_the_entry_see_it_and_count_their_own_rows(project):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # aiosqlite's worker thread
-def test_an_audited_save_on_sqlite_is_two_worker_thread_trips(project):
-    """BEGIN goes with the UPDATE, the entry's INSERT with the COMMIT (a plain save in
-    autocommit is one trip). Counted at aiosqlite's one entry point to its thread."""
+def test_an_audited_save_on_sqlite_is_one_worker_thread_trip(project):
+    """BEGIN, the UPDATE, the entry's INSERT and COMMIT go in one trip, like a plain save in
+    autocommit. Counted at aiosqlite's one entry point to its thread."""
 
     async def body(m):
         art = await m.Article.create(title="one")
@@ -112,7 +112,7 @@ def test_an_audited_save_on_sqlite_is_two_worker_thread_trips(project):
             del aio._execute
 
     audited, plain, entries = run(project, body)
-    assert (audited, plain, entries) == (2, 1, 2)
+    assert (audited, plain, entries) == (1, 1, 2)
 
 
 def test_concurrent_audited_saves_each_keep_their_entry(project):
@@ -130,3 +130,36 @@ def test_concurrent_audited_saves_each_keep_their_entry(project):
     assert updates == [
         (str(pk), {"views": [old, new]}) for pk in sorted(ids) for old, new in ((0, 7), (7, 8))
     ]
+
+
+#: Makes the article table refuse the title "refused" on UPDATE (a trigger on SQLite, a check
+#: constraint elsewhere).
+REFUSE_TITLE = {
+    "sqlite": "CREATE TRIGGER refuse_title BEFORE UPDATE ON article "
+    "WHEN NEW.title = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    "postgres": "ALTER TABLE article ADD CONSTRAINT refuse_title CHECK (title <> 'refused')",
+    "mysql": "ALTER TABLE article ADD CONSTRAINT refuse_title CHECK (title <> 'refused')",
+}
+
+
+def test_a_failing_update_that_waited_for_the_end_leaves_nothing(project):
+    """The save's UPDATE runs at the unit's end (its count is not read): when the database
+    refuses it there, nothing is kept, no entry is written, and the next save records its
+    change against the values the database still has."""
+    live.execute(project.cfg, REFUSE_TITLE[project.cfg.dialect_name])
+
+    async def body(m):
+        art = await m.Article.create(title="first")
+        art = await m.Article.get(id=art.id)
+        art.title = "refused"
+        with pytest.raises((IntegrityError, OperationalError)):
+            await art.save()
+        kept = await m.Article.get(id=art.id)
+        art.title = "second"
+        await art.save()
+        entries = await AuditEntry.filter(object_pk=str(art.id)).order_by("id")
+        return kept.title, [(e.action, e.changes.get("title")) for e in entries]
+
+    kept, entries = run(project, body)
+    assert kept == "first"
+    assert entries == [("create", [None, "first"]), ("update", ["first", "second"])]

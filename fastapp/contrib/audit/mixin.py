@@ -16,6 +16,7 @@ from tortoise.exceptions import ConfigurationError
 from tortoise.manager import Manager
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+from tortoise.signals import Signals
 
 from fastapp.contrib.audit import record, triggers
 from fastapp.contrib.audit.context import current_actor
@@ -229,10 +230,34 @@ class AuditMixin:
         force_update: bool = False,
     ) -> None:
         db = using_db or self._choose_db(True)  # type: ignore[attr-defined]
-        async with units.unit(db) as conn:
-            if module := triggers.by_trigger(type(self), conn):
-                await triggers.before_write(module, type(self), conn, current_actor())
-            await super().save(conn, update_fields, force_create, force_update)  # type: ignore[misc]
+        old = self.__dict__.get("_audit_old")
+        kept = None if old is None else dict(old)
+        try:
+            async with units.unit(db) as conn:
+                if module := triggers.by_trigger(type(self), conn):
+                    await triggers.before_write(module, type(self), conn, current_actor())
+                elif self._update_count_unread(update_fields, force_create, force_update):
+                    units.next_write_waits(conn)
+                await super().save(conn, update_fields, force_create, force_update)  # type: ignore[misc]
+        except BaseException:
+            # Nothing was saved: the old values are still those of the database.
+            object.__setattr__(self, "_audit_old", kept)
+            raise
+
+    def _update_count_unread(
+        self, update_fields: Any, force_create: bool, force_update: bool
+    ) -> bool:
+        """Whether ``Model.save`` will run an UPDATE as its next statement and not read its
+        count: an existing row, not ``force_update``, and no signal handler or async default
+        to run a statement of its own before it, or to act on a save not yet done after it."""
+        if force_create or force_update or self.pk is None:  # type: ignore[attr-defined]
+            return False
+        if not (self._saved_in_db or update_fields) or self._await_when_save:  # type: ignore[attr-defined]
+            return False  # an insert, or async defaults that may query first
+        listeners = self._listeners  # type: ignore[attr-defined]
+        return not any(
+            listeners.get(signal, {}).get(type(self)) for signal in (Signals.pre_save, Signals.post_save)
+        )
 
     async def _post_save(
         self, using_db: Any = None, created: bool = False, update_fields: Any = None

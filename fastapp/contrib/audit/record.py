@@ -118,36 +118,47 @@ def natural_key(model: type) -> tuple[str, str]:
     return model._meta.app, model.__name__.lower()
 
 
-def entry(model: type, action: str, pk: Any, changes: dict, *, bulk: bool, at: Any = None):
-    from fastapp.contrib.audit.models import AuditEntry
+def entry(
+    model: type, action: str, pk: Any, changes: dict, *, bulk: bool, at: Any = None
+) -> dict[str, Any]:
+    """One audit row's values by field name (a plain dict: a model instance per write costs
+    more than the write's own SQL)."""
+    from fastapp.contrib.audit.models import APP
 
     app_label, name = natural_key(model)
-    return AuditEntry(
-        at=at or timezone.now(),
-        actor=current_actor(),
-        action=action,
-        app_label=app_label,
-        model=name,
-        object_pk=str(jsonable(pk)),
-        changes=changes,
-        bulk=bulk,
-    )
+    return {
+        "at": at or timezone.now(),
+        "actor": current_actor(),
+        "action": action,
+        "app_label": app_label,
+        "model": name,
+        "object_pk": str(jsonable(pk)),
+        "changes": changes,
+        "bulk": bulk,
+        "source": APP,
+    }
 
 
-async def write(conn: BaseDBAsyncClient, entries: Iterable[Any]) -> None:
-    """Insert ``entries`` on ``conn`` (one INSERT for one, a bulk insert for more). A single
-    entry's insert may wait for the unit's commit (:func:`~fastapp.tortoise.units.deferred`):
-    nothing reads its id."""
+async def write(conn: BaseDBAsyncClient, entries: Iterable[dict[str, Any]]) -> None:
+    """Insert ``entries`` (from :func:`entry`) on ``conn``, with the INSERT Tortoise's executor
+    has for :class:`AuditEntry`. A single entry's insert may wait for the unit's end
+    (:func:`~fastapp.tortoise.units.deferred`): nothing reads its id."""
     from fastapp.contrib.audit.models import AuditEntry
 
     rows = list(entries)
-    if rows and not AuditEntry._meta._inited:
+    if not rows:
+        return
+    if not AuditEntry._meta._inited:
         raise SettingsError(
-            f"{rows[0].app_label}.{rows[0].model} uses AuditMixin, but fastapp.contrib.audit "
-            "is not in INSTALLED_APPS: add it there, then run migrate"
+            f"{rows[0]['app_label']}.{rows[0]['model']} uses AuditMixin, but "
+            "fastapp.contrib.audit is not in INSTALLED_APPS: add it there, then run migrate"
         )
-    if len(rows) == 1:  # the executor itself: an entry has no save hooks or signals to run
+    executor = conn.executor_class(model=AuditEntry, db=conn)
+    fields_map = AuditEntry._meta.fields_map
+    converters = [(name, fields_map[name].to_db_value) for name in executor.regular_columns]
+    values = [[convert(row[name], AuditEntry) for name, convert in converters] for row in rows]
+    if len(values) == 1:
         with deferred():
-            await conn.executor_class(model=AuditEntry, db=conn).execute_insert(rows[0])
-    elif rows:
-        await AuditEntry.bulk_create(rows, batch_size=500, using_db=conn)
+            await conn.execute_insert(executor.insert_query, values[0])
+    else:
+        await conn.execute_many(executor.insert_query, values)
