@@ -176,7 +176,7 @@ ORDER BY c.relname, ic.relname
 """
 
 # What a table has that the Schema cannot carry, one row per thing: (table, object, clause,
-# definition: a trigger's).
+# definition: a trigger's, policy's or rule's).
 # pg_class has no index on the namespace, so each branch reading it by namespace would be a
 # whole scan of it (together more than all the other catalog queries of a scratch batch): the
 # namespace's relations (tables, their indexes) are read once and every branch starts from
@@ -216,7 +216,17 @@ WHERE (c.relpersistence = 'u' OR c.relrowsecurity OR c.relforcerowsecurity
        OR c.reloptions IS NOT NULL OR c.reltablespace <> 0)
   AND v.clause IS NOT NULL
 UNION ALL
-SELECT c.relname, 'policy ' || p.polname, 'CREATE POLICY', NULL
+SELECT c.relname, 'policy ' || p.polname, 'CREATE POLICY',
+       -- what it does: kind, command, roles and expressions
+       concat_ws(' ', CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+                 'FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'
+                               WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+                 'TO ' || (SELECT string_agg(CASE WHEN r.oid = 0 THEN 'PUBLIC'
+                                                  ELSE quote_ident(pg_catalog.pg_get_userbyid(r.oid))
+                                             END, ', ' ORDER BY 1)
+                           FROM unnest(p.polroles) r(oid)),
+                 'USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')',
+                 'WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')')
 FROM pg_catalog.pg_policy p JOIN tab c ON c.oid = p.polrelid
 UNION ALL
 SELECT c.relname, 'trigger ' || t.tgname, 'CREATE TRIGGER',
@@ -225,7 +235,10 @@ SELECT c.relname, 'trigger ' || t.tgname, 'CREATE TRIGGER',
                ' ')
 FROM trg t JOIN tab c ON c.oid = t.tgrelid
 UNION ALL
-SELECT c.relname, 'rule ' || r.rulename, 'CREATE RULE', NULL
+SELECT c.relname, 'rule ' || r.rulename, 'CREATE RULE',
+       -- what it does, without the table (as for triggers)
+       replace(pg_catalog.pg_get_ruledef(r.oid, true), ' TO ' || quote_ident(c.relname) || ' ',
+               ' ')
 FROM pg_catalog.pg_rewrite r JOIN tab c ON c.oid = r.ev_class
 UNION ALL
 SELECT c.relname, 'column ' || a.attname, clause, NULL
