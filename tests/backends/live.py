@@ -94,3 +94,22 @@ def schema_snapshot(cfg: DatabaseConfig) -> tuple:
     """Tables, columns, indexed columns and references, read from the catalog: equal
     snapshots mean the schema did not change."""
     return tables(cfg), columns(cfg), indexed_columns(cfg), references(cfg)
+
+
+def desired_sql_runner(cli, tmp_path, cfg: DatabaseConfig, monkeypatch, setup: str):
+    """``run(sql, *flags)``: ``fastapp auto_migrate --desired-sql`` with ``sql`` as the file,
+    against ``cfg`` (made by ``setup`` first), from ``tmp_path`` with a cache of its own and no
+    settings in the environment. The body of a ``run`` fixture."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
+    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
+    execute(cfg, setup)
+
+    def invoke(sql: str, *args: str):
+        path = tmp_path / "schema.sql"
+        path.write_text(sql)
+        url = cfg.url(masked=False)
+        return cli("auto_migrate", "--database", url, "--desired-sql", str(path), *args)
+
+    return invoke

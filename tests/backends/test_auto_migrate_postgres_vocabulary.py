@@ -16,19 +16,7 @@ pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 
 @pytest.fixture
 def run(cli, tmp_path, fresh_db, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
-    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
-    live.execute(fresh_db, BASE.strip().rstrip(";"))
-
-    def invoke(sql: str, *args: str):
-        path = tmp_path / "schema.sql"
-        path.write_text(sql)
-        url = fresh_db.url(masked=False)
-        return cli("auto_migrate", "--database", url, "--desired-sql", str(path), *args)
-
-    return invoke
+    return live.desired_sql_runner(cli, tmp_path, fresh_db, monkeypatch, BASE.strip().rstrip(";"))
 
 
 def test_unmodelled_clause_is_refused_by_name_and_nothing_changes(run):

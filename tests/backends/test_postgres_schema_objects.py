@@ -121,19 +121,7 @@ def test_the_ddl_parser_refuses_objects_by_name_never_drops_them(backend, statem
 
 @pytest.fixture
 def run(cli, tmp_path, fresh_db, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("FASTAPP_SETTINGS", raising=False)
-    monkeypatch.setenv("FASTAPP_CACHE_DIR", str(tmp_path / "cache"))
-    live.execute(fresh_db, "CREATE TABLE post (id INTEGER PRIMARY KEY, title TEXT)")
-
-    def invoke(sql: str, *args: str):
-        path = tmp_path / "schema.sql"
-        path.write_text(sql)
-        url = fresh_db.url(masked=False)
-        return cli("auto_migrate", "--database", url, "--desired-sql", str(path), *args)
-
-    return invoke
+    return live.desired_sql_runner(cli, tmp_path, fresh_db, monkeypatch, "CREATE TABLE post (id INTEGER PRIMARY KEY, title TEXT)")
 
 
 TABLE = "CREATE TABLE post (id INTEGER PRIMARY KEY, title TEXT);\n"
