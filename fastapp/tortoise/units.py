@@ -79,31 +79,42 @@ def next_write_waits(conn: BaseDBAsyncClient) -> None:
     it: the caller promises that statement is a write whose result it does not read (the
     ``UPDATE`` of a ``Model.save()`` that is not ``force_update``) and that nothing else runs
     before it. A failure then surfaces at the end, and the unit rolls back as a whole."""
-    if isinstance(conn, (_SqliteUnit, _AsyncpgUnit)):
+    if isinstance(conn, _Waiting):
         conn._next_waits = True
 
 
-class _SqliteUnit(SqliteTransactionWrapper):
-    """Tortoise's SQLite transaction, on a connection that saves trips (:class:`_Trips`)."""
+class _Waiting:
+    """What the units share: which write waits."""
 
     _next_waits = False
+
+    def _may_wait(self) -> bool:
+        """Whether this write waits (the one :func:`next_write_waits` announced, or an insert
+        in :func:`deferred`); the announcement holds for one statement only."""
+        waits = self._next_waits or _deferred.get()
+        self._next_waits = False
+        return waits
+
+
+class _SqliteUnit(_Waiting, SqliteTransactionWrapper):
+    """Tortoise's SQLite transaction, on a connection that saves trips (:class:`_Trips`)."""
 
     async def begin(self) -> None:  # BEGIN waits for the first statement
         self._connection = _Trips(self._parent._connection)  # type: ignore[assignment]
 
+    async def _wait(self, query: str, values: list | None) -> None:
+        async with self.acquire_connection() as trips:  # not while another task's trip runs
+            trips.defer(query, list(values or ()))
+
     async def execute_insert(self, query: str, values: list) -> Any:
-        self._next_waits = False
-        if _deferred.get():
-            async with self.acquire_connection() as trips:  # not while another task's trip runs
-                trips.defer(query, values)
+        if self._may_wait():
+            await self._wait(query, values)
             return None  # the executor leaves the new row's id unset
         return await super().execute_insert(query, values)
 
     async def execute_query(self, query: str, values: list | None = None) -> Any:
-        if self._next_waits:
-            self._next_waits = False
-            async with self.acquire_connection() as trips:
-                trips.defer(query, values or [])
+        if self._may_wait():
+            await self._wait(query, values)
             return 0, []  # the caller reads neither
         return await super().execute_query(query, values)
 
@@ -125,13 +136,11 @@ class _SqliteUnit(SqliteTransactionWrapper):
         await self._connection.rollback()
 
 
-class _AsyncpgUnit(AsyncpgTransactionWrapper):
+class _AsyncpgUnit(_Waiting, AsyncpgTransactionWrapper):
     """Tortoise's PostgreSQL transaction, begun only when a statement's result is read: the
     writes that wait (:func:`deferred`, :func:`next_write_waits`) then run first, inside it.
     When nothing else ran, they are one statement at the end, with no transaction around it
     (a statement is atomic on its own)."""
-
-    _next_waits = False
 
     async def begin(self) -> None:  # BEGIN waits for a statement whose result is read
         self._begun = False
@@ -152,8 +161,7 @@ class _AsyncpgUnit(AsyncpgTransactionWrapper):
             await connection.execute(query, *values)
 
     def _waits(self, query: str, values: list | None) -> bool:
-        if self._next_waits or _deferred.get():
-            self._next_waits = False
+        if self._may_wait():
             self._pending.append((query, list(values or ())))
             return True
         return False
