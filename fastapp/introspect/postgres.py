@@ -34,22 +34,20 @@ from fastapp.schema.objects import (
 
 # Also: the columns of the namespace's tables that own a sequence (serial), as table oid *
 # 65536 + attnum; asking per column in the columns query makes the planner's choice fragile
-# and slow. Found from the tables (a scratch batch's few), not from every sequence of the
-# database (the live tables' thousand, read again for each batch).
+# and slow. Found from the namespace's sequences (a sequence is owned only by a table of its
+# own schema), each by its dependency: no plan here depends on the catalog's statistics,
+# which are stale right after a thousand tables are created.
 _NAMESPACE_SQL = """
 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
        ARRAY(SELECT extname::text FROM pg_catalog.pg_extension ORDER BY 1),
-       ARRAY(WITH tab AS MATERIALIZED (
-                 SELECT c.oid FROM pg_catalog.pg_class c
-                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p'))
-             SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid
-             FROM tab JOIN pg_catalog.pg_depend dep
-               ON dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = tab.oid
-              AND dep.refobjsubid > 0
-             JOIN pg_catalog.pg_class s ON s.oid = dep.objid
-             WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.deptype = 'a'
-               AND s.relkind = 'S')
+       ARRAY(SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid
+             FROM pg_catalog.pg_class s
+             JOIN pg_catalog.pg_depend dep
+               ON dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = s.oid
+             WHERE s.relkind = 'S'
+               AND s.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
+               AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+               AND dep.deptype = 'a' AND dep.refobjsubid > 0)
 """
 
 # One row per column (a table without columns still gives one row with NULL attnum).
@@ -62,7 +60,14 @@ SELECT c.relname, a.attnum, a.attname,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
        t.oid AS type_oid, t.typtype::text AS typtype,
        td.description AS table_comment,
-       c.oid::int8 AS rel_oid
+       c.oid::int8 AS rel_oid,
+       -- what the Schema cannot carry (Unmodelled), read with the column
+       CASE WHEN a.attstattarget >= 0 THEN 'SET STATISTICS ' || a.attstattarget END
+           AS statistics_clause,
+       CASE WHEN a.attcompression <> '' THEN 'COMPRESSION ' ||
+           CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4'
+                ELSE a.attcompression::text END
+       END AS compression_clause
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a
@@ -179,14 +184,16 @@ ORDER BY c.relname, ic.relname
 # definition: a trigger's, policy's or rule's).
 # pg_class has no index on the namespace, so each branch reading it by namespace would be a
 # whole scan of it (together more than all the other catalog queries of a scratch batch): the
-# namespace's relations (tables, their indexes) are read once and every branch starts from
-# them; a branch's clauses are built only for the rows that have one.
+# namespace's relations (tables, and the indexes that name a tablespace) are read once and
+# every branch starts from them; a branch's clauses are built only for the rows that have
+# one. A column's clauses come with the columns query, which reads every column anyway.
 _UNMODELLED_SQL = """
 WITH rel AS MATERIALIZED (
     SELECT c.oid, c.relname, c.relkind, c.relispartition, c.relpersistence, c.relrowsecurity,
            c.relforcerowsecurity, c.reloptions, c.reltablespace
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm', 'i', 'I')
+    WHERE n.nspname = $1
+      AND (c.relkind IN ('r', 'p') OR (c.relkind IN ('i', 'I') AND c.reltablespace <> 0))
 ), tab AS MATERIALIZED (
     SELECT * FROM rel WHERE relkind IN ('r', 'p')
 ), trg AS MATERIALIZED (
@@ -240,16 +247,6 @@ SELECT c.relname, 'rule ' || r.rulename, 'CREATE RULE',
        replace(pg_catalog.pg_get_ruledef(r.oid, true), ' TO ' || quote_ident(c.relname) || ' ',
                ' ')
 FROM pg_catalog.pg_rewrite r JOIN tab c ON c.oid = r.ev_class
-UNION ALL
-SELECT c.relname, 'column ' || a.attname, clause, NULL
-FROM pg_catalog.pg_attribute a JOIN tab c ON c.oid = a.attrelid,
-LATERAL (VALUES (CASE WHEN a.attstattarget >= 0 THEN 'SET STATISTICS ' || a.attstattarget END),
-                (CASE WHEN a.attcompression <> '' THEN 'COMPRESSION ' ||
-                    CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4'
-                         ELSE a.attcompression::text END
-                 END)) v(clause)
-WHERE a.attnum > 0 AND NOT a.attisdropped AND (a.attstattarget >= 0 OR a.attcompression <> '')
-  AND v.clause IS NOT NULL
 UNION ALL
 SELECT c.relname, 'index ' || ic.relname, 'TABLESPACE ' || s.spcname, NULL
 FROM rel ic JOIN pg_catalog.pg_index ix ON ix.indexrelid = ic.oid
@@ -427,6 +424,11 @@ class CatalogReader(BaseCatalogReader):
             attnames=attnames,
         )
         constraint_rows, index_rows, enum_rows, unmodelled_rows = tail
+        for row in column_rows:
+            for clause in (row["statistics_clause"], row["compression_clause"]):
+                if clause is not None:
+                    what = f"column {row['attname']}"
+                    catalog.unmodelled[row["relname"]].append(Unmodelled(what, clause))
         for table, what, clause, definition in unmodelled_rows:
             parent = clause[len(_INHERITS) : -1] if clause.startswith(_INHERITS) else None
             catalog.unmodelled[table].append(Unmodelled(what, clause, parent, definition or ""))
@@ -491,7 +493,7 @@ class CatalogReader(BaseCatalogReader):
         for row in catalog.columns[name]:
             # Unpacked by position: thousands of rows, and Record look-ups by key add up.
             (_, attnum, attname, type_text, notnull, default, identity, generated_kind,
-             comment, collation, type_oid, typtype, _, rel_oid) = row  # fmt: skip
+             comment, collation, type_oid, typtype, _, rel_oid, _, _) = row  # fmt: skip
             autoincrement = identity in ("a", "d")
             if default and rel_oid * 65536 + attnum in catalog.owned:
                 if default.startswith("nextval("):
