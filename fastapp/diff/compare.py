@@ -554,6 +554,8 @@ def _apply_renames(
     current: Schema, desired: Schema, options: DiffOptions
 ) -> tuple[Schema, list[o.Op]]:
     """``current`` as it looks after the declared renames, and the rename ops."""
+    if not options.table_renames and not options.column_renames:
+        return current, []
     cur = {t.name: t for t in current.tables}
     des_names = set(desired.table_names)
     rename_ops: list[o.Op] = []
@@ -606,6 +608,8 @@ def _rename_problem(what: str, old: str, new: str, cur: Mapping, des: set[str]) 
 
 
 def _renamed_table(table: Table, table_map: Mapping[str, str]) -> Table:
+    if not table_map:
+        return table
     fks = tuple(
         replace(fk, ref_table=table_map.get(fk.ref_table, fk.ref_table))
         for fk in table.foreign_keys
@@ -648,6 +652,8 @@ def _renamed_columns(table: Table, col_map: Mapping[str, Mapping[str, str]]) -> 
 
 
 def _table_ops(cur: Table, des: Table) -> list[o.Op]:
+    if cur == des and _same_printed(cur, des):
+        return []  # the common case, decided without looking at each part twice
     name = des.name
     found: list[o.Op] = []
     for column in des.columns:
@@ -708,6 +714,16 @@ def same_definition(a: WithPrinted, b: WithPrinted) -> bool:
     (``printed``), equal in that too: two texts normalized alike may be stored differently,
     and a database is judged by what its server prints."""
     return a == b and (not a.printed or not b.printed or a.printed == b.printed)
+
+
+def _same_printed(cur: Table, des: Table) -> bool:
+    """Of two equal tables (their parts in one canonical order), whether each pair of parts
+    is printed alike too: then :func:`_table_ops` finds nothing."""
+    return all(
+        same_definition(a, b)
+        for parts in ("columns", "indexes", "checks")
+        for a, b in zip(getattr(cur, parts), getattr(des, parts), strict=True)
+    )
 
 
 def _among(value: WithPrinted, values: Sequence[WithPrinted]) -> bool:

@@ -24,7 +24,7 @@ place where normalization rules live):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -337,15 +337,13 @@ class Table:
 
     def __post_init__(self) -> None:
         # Canonical order for everything but columns, so equality means same definition.
-        object.__setattr__(self, "uniques", tuple(sorted(set(self.uniques), key=_key)))
-        object.__setattr__(self, "indexes", tuple(sorted(set(self.indexes), key=_index_key)))
-        object.__setattr__(self, "foreign_keys", tuple(sorted(set(self.foreign_keys), key=_key)))
-        object.__setattr__(self, "checks", tuple(sorted(set(self.checks), key=_key)))
+        object.__setattr__(self, "uniques", _canonical(self.uniques, _key))
+        object.__setattr__(self, "indexes", _canonical(self.indexes, _index_key))
+        object.__setattr__(self, "foreign_keys", _canonical(self.foreign_keys, _key))
+        object.__setattr__(self, "checks", _canonical(self.checks, _key))
         object.__setattr__(self, "options", tuple(sorted(self.options)))
-        if self.exclusions:
-            object.__setattr__(self, "exclusions", tuple(sorted(set(self.exclusions), key=_key)))
-        if self.unmodelled:
-            object.__setattr__(self, "unmodelled", tuple(sorted(set(self.unmodelled))))
+        object.__setattr__(self, "exclusions", _canonical(self.exclusions, _key))
+        object.__setattr__(self, "unmodelled", _canonical(self.unmodelled, None))
 
     def column(self, name: str) -> Column | None:
         for column in self.columns:
@@ -394,6 +392,16 @@ def _index_key(index: Index) -> tuple:
         index.storage,
         index.comment or "",
     )
+
+
+def _canonical(values: Iterable[Any], key: Callable[[Any], Any] | None) -> tuple:
+    """``values`` without repeats, sorted by ``key``. Most tables have one value of a kind
+    or none, and a table is built three times per run (cache, catalog, renames): those skip
+    the hashing and sorting."""
+    values = tuple(values)
+    if len(values) < 2:
+        return values
+    return tuple(sorted(set(values), key=key))
 
 
 def _key(value: Any) -> tuple:
