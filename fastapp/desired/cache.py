@@ -8,8 +8,8 @@ scratch space's ``server_identity``, one query) and the code that reads it back
 be hit: any change to one of them changes the key.
 
 Entries live in one SQLite file (``desired.sqlite3``): a first run stores a thousand tables
-in one transaction instead of a thousand files. Values are JSON (orjson serializes the
-Schema's dataclasses directly). Location: ``$FASTAPP_CACHE_DIR`` or
+in one transaction instead of a thousand files. Values are packed Schemas
+(:mod:`fastapp.schema.packed`: JSON arrays, made to load fast). Location: ``$FASTAPP_CACHE_DIR`` or
 ``~/.cache/fastapp/desired``; ``FASTAPP_NO_CACHE=1`` turns it off. At most
 :data:`MAX_ENTRIES` entries are kept, the least recently used removed first. The cache is
 best effort: one that cannot be read or written is simply not used.
@@ -26,9 +26,8 @@ from contextlib import closing, suppress
 from functools import cache
 from pathlib import Path
 
-import orjson
-
 from fastapp.schema.objects import Schema, Table
+from fastapp.schema.packed import pack, unpack
 
 MAX_ENTRIES = 20_000
 FILE_NAME = "desired.sqlite3"
@@ -134,8 +133,8 @@ def _put(items: Mapping[str, bytes]) -> None:
 
 def _decode(data: bytes) -> Schema | None:
     try:
-        return Schema.from_dict(orjson.loads(data))
-    except (ValueError, KeyError, TypeError):
+        return unpack(data)
+    except (ValueError, TypeError, IndexError, AttributeError):
         return None
 
 
@@ -145,7 +144,7 @@ def load(entry: str) -> Schema | None:
 
 
 def store(entry: str, schema: Schema) -> None:
-    _put({entry: orjson.dumps(schema)})
+    _put({entry: pack(schema)})
 
 
 def load_tables(entries: Iterable[str]) -> dict[str, Table]:
@@ -160,4 +159,4 @@ def load_tables(entries: Iterable[str]) -> dict[str, Table]:
 
 def store_tables(tables: Mapping[str, Table]) -> None:
     """Store each table under its entry (one transaction)."""
-    _put({entry: orjson.dumps(Schema(_TABLE, (t,))) for entry, t in tables.items()})
+    _put({entry: pack(Schema(_TABLE, (t,))) for entry, t in tables.items()})
