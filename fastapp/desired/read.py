@@ -403,7 +403,7 @@ async def models_ddl(registry: Any, apps: Sequence[str] = ()) -> dict[str, Desir
 
     labels = {app.label for app in registry.select(apps)}
     found: dict[str, DesiredDDL] = {}
-    async with tortoise_context(registry, schema_only=True) as ctx:
+    async with tortoise_context(registry, schema_only=True, offline=True) as ctx:
         for alias, cfg in registry.connections().items():
             client = ctx.db(alias)
             all_models = connection_models(client, ctx.apps)

@@ -18,12 +18,15 @@ if TYPE_CHECKING:
 
 @asynccontextmanager
 async def tortoise_context(
-    registry: AppRegistry, *, schema_only: bool = False
+    registry: AppRegistry, *, schema_only: bool = False, offline: bool = False
 ) -> AsyncIterator[TortoiseContext]:
     """Initialise Tortoise for ``registry``'s apps, check every connection, close on exit.
 
     ``schema_only``: the context only generates and runs DDL, never queries models, so what
-    only queries need is not built. The start-up workarounds
+    only queries need is not built. ``offline``: nothing runs through the context (it
+    generates DDL or reads the models' state), so no connection is opened or checked; the
+    caller opens its own where it needs one, which fails with the same clean line. The
+    start-up workarounds
     (:func:`fastapp.tortoise.speedups.scope`) are active during the init only, and only for
     this task. Raises :class:`SettingsError` for models that do not load,
     :class:`~fastapp.errors.UnsupportedTortoiseError` for a Tortoise the workarounds do not
@@ -44,7 +47,7 @@ async def tortoise_context(
                     raise SettingsError(
                         f"cannot load the models of the installed apps: {exc}"
                     ) from exc
-            for alias, cfg in registry.connections().items():
+            for alias, cfg in () if offline else registry.connections().items():
                 # Our own connection first: a driver that fails to connect inside Tortoise
                 # can leave a worker thread behind that outlives the event loop (aiosqlite),
                 # which no close() of Tortoise's reaches.
