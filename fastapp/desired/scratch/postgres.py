@@ -369,12 +369,12 @@ def without_concurrently(ddl: DesiredDDL) -> tuple[DesiredDDL, frozenset[str]]:
     run in the scratch space's transaction), and the names of those indexes: the plan builds
     them concurrently, outside its transaction. An unnamed one is given a marker name, dropped
     again when read back (the plan names it by the usual rule)."""
-    from sqlglot.tokens import TokenType
+    if "concurrently" not in ddl.text.lower():
+        return ddl, frozenset()
+    from sqlglot.tokens import TokenType  # costly to import: only when there is one
 
     from fastapp.schema.normalize.syntax import tokenizer
 
-    if "concurrently" not in ddl.text.lower():
-        return ddl, frozenset()
     parts, names = [], set()
     for _, statement in ddl.statements():
         try:
