@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any
 
 from fastapp.diff import ops as o
@@ -485,17 +486,18 @@ def _object_renames(
 
 def _with_live_on_update(current: Schema, desired: Schema) -> Schema:
     """``desired`` with each column's ``ON UPDATE`` taken from the live column it lacks."""
+    live = {
+        t.name: on_update
+        for t in current.tables
+        if (on_update := {c.name: c.on_update for c in t.columns if c.on_update is not None})
+    }
+    if not live:
+        return desired  # the common case: no live column has one
     tables = []
-    by_name = {t.name: t for t in current.tables}
     for table in desired.tables:
-        live = by_name.get(table.name)
+        kept = live.get(table.name, {})
         columns = tuple(
-            replace(c, on_update=was.on_update)
-            if live is not None
-            and c.on_update is None
-            and (was := live.column(c.name)) is not None
-            and was.on_update is not None
-            else c
+            replace(c, on_update=kept[c.name]) if c.on_update is None and c.name in kept else c
             for c in table.columns
         )
         tables.append(replace(table, columns=columns) if columns != table.columns else table)
@@ -718,11 +720,15 @@ def same_definition(a: WithPrinted, b: WithPrinted) -> bool:
 
 def _same_printed(cur: Table, des: Table) -> bool:
     """Of two equal tables (their parts in one canonical order), whether each pair of parts
-    is printed alike too: then :func:`_table_ops` finds nothing."""
+    is printed alike too (see :func:`same_definition`): then :func:`_table_ops` finds
+    nothing."""
     return all(
-        same_definition(a, b)
-        for parts in ("columns", "indexes", "checks")
-        for a, b in zip(getattr(cur, parts), getattr(des, parts), strict=True)
+        not a.printed or not b.printed or a.printed == b.printed
+        for a, b in chain(
+            zip(cur.columns, des.columns, strict=True),
+            zip(cur.indexes, des.indexes, strict=True),
+            zip(cur.checks, des.checks, strict=True),
+        )
     )
 
 
