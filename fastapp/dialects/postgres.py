@@ -254,6 +254,10 @@ class PostgresDialect(Dialect):
         ClauseRemoval(
             "COMPRESSION", effect="values stored already keep theirs; new ones use the default"
         ),
+        ClauseRemoval(
+            "SEQUENCE",
+            effect="the column's sequence steps by 1 without cycling, from its last value",
+        ),
     )
     tortoise_field_types = {
         "TimeField": ("timetz", None, None, None),

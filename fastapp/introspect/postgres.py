@@ -32,22 +32,44 @@ from fastapp.schema.objects import (
     Unmodelled,
 )
 
-# Also: the columns of the namespace's tables that own a sequence (serial), as table oid *
-# 65536 + attnum; asking per column in the columns query makes the planner's choice fragile
-# and slow. Found from the namespace's sequences (a sequence is owned only by a table of its
-# own schema), each by its dependency: no plan here depends on the catalog's statistics,
-# which are stale right after a thousand tables are created.
+# Also the columns of the namespace's tables that own a sequence, as table oid * 65536 +
+# attnum (asking per column in the columns query makes the planner's choice fragile and slow):
+# those of a serial (its nextval() default is then no default) and, for a serial's or an
+# identity's sequence, its type and the options it has that differ from a new one's (the
+# Schema cannot carry them: the reader makes them an Unmodelled clause of the column, so a
+# changed INCREMENT BY is a difference, not a match). Found from the namespace's sequences
+# (OWNED BY takes a table of the sequence's own schema), each followed to its column, so no
+# plan hangs on the catalog's statistics, which are stale right after a thousand tables are
+# created.
 _NAMESPACE_SQL = """
+WITH seq AS MATERIALIZED (
+    SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid AS owner, dep.deptype, s.oid
+    FROM pg_catalog.pg_class s
+    JOIN pg_catalog.pg_depend dep
+      ON dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = s.oid
+    WHERE s.relkind = 'S'
+      AND s.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
+      AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+      AND dep.deptype IN ('a', 'i') AND dep.refobjsubid > 0
+)
 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
        ARRAY(SELECT extname::text FROM pg_catalog.pg_extension ORDER BY 1),
-       ARRAY(SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid
-             FROM pg_catalog.pg_class s
-             JOIN pg_catalog.pg_depend dep
-               ON dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = s.oid
-             WHERE s.relkind = 'S'
-               AND s.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
-               AND dep.refclassid = 'pg_catalog.pg_class'::regclass
-               AND dep.deptype = 'a' AND dep.refobjsubid > 0)
+       ARRAY(SELECT owner FROM seq WHERE deptype = 'a'),
+       ARRAY(SELECT ROW(seq.owner, q.seqtypid::int8, concat_ws(' ',
+                 CASE WHEN q.seqincrement <> 1 THEN 'INCREMENT BY ' || q.seqincrement END,
+                 CASE WHEN q.seqmin <> CASE WHEN q.seqincrement > 0 THEN 1 ELSE -top - 1 END
+                      THEN 'MINVALUE ' || q.seqmin END,
+                 CASE WHEN q.seqmax <> CASE WHEN q.seqincrement > 0 THEN top ELSE -1 END
+                      THEN 'MAXVALUE ' || q.seqmax END,
+                 CASE WHEN q.seqstart <> CASE WHEN q.seqincrement > 0 THEN q.seqmin
+                                              ELSE q.seqmax END
+                      THEN 'START WITH ' || q.seqstart END,
+                 CASE WHEN q.seqcache <> 1 THEN 'CACHE ' || q.seqcache END,
+                 CASE WHEN q.seqcycle THEN 'CYCLE' END))
+             FROM seq JOIN pg_catalog.pg_sequence q ON q.seqrelid = seq.oid,
+             LATERAL (SELECT CASE q.seqtypid WHEN 'pg_catalog.int2'::regtype THEN 32767
+                                             WHEN 'pg_catalog.int4'::regtype THEN 2147483647
+                                             ELSE 9223372036854775807 END AS top) t)
 """
 
 # One row per column (a table without columns still gives one row with NULL attnum).
@@ -256,6 +278,19 @@ WHERE ic.relkind IN ('i', 'I') AND ic.reltablespace <> 0
 ORDER BY 1, 2, 3
 """
 
+#: The types a sequence may have, by oid.
+_SEQUENCE_TYPES = {21: "smallint", 23: "integer", 20: "bigint"}
+
+
+def _sequence_clause(type_oid: int, options: str, column_type: int) -> str:
+    """The Unmodelled clause of a column's sequence whose type or options are not those of
+    the sequence a new serial or identity column gets: ``SEQUENCE (INCREMENT BY 5)``."""
+    parts = [] if type_oid == column_type else [f"AS {_SEQUENCE_TYPES.get(type_oid, type_oid)}"]
+    if options:
+        parts.append(options)
+    return f"SEQUENCE ({' '.join(parts)})" if parts else ""
+
+
 #: How _UNMODELLED_SQL writes an inheritance parent: ``INHERITS (parent)``.
 _INHERITS = "INHERITS ("
 
@@ -378,6 +413,9 @@ class Catalog:
     enums: dict[int, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
     extensions: tuple[str, ...] = ()
     owned: frozenset[int] = frozenset()
+    #: Per column owning a sequence (serial or identity): its type's oid and its options
+    #: that differ from a new sequence's (:data:`_NAMESPACE_SQL`).
+    sequences: dict[int, tuple[int, str]] = field(default_factory=dict)
     attnames: dict[str, dict[int, str]] = field(default_factory=dict)
     unmodelled: dict[str, list[Unmodelled]] = field(default_factory=lambda: defaultdict(list))
     objects: tuple[SchemaObject, ...] = ()
@@ -399,7 +437,7 @@ class CatalogReader(BaseCatalogReader):
     async def fetch_catalog(self, connection: Any) -> Catalog:
         head = await self._head(connection)
         tail = await self._tail(connection)
-        (exists, extensions, owned), column_rows = head
+        (exists, extensions, owned, sequences), column_rows = head
         if not exists:
             raise SchemaError(
                 f"PostgreSQL schema {self.schema_name!r} does not exist in this database: "
@@ -421,6 +459,7 @@ class CatalogReader(BaseCatalogReader):
             table_comments=comments,
             extensions=tuple(extensions),
             owned=frozenset(owned),
+            sequences={column: (type_oid, options) for column, type_oid, options in sequences},
             attnames=attnames,
         )
         constraint_rows, index_rows, enum_rows, unmodelled_rows = tail
@@ -490,11 +529,15 @@ class CatalogReader(BaseCatalogReader):
 
     def _table(self, catalog: Catalog, name: str, used_enums: dict) -> Table:
         columns = []
+        unmodelled = list(catalog.unmodelled.get(name, ()))
         for row in catalog.columns[name]:
             # Unpacked by position: thousands of rows, and Record look-ups by key add up.
             (_, attnum, attname, type_text, notnull, default, identity, generated_kind,
              comment, collation, type_oid, typtype, _, rel_oid, _, _) = row  # fmt: skip
             autoincrement = identity in ("a", "d")
+            sequence = catalog.sequences.get(rel_oid * 65536 + attnum)
+            if sequence is not None and (clause := _sequence_clause(*sequence, type_oid)):
+                unmodelled.append(Unmodelled(f"column {attname}", clause))
             if default and rel_oid * 65536 + attnum in catalog.owned:
                 if default.startswith("nextval("):
                     autoincrement, default = True, None
@@ -526,7 +569,6 @@ class CatalogReader(BaseCatalogReader):
             columns.append(_with_printed(column, raw))
         primary_key = None
         uniques, fks, checks, exclusions = [], [], [], []
-        unmodelled = list(catalog.unmodelled.get(name, ()))
         names = catalog.attnames.get(name, {})
         for row in catalog.constraints.get(name, ()):
             kind, cols = row["contype"], tuple(names[n] for n in row["conkey"] or ())

@@ -37,6 +37,7 @@ _POSTGRES = {
     # standalone one is among the schema_objects).
     "sequences": """
         SELECT s.relname, format_type(q.seqtypid, NULL), q.seqstart, q.seqincrement,
+               q.seqmin, q.seqmax, q.seqcache, q.seqcycle,
                coalesce((SELECT t.relname || '.' || a.attname FROM pg_depend d
                          JOIN pg_class t ON t.oid = d.refobjid
                          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid

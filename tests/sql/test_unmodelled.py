@@ -103,6 +103,8 @@ def test_sqlite_removes_a_live_clause_by_rebuilding_the_table():
         ("postgres", Unmodelled("table item", "PARTITION BY RANGE (id)")),
         ("postgres", Unmodelled("constraint item_a_key", "INCLUDE (...)")),
         ("postgres", Unmodelled("constraint item_a_fk", "MATCH PARTIAL")),
+        ("postgres", Unmodelled("column a", "SEQUENCE (INCREMENT BY -1)")),
+        ("postgres", Unmodelled("column a", "SEQUENCE (MINVALUE -100 START WITH -100)")),
         ("mysql", Unmodelled("check item_a", "NO SUCH CLAUSE")),
     ],
 )
@@ -176,6 +178,16 @@ TABLESPACE_BLOCK = (
             "column a",
             "COMPRESSION pglz",
             'ALTER TABLE "item" ALTER COLUMN "a" SET COMPRESSION default',
+            o.SAFE,
+        ),
+        (
+            "column a",
+            "SEQUENCE (AS integer INCREMENT BY 5 CACHE 20 CYCLE)",
+            "DO $fastapp$ DECLARE s text := pg_get_serial_sequence('\"item\"', 'a'); BEGIN IF s "
+            "IS NOT NULL THEN EXECUTE format('ALTER SEQUENCE %s AS %s INCREMENT BY 1 NO MINVALUE "
+            "NO MAXVALUE START WITH 1 CACHE 1 NO CYCLE', s, (SELECT pg_catalog.format_type("
+            "atttypid, NULL) FROM pg_catalog.pg_attribute WHERE attrelid = '\"item\"'::regclass "
+            "AND attname = 'a')); END IF; END $fastapp$",
             o.SAFE,
         ),
         (
@@ -365,3 +377,20 @@ def test_a_live_object_of_its_own_is_kept_and_said_in_the_plan(dialect):
     plan = plan_of(dialect, item(unmodelled=(TRIGGER,)), item())
     assert plan.is_empty
     assert plan.notes == ("table item: trigger item_touch: CREATE TRIGGER",)
+
+
+def test_postgres_retyping_a_serial_retypes_its_sequence_too():
+    """A serial's sequence keeps its type when the column's changes (an identity's follows):
+    the plan retypes it as well, or the next run would find it narrower than its column."""
+    serial = Column("id", "integer", nullable=False, autoincrement=True)
+    live = Table("item", (serial,), primary_key=PrimaryKey(("id",)))
+    desired = Table("item", (replace(serial, type="bigint"),), primary_key=PrimaryKey(("id",)))
+    sql = [s.sql for s in get_renderer("postgres").render(plan_of("postgres", live, desired))]
+    assert sql[0] == 'ALTER TABLE "item" ALTER COLUMN "id" TYPE BIGINT USING "id"::BIGINT'
+    assert "EXECUTE format('ALTER SEQUENCE %s AS %s', s, (SELECT pg_catalog.format_type(" in sql[1]
+    assert len(sql) == 2
+    identity = replace(serial, identity="ALWAYS")
+    live = Table("item", (identity,), primary_key=PrimaryKey(("id",)))
+    desired = Table("item", (replace(identity, type="bigint"),), primary_key=PrimaryKey(("id",)))
+    sql = [s.sql for s in get_renderer("postgres").render(plan_of("postgres", live, desired))]
+    assert sql == ['ALTER TABLE "item" ALTER COLUMN "id" TYPE BIGINT USING "id"::BIGINT']

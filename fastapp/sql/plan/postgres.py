@@ -30,6 +30,12 @@ _KEPT_CLAUSES = (
         "rename the new one",
     ),
     (
+        "SEQUENCE (",
+        "its values may lie below 1 (it steps down, or starts below 1), where a new sequence's "
+        "cannot go",
+        "reset the sequence by hand (ALTER SEQUENCE ... RESTART)",
+    ),
+    (
         "INCLUDE",
         "the INCLUDE columns of a key's index cannot be removed in place",
         "drop the constraint and add it again without INCLUDE",
@@ -219,6 +225,10 @@ class PostgresRenderer(Renderer):
             bare = self.ddl.column_type(None, op.new)
             collate = f" {self.ddl.collation_clause(op.new.collation)}" if op.new.collation else ""
             out.append(f"{alter} TYPE {bare}{collate} USING {c}::{bare}")
+            if op.new.autoincrement and not op.new.identity and not counter:
+                # A serial's sequence keeps its type (an identity's follows the column): as
+                # a new serial of the new type would have it, so the column reads back alike.
+                out.append(self._owned_sequence(t, op.column, "AS {type}"))
         if op.new.default is not None and ("default" in changes or dropped_default):
             out.append(f"{alter} SET DEFAULT {written(op.new).default}")
         if "nullable" in changes:
@@ -289,6 +299,8 @@ class PostgresRenderer(Renderer):
                 return [f"{alter} SET STATISTICS -1"]
             if clause.startswith("COMPRESSION"):
                 return [f"{alter} SET COMPRESSION default"]
+            if clause.startswith("SEQUENCE (") and not _below_one(clause):
+                return [self._owned_sequence(t, name, _NEW_SEQUENCE)]
         elif kind == "index" and clause.startswith("TABLESPACE "):
             return [self._to_default_tablespace("INDEX", name)]
         elif kind == "constraint":
@@ -351,6 +363,20 @@ class PostgresRenderer(Renderer):
             "EXECUTE 'DROP SEQUENCE ' || s; END IF; END $fastapp$"
         )
 
+    def _owned_sequence(self, table: str, column: str, options: str) -> str:
+        """``ALTER SEQUENCE`` of the sequence a serial or identity column owns (its name is
+        the server's to say) with ``options``, where ``{type}`` stands for the column's type."""
+        found = f"pg_get_serial_sequence({self.literal(table)}, {self.literal(column)})"
+        typed = (
+            "(SELECT pg_catalog.format_type(atttypid, NULL) FROM pg_catalog.pg_attribute "
+            f"WHERE attrelid = {self.literal(table)}::regclass AND attname = {self.literal(column)})"
+        )
+        return (
+            f"DO $fastapp$ DECLARE s text := {found}; BEGIN IF s IS NOT NULL THEN "
+            f"EXECUTE format({self.literal('ALTER SEQUENCE %s ' + options.format(type='%s'))}, "
+            f"s{', ' + typed if '{type}' in options else ''}); END IF; END $fastapp$"
+        )
+
     def _constraint_comment(self, table: str, name: str | None, comment: str | None) -> list[Any]:
         if comment is None or not name:
             return []
@@ -358,6 +384,17 @@ class PostgresRenderer(Renderer):
 
     def _drop_constraint(self, table: str, name: str) -> str:
         return f"ALTER TABLE {self.q(table)} DROP CONSTRAINT {self.q(name)}"
+
+
+#: A serial's or identity's sequence as a new one has it (removing a ``SEQUENCE (...)``
+#: clause): the column's type, step 1 from 1, no cycle, no cache. Values
+#: already taken stay taken; the next one follows the last.
+_NEW_SEQUENCE = "AS {type} INCREMENT BY 1 NO MINVALUE NO MAXVALUE START WITH 1 CACHE 1 NO CYCLE"
+
+
+def _below_one(clause: str) -> bool:
+    """A ``SEQUENCE (...)`` clause of a sequence whose values may lie below 1."""
+    return "INCREMENT BY -" in clause or "MINVALUE -" in clause
 
 
 def _option_names(clause: str) -> str:
