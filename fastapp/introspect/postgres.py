@@ -435,14 +435,21 @@ class CatalogReader(BaseCatalogReader):
         return self.namespace or "public"
 
     async def fetch_catalog(self, connection: Any) -> Catalog:
-        head = await self._head(connection)
-        tail = await self._tail(connection)
-        (exists, extensions, owned, sequences), column_rows = head
+        ((exists, extensions, owned, sequences),) = await self._fetch(connection, _NAMESPACE_SQL)
         if not exists:
             raise SchemaError(
                 f"PostgreSQL schema {self.schema_name!r} does not exist in this database: "
                 "pass --schema with an existing schema (default: public)"
             )
+        column_rows = await self._fetch(connection, _COLUMNS_SQL)
+        constraint_rows = await self._fetch(connection, _CONSTRAINTS_SQL)
+        index_rows = await self._fetch(connection, _INDEXES_SQL)
+        enum_rows = await self._fetch_enums(connection)
+        # A session's temporary schema holds only the tables of generated DDL, which can say
+        # nothing the Schema cannot carry beyond its columns' and makes no views or functions
+        # (a file, which may, goes to a scratch schema): neither is read there.
+        temporary = self.schema_name.startswith("pg_temp")
+        unmodelled_rows = [] if temporary else await self._fetch(connection, _UNMODELLED_SQL)
         columns: dict[str, list[Any]] = {}
         comments: dict[str, str | None] = {}
         attnames: dict[str, dict[int, str]] = {}
@@ -462,7 +469,6 @@ class CatalogReader(BaseCatalogReader):
             sequences={column: (type_oid, options) for column, type_oid, options in sequences},
             attnames=attnames,
         )
-        constraint_rows, index_rows, enum_rows, unmodelled_rows = tail
         for row in column_rows:
             for clause in (row["statistics_clause"], row["compression_clause"]):
                 if clause is not None:
@@ -471,9 +477,7 @@ class CatalogReader(BaseCatalogReader):
         for table, what, clause, definition in unmodelled_rows:
             parent = clause[len(_INHERITS) : -1] if clause.startswith(_INHERITS) else None
             catalog.unmodelled[table].append(Unmodelled(what, clause, parent, definition or ""))
-        if not self.schema_name.startswith("pg_temp"):
-            # A session's temporary schema holds only the tables of generated DDL (a file,
-            # which may make views or functions, goes to a scratch schema): nothing to read.
+        if not temporary:
             catalog.objects = tuple(
                 SchemaObject(kind, name, definition)
                 for kind, name, definition in await self._fetch(connection, _OBJECTS_SQL)
@@ -487,16 +491,6 @@ class CatalogReader(BaseCatalogReader):
             enums.setdefault(oid, (schema, name, []))[2].append(label)
         catalog.enums = {oid: (s, n, tuple(v)) for oid, (s, n, v) in enums.items()}
         return catalog
-
-    async def _head(self, connection: Any) -> tuple[Any, list[Any]]:
-        (namespace,) = await self._fetch(connection, _NAMESPACE_SQL)
-        return namespace, await self._fetch(connection, _COLUMNS_SQL)
-
-    async def _tail(self, connection: Any) -> tuple[list[Any], ...]:
-        constraints = await self._fetch(connection, _CONSTRAINTS_SQL)
-        indexes = await self._fetch(connection, _INDEXES_SQL)
-        enums = await self._fetch_enums(connection)
-        return constraints, indexes, enums, await self._fetch(connection, _UNMODELLED_SQL)
 
     async def _fetch_enums(self, connection: Any) -> list[Any]:
         self.queries += 1
