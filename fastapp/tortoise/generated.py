@@ -1,9 +1,11 @@
 """The DDL Tortoise generates for a set of models, table by table.
 
 Tortoise 1.1's schema generator re-collects and re-checks every model of the connection for
-each table it renders (``_get_models_to_create`` inside ``_get_table_sql``), which makes schema
-generation quadratic in the number of models. :func:`generated_tables` computes that list once
-and hands it to a generator subclass, so the output is the same and the cost linear.
+each table it renders (``_get_models_to_create`` inside ``_get_table_sql``), then lists their
+tables, only to ask ``_get_m2m_tables`` whether a through table is a model's: schema generation
+quadratic in the number of models. :func:`generated_tables` hands a generator subclass no
+models to list and that set of tables, computed once, so the output is the same and the cost
+linear.
 """
 
 from __future__ import annotations
@@ -42,12 +44,17 @@ class GeneratedTable:
 
 def _generator_for(client: BaseDBAsyncClient, models: list[type[Model]]) -> Any:
     base = client.schema_generator
-    cached = type(
+    tables = frozenset(m._meta.db_table for m in models)
+
+    def m2m_tables(self: Any, model: type[Model], db_table: str, safe: bool, _: Any) -> Any:
+        return base._get_m2m_tables(self, model, db_table, safe, tables)
+
+    linear = type(
         f"Linear{base.__name__}",
         (base,),
-        {"_get_models_to_create": lambda self: list(models)},
+        {"_get_models_to_create": lambda self: [], "_get_m2m_tables": m2m_tables},
     )
-    return cached(client)
+    return linear(client)
 
 
 def connection_models(client: BaseDBAsyncClient, apps: Any) -> list[type[Model]]:

@@ -295,6 +295,7 @@ _RELIED_UPON = (
     ("tortoise.filters", "get_filters_for_field", ("field_name", "field", "source_field")),
     ("tortoise.backends.base.schema_generator.BaseSchemaGenerator", "_get_models_to_create", ("self",)),
     ("tortoise.backends.base.schema_generator.BaseSchemaGenerator", "_get_table_sql", ("self", "model", "safe")),
+    ("tortoise.backends.base.schema_generator.BaseSchemaGenerator", "_get_m2m_tables", ("self", "model", "db_table", "safe", "models_tables")),
 )  # fmt: skip
 
 
