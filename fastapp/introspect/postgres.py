@@ -40,16 +40,21 @@ from fastapp.schema.objects import (
 # changed INCREMENT BY is a difference, not a match). Found from the namespace's sequences
 # (OWNED BY takes a table of the sequence's own schema), each followed to its column, so no
 # plan hangs on the catalog's statistics, which are stale right after a thousand tables are
-# created.
+# created. Last, the namespace's tables (partitions included): pg_class has no index on the
+# namespace, so this one scan finds them and the columns, constraints and indexes queries
+# take them by oid, an index look-up each (a scratch batch's forty tables no longer cost a
+# scan of the whole catalog per query).
 _NAMESPACE_SQL = """
-WITH seq AS MATERIALIZED (
+WITH rel AS MATERIALIZED (
+    SELECT c.oid, c.relkind FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
+      AND c.relkind IN ('r', 'p', 'S')
+), seq AS MATERIALIZED (
     SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid AS owner, dep.deptype, s.oid
-    FROM pg_catalog.pg_class s
+    FROM rel s
     JOIN pg_catalog.pg_depend dep
       ON dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = s.oid
-    WHERE s.relkind = 'S'
-      AND s.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
-      AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+    WHERE s.relkind = 'S' AND dep.refclassid = 'pg_catalog.pg_class'::regclass
       AND dep.deptype IN ('a', 'i') AND dep.refobjsubid > 0
 )
 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
@@ -69,10 +74,12 @@ SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
              FROM seq JOIN pg_catalog.pg_sequence q ON q.seqrelid = seq.oid,
              LATERAL (SELECT CASE q.seqtypid WHEN 'pg_catalog.int2'::regtype THEN 32767
                                              WHEN 'pg_catalog.int4'::regtype THEN 2147483647
-                                             ELSE 9223372036854775807 END AS top) t)
+                                             ELSE 9223372036854775807 END AS top) t),
+       ARRAY(SELECT oid FROM rel WHERE relkind IN ('r', 'p'))
 """
 
-# One row per column (a table without columns still gives one row with NULL attnum).
+# One row per column (a table without columns still gives one row with NULL attnum) of the
+# tables whose oids are $1.
 _COLUMNS_SQL = """
 SELECT c.relname, a.attnum, a.attname,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_text,
@@ -91,7 +98,6 @@ SELECT c.relname, a.attnum, a.attname,
                 ELSE a.attcompression::text END
        END AS compression_clause
 FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a
        ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -103,11 +109,12 @@ LEFT JOIN pg_catalog.pg_description cd
 LEFT JOIN pg_catalog.pg_description td
        ON td.objoid = c.oid AND td.classoid = 'pg_catalog.pg_class'::regclass
       AND td.objsubid = 0
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE c.oid = ANY ($1::oid[]) AND NOT c.relispartition
 ORDER BY c.relname, a.attnum
 """
 
-# Key columns come as attribute numbers, named in Python from the columns query (an
+# The constraints of the tables whose oids are $2 ($1: the schema's name). Key columns come as
+# attribute numbers, named in Python from the columns query (an
 # ARRAY(...) subquery per constraint costs more than the rest of the query); only references
 # into another schema are named here. The backing index is looked up once, and only for the
 # kinds that own one (a foreign key's conindid is the referenced table's index).
@@ -132,7 +139,6 @@ SELECT c.relname, con.conname, con.contype::text AS contype, con.conkey,
        ix.index_options, ix.has_include
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
 LEFT JOIN LATERAL (
@@ -144,11 +150,12 @@ LEFT JOIN LATERAL (
 ) ix ON true
 LEFT JOIN pg_catalog.pg_description cd
        ON cd.objoid = con.oid AND cd.classoid = 'pg_catalog.pg_constraint'::regclass
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND con.contype <> 'n'
+WHERE con.conrelid = ANY ($2::oid[]) AND con.contype <> 'n'
 ORDER BY c.relname, con.conname
 """
 
-# Indexes that do not back a primary key, unique or exclusion constraint. Key columns as
+# The indexes of the tables whose oids are $1 that do not back a primary key, unique or
+# exclusion constraint. Key columns as
 # attribute numbers (0 = expression, whose text pg_get_indexdef gives), DESC and NULLS FIRST
 # in indoption; per key its operator class unless the type's default, its collation unless
 # the column's (or, for an expression, its type's) own. The default operator classes are
@@ -190,12 +197,11 @@ SELECT c.relname, ic.relname AS index_name, ix.indisunique, am.amname, ix.indnke
 FROM pg_catalog.pg_index ix
 JOIN pg_catalog.pg_class ic ON ic.oid = ix.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = ix.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass
       AND d.objsubid = 0
-WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+WHERE ix.indrelid = ANY ($1::oid[])
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                   WHERE con.conrelid = ix.indrelid AND con.conindid = ix.indexrelid
                     AND con.contype IN ('p', 'u', 'x'))
@@ -426,24 +432,26 @@ class CatalogReader(BaseCatalogReader):
 
     dialect_name = "postgres"
 
-    async def _fetch(self, connection: Any, sql: str) -> list[Any]:
+    async def _fetch(self, connection: Any, sql: str, *args: Any) -> list[Any]:
+        """``sql``'s rows for ``args``, by default the schema's name."""
         self.queries += 1
-        return await connection.fetch(sql, self.schema_name)
+        return await connection.fetch(sql, *(args or (self.schema_name,)))
 
     @property
     def schema_name(self) -> str:
         return self.namespace or "public"
 
     async def fetch_catalog(self, connection: Any) -> Catalog:
-        ((exists, extensions, owned, sequences),) = await self._fetch(connection, _NAMESPACE_SQL)
+        namespace = await self._fetch(connection, _NAMESPACE_SQL)
+        ((exists, extensions, owned, sequences, tables),) = namespace
         if not exists:
             raise SchemaError(
                 f"PostgreSQL schema {self.schema_name!r} does not exist in this database: "
                 "pass --schema with an existing schema (default: public)"
             )
-        column_rows = await self._fetch(connection, _COLUMNS_SQL)
-        constraint_rows = await self._fetch(connection, _CONSTRAINTS_SQL)
-        index_rows = await self._fetch(connection, _INDEXES_SQL)
+        column_rows = await self._fetch(connection, _COLUMNS_SQL, tables)
+        constraint_rows = await self._fetch(connection, _CONSTRAINTS_SQL, self.schema_name, tables)
+        index_rows = await self._fetch(connection, _INDEXES_SQL, tables)
         enum_rows = await self._fetch_enums(connection)
         # A session's temporary schema holds only the tables of generated DDL, which can say
         # nothing the Schema cannot carry beyond its columns' and makes no views or functions
