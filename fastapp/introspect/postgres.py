@@ -43,12 +43,13 @@ from fastapp.schema.objects import (
 # created. Last, the namespace's tables (partitions included): pg_class has no index on the
 # namespace, so this one scan finds them and the columns, constraints and indexes queries
 # take them by oid, an index look-up each (a scratch batch's forty tables no longer cost a
-# scan of the whole catalog per query).
+# scan of the whole catalog per query); so does the objects query, its views, materialized
+# views and sequences (but a column's).
 _NAMESPACE_SQL = """
 WITH rel AS MATERIALIZED (
     SELECT c.oid, c.relkind FROM pg_catalog.pg_class c
     WHERE c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
-      AND c.relkind IN ('r', 'p', 'S')
+      AND c.relkind IN ('r', 'p', 'S', 'v', 'm')
 ), seq AS MATERIALIZED (
     SELECT dep.refobjid::int8 * 65536 + dep.refobjsubid AS owner, dep.deptype, s.oid
     FROM rel s
@@ -75,7 +76,9 @@ SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
              LATERAL (SELECT CASE q.seqtypid WHEN 'pg_catalog.int2'::regtype THEN 32767
                                              WHEN 'pg_catalog.int4'::regtype THEN 2147483647
                                              ELSE 9223372036854775807 END AS top) t),
-       ARRAY(SELECT oid FROM rel WHERE relkind IN ('r', 'p'))
+       ARRAY(SELECT oid FROM rel WHERE relkind IN ('r', 'p')),
+       ARRAY(SELECT oid FROM rel WHERE relkind IN ('v', 'm')
+                                    OR (relkind = 'S' AND oid NOT IN (SELECT oid FROM seq)))
 """
 
 # One row per column (a table without columns still gives one row with NULL attnum) of the
@@ -317,7 +320,8 @@ ORDER BY t.oid, e.enumsortorder
 # where respacing could hide a changed string literal. A view's definition holds its
 # triggers (INSTEAD OF) and a materialized view's its indexes; each object's comment too.
 # Objects an extension owns (pgcrypto's functions) are the extension's, and sequences owned
-# by a column (serial) or an identity are the column's.
+# by a column (serial) or an identity are the column's. $1: the schema's name; $2: its
+# views, materialized views and sequences but a column's (from _NAMESPACE_SQL).
 _OBJECTS_SQL = """
 SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'sequence' END,
        c.relname::text,
@@ -342,13 +346,11 @@ SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELS
                         WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), '')
        END
        || coalesce(' COMMENT ' || quote_literal(pg_catalog.obj_description(c.oid, 'pg_class')), '')
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = $1 AND c.relkind IN ('v', 'm', 'S')
+FROM pg_catalog.pg_class c
+WHERE c.oid = ANY ($2::oid[])
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                   WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid
-                    AND (e.deptype IN ('e', 'i')
-                         OR (e.deptype = 'a' AND e.refclassid = 'pg_catalog.pg_class'::regclass
-                             AND e.refobjsubid > 0)))
+                    AND e.deptype IN ('e', 'i'))
 UNION ALL
 SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure'
                       WHEN 'a' THEN 'aggregate' ELSE 'window function' END,
@@ -443,7 +445,7 @@ class CatalogReader(BaseCatalogReader):
 
     async def fetch_catalog(self, connection: Any) -> Catalog:
         namespace = await self._fetch(connection, _NAMESPACE_SQL)
-        ((exists, extensions, owned, sequences, tables),) = namespace
+        ((exists, extensions, owned, sequences, tables, relations),) = namespace
         if not exists:
             raise SchemaError(
                 f"PostgreSQL schema {self.schema_name!r} does not exist in this database: "
@@ -488,7 +490,9 @@ class CatalogReader(BaseCatalogReader):
         if not temporary:
             catalog.objects = tuple(
                 SchemaObject(kind, name, definition)
-                for kind, name, definition in await self._fetch(connection, _OBJECTS_SQL)
+                for kind, name, definition in await self._fetch(
+                    connection, _OBJECTS_SQL, self.schema_name, relations
+                )
             )
         for row in constraint_rows:
             catalog.constraints[row["relname"]].append(row)
