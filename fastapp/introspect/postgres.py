@@ -435,31 +435,33 @@ class CatalogReader(BaseCatalogReader):
     dialect_name = "postgres"
 
     async def _fetch(self, connection: Any, sql: str, *args: Any) -> list[Any]:
-        """``sql``'s rows for ``args``, by default the schema's name."""
         self.queries += 1
-        return await connection.fetch(sql, *(args or (self.schema_name,)))
+        return await connection.fetch(sql, *args)
 
     @property
     def schema_name(self) -> str:
         return self.namespace or "public"
 
     async def fetch_catalog(self, connection: Any) -> Catalog:
-        namespace = await self._fetch(connection, _NAMESPACE_SQL)
+        schema = self.schema_name
+        namespace = await self._fetch(connection, _NAMESPACE_SQL, schema)
         ((exists, extensions, owned, sequences, tables, relations),) = namespace
         if not exists:
             raise SchemaError(
-                f"PostgreSQL schema {self.schema_name!r} does not exist in this database: "
+                f"PostgreSQL schema {schema!r} does not exist in this database: "
                 "pass --schema with an existing schema (default: public)"
             )
         column_rows = await self._fetch(connection, _COLUMNS_SQL, tables)
-        constraint_rows = await self._fetch(connection, _CONSTRAINTS_SQL, self.schema_name, tables)
+        constraint_rows = await self._fetch(connection, _CONSTRAINTS_SQL, schema, tables)
         index_rows = await self._fetch(connection, _INDEXES_SQL, tables)
-        enum_rows = await self._fetch_enums(connection)
+        enum_rows = await self._fetch(connection, _ENUMS_SQL)
         # A session's temporary schema holds only the tables of generated DDL, which can say
         # nothing the Schema cannot carry beyond its columns' and makes no views or functions
         # (a file, which may, goes to a scratch schema): neither is read there.
-        temporary = self.schema_name.startswith("pg_temp")
-        unmodelled_rows = [] if temporary else await self._fetch(connection, _UNMODELLED_SQL)
+        temporary = schema.startswith("pg_temp")
+        unmodelled_rows = (
+            [] if temporary else await self._fetch(connection, _UNMODELLED_SQL, schema)
+        )
         columns: dict[str, list[Any]] = {}
         comments: dict[str, str | None] = {}
         attnames: dict[str, dict[int, str]] = {}
@@ -491,7 +493,7 @@ class CatalogReader(BaseCatalogReader):
             catalog.objects = tuple(
                 SchemaObject(kind, name, definition)
                 for kind, name, definition in await self._fetch(
-                    connection, _OBJECTS_SQL, self.schema_name, relations
+                    connection, _OBJECTS_SQL, schema, relations
                 )
             )
         for row in constraint_rows:
@@ -503,10 +505,6 @@ class CatalogReader(BaseCatalogReader):
             enums.setdefault(oid, (schema, name, []))[2].append(label)
         catalog.enums = {oid: (s, n, tuple(v)) for oid, (s, n, v) in enums.items()}
         return catalog
-
-    async def _fetch_enums(self, connection: Any) -> list[Any]:
-        self.queries += 1
-        return await connection.fetch(_ENUMS_SQL)
 
     def build(self, catalog: Catalog, tables: list[str]) -> Schema:
         used_enums: dict[str, tuple[str, ...]] = {}
@@ -541,10 +539,11 @@ class CatalogReader(BaseCatalogReader):
             (_, attnum, attname, type_text, notnull, default, identity, generated_kind,
              comment, collation, type_oid, typtype, _, rel_oid, _, _) = row  # fmt: skip
             autoincrement = identity in ("a", "d")
-            sequence = catalog.sequences.get(rel_oid * 65536 + attnum)
+            key = rel_oid * 65536 + attnum  # as _NAMESPACE_SQL names a column
+            sequence = catalog.sequences.get(key)
             if sequence is not None and (clause := _sequence_clause(*sequence, type_oid)):
                 unmodelled.append(Unmodelled(f"column {attname}", clause))
-            if default and rel_oid * 65536 + attnum in catalog.owned:
+            if default and key in catalog.owned:
                 if default.startswith("nextval("):
                     autoincrement, default = True, None
             generated = None
