@@ -356,25 +356,28 @@ class PostgresRenderer(Renderer):
     # --- helpers --------------------------------------------------------------------------
 
     def _drop_owned_sequence(self, table: str, column: str) -> str:
-        """Drop the sequence a serial column owns (its name is the server's to say)."""
-        found = f"pg_get_serial_sequence({self.literal(table)}, {self.literal(column)})"
-        return (
-            f"DO $fastapp$ DECLARE s text := {found}; BEGIN IF s IS NOT NULL THEN "
-            "EXECUTE 'DROP SEQUENCE ' || s; END IF; END $fastapp$"
-        )
+        """Drop the sequence a serial column owns."""
+        return self._on_owned_sequence(table, column, "'DROP SEQUENCE ' || s")
 
     def _owned_sequence(self, table: str, column: str, options: str) -> str:
-        """``ALTER SEQUENCE`` of the sequence a serial or identity column owns (its name is
-        the server's to say) with ``options``, where ``{type}`` stands for the column's type."""
-        found = f"pg_get_serial_sequence({self.literal(table)}, {self.literal(column)})"
+        """``ALTER SEQUENCE`` of the sequence a serial or identity column owns with
+        ``options``, where ``{type}`` stands for the column's type."""
         typed = (
             "(SELECT pg_catalog.format_type(atttypid, NULL) FROM pg_catalog.pg_attribute "
             f"WHERE attrelid = {self.literal(table)}::regclass AND attname = {self.literal(column)})"
         )
+        statement = self.literal("ALTER SEQUENCE %s " + options.format(type="%s"))
+        return self._on_owned_sequence(
+            table, column, f"format({statement}, s{', ' + typed if '{type}' in options else ''})"
+        )
+
+    def _on_owned_sequence(self, table: str, column: str, statement: str) -> str:
+        """A block running ``statement`` (SQL text built from ``s``, the sequence's name:
+        the server's to say) on the sequence ``table.column`` owns, if it owns one."""
+        found = f"pg_get_serial_sequence({self.literal(table)}, {self.literal(column)})"
         return (
             f"DO $fastapp$ DECLARE s text := {found}; BEGIN IF s IS NOT NULL THEN "
-            f"EXECUTE format({self.literal('ALTER SEQUENCE %s ' + options.format(type='%s'))}, "
-            f"s{', ' + typed if '{type}' in options else ''}); END IF; END $fastapp$"
+            f"EXECUTE {statement}; END IF; END $fastapp$"
         )
 
     def _constraint_comment(self, table: str, name: str | None, comment: str | None) -> list[Any]:
