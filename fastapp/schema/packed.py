@@ -14,41 +14,14 @@ The layout is only ever read by the code that wrote it: the cache key hashes thi
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from operator import attrgetter
-from typing import Any
+from types import NoneType
+from typing import Any, get_args, get_origin, get_type_hints
 
 import orjson
 
-from fastapp.schema.objects import (
-    CheckConstraint,
-    Column,
-    EnumType,
-    ExclusionConstraint,
-    ForeignKey,
-    Index,
-    PrimaryKey,
-    Schema,
-    SchemaObject,
-    Table,
-    UniqueConstraint,
-    Unmodelled,
-)
-
-#: The fields whose values are other dataclasses (a tuple of them, or one or None).
-_NESTED: dict[type, dict[str, type]] = {
-    Schema: {"tables": Table, "enums": EnumType, "objects": SchemaObject},
-    Table: {
-        "columns": Column,
-        "primary_key": PrimaryKey,
-        "uniques": UniqueConstraint,
-        "indexes": Index,
-        "foreign_keys": ForeignKey,
-        "checks": CheckConstraint,
-        "exclusions": ExclusionConstraint,
-        "unmodelled": Unmodelled,
-    },
-}
+from fastapp.schema.objects import Schema
 
 
 def pack(schema: Schema) -> bytes:
@@ -77,21 +50,22 @@ class _Layout:
         self.names = tuple(f.name for f in own)
         #: The value's fields as a tuple (orjson writes it as an array).
         self.fields_of = attrgetter(*self.names) if len(self.names) > 1 else _one(self.names[0])
-        nested = _NESTED.get(kind, {})
+        hints = get_type_hints(kind)  # the dataclass's own annotations say what nests
         #: (position, name, rebuild, empty): JSON arrays back to tuples, nested values
         #: made again; an empty array or a null is ``empty`` without a call.
         self.converted: list[tuple[int, str, Any, Any]] = []
         for position, f in enumerate(own):
+            hint = hints[f.name]
+            inner = [a for a in get_args(hint) if a is not NoneType and a is not Ellipsis]
             empty: Any = ()
-            if f.name in nested:
-                part = _Layout.of(nested[f.name])
-                rebuild = part.make_all
-                if f.default is None:
-                    rebuild, empty = part.make, None
-            elif str(f.type).startswith("tuple[tuple["):
-                rebuild = _pairs
-            elif str(f.type).startswith("tuple["):
-                rebuild = tuple
+            if get_origin(hint) is tuple:  # tuple[X, ...]
+                item = inner[0]
+                if is_dataclass(item):
+                    rebuild = _Layout.of(item).make_all
+                else:
+                    rebuild = _pairs if get_origin(item) is tuple else tuple
+            elif len(inner) == 1 and is_dataclass(inner[0]):  # X | None
+                rebuild, empty = _Layout.of(inner[0]).make, None
             else:
                 continue
             self.converted.append((position, f.name, rebuild, empty))
